@@ -1,0 +1,101 @@
+// Configuration for every Wayfinder process, read from the environment in one place, with defaults
+// that work on a fresh machine (embedded PGlite databases under .data, fixed local ports).
+import path from "node:path";
+import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
+
+export type SubgraphName = PartnerId | "directory";
+export const SUBGRAPHS: readonly SubgraphName[] = [...PARTNERS, "directory"];
+
+const DEFAULT_PORTS: Record<SubgraphName, number> = {
+  council: 4101,
+  charity: 4102,
+  health: 4103,
+  directory: 4104,
+};
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, key: string, fallback: string): string {
+  const v = env[key];
+  return v === undefined || v === "" ? fallback : v;
+}
+
+function int(env: Env, key: string, fallback: number): number {
+  const v = env[key];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+export interface CommonConfig {
+  host: string;
+  dataDir: string;
+  production: boolean;
+  logLevel: string;
+}
+
+export function commonConfig(env: Env = process.env): CommonConfig {
+  return {
+    host: str(env, "HOST", "127.0.0.1"),
+    dataDir: path.resolve(str(env, "DATA_DIR", ".data")),
+    production: env.NODE_ENV === "production",
+    logLevel: str(env, "LOG_LEVEL", "info"),
+  };
+}
+
+const upper = (name: string) => name.toUpperCase();
+
+export function subgraphPort(name: SubgraphName, env: Env = process.env): number {
+  return int(env, `${upper(name)}_PORT`, DEFAULT_PORTS[name]);
+}
+
+/** Where other processes (gateway, directory) reach a subgraph. */
+export function subgraphUrl(name: SubgraphName, env: Env = process.env): string {
+  return str(env, `${upper(name)}_URL`, `http://127.0.0.1:${subgraphPort(name, env)}/graphql`);
+}
+
+export interface PartnerConfig extends CommonConfig {
+  partner: PartnerId;
+  port: number;
+  /** PostgreSQL URL; unset → embedded PGlite under dataDir/<partner>. */
+  databaseUrl?: string;
+  pgliteDir: string;
+}
+
+export function partnerConfig(partner: PartnerId, env: Env = process.env): PartnerConfig {
+  const common = commonConfig(env);
+  return {
+    ...common,
+    partner,
+    port: subgraphPort(partner, env),
+    databaseUrl: env[`${upper(partner)}_DATABASE_URL`] || undefined,
+    pgliteDir: path.join(common.dataDir, partner),
+  };
+}
+
+export interface DirectoryConfig extends CommonConfig {
+  port: number;
+  partnerUrls: Record<PartnerId, string>;
+  meiliUrl?: string;
+  meiliApiKey?: string;
+  meiliIndex: string;
+  postcodesUrl?: string;
+  syncIntervalMs: number;
+}
+
+export function directoryConfig(env: Env = process.env): DirectoryConfig {
+  return {
+    ...commonConfig(env),
+    port: subgraphPort("directory", env),
+    partnerUrls: Object.fromEntries(PARTNERS.map((p) => [p, subgraphUrl(p, env)])) as Record<
+      PartnerId,
+      string
+    >,
+    meiliUrl: env.MEILI_URL || undefined,
+    meiliApiKey: env.MEILI_API_KEY || undefined,
+    meiliIndex: str(env, "MEILI_INDEX", "services"),
+    postcodesUrl: env.POSTCODES_URL || undefined,
+    syncIntervalMs: int(env, "SYNC_INTERVAL_MS", 2000),
+  };
+}

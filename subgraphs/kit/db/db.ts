@@ -1,0 +1,141 @@
+// One small database interface over PGlite (embedded default) and PostgreSQL via `pg` (production).
+// Both run the same SQL and the same migrations.
+import { readdir, readFile, mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: "pglite" | "postgres";
+  /** Runs fn in one transaction: everything it writes lands, or nothing does. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  /** postgres://… URL. A `schema` query parameter selects a schema (used by tests for isolation). */
+  url?: string;
+  /** Directory for a file-backed PGlite database; omitted → in-memory. Ignored when url is set. */
+  dataDir?: string;
+  /** Extra migration folders run after the shared HSDS ones (a partner's own tables). */
+  migrationDirs?: string[];
+}
+
+const kitMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
+
+export async function openDb(options: DbOptions): Promise<Db> {
+  const db = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
+  try {
+    await migrate(db, [kitMigrations, ...(options.migrationDirs ?? [])]);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+async function openPglite(dataDir?: string): Promise<Db> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const pg = dataDir ? new PGlite(dataDir) : new PGlite();
+  await pg.waitReady;
+  return {
+    kind: "pglite",
+    async query<T>(sql: string, params?: unknown[]) {
+      const res = await pg.query<T>(sql, params as unknown[]);
+      return res.rows;
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return pg.transaction(async (tx) =>
+        fn({
+          async query<R>(sql: string, params?: unknown[]) {
+            return (await tx.query<R>(sql, params as unknown[])).rows;
+          },
+        }),
+      );
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}
+
+async function openPostgres(rawUrl: string): Promise<Db> {
+  const { default: pg } = await import("pg");
+  // Dates stay strings ("2027-03-31"); a JS Date would shift them across time zones.
+  pg.types.setTypeParser(1082, (v: string) => v);
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  const url = new URL(rawUrl);
+  const schema = url.searchParams.get("schema");
+  url.searchParams.delete("schema");
+  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: 10,
+    options: schema ? `-c search_path=${schema}` : undefined,
+  });
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  return {
+    kind: "postgres",
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await pool.query(sql, params)).rows as T[];
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({
+          async query<R>(sql: string, params?: unknown[]) {
+            return (await client.query(sql, params)).rows as R[];
+          },
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** Applies every *.sql file not yet recorded in schema_migrations, in name order, each in a transaction. */
+export async function migrate(db: Db, dirs: string[]): Promise<string[]> {
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const done = new Set(
+    (await db.query<{ name: string }>(`SELECT name FROM schema_migrations`)).map((r) => r.name),
+  );
+  const applied: string[] = [];
+  for (const dir of dirs) {
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+    for (const file of files) {
+      const name = `${path.basename(path.dirname(dir))}/${file}`;
+      if (done.has(name)) continue;
+      const sql = await readFile(path.join(dir, file), "utf8");
+      await db.transaction(async (tx) => {
+        for (const statement of splitSql(sql)) await tx.query(statement);
+        await tx.query(`INSERT INTO schema_migrations (name) VALUES ($1)`, [name]);
+      });
+      applied.push(name);
+    }
+  }
+  return applied;
+}
+
+// Our migrations contain no functions or quoted semicolons, so splitting on ";" at line ends is safe.
+function splitSql(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects (Hive Gateway habit): fast unit/component tests and whole-stack e2e tests.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["tests/**/*.test.ts", "subgraphs/**/*.test.ts", "gateway/**/*.test.ts", "scripts/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["tests/**/*.e2e.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
