@@ -1,0 +1,123 @@
+// The Wayfinder gateway: Apollo Gateway over the committed supergraph (so it starts while a partner
+// is down), hot-reloading when the file changes, with /health and /ready.
+import { readFile } from "node:fs/promises";
+import { watch, type FSWatcher } from "node:fs";
+import { ApolloServer } from "@apollo/server";
+import {
+  ApolloGateway,
+  IntrospectAndCompose,
+  RemoteGraphQLDataSource,
+  type SupergraphSdlHook,
+} from "@apollo/gateway";
+import { startHttp, type RunningHttp } from "../subgraphs/kit/http.ts";
+
+export interface GatewayOptions {
+  /** Path of the supergraph file; ignored when composeLive. */
+  supergraphPath: string;
+  /** Where each subgraph listens; overrides the URLs recorded in the supergraph. */
+  subgraphUrls: Record<string, string>;
+  composeLive?: boolean;
+  production?: boolean;
+}
+
+export interface RunningGateway extends RunningHttp {
+  gateway: ApolloGateway;
+}
+
+/** Reads the supergraph file and calls update() whenever it changes on disk. */
+function fileSupergraph(path: string): SupergraphSdlHook {
+  return async ({ update }) => {
+    const supergraphSdl = await readFile(path, "utf8");
+    let last = supergraphSdl;
+    let timer: NodeJS.Timeout | null = null;
+    let watcher: FSWatcher | null = null;
+    try {
+      watcher = watch(path, () => {
+        // Editors and `mv` fire several events; wait for the write to settle, then reload once.
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(async () => {
+          try {
+            const next = await readFile(path, "utf8");
+            if (next !== last && next.trim()) {
+              last = next;
+              update(next);
+            }
+          } catch {
+            // A half-written or missing file keeps the current supergraph in service.
+          }
+        }, 100);
+      });
+    } catch {
+      watcher = null;
+    }
+    return {
+      supergraphSdl,
+      async cleanup() {
+        if (timer) clearTimeout(timer);
+        watcher?.close();
+      },
+    };
+  };
+}
+
+async function probe(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL("/health", url), { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function startGateway(opts: GatewayOptions & { host: string; port: number }): Promise<RunningGateway> {
+  const gateway = new ApolloGateway({
+    supergraphSdl: opts.composeLive
+      ? new IntrospectAndCompose({
+          subgraphs: Object.entries(opts.subgraphUrls).map(([name, url]) => ({ name, url })),
+        })
+      : fileSupergraph(opts.supergraphPath),
+    buildService: ({ name, url }) =>
+      new RemoteGraphQLDataSource({
+        url: opts.subgraphUrls[name] ?? url,
+        // Node's fetch (undici) keeps connections to subgraphs alive between requests.
+        fetcher: fetch as never,
+      }),
+  });
+  const apollo = new ApolloServer({
+    gateway,
+    introspection: !opts.production,
+    includeStacktraceInErrorResponses: !opts.production,
+  });
+  await apollo.start();
+  let loaded = true;
+  const running = await startHttp({
+    apollo,
+    host: opts.host,
+    port: opts.port,
+    context: async () => ({}),
+    routes: {
+      "/health": async () => ({ status: 200, body: { status: "ok" } }),
+      "/ready": async () => {
+        const names = Object.keys(opts.subgraphUrls);
+        const up = await Promise.all(names.map((n) => probe(opts.subgraphUrls[n]!)));
+        const subgraphs = Object.fromEntries(names.map((n, i) => [n, up[i] ? "up" : "down"]));
+        const allUp = up.every(Boolean);
+        // Degraded (some partners down) still serves everyone else's data, so it stays in rotation.
+        const status = !loaded ? "not-loaded" : allUp ? "ready" : up.some(Boolean) ? "degraded" : "unavailable";
+        return {
+          status: status === "ready" || status === "degraded" ? 200 : 503,
+          body: { status, supergraph: loaded ? "loaded" : "missing", subgraphs },
+        };
+      },
+    },
+  });
+  return {
+    ...running,
+    gateway,
+    async close() {
+      loaded = false;
+      await running.close();
+      await apollo.stop();
+    },
+  };
+}

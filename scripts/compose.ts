@@ -1,0 +1,18 @@
+// npm run schema:compose — writes schema/subgraphs/*.graphql and schema/supergraph.graphql.
+import { writeFile } from "node:fs/promises";
+import { CompositionError, composeSupergraph } from "./supergraph.ts";
+
+try {
+  const { subgraphs, supergraph } = await composeSupergraph();
+  for (const [name, sdl] of Object.entries(subgraphs)) {
+    await writeFile(`schema/subgraphs/${name}.graphql`, sdl.trimEnd() + "\n");
+  }
+  await writeFile("schema/supergraph.graphql", supergraph.trimEnd() + "\n");
+  console.log(`Composed ${Object.keys(subgraphs).length} subgraphs → schema/supergraph.graphql`);
+} catch (err) {
+  if (err instanceof CompositionError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,32 @@
+// The charity partner subgraph: built here, listened on in index.ts.
+import { createPartnerServer, type PartnerServer } from "../kit/partner.server.ts";
+import type { Db } from "../kit/db/db.ts";
+import type { BatchObserver } from "../kit/loaders.ts";
+import { CharityServiceResolver } from "./service/service.resolver.ts";
+import { CharityOrganizationResolver } from "./organization/organization.resolver.ts";
+import { CoDeliveryResolver, CouncilServiceCoDeliveryResolver } from "./codelivery/codelivery.resolver.ts";
+import { createCoDeliveryLoader } from "./codelivery/codelivery.loader.ts";
+import { CoDelivery, CouncilServiceCoDelivered } from "./codelivery/codelivery.type.ts";
+
+export const migrationDirs: string[] = [];
+
+export function createServer(db: Db, observeBatches?: BatchObserver): Promise<PartnerServer> {
+  return createPartnerServer({
+    partner: "charity",
+    db,
+    resolvers: [
+      CharityServiceResolver,
+      CharityOrganizationResolver,
+      CouncilServiceCoDeliveryResolver,
+      CoDeliveryResolver,
+    ],
+    // Reachable only through _entities, so type-graphql must be told to keep them.
+    orphanedTypes: [CouncilServiceCoDelivered, CoDelivery],
+    referenceResolvers: {
+      // Any council service may be co-delivered; an unknown one simply has no co-delivery rows.
+      CouncilService: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+    },
+    extendContext: () => ({ coDelivery: createCoDeliveryLoader(db, observeBatches) }),
+    observeBatches,
+  });
+}

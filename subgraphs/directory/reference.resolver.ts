@@ -1,0 +1,62 @@
+// Reference data and status: local authority areas, the needs vocabulary, partner sync status.
+import "reflect-metadata";
+import { Arg, Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
+import { Need, Partner } from "../../schema/enums.ts";
+import { NEEDS } from "../../schema/vocabulary.ts";
+import { DateTimeScalar } from "../../schema/enums.ts";
+import { LocalAuthority, allLocalAuthorities, localAuthority } from "./types/entities.ts";
+import type { DirectoryContext } from "./context.ts";
+
+@ObjectType("NeedInfo", { description: "A need in the shared vocabulary, with where it comes from." })
+export class NeedInfo {
+  @Field(() => Need, { description: "The code used in filters and on services." }) code!: string;
+  @Field(() => String, { description: "Label for people." }) label!: string;
+  @Field(() => String, { description: "Group, e.g. SEND, Safety, Health." }) group!: string;
+  @Field(() => String, { description: "What the need covers." }) description!: string;
+  @Field(() => [String], { description: "UK code lists it maps to (DfE, SEND, CIN, Supporting Families)." }) sources!: string[];
+  @Field(() => [String], { description: "Words people search with for this need." }) synonyms!: string[];
+}
+
+@ObjectType("PartnerStatus", { description: "How fresh the directory's copy of a partner's services is." })
+export class PartnerStatus {
+  @Field(() => Partner, { description: "The partner." }) partner!: string;
+  @Field(() => Boolean, { description: "The last sync reached the partner." }) reachable!: boolean;
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the last successful sync finished." }) lastSyncAt!: Date | null;
+  @Field(() => String, { nullable: true, description: "Why the last sync failed, if it did." }) lastError!: string | null;
+  @Field(() => Boolean, { description: "True when results from this partner may be out of date." }) stale!: boolean;
+}
+
+@Resolver(() => LocalAuthority)
+export class ReferenceResolver {
+  @Query(() => [LocalAuthority], { description: "Local authority areas Wayfinder covers." })
+  localAuthorities(): LocalAuthority[] {
+    return allLocalAuthorities();
+  }
+
+  @Query(() => LocalAuthority, { nullable: true, description: "One area by GSS code; null when not covered." })
+  localAuthority(@Arg("code", () => String, { description: "GSS code, e.g. \"W06000022\"." }) code: string) {
+    return localAuthority(code);
+  }
+
+  @Query(() => [NeedInfo], { description: "The shared needs vocabulary." })
+  needs(): NeedInfo[] {
+    return NEEDS;
+  }
+
+  @Query(() => [PartnerStatus], { description: "Sync status of each partner's services in the directory." })
+  partnerStatus(@Ctx() ctx: DirectoryContext): PartnerStatus[] {
+    return [...ctx.sync.status.values()].map((s) => ({
+      partner: s.partner.toUpperCase(),
+      reachable: s.reachable,
+      lastSyncAt: s.lastSyncAt,
+      lastError: s.lastError,
+      stale: ctx.sync.isStale(s.partner),
+    }));
+  }
+
+  @FieldResolver(() => Int, { description: "Active services covering this area, across all partners." })
+  async serviceCount(@Root() la: LocalAuthority, @Ctx() ctx: DirectoryContext): Promise<number> {
+    const r = await ctx.backend.search({ filter: { localAuthorities: [la.code] }, limit: 0, offset: 0 });
+    return r.totalCount;
+  }
+}

@@ -1,0 +1,221 @@
+// searchServices and service(id): the directory answers with references from its index; the gateway
+// completes every other field from the owning partner, one _entities call per partner per page.
+import "reflect-metadata";
+import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from "type-graphql";
+import { GraphQLError } from "graphql";
+import { isPartnerId } from "../../schema/vocabulary.ts";
+import { ServiceEntity, serviceRef } from "./types/entities.ts";
+import { NearInput, SearchSort, ServiceFilter } from "./search.input.ts";
+import type { DirectoryContext } from "./context.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { FACET_NAMES, MAX_LIMIT, MAX_WINDOW, type SearchFilter, type SearchRequest } from "./search/types.ts";
+import { parseGlobalId } from "../kit/service.map.ts";
+
+const badInput = (message: string, field: string) =>
+  new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", field } });
+
+@ObjectType("ServiceEdge", { description: "One search result." })
+export class ServiceEdge {
+  @Field(() => String, { description: "Opaque cursor for `after`." })
+  cursor!: string;
+
+  @Field(() => ServiceEntity, { description: "The service; its fields come from the owning partner." })
+  node!: unknown;
+
+  @Field(() => Float, { nullable: true, description: "Distance in km from `near`, when given and the service has a location." })
+  distanceKm!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "HTML snippet with matched words in <mark>…</mark>; all other text is escaped. Null without a query.",
+  })
+  highlight!: string | null;
+
+  @Field(() => Boolean, {
+    description: "True when the owning partner could not be reached at the last sync: the entry may be out of date.",
+  })
+  stale!: boolean;
+}
+
+@ObjectType("PageInfo", { description: "Relay-style pagination state." })
+export class PageInfo {
+  @Field(() => Boolean, { description: "More results after this page." })
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, { description: "Results before this page." })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the first edge." })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the last edge; pass as `after` for the next page." })
+  endCursor!: string | null;
+}
+
+@ObjectType("FacetCount", { description: "How many results have a value." })
+export class FacetCount {
+  @Field(() => String, { description: "The value (a need code, partner, GSS code, age band, \"free\"/\"paid\", …)." })
+  value!: string;
+
+  @Field(() => Int, { description: "Number of results with the value." })
+  count!: number;
+}
+
+@ObjectType("SearchFacets", { description: "Counts over the whole result set (not just the page), for filter UIs." })
+export class SearchFacets {
+  @Field(() => [FacetCount], { description: "By need." }) needs!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By partner (council, charity, health)." }) partner!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By local authority GSS code." }) localAuthority!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By age band." }) ageBand!: FacetCount[];
+  @Field(() => [FacetCount], { description: "\"free\" or \"paid\"." }) cost!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By referral route." }) referralRoute!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By language code." }) language!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By delivery mode." }) deliveryMode!: FacetCount[];
+}
+
+@ObjectType("ServiceConnection", { description: "A page of services with totals and facets." })
+export class ServiceConnection {
+  @Field(() => Int, { description: "Results across all pages." })
+  totalCount!: number;
+
+  @Field(() => [ServiceEdge], { description: "This page's results, in order." })
+  edges!: ServiceEdge[];
+
+  @Field(() => PageInfo, { description: "Cursors for the next page." })
+  pageInfo!: PageInfo;
+
+  @Field(() => SearchFacets, { description: "Facet counts over the whole result set." })
+  facets!: SearchFacets;
+}
+
+const FACET_FIELDS: Record<(typeof FACET_NAMES)[number], keyof SearchFacets> = {
+  needs: "needs",
+  partner: "partner",
+  localAuthorities: "localAuthority",
+  ageBands: "ageBand",
+  cost: "cost",
+  referralRoutes: "referralRoute",
+  languages: "language",
+  deliveryModes: "deliveryMode",
+};
+
+export function toSearchFilter(filter: ServiceFilter | undefined | null): SearchFilter {
+  if (!filter) return {};
+  if (filter.age !== undefined && filter.age !== null && (filter.age < 0 || filter.age > 120)) {
+    throw badInput("filter.age must be between 0 and 120", "filter.age");
+  }
+  if (filter.openAt?.time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(filter.openAt.time)) {
+    throw badInput("filter.openAt.time must be HH:MM (24-hour)", "filter.openAt.time");
+  }
+  for (const [field, list] of [["localAuthorities", filter.localAuthorities], ["languages", filter.languages]] as const) {
+    if (list && (list.length > 50 || list.some((v) => v.length > 50))) {
+      throw badInput(`filter.${field} takes at most 50 values of at most 50 characters`, `filter.${field}`);
+    }
+  }
+  return {
+    needs: filter.needs ?? undefined,
+    needsMatch: filter.needsMatch ?? "ANY",
+    age: filter.age ?? undefined,
+    localAuthorities: filter.localAuthorities ?? undefined,
+    partners: filter.partners?.map((p) => p.toLowerCase()),
+    freeOnly: filter.freeOnly ?? undefined,
+    referralRoutes: filter.referralRoutes ?? undefined,
+    languages: filter.languages?.map((l) => l.toLowerCase()),
+    deliveryModes: filter.deliveryModes ?? undefined,
+    acceptingReferrals: filter.acceptingReferrals ?? undefined,
+    openAt: filter.openAt ? { day: filter.openAt.day, time: filter.openAt.time ?? undefined } : undefined,
+    statuses: filter.statuses ?? undefined,
+  };
+}
+
+export async function resolveNear(near: NearInput | undefined | null, ctx: DirectoryContext) {
+  if (!near) return undefined;
+  if (!(near.radiusKm >= 0.1 && near.radiusKm <= 200)) throw badInput("near.radiusKm must be 0.1–200", "near.radiusKm");
+  if (near.postcode) {
+    try {
+      const place = await ctx.postcodes.resolve(near.postcode);
+      return { lat: place.lat, lng: place.lng, radiusKm: near.radiusKm };
+    } catch (err) {
+      throw badInput(err instanceof Error ? err.message : String(err), "near.postcode");
+    }
+  }
+  const { latitude: lat, longitude: lng } = near;
+  if (lat === undefined || lat === null || lng === undefined || lng === null) {
+    throw badInput("near needs a postcode, or both latitude and longitude", "near");
+  }
+  if (Math.abs(lat) > 90 || Math.abs(lng) > 180) throw badInput("near latitude/longitude out of range", "near");
+  return { lat, lng, radiusKm: near.radiusKm };
+}
+
+@Resolver()
+export class SearchResolver {
+  @Query(() => ServiceConnection, {
+    description:
+      "Search every partner's services: typo-tolerant text, filters, facets and distance. Returns references the gateway completes from each partner.",
+  })
+  async searchServices(
+    @Ctx() ctx: DirectoryContext,
+    @Arg("query", () => String, { nullable: true, description: "Free text, e.g. \"camhs norwich\"; typos are tolerated." }) query?: string,
+    @Arg("filter", () => ServiceFilter, { nullable: true, description: "Structured filters." }) filter?: ServiceFilter,
+    @Arg("near", () => NearInput, { nullable: true, description: "Limit to a radius around a postcode or point." }) near?: NearInput,
+    @Arg("sort", () => SearchSort, { defaultValue: SearchSort.RELEVANCE, description: "Result order." }) sort?: SearchSort,
+    @Arg("first", () => Int, { defaultValue: 20, description: `Page size, 1–${MAX_LIMIT}.` }) first?: number,
+    @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after?: string,
+  ): Promise<ServiceConnection> {
+    const limit = first ?? 20;
+    if (limit < 1 || limit > MAX_LIMIT) throw badInput(`first must be 1–${MAX_LIMIT}`, "first");
+    if (query && query.length > 500) throw badInput("query is limited to 500 characters", "query");
+    let offset = 0;
+    if (after) {
+      const decoded = decodeCursor(after);
+      if (decoded === null) throw badInput("after is not a cursor from this API", "after");
+      offset = decoded + 1;
+    }
+    if (offset + limit > MAX_WINDOW) throw badInput(`results beyond ${MAX_WINDOW} are not paged; narrow the search`, "after");
+    const req: SearchRequest = {
+      query: query ?? undefined,
+      filter: toSearchFilter(filter),
+      near: await resolveNear(near, ctx),
+      sort: sort ?? SearchSort.RELEVANCE,
+      limit,
+      offset,
+      facets: true,
+    };
+    const result = await ctx.backend.search(req);
+    const edges = result.hits.map((hit, i) => ({
+      cursor: encodeCursor(offset + i),
+      node: serviceRef(hit.id),
+      distanceKm: hit.distanceKm,
+      highlight: hit.highlight,
+      stale: ctx.sync.isStale(parseGlobalId(hit.id)?.partner ?? ""),
+    }));
+    const facets = Object.fromEntries(
+      FACET_NAMES.map((name) => [FACET_FIELDS[name], result.facets?.[name] ?? []]),
+    ) as unknown as SearchFacets;
+    return {
+      totalCount: result.totalCount,
+      edges,
+      pageInfo: {
+        hasNextPage: offset + edges.length < result.totalCount,
+        hasPreviousPage: offset > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      facets,
+    };
+  }
+
+  @Query(() => ServiceEntity, {
+    nullable: true,
+    description: "One service by its global id (\"council:…\"); null when no partner lists it.",
+  })
+  async service(@Ctx() ctx: DirectoryContext, @Arg("id", () => ID, { description: "Global service id." }) id: string) {
+    const partner = parseGlobalId(id)?.partner;
+    if (!partner || !isPartnerId(partner)) {
+      throw badInput(`"${id.slice(0, 80)}" is not a service id: expected "<partner>:<id>"`, "id");
+    }
+    const [doc] = await ctx.backend.get([id]);
+    // Unknown to the index: if its partner is offline we cannot say it is gone, so ask the partner.
+    return doc || ctx.sync.isStale(partner) || !ctx.sync.status.get(partner)?.reachable ? serviceRef(id) : null;
+  }
+}

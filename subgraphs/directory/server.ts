@@ -1,0 +1,69 @@
+// The directory subgraph: owns the Service/Organization entity interfaces, the search index and
+// searchServices. Built here; index.ts listens.
+import { ApolloServer } from "@apollo/server";
+import type { GraphQLSchema } from "graphql";
+import { buildFederatedSchema } from "../kit/federation.ts";
+import { startHttp, type RunningHttp } from "../kit/http.ts";
+import { PARTNERS } from "../../schema/vocabulary.ts";
+import type { SearchBackend } from "./search/types.ts";
+import type { DirectoryContext, PostcodeLookup } from "./context.ts";
+import { DirectorySync } from "./sync.ts";
+import { ORGANIZATION_STUBS, SERVICE_STUBS, directoryReferenceResolvers } from "./types/entities.ts";
+import { SearchResolver } from "./search.resolver.ts";
+import { ReferenceResolver } from "./reference.resolver.ts";
+
+export interface DirectoryServer {
+  schema: GraphQLSchema;
+  sync: DirectorySync;
+  start(opts: { host: string; port: number }): Promise<RunningHttp>;
+}
+
+export async function buildDirectorySchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema(
+    {
+      resolvers: [SearchResolver, ReferenceResolver],
+      orphanedTypes: [...SERVICE_STUBS, ...ORGANIZATION_STUBS],
+    },
+    directoryReferenceResolvers(),
+  );
+}
+
+export async function createServer(opts: {
+  backend: SearchBackend;
+  sync: DirectorySync;
+  postcodes: PostcodeLookup;
+}): Promise<DirectoryServer> {
+  const schema = await buildDirectorySchema();
+  const context: DirectoryContext = { backend: opts.backend, sync: opts.sync, postcodes: opts.postcodes };
+  return {
+    schema,
+    sync: opts.sync,
+    async start({ host, port }) {
+      const apollo = new ApolloServer<DirectoryContext>({ schema, introspection: true });
+      await apollo.start();
+      const running = await startHttp({
+        apollo,
+        host,
+        port,
+        context: async () => context,
+        routes: {
+          "/health": async () => ({ status: 200, body: { status: "ok", subgraph: "directory" } }),
+          "/ready": async () => {
+            const partners = PARTNERS.map((p) => opts.sync.status.get(p)!);
+            const ready = partners.some((p) => p.lastSyncAt !== null);
+            return { status: ready ? 200 : 503, body: { status: ready ? "ready" : "syncing", backend: opts.backend.name, partners } };
+          },
+        },
+      });
+      return {
+        ...running,
+        async close() {
+          await running.close();
+          await apollo.stop();
+        },
+      };
+    },
+  };
+}
+
+export { DirectorySync };

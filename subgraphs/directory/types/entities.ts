@@ -1,0 +1,125 @@
+// The directory's side of the federation design: it owns the `Service` and `Organization` entity
+// interfaces (so clients read common fields without per-partner fragments) and must list every
+// partner's implementation. Each implementation here is a stub whose common fields are @external:
+// the owning partner resolves them. Adding a partner to PARTNERS adds its stubs.
+import "reflect-metadata";
+import { Directive, Field, Float, InterfaceType, ObjectType, type ClassType } from "type-graphql";
+import { GraphQLError } from "graphql";
+import { Partner } from "../../../schema/enums.ts";
+import {
+  LOCAL_AUTHORITIES,
+  PARTNERS,
+  PARTNER_INFO,
+  isPartnerId,
+  localAuthorityInfo,
+  type PartnerId,
+} from "../../../schema/vocabulary.ts";
+import { ORGANIZATION_FIELDS, applyFields, serviceFields } from "../../kit/types/service.fields.ts";
+import { parseGlobalId } from "../../kit/service.map.ts";
+
+@Directive('@key(fields: "code")')
+@ObjectType("LocalAuthority", {
+  description: "A local authority area (ONS GSS code). Services list the areas whose children they take.",
+})
+export class LocalAuthority {
+  @Field(() => String, { description: "ONS GSS code, e.g. \"E10000020\" (Norfolk)." })
+  code!: string;
+
+  @Field(() => String, { description: "Area name, e.g. \"Norfolk\"." })
+  name!: string;
+
+  @Field(() => String, { description: "Region or nation." })
+  region!: string;
+
+  @Field(() => Float, { description: "Latitude of the area's centre." })
+  latitude!: number;
+
+  @Field(() => Float, { description: "Longitude of the area's centre." })
+  longitude!: number;
+}
+
+export function localAuthority(code: string): LocalAuthority | null {
+  const la = localAuthorityInfo(code);
+  return la ? { code: la.code, name: la.name, region: la.region, latitude: la.lat, longitude: la.lng } : null;
+}
+export const allLocalAuthorities = () => LOCAL_AUTHORITIES.map((la) => localAuthority(la.code)!);
+
+const typeName = (partner: PartnerId, entity: "Service" | "Organization") =>
+  `${PARTNER_INFO[partner].typePrefix}${entity}`;
+
+/** Picks the implementation from the id's partner prefix ("council:…" → CouncilService). */
+function resolveByIdPrefix(entity: "Service" | "Organization") {
+  return (value: { id: string }) => {
+    const partner = parseGlobalId(value.id)?.partner;
+    if (!partner || !isPartnerId(partner)) throw new GraphQLError(`Unknown partner in id "${value.id}"`);
+    return typeName(partner, entity);
+  };
+}
+
+@Directive('@key(fields: "id")')
+@InterfaceType("Organization", {
+  description:
+    "An organization that runs services (HSDS organization). Each partner owns its own organizations.",
+  resolveType: resolveByIdPrefix("Organization"),
+})
+export abstract class OrganizationEntity {}
+applyFields(OrganizationEntity, ORGANIZATION_FIELDS);
+
+const SERVICE_FIELDS = serviceFields({
+  Organization: () => OrganizationEntity,
+  LocalAuthority: () => LocalAuthority,
+});
+const PARTNER_FIELD = {
+  name: "partner",
+  type: () => Partner,
+  description: "The partner that owns the service and resolves its fields.",
+};
+
+@Directive('@key(fields: "id")')
+@InterfaceType("Service", {
+  description:
+    "A service for children and families, owned by exactly one partner (council, charity or health). Common fields are on this interface, so no per-partner fragments are needed; each partner's type (CouncilService, CharityService, HealthService) may add its own.",
+  resolveType: resolveByIdPrefix("Service"),
+})
+export abstract class ServiceEntity {}
+applyFields(ServiceEntity, [PARTNER_FIELD, ...SERVICE_FIELDS]);
+
+function stub(partner: PartnerId, entity: "Service" | "Organization", iface: ClassType, fields: typeof SERVICE_FIELDS) {
+  const name = typeName(partner, entity);
+  const Stub = { [name]: class {} }[name]!;
+  applyFields(Stub, fields.filter((f) => f.name === "id"));
+  applyFields(Stub, fields.filter((f) => f.name !== "id" && f.name !== "partner"), { external: true });
+  if (entity === "Service") applyFields(Stub, [PARTNER_FIELD]);
+  Directive('@key(fields: "id")')(Stub);
+  ObjectType(name, {
+    implements: iface,
+    description: `${PARTNER_INFO[partner].label}: ${PARTNER_INFO[partner].description}`,
+  })(Stub);
+  return Stub;
+}
+
+export const SERVICE_STUBS = PARTNERS.map((p) => stub(p, "Service", ServiceEntity, SERVICE_FIELDS));
+export const ORGANIZATION_STUBS = PARTNERS.map((p) =>
+  stub(p, "Organization", OrganizationEntity, ORGANIZATION_FIELDS),
+);
+
+export interface ServiceRef {
+  id: string;
+  partner: string;
+}
+
+/** A reference the gateway completes from the owning partner. */
+export function serviceRef(id: string): ServiceRef {
+  return { id, partner: (parseGlobalId(id)?.partner ?? "").toUpperCase() };
+}
+
+export function directoryReferenceResolvers() {
+  const resolvers: Record<string, { __resolveReference: (ref: { id?: string; code?: string }) => unknown }> = {
+    LocalAuthority: { __resolveReference: (ref) => localAuthority(ref.code ?? "") },
+  };
+  for (const p of PARTNERS) {
+    resolvers[typeName(p, "Service")] = { __resolveReference: (ref) => serviceRef(ref.id ?? "") };
+    resolvers[typeName(p, "Organization")] = { __resolveReference: (ref) => ({ id: ref.id }) };
+  }
+  return resolvers;
+}

@@ -1,0 +1,570 @@
+// Writes a validated HSDS bundle into a partner database in one transaction: every row lands or
+// none does. Rows go in as JSON batches (jsonb_to_recordset), so a statement carries one parameter
+// however many rows it holds and 100,000 services import in seconds.
+import { readFile } from "node:fs/promises";
+import { isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
+import { partnerConfig } from "../config.ts";
+import { openDb, type Db, type Queryable } from "../db/db.ts";
+import type {
+  HsdsBundle,
+  HsdsContact,
+  HsdsLocation,
+  HsdsOrganization,
+  HsdsPhone,
+  HsdsService,
+} from "./format.ts";
+import { gssCodeOf, validateHsds } from "./validate.ts";
+
+export interface ImportOptions {
+  /** Tombstone this database's services that are not in the bundle. */
+  replace?: boolean;
+}
+
+export interface ImportResult {
+  organizations: number;
+  services: number;
+  locations: number;
+  coDeliveries: number;
+  tombstoned: number;
+}
+
+/** Rows per statement: big enough to amortise round trips, small enough to keep each JSON modest. */
+const BATCH = 5000;
+
+type Row = Record<string, unknown>;
+
+/**
+ * Upserts everything in the bundle. Services that already exist get version + 1, a new change_seq
+ * and are undeleted; their child rows (locations links, areas, schedules, costs, contacts,
+ * languages, taxonomy) are replaced by the bundle's. Expects a bundle that passed validateHsds.
+ */
+export async function importHsds(
+  db: Db,
+  bundle: HsdsBundle,
+  opts: ImportOptions = {},
+): Promise<ImportResult> {
+  const rows = toRows(bundle);
+  return db.transaction(async (tx) => {
+    await batched(tx, rows.organizations, UPSERT_ORGANIZATIONS);
+    await batched(tx, rows.locations, UPSERT_LOCATIONS);
+    await batched(tx, rows.services, UPSERT_SERVICES);
+
+    const serviceIds = rows.services.map((s) => s.id as string);
+    for (let i = 0; i < serviceIds.length; i += BATCH) {
+      const ids = serviceIds.slice(i, i + BATCH);
+      for (const table of CHILD_TABLES)
+        await tx.query(`DELETE FROM ${table} WHERE service_id = ANY($1::text[])`, [ids]);
+    }
+    await batched(tx, rows.serviceAtLocations, INSERT_SERVICE_AT_LOCATIONS);
+    await batched(tx, rows.serviceAreas, INSERT_SERVICE_AREAS);
+    await batched(tx, rows.schedules, INSERT_SCHEDULES);
+    await batched(tx, rows.costOptions, INSERT_COST_OPTIONS);
+    await batched(tx, rows.contacts, INSERT_CONTACTS);
+    await batched(tx, rows.languages, INSERT_LANGUAGES);
+    await batched(tx, rows.taxonomyTerms, UPSERT_TAXONOMY_TERMS);
+    await batched(tx, rows.serviceTaxonomy, INSERT_SERVICE_TAXONOMY);
+    await batched(tx, rows.coDeliveries, UPSERT_CO_DELIVERIES);
+
+    let tombstoned = 0;
+    if (opts.replace) {
+      const gone = await tx.query(TOMBSTONE_MISSING, [serviceIds]);
+      tombstoned = gone.length;
+    }
+    return {
+      organizations: rows.organizations.length,
+      services: rows.services.length,
+      locations: rows.locations.length,
+      coDeliveries: rows.coDeliveries.length,
+      tombstoned,
+    };
+  });
+}
+
+async function batched(tx: Queryable, rows: Row[], sql: string) {
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await tx.query(sql, [JSON.stringify(rows.slice(i, i + BATCH))]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapping HSDS objects to table rows
+
+interface Rows {
+  organizations: Row[];
+  locations: Row[];
+  services: Row[];
+  serviceAtLocations: Row[];
+  serviceAreas: Row[];
+  schedules: Row[];
+  costOptions: Row[];
+  contacts: Row[];
+  languages: Row[];
+  taxonomyTerms: Row[];
+  serviceTaxonomy: Row[];
+  coDeliveries: Row[];
+}
+
+const CHARITY_SCHEMES = new Set(["GB-CHC", "GB-SC", "GB-NIC"]);
+
+const text = (v: string | null | undefined) => (v === undefined || v === null ? null : v);
+const unique = (v: string[] | null | undefined) => [...new Set(v ?? [])];
+
+function toRows(bundle: HsdsBundle): Rows {
+  // Listed records win over nested copies; the first nested copy wins over later ones.
+  const organizations = new Map<string, Row>();
+  for (const org of bundle.organizations) organizations.set(org.id, organizationRow(org));
+  const locations = new Map<string, Row>();
+  for (const loc of bundle.locations ?? []) locations.set(loc.id, locationRow(loc));
+
+  const r: Rows = {
+    organizations: [],
+    locations: [],
+    services: [],
+    serviceAtLocations: [],
+    serviceAreas: [],
+    schedules: [],
+    costOptions: [],
+    contacts: [],
+    languages: [],
+    taxonomyTerms: [],
+    serviceTaxonomy: [],
+    coDeliveries: [],
+  };
+  const terms = new Map<string, Row>();
+
+  for (const svc of bundle.services) {
+    const sid = svc.id;
+    if (svc.organization && !organizations.has(svc.organization.id))
+      organizations.set(svc.organization.id, organizationRow(svc.organization));
+    r.services.push(serviceRow(svc));
+
+    for (const sal of svc.service_at_locations ?? []) {
+      const loc = sal.location;
+      if (loc && !locations.has(loc.id)) locations.set(loc.id, locationRow(loc));
+      r.serviceAtLocations.push({ id: sal.id, service_id: sid, location_id: loc?.id ?? sal.location_id });
+    }
+    for (const area of svc.service_areas ?? []) {
+      const code = gssCodeOf(area);
+      // An area we cannot tie to a local authority (free-text or GeoJSON extent) is not stored.
+      if (!code) continue;
+      r.serviceAreas.push({
+        id: area.id,
+        service_id: sid,
+        name: text(area.name) ?? text(area.description),
+        local_authority_code: code,
+      });
+    }
+    for (const s of svc.schedules ?? []) {
+      r.schedules.push({
+        id: s.id,
+        service_id: sid,
+        freq: text(s.freq),
+        byday: s.byday ? s.byday.split(",").map((t) => t.trim()).join(",") : null,
+        opens_at: text(s.opens_at),
+        closes_at: text(s.closes_at),
+        valid_from: text(s.valid_from),
+        valid_to: text(s.valid_to),
+        description: text(s.description),
+      });
+    }
+    for (const c of svc.cost_options ?? []) {
+      r.costOptions.push({
+        id: c.id,
+        service_id: sid,
+        option: text(c.option),
+        amount: c.amount ?? null,
+        currency: c.currency ? c.currency.toUpperCase() : "GBP",
+        amount_description: text(c.amount_description),
+      });
+    }
+    r.contacts.push(...contactRows(svc));
+    for (const lang of svc.languages ?? []) {
+      const name = lang.name || lang.code;
+      // HSDS allows a language with only an id (the ORUK example has one); it says nothing.
+      if (!name) continue;
+      r.languages.push({ id: lang.id, service_id: sid, name, code: text(lang.code) });
+    }
+    const linked = new Set<string>();
+    for (const attr of svc.attributes ?? []) {
+      const term = attr.taxonomy_term;
+      const termId = term?.id ?? attr.taxonomy_term_id;
+      if (!termId || linked.has(termId)) continue;
+      linked.add(termId);
+      if (term && !terms.has(term.id)) {
+        terms.set(term.id, {
+          id: term.id,
+          code: text(term.code),
+          name: term.name || term.term,
+          vocabulary: text(term.taxonomy) ?? text(term.vocabulary),
+        });
+      }
+      r.serviceTaxonomy.push({ service_id: sid, taxonomy_term_id: termId });
+    }
+  }
+
+  for (const cd of bundle.co_deliveries) {
+    r.coDeliveries.push({
+      id: cd.id,
+      service_ref: cd.service_ref,
+      organization_id: cd.organization_id,
+      role: cd.role,
+      staff_share: cd.staff_share ?? null,
+      contact_email: text(cd.contact_email),
+    });
+  }
+  r.organizations = [...organizations.values()];
+  r.locations = [...locations.values()];
+  r.taxonomyTerms = [...terms.values()];
+  return r;
+}
+
+function organizationRow(org: HsdsOrganization): Row {
+  const charity =
+    org.wayfinder?.charity_number ??
+    org.organization_identifiers?.find((i) => i.identifier_scheme && CHARITY_SCHEMES.has(i.identifier_scheme))
+      ?.identifier;
+  return {
+    id: org.id,
+    name: org.name,
+    description: org.description ?? "",
+    email: text(org.email),
+    url: text(org.website) ?? text(org.url),
+    legal_status: text(org.legal_status),
+    charity_number: text(charity),
+  };
+}
+
+function locationRow(loc: HsdsLocation): Row {
+  const addresses = loc.addresses ?? [];
+  const addr = addresses.find((a) => a.address_type === "physical") ?? addresses[0];
+  const street = [addr?.address_1, addr?.address_2].filter(Boolean).join(", ");
+  return {
+    id: loc.id,
+    organization_id: text(loc.organization_id),
+    name: text(loc.name),
+    description: text(loc.description),
+    location_type: loc.location_type ?? "physical",
+    latitude: loc.latitude ?? null,
+    longitude: loc.longitude ?? null,
+    confidential: loc.wayfinder?.confidential ?? false,
+    address_1: street || null,
+    city: text(addr?.city),
+    region: text(addr?.region) ?? text(addr?.state_province),
+    postal_code: text(addr?.postal_code),
+    country: addr?.country || "GB",
+  };
+}
+
+function serviceRow(svc: HsdsService): Row {
+  const ext = svc.wayfinder ?? {};
+  const cap = ext.capacity ?? {};
+  return {
+    id: svc.id,
+    organization_id: svc.organization?.id ?? svc.organization_id,
+    name: svc.name,
+    alternate_name: text(svc.alternate_name),
+    description: svc.description ?? "",
+    url: text(svc.url),
+    email: text(svc.email),
+    status: svc.status,
+    application_process: text(svc.application_process),
+    fees_description: text(svc.fees_description) ?? text(svc.fees),
+    eligibility_description: text(svc.eligibility_description),
+    minimum_age: svc.minimum_age ?? null,
+    maximum_age: svc.maximum_age ?? null,
+    alert: text(svc.alert),
+    needs: unique(ext.needs),
+    referral_routes: unique(ext.referral_routes),
+    delivery_modes: unique(ext.delivery_modes),
+    accepting_referrals: cap.accepting_referrals ?? true,
+    typical_wait_weeks: cap.typical_wait_weeks ?? null,
+    capacity_updated_at: text(cap.updated_at),
+    contract_end_date: text(ext.contract_end_date),
+    funder: text(ext.funder),
+    referral_notes: text(ext.referral_notes),
+  };
+}
+
+function phoneNumber(p: HsdsPhone): string {
+  // Some feeds (the HSDS examples among them) wrap numbers in literal quotes.
+  const n = p.number.trim().replace(/^"(.*)"$/, "$1");
+  return p.extension === undefined || p.extension === null || p.extension === ""
+    ? n
+    : `${n} ext. ${p.extension}`;
+}
+
+/**
+ * The contact table holds one phone per row. A contact's first phone goes on its own row; further
+ * phones, and the service's own phones, become extra rows. Their ids are derived from the contact
+ * or service id, because HSDS feeds reuse one phone id wherever the same number appears.
+ */
+function contactRows(svc: HsdsService): Row[] {
+  const rows: Row[] = [];
+  const phoneIds = new Set<string>();
+  const base = (c: HsdsContact) => ({
+    service_id: svc.id,
+    name: text(c.name),
+    title: text(c.title),
+    email: text(c.email),
+    professional_only: c.wayfinder?.professional_only ?? false,
+  });
+  for (const c of svc.contacts ?? []) {
+    const phones = c.phones ?? [];
+    rows.push({ id: c.id, ...base(c), phone: phones[0] ? phoneNumber(phones[0]) : null });
+    phones.forEach((p, i) => {
+      if (i > 0 && !phoneIds.has(p.id))
+        rows.push({ id: `${c.id}:phone:${p.id}`, ...base(c), email: null, phone: phoneNumber(p) });
+      phoneIds.add(p.id);
+    });
+  }
+  for (const p of svc.phones ?? []) {
+    if (phoneIds.has(p.id)) continue;
+    phoneIds.add(p.id);
+    rows.push({
+      id: `${svc.id}:phone:${p.id}`,
+      service_id: svc.id,
+      name: null,
+      title: text(p.description),
+      email: null,
+      phone: phoneNumber(p),
+      professional_only: false,
+    });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL
+
+const CHILD_TABLES = [
+  "service_at_location",
+  "service_area",
+  "schedule",
+  "cost_option",
+  "contact",
+  "language",
+  "service_taxonomy",
+];
+
+const UPSERT_ORGANIZATIONS = /* sql */ `
+  INSERT INTO organization (id, name, description, email, url, legal_status, charity_number)
+  SELECT id, name, description, email, url, legal_status, charity_number
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, description text, email text,
+    url text, legal_status text, charity_number text)
+  ON CONFLICT (id) DO UPDATE SET
+    name = EXCLUDED.name, description = EXCLUDED.description, email = EXCLUDED.email,
+    url = EXCLUDED.url, legal_status = EXCLUDED.legal_status,
+    charity_number = EXCLUDED.charity_number, last_modified = now()`;
+
+const UPSERT_LOCATIONS = /* sql */ `
+  INSERT INTO location (id, organization_id, name, description, location_type, latitude, longitude,
+    confidential, address_1, city, region, postal_code, country)
+  SELECT id, organization_id, name, description, location_type, latitude, longitude,
+    confidential, address_1, city, region, postal_code, country
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, organization_id text, name text,
+    description text, location_type text, latitude double precision, longitude double precision,
+    confidential boolean, address_1 text, city text, region text, postal_code text, country text)
+  ON CONFLICT (id) DO UPDATE SET
+    organization_id = EXCLUDED.organization_id, name = EXCLUDED.name,
+    description = EXCLUDED.description, location_type = EXCLUDED.location_type,
+    latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+    confidential = EXCLUDED.confidential, address_1 = EXCLUDED.address_1, city = EXCLUDED.city,
+    region = EXCLUDED.region, postal_code = EXCLUDED.postal_code, country = EXCLUDED.country`;
+
+const SERVICE_COLUMNS = [
+  "organization_id",
+  "name",
+  "alternate_name",
+  "description",
+  "url",
+  "email",
+  "status",
+  "application_process",
+  "fees_description",
+  "eligibility_description",
+  "minimum_age",
+  "maximum_age",
+  "alert",
+  "needs",
+  "referral_routes",
+  "delivery_modes",
+  "accepting_referrals",
+  "typical_wait_weeks",
+  "capacity_updated_at",
+  "contract_end_date",
+  "funder",
+  "referral_notes",
+];
+
+const UPSERT_SERVICES = /* sql */ `
+  INSERT INTO service AS s (id, ${SERVICE_COLUMNS.join(", ")})
+  SELECT id, ${SERVICE_COLUMNS.join(", ")}
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, organization_id text, name text,
+    alternate_name text, description text, url text, email text, status text,
+    application_process text, fees_description text, eligibility_description text,
+    minimum_age integer, maximum_age integer, alert text, needs text[], referral_routes text[],
+    delivery_modes text[], accepting_referrals boolean, typical_wait_weeks integer,
+    capacity_updated_at timestamptz, contract_end_date date, funder text, referral_notes text)
+  ON CONFLICT (id) DO UPDATE SET
+    ${SERVICE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(", ")},
+    version = s.version + 1, change_seq = nextval('change_seq'), last_modified = now(),
+    deleted_at = NULL`;
+
+// Child ids are primary keys across the table: a row id another service used before moves to the
+// service that now lists it, rather than failing the whole import.
+const INSERT_SERVICE_AT_LOCATIONS = /* sql */ `
+  INSERT INTO service_at_location (id, service_id, location_id)
+  SELECT id, service_id, location_id
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, location_id text)
+  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id,
+    location_id = EXCLUDED.location_id`;
+
+const INSERT_SERVICE_AREAS = /* sql */ `
+  INSERT INTO service_area (id, service_id, name, local_authority_code)
+  SELECT id, service_id, name, local_authority_code
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, name text,
+    local_authority_code text)
+  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
+    local_authority_code = EXCLUDED.local_authority_code`;
+
+const INSERT_SCHEDULES = /* sql */ `
+  INSERT INTO schedule (id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to,
+    description)
+  SELECT id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to, description
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, freq text, byday text,
+    opens_at time, closes_at time, valid_from date, valid_to date, description text)
+  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, freq = EXCLUDED.freq,
+    byday = EXCLUDED.byday, opens_at = EXCLUDED.opens_at, closes_at = EXCLUDED.closes_at,
+    valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to,
+    description = EXCLUDED.description`;
+
+const INSERT_COST_OPTIONS = /* sql */ `
+  INSERT INTO cost_option (id, service_id, option, amount, currency, amount_description)
+  SELECT id, service_id, option, amount, currency, amount_description
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, option text, amount numeric,
+    currency text, amount_description text)
+  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, option = EXCLUDED.option,
+    amount = EXCLUDED.amount, currency = EXCLUDED.currency,
+    amount_description = EXCLUDED.amount_description`;
+
+const INSERT_CONTACTS = /* sql */ `
+  INSERT INTO contact (id, service_id, name, title, email, phone, professional_only)
+  SELECT id, service_id, name, title, email, phone, professional_only
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, name text, title text,
+    email text, phone text, professional_only boolean)
+  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
+    title = EXCLUDED.title, email = EXCLUDED.email, phone = EXCLUDED.phone,
+    professional_only = EXCLUDED.professional_only`;
+
+const INSERT_LANGUAGES = /* sql */ `
+  INSERT INTO language (id, service_id, name, code)
+  SELECT id, service_id, name, code
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, name text, code text)
+  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
+    code = EXCLUDED.code`;
+
+const UPSERT_TAXONOMY_TERMS = /* sql */ `
+  INSERT INTO taxonomy_term (id, code, name, vocabulary)
+  SELECT id, code, name, vocabulary
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, code text, name text, vocabulary text)
+  ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
+    vocabulary = EXCLUDED.vocabulary`;
+
+// An attribute may name a term by id only; it is linked when the term is already known and
+// skipped otherwise (the file cannot supply the term's required name).
+const INSERT_SERVICE_TAXONOMY = /* sql */ `
+  INSERT INTO service_taxonomy (service_id, taxonomy_term_id)
+  SELECT r.service_id, r.taxonomy_term_id
+  FROM jsonb_to_recordset($1::jsonb) AS r(service_id text, taxonomy_term_id text)
+  JOIN taxonomy_term t ON t.id = r.taxonomy_term_id
+  ON CONFLICT DO NOTHING`;
+
+const UPSERT_CO_DELIVERIES = /* sql */ `
+  INSERT INTO co_delivery AS c (id, service_ref, organization_id, role, staff_share, contact_email)
+  SELECT id, service_ref, organization_id, role, staff_share, contact_email
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_ref text, organization_id text,
+    role text, staff_share numeric, contact_email text)
+  ON CONFLICT (id) DO UPDATE SET service_ref = EXCLUDED.service_ref,
+    organization_id = EXCLUDED.organization_id, role = EXCLUDED.role,
+    staff_share = EXCLUDED.staff_share, contact_email = EXCLUDED.contact_email,
+    change_seq = nextval('change_seq')`;
+
+// Anti-join rather than NOT IN/<> ALL: a hash join stays fast with 100,000 ids.
+const TOMBSTONE_MISSING = /* sql */ `
+  UPDATE service s SET deleted_at = now(), status = 'defunct',
+    change_seq = nextval('change_seq'), version = s.version + 1, last_modified = now()
+  WHERE s.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(id) WHERE k.id = s.id)
+  RETURNING s.id`;
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** A file that cannot be read or is not JSON (validation problems are HsdsValidationError). */
+export class HsdsFileError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = "HsdsFileError";
+  }
+}
+
+/** Parses JSON text, turning V8's "at position N" into a line and column a person can find. */
+export function parseHsdsJson(source: string, file = "(input)"): unknown {
+  const body = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    const message = (err as Error).message;
+    const m = /at position (\d+)/.exec(message);
+    const pos = m ? Number(m[1]) : body.length;
+    const before = body.slice(0, pos);
+    const line = before.split("\n").length;
+    const column = pos - before.lastIndexOf("\n");
+    const detail = message.replace(/ in JSON at position \d+.*$/s, "");
+    throw new HsdsFileError(`${file}:${line}:${column}: invalid JSON: ${detail}`, file);
+  }
+}
+
+/** Reads, parses and validates an import file. */
+export async function readHsdsFile(file: string): Promise<HsdsBundle> {
+  let source: string;
+  try {
+    source = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(err);
+    throw new HsdsFileError(`${file}: cannot read: ${why}`, file);
+  }
+  return validateHsds(parseHsdsJson(source, file));
+}
+
+export interface ImportFileOptions extends ImportOptions {
+  /** An open database to write to; otherwise the partner's (from partnerConfig) is opened and closed. */
+  db?: Db;
+  env?: Record<string, string | undefined>;
+}
+
+/** Imports one file into a partner's database: the CLI's job, reusable by first-run seeding. */
+export async function importFile(
+  partner: PartnerId,
+  file: string,
+  opts: ImportFileOptions = {},
+): Promise<ImportResult> {
+  if (!isPartnerId(partner)) throw new Error(`unknown partner "${String(partner)}"`);
+  const bundle = await readHsdsFile(file);
+  if (opts.db) return importHsds(opts.db, bundle, opts);
+  const cfg = partnerConfig(partner, opts.env);
+  const db = await openDb({
+    url: cfg.databaseUrl,
+    dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,
+    migrationDirs: [],
+  });
+  try {
+    return await importHsds(db, bundle, opts);
+  } finally {
+    await db.close();
+  }
+}

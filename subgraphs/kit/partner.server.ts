@@ -1,0 +1,76 @@
+// Builds a partner subgraph (schema + Apollo Server) without listening; start() listens.
+import "reflect-metadata";
+import { ApolloServer } from "@apollo/server";
+import type { GraphQLSchema } from "graphql";
+import type { NonEmptyArray } from "type-graphql";
+import type { PartnerId } from "../../schema/vocabulary.ts";
+import { PARTNER_INFO } from "../../schema/vocabulary.ts";
+import { buildFederatedSchema } from "./federation.ts";
+import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
+import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
+import { feedRoute } from "./feed.ts";
+import { startHttp, type Route, type RunningHttp } from "./http.ts";
+import type { Db } from "./db/db.ts";
+
+export interface PartnerServerOptions {
+  partner: PartnerId;
+  db: Db;
+  resolvers: NonEmptyArray<Function>;
+  orphanedTypes?: Function[];
+  /** Extra __resolveReference resolvers (e.g. a charity's fields on council services). */
+  referenceResolvers?: Record<string, { __resolveReference: (ref: never, ctx: PartnerContext) => unknown }>;
+  /** Extra context a partner's own resolvers need (e.g. its own loaders). */
+  extendContext?: (ctx: PartnerContext) => Record<string, unknown>;
+  observeBatches?: BatchObserver;
+}
+
+export interface PartnerServer {
+  partner: PartnerId;
+  schema: GraphQLSchema;
+  start(opts: { host: string; port: number }): Promise<RunningHttp>;
+}
+
+export async function createPartnerServer(opts: PartnerServerOptions): Promise<PartnerServer> {
+  const { partner, db } = opts;
+  const schema = await buildFederatedSchema(
+    { resolvers: opts.resolvers, orphanedTypes: opts.orphanedTypes ?? [] },
+    { ...partnerReferenceResolvers(partner, PARTNER_INFO[partner].typePrefix), ...opts.referenceResolvers },
+  );
+  const routes: Record<string, Route> = {
+    "/health": async () => ({ status: 200, body: { status: "ok", partner } }),
+    "/ready": async () => {
+      try {
+        await db.query("SELECT 1");
+        return { status: 200, body: { status: "ready", partner, database: db.kind } };
+      } catch (err) {
+        return { status: 503, body: { status: "unavailable", partner, error: String(err) } };
+      }
+    },
+    "/changes": feedRoute(db, partner),
+  };
+  return {
+    partner,
+    schema,
+    async start({ host, port }) {
+      const apollo = new ApolloServer<PartnerContext>({ schema, introspection: true });
+      await apollo.start();
+      const running = await startHttp({
+        apollo,
+        host,
+        port,
+        routes,
+        context: async () => {
+          const ctx: PartnerContext = { partner, db, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
+          return { ...ctx, ...opts.extendContext?.(ctx) } as PartnerContext;
+        },
+      });
+      return {
+        ...running,
+        async close() {
+          await running.close();
+          await apollo.stop();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,171 @@
+// Building blocks a partner subgraph is made of. A partner's own folder declares its entity types
+// by extending these bases, so every partner honours the same Service contract.
+import "reflect-metadata";
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Field,
+  FieldResolver,
+  InterfaceType,
+  Int,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  type ClassType,
+} from "type-graphql";
+import { GraphQLError } from "graphql";
+import { ORGANIZATION_FIELDS, applyFields, serviceFields } from "./types/service.fields.ts";
+import { Contact, Language, Location, Schedule, CostOption, TaxonomyTerm } from "./types/values.ts";
+import type { PartnerLoaders } from "./loaders.ts";
+import type { PartnerId } from "../../schema/vocabulary.ts";
+import type { Db } from "./db/db.ts";
+import type { OrganizationModel, ServiceModel } from "./service.map.ts";
+import { parseGlobalId, toOrganization } from "./service.map.ts";
+import { listOrganizations } from "./service.data.ts";
+
+export interface PartnerContext {
+  partner: PartnerId;
+  db: Db;
+  loaders: PartnerLoaders;
+}
+
+
+@Directive('@key(fields: "code", resolvable: false)')
+@ObjectType("LocalAuthority", { description: "A local authority area, owned by the directory." })
+export class LocalAuthorityRef {
+  @Field(() => String, { description: "ONS GSS code, e.g. \"E10000020\" for Norfolk." })
+  code!: string;
+}
+
+/**
+ * A partner's base classes: its own `Organization` interface and a service base class carrying the
+ * Service contract. Each partner gets fresh classes because type-graphql puts every implementation
+ * of an interface class into a schema; shared classes would drag one partner's types into another's.
+ */
+export function createPartnerBases() {
+  @InterfaceType("Organization", {
+    description:
+      "An organization that runs services (HSDS organization). Each partner owns its own organizations.",
+    resolveType: (value: { __typename: string }) => value.__typename,
+  })
+  abstract class Organization {}
+  applyFields(Organization, ORGANIZATION_FIELDS);
+
+  @ObjectType({ isAbstract: true })
+  abstract class ServiceBase {}
+  applyFields(ServiceBase, serviceFields({ Organization: () => Organization, LocalAuthority: () => LocalAuthorityRef }));
+
+  return { Organization, ServiceBase };
+}
+
+const SERVICE_FIELDS = serviceFields({ Organization: () => Object, LocalAuthority: () => Object });
+// A field resolver replaces its field's metadata, so it carries the contract's description too.
+const describe = (name: string) => ({ description: SERVICE_FIELDS.find((f) => f.name === name)?.description });
+
+/** Field resolvers shared by every partner's service type; all go through per-request loaders. */
+export function createServiceResolverBase(ServiceType: ClassType, OrganizationInterface: Function) {
+  @Resolver(() => ServiceType, { isAbstract: true })
+  abstract class ServiceResolverBase {
+    @FieldResolver(() => OrganizationInterface, describe("organization"))
+    async organization(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      const org = await ctx.loaders.organization.load(s.organizationId);
+      if (!org) throw new GraphQLError(`Organization ${s.organizationId} not found`, { extensions: { code: "NOT_FOUND" } });
+      return org;
+    }
+
+    @FieldResolver(() => [Location], describe("locations"))
+    locations(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      return ctx.loaders.children.locations.load(s.hsdsId);
+    }
+
+    @FieldResolver(() => [LocalAuthorityRef], describe("serviceAreas"))
+    serviceAreas(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      return ctx.loaders.children.serviceAreas.load(s.hsdsId);
+    }
+
+    @FieldResolver(() => [Schedule], describe("schedules"))
+    schedules(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      return ctx.loaders.children.schedules.load(s.hsdsId);
+    }
+
+    @FieldResolver(() => [CostOption], describe("costOptions"))
+    costOptions(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      return ctx.loaders.children.costOptions.load(s.hsdsId);
+    }
+
+    @FieldResolver(() => [Contact], describe("contacts"))
+    async contacts(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      // Professional-only routes (duty desks, direct lines) stay out of the public schema.
+      const all = (await ctx.loaders.children.contacts.load(s.hsdsId)) as { professionalOnly: boolean }[];
+      return all.filter((c) => !c.professionalOnly);
+    }
+
+    @FieldResolver(() => [Language], describe("languages"))
+    languages(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      return ctx.loaders.children.languages.load(s.hsdsId);
+    }
+
+    @FieldResolver(() => [TaxonomyTerm], describe("taxonomyTerms"))
+    taxonomyTerms(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      return ctx.loaders.children.taxonomyTerms.load(s.hsdsId);
+    }
+  }
+  return ServiceResolverBase;
+}
+
+/** Organization field resolvers plus the partner's `<partner>Organizations` listing query. */
+export function createOrganizationResolverBase(
+  OrganizationType: ClassType,
+  ServiceType: ClassType,
+  partner: PartnerId,
+) {
+  @Resolver(() => OrganizationType, { isAbstract: true })
+  abstract class OrganizationResolverBase {
+    @Query(() => [OrganizationType], {
+      name: `${partner}Organizations`,
+      description: `Organizations in the ${partner} partner's directory, by name.`,
+    })
+    async organizations(
+      @Ctx() ctx: PartnerContext,
+      @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1–200." }) first: number,
+      @Arg("offset", () => Int, { defaultValue: 0, description: "Rows to skip." }) offset: number,
+    ): Promise<OrganizationModel[]> {
+      if (first < 1 || first > 200 || offset < 0) {
+        throw new GraphQLError("first must be 1–200 and offset must be 0 or more", {
+          extensions: { code: "BAD_USER_INPUT", field: first < 1 || first > 200 ? "first" : "offset" },
+        });
+      }
+      return (await listOrganizations(ctx.db, first, offset)).map((r) => toOrganization(partner, r));
+    }
+
+    @FieldResolver(() => [ServiceType], { description: "The organization's current services." })
+    services(@Root() o: OrganizationModel, @Ctx() ctx: PartnerContext) {
+      return ctx.loaders.servicesByOrganization.load(o.hsdsId);
+    }
+  }
+  return OrganizationResolverBase;
+}
+
+/** __resolveReference for a partner's Service and Organization entities, batched through loaders. */
+export function partnerReferenceResolvers(partner: PartnerId, typePrefix: string) {
+  const hsdsIdOf = (id: string) => {
+    const parsed = parseGlobalId(id);
+    return parsed && parsed.partner === partner ? parsed.hsdsId : null;
+  };
+  return {
+    [`${typePrefix}Service`]: {
+      __resolveReference: (ref: { id: string }, ctx: PartnerContext) => {
+        const hsdsId = hsdsIdOf(ref.id);
+        return hsdsId ? ctx.loaders.service.load(hsdsId) : null;
+      },
+    },
+    [`${typePrefix}Organization`]: {
+      __resolveReference: (ref: { id: string }, ctx: PartnerContext) => {
+        const hsdsId = hsdsIdOf(ref.id);
+        return hsdsId ? ctx.loaders.organization.load(hsdsId) : null;
+      },
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// SQL for a partner's services. Nothing else in a partner subgraph touches the database.
+import type { Queryable } from "./db/db.ts";
+
+export interface ServiceRow {
+  id: string;
+  organization_id: string;
+  name: string;
+  alternate_name: string | null;
+  description: string;
+  url: string | null;
+  email: string | null;
+  status: string;
+  application_process: string | null;
+  fees_description: string | null;
+  eligibility_description: string | null;
+  minimum_age: number | null;
+  maximum_age: number | null;
+  alert: string | null;
+  needs: string[];
+  referral_routes: string[];
+  delivery_modes: string[];
+  accepting_referrals: boolean;
+  typical_wait_weeks: number | null;
+  capacity_updated_at: Date | null;
+  contract_end_date: string | Date | null;
+  funder: string | null;
+  referral_notes: string | null;
+  version: number;
+  change_seq: number | string;
+  deleted_at: Date | null;
+  last_modified: Date;
+}
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  description: string;
+  email: string | null;
+  url: string | null;
+  legal_status: string | null;
+  charity_number: string | null;
+}
+
+export interface LocationRow {
+  service_id: string;
+  id: string;
+  name: string | null;
+  description: string | null;
+  location_type: string;
+  latitude: number | null;
+  longitude: number | null;
+  confidential: boolean;
+  address_1: string | null;
+  city: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string;
+}
+
+export interface ServiceAreaRow { service_id: string; local_authority_code: string; name: string | null }
+export interface ScheduleRow {
+  service_id: string; id: string; freq: string | null; byday: string | null;
+  opens_at: string | null; closes_at: string | null; description: string | null;
+}
+export interface CostOptionRow {
+  service_id: string; id: string; option: string | null; amount: string | number | null;
+  currency: string | null; amount_description: string | null;
+}
+export interface ContactRow {
+  service_id: string; id: string; name: string | null; title: string | null;
+  email: string | null; phone: string | null; professional_only: boolean;
+}
+export interface LanguageRow { service_id: string; name: string; code: string | null }
+export interface TaxonomyRow { service_id: string; id: string; code: string | null; name: string; vocabulary: string | null }
+
+const SERVICE_COLUMNS = `id, organization_id, name, alternate_name, description, url, email, status,
+  application_process, fees_description, eligibility_description, minimum_age, maximum_age, alert,
+  needs, referral_routes, delivery_modes, accepting_referrals, typical_wait_weeks, capacity_updated_at,
+  contract_end_date::text AS contract_end_date, funder, referral_notes, version, change_seq, deleted_at,
+  last_modified`;
+
+export function servicesByIds(db: Queryable, ids: readonly string[]) {
+  return db.query<ServiceRow>(
+    `SELECT ${SERVICE_COLUMNS} FROM service WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
+    [ids],
+  );
+}
+
+export function servicesByOrganizationIds(db: Queryable, orgIds: readonly string[]) {
+  return db.query<ServiceRow>(
+    `SELECT ${SERVICE_COLUMNS} FROM service
+     WHERE organization_id = ANY($1::text[]) AND deleted_at IS NULL ORDER BY name, id`,
+    [orgIds],
+  );
+}
+
+export function organizationsByIds(db: Queryable, ids: readonly string[]) {
+  return db.query<OrganizationRow>(
+    `SELECT id, name, description, email, url, legal_status, charity_number
+     FROM organization WHERE id = ANY($1::text[])`,
+    [ids],
+  );
+}
+
+export function listOrganizations(db: Queryable, limit: number, offset: number) {
+  return db.query<OrganizationRow>(
+    `SELECT id, name, description, email, url, legal_status, charity_number
+     FROM organization ORDER BY name, id LIMIT $1 OFFSET $2`,
+    [limit, offset],
+  );
+}
+
+// Child lists, each fetched for a whole batch of services in one query.
+const CHILD_SQL = {
+  locations: `SELECT sal.service_id, l.id, l.name, l.description, l.location_type, l.latitude,
+      l.longitude, l.confidential, l.address_1, l.city, l.region, l.postal_code, l.country
+    FROM service_at_location sal JOIN location l ON l.id = sal.location_id
+    WHERE sal.service_id = ANY($1::text[]) ORDER BY sal.service_id, sal.id`,
+  serviceAreas: `SELECT service_id, local_authority_code, name FROM service_area
+    WHERE service_id = ANY($1::text[]) ORDER BY service_id, local_authority_code`,
+  schedules: `SELECT service_id, id, freq, byday, to_char(opens_at, 'HH24:MI') AS opens_at,
+      to_char(closes_at, 'HH24:MI') AS closes_at, description
+    FROM schedule WHERE service_id = ANY($1::text[]) ORDER BY service_id, id`,
+  costOptions: `SELECT service_id, id, option, amount, currency, amount_description FROM cost_option
+    WHERE service_id = ANY($1::text[]) ORDER BY service_id, id`,
+  contacts: `SELECT service_id, id, name, title, email, phone, professional_only FROM contact
+    WHERE service_id = ANY($1::text[]) ORDER BY service_id, id`,
+  languages: `SELECT service_id, name, code FROM language
+    WHERE service_id = ANY($1::text[]) ORDER BY service_id, name`,
+  taxonomyTerms: `SELECT st.service_id, t.id, t.code, t.name, t.vocabulary
+    FROM service_taxonomy st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
+    WHERE st.service_id = ANY($1::text[]) ORDER BY st.service_id, t.id`,
+} as const;
+
+export interface ChildRows {
+  locations: LocationRow;
+  serviceAreas: ServiceAreaRow;
+  schedules: ScheduleRow;
+  costOptions: CostOptionRow;
+  contacts: ContactRow;
+  languages: LanguageRow;
+  taxonomyTerms: TaxonomyRow;
+}
+export type ChildKind = keyof ChildRows;
+export const CHILD_KINDS = Object.keys(CHILD_SQL) as ChildKind[];
+
+export function childrenByServiceIds<K extends ChildKind>(
+  db: Queryable,
+  kind: K,
+  serviceIds: readonly string[],
+) {
+  return db.query<ChildRows[K]>(CHILD_SQL[kind], [serviceIds]);
+}
+
+/** Services changed since a change_seq cursor, tombstones included, oldest change first. */
+export function servicesChangedSince(db: Queryable, cursor: number, limit: number) {
+  return db.query<ServiceRow>(
+    `SELECT ${SERVICE_COLUMNS} FROM service WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`,
+    [cursor, limit],
+  );
+}
