@@ -27,6 +27,11 @@ export async function emitSubgraphSdl(): Promise<Record<SubgraphName, string>> {
 
 export async function composeSupergraph(): Promise<{ subgraphs: Record<SubgraphName, string>; supergraph: string }> {
   const subgraphs = await emitSubgraphSdl();
+  return { subgraphs, supergraph: composeSdl(subgraphs) };
+}
+
+/** Composes subgraph SDL; throws CompositionError listing every error with its code. */
+export function composeSdl(subgraphs: Record<string, string>): string {
   // URLs are the local defaults (the supergraph records them); deployments override per subgraph.
   const env = {};
   const result = composeServices(
@@ -42,5 +47,5 @@ export async function composeSupergraph(): Promise<{ subgraphs: Record<SubgraphN
         result.errors.map((e) => `  - [${(e.extensions?.code as string) ?? "ERROR"}] ${e.message}`).join("\n"),
     );
   }
-  return { subgraphs, supergraph: result.supergraphSdl };
+  return result.supergraphSdl;
 }

@@ -19,7 +19,11 @@ export class ServiceEdge {
   @Field(() => String, { description: "Opaque cursor for `after`." })
   cursor!: string;
 
-  @Field(() => ServiceEntity, { description: "The service; its fields come from the owning partner." })
+  @Field(() => ServiceEntity, {
+    nullable: true,
+    description:
+      "The service; its fields come from the owning partner. Null (with an error naming the partner) when that partner could not answer, so other partners' results still arrive.",
+  })
   node!: unknown;
 
   @Field(() => Float, { nullable: true, description: "Distance in km from `near`, when given and the service has a location." })

@@ -12,7 +12,7 @@ const FEDERATION_IMPORTS = ["@key", "@shareable", "@external", "@authenticated",
 
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, "skipCheck">,
-  referenceResolvers: GraphQLResolverMap<unknown> = {},
+  referenceResolvers: Record<string, object> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true });
   const typeDefs = parse(

@@ -18,7 +18,7 @@ export interface PartnerServerOptions {
   resolvers: NonEmptyArray<Function>;
   orphanedTypes?: Function[];
   /** Extra __resolveReference resolvers (e.g. a charity's fields on council services). */
-  referenceResolvers?: Record<string, { __resolveReference: (ref: never, ctx: PartnerContext) => unknown }>;
+  referenceResolvers?: Record<string, { __resolveReference: (ref: { id: string }, ctx: PartnerContext) => unknown }>;
   /** Extra context a partner's own resolvers need (e.g. its own loaders). */
   extendContext?: (ctx: PartnerContext) => Record<string, unknown>;
   observeBatches?: BatchObserver;

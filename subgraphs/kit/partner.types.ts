@@ -53,7 +53,8 @@ export function createPartnerBases() {
   abstract class Organization {}
   applyFields(Organization, ORGANIZATION_FIELDS);
 
-  @ObjectType({ isAbstract: true })
+  // Decorated so subclasses inherit its fields; never referenced, so never emitted as a type.
+  @ObjectType("PartnerServiceBase")
   abstract class ServiceBase {}
   applyFields(ServiceBase, serviceFields({ Organization: () => Organization, LocalAuthority: () => LocalAuthorityRef }));
 
@@ -66,7 +67,8 @@ const describe = (name: string) => ({ description: SERVICE_FIELDS.find((f) => f.
 
 /** Field resolvers shared by every partner's service type; all go through per-request loaders. */
 export function createServiceResolverBase(ServiceType: ClassType, OrganizationInterface: Function) {
-  @Resolver(() => ServiceType, { isAbstract: true })
+  // Not listed in buildSchema resolvers itself: each partner's subclass inherits these resolvers.
+  @Resolver(() => ServiceType)
   abstract class ServiceResolverBase {
     @FieldResolver(() => OrganizationInterface, describe("organization"))
     async organization(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
@@ -121,7 +123,7 @@ export function createOrganizationResolverBase(
   ServiceType: ClassType,
   partner: PartnerId,
 ) {
-  @Resolver(() => OrganizationType, { isAbstract: true })
+  @Resolver(() => OrganizationType)
   abstract class OrganizationResolverBase {
     @Query(() => [OrganizationType], {
       name: `${partner}Organizations`,

@@ -84,7 +84,7 @@ const PARTNER_FIELD = {
 export abstract class ServiceEntity {}
 applyFields(ServiceEntity, [PARTNER_FIELD, ...SERVICE_FIELDS]);
 
-function stub(partner: PartnerId, entity: "Service" | "Organization", iface: ClassType, fields: typeof SERVICE_FIELDS) {
+function stub(partner: PartnerId, entity: "Service" | "Organization", iface: Function, fields: typeof SERVICE_FIELDS) {
   const name = typeName(partner, entity);
   const Stub = { [name]: class {} }[name]!;
   applyFields(Stub, fields.filter((f) => f.name === "id"));
@@ -92,7 +92,7 @@ function stub(partner: PartnerId, entity: "Service" | "Organization", iface: Cla
   if (entity === "Service") applyFields(Stub, [PARTNER_FIELD]);
   Directive('@key(fields: "id")')(Stub);
   ObjectType(name, {
-    implements: iface,
+    implements: iface as ClassType,
     description: `${PARTNER_INFO[partner].label}: ${PARTNER_INFO[partner].description}`,
   })(Stub);
   return Stub;
