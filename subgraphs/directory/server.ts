@@ -1,6 +1,7 @@
 // The directory subgraph: owns the Service/Organization entity interfaces, the search index and
 // searchServices. Built here; index.ts listens.
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../kit/federation.ts";
 import { startHttp, type RunningHttp } from "../kit/http.ts";
@@ -39,7 +40,12 @@ export async function createServer(opts: {
     schema,
     sync: opts.sync,
     async start({ host, port }) {
-      const apollo = new ApolloServer<DirectoryContext>({ schema, introspection: true });
+      const apollo = new ApolloServer<DirectoryContext>({
+        schema,
+        introspection: true,
+        // Traces are for Apollo Studio, which Wayfinder does not report to; they cost time per request.
+        plugins: [ApolloServerPluginInlineTraceDisabled()],
+      });
       await apollo.start();
       const running = await startHttp({
         apollo,

@@ -1,6 +1,7 @@
 // Builds a partner subgraph (schema + Apollo Server) without listening; start() listens.
 import "reflect-metadata";
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
 import type { NonEmptyArray } from "type-graphql";
 import type { PartnerId } from "../../schema/vocabulary.ts";
@@ -52,7 +53,12 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     partner,
     schema,
     async start({ host, port }) {
-      const apollo = new ApolloServer<PartnerContext>({ schema, introspection: true });
+      const apollo = new ApolloServer<PartnerContext>({
+        schema,
+        introspection: true,
+        // Traces are for Apollo Studio, which Wayfinder does not report to; they cost time per request.
+        plugins: [ApolloServerPluginInlineTraceDisabled()],
+      });
       await apollo.start();
       const running = await startHttp({
         apollo,
