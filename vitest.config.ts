@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 // Two projects (Hive Gateway habit): fast unit/component tests and whole-stack e2e tests.
 export default defineConfig({
   test: {
+    // Tests that check log lines capture them explicitly; the rest would only be noise.
+    env: { LOG_LEVEL: "warn" },
     projects: [
       {
         test: {

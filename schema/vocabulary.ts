@@ -212,7 +212,32 @@ export const LOCAL_AUTHORITIES: LocalAuthorityInfo[] = [
   },
 ];
 
-const laByCode = new Map(LOCAL_AUTHORITIES.map((la) => [la.code, la]));
+/**
+ * Areas next to the ones partners publish for, with no services in Wayfinder yet. Knowing them lets
+ * routing place a child who lives just over a boundary and name the area hole, instead of
+ * rejecting the postcode.
+ */
+export const NEIGHBOURING_AREAS: LocalAuthorityInfo[] = [
+  {
+    code: "W06000021",
+    name: "Monmouthshire",
+    region: "Wales",
+    lat: 51.7,
+    lng: -2.9,
+    outwardCodes: [
+      { code: "NP26", lat: 51.5889, lng: -2.7571 },
+      { code: "NP16", lat: 51.6418, lng: -2.6745 },
+    ],
+  },
+];
+
+/** Local authority for a postcode district ("NP26"), across covered and neighbouring areas. */
+export function localAuthorityForOutward(outward: string): LocalAuthorityInfo | undefined {
+  const code = outward.trim().toUpperCase();
+  return [...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].find((la) => la.outwardCodes.some((o) => o.code === code));
+}
+
+const laByCode = new Map([...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].map((la) => [la.code, la]));
 export function localAuthorityInfo(code: string): LocalAuthorityInfo | undefined {
   return laByCode.get(code);
 }

@@ -9,4 +9,6 @@ export interface DirectoryContext {
   backend: SearchBackend;
   sync: DirectorySync;
   postcodes: PostcodeLookup;
+  /** Today's date (YYYY-MM-DD); tests fix it. Defaults to the real date. */
+  today?: () => string;
 }

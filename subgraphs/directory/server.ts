@@ -12,6 +12,7 @@ import { DirectorySync } from "./sync.ts";
 import { ORGANIZATION_STUBS, SERVICE_STUBS, directoryReferenceResolvers } from "./types/entities.ts";
 import { SearchResolver } from "./search.resolver.ts";
 import { ReferenceResolver } from "./reference.resolver.ts";
+import { RouteResolver } from "./route/route.resolver.ts";
 
 export interface DirectoryServer {
   schema: GraphQLSchema;
@@ -22,7 +23,7 @@ export interface DirectoryServer {
 export async function buildDirectorySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [SearchResolver, ReferenceResolver],
+      resolvers: [SearchResolver, ReferenceResolver, RouteResolver],
       orphanedTypes: [...SERVICE_STUBS, ...ORGANIZATION_STUBS],
     },
     directoryReferenceResolvers(),

@@ -1,0 +1,125 @@
+// routeChild and coverage. The profile is used for this request only: it is never logged, stored
+// or cached; the log line records timing and counts.
+import "reflect-metadata";
+import { Arg, Ctx, Query, Resolver } from "type-graphql";
+import { GraphQLError } from "graphql";
+import { AgeBand } from "../../../schema/enums.ts";
+import { NEED_CODES, PARTNERS, localAuthorityForOutward, localAuthorityInfo } from "../../../schema/vocabulary.ts";
+import { log } from "../../kit/log.ts";
+import { serviceRef } from "../types/entities.ts";
+import type { DirectoryContext } from "../context.ts";
+import { ChildProfileInput, CoverageReport, RoutePlan } from "./route.types.ts";
+import { coverage } from "./coverage.ts";
+import { routeChild, type ChildProfile } from "./route.engine.ts";
+
+const badInput = (message: string, field: string) =>
+  new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", field } });
+
+export const todayIso = () => new Date().toISOString().slice(0, 10);
+
+function ageFrom(dob: Date | string, today: string): number {
+  const d = typeof dob === "string" ? new Date(dob) : dob;
+  const t = new Date(`${today}T00:00:00Z`);
+  let age = t.getUTCFullYear() - d.getUTCFullYear();
+  if (t.getUTCMonth() < d.getUTCMonth() || (t.getUTCMonth() === d.getUTCMonth() && t.getUTCDate() < d.getUTCDate())) age--;
+  return age;
+}
+
+export async function toChildProfile(input: ChildProfileInput, ctx: DirectoryContext, today: string): Promise<ChildProfile> {
+  if (!input.needs?.length) throw badInput("profile.needs must name at least one need", "profile.needs");
+  const unknown = input.needs.filter((n) => !NEED_CODES.includes(n));
+  if (unknown.length) throw badInput(`unknown need ${unknown.join(", ")}`, "profile.needs");
+  let age: number;
+  if (input.age !== undefined && input.age !== null) age = input.age;
+  else if (input.dateOfBirth) age = ageFrom(input.dateOfBirth, today);
+  else throw badInput("give the child's age or dateOfBirth", "profile.age");
+  if (!Number.isInteger(age) || age < 0 || age > 25) {
+    throw badInput("age must be a whole number of years from 0 to 25", input.age !== undefined && input.age !== null ? "profile.age" : "profile.dateOfBirth");
+  }
+  let location: ChildProfile["location"] = null;
+  let la = input.localAuthority ?? null;
+  if (la && !localAuthorityInfo(la)) throw badInput(`unknown local authority "${la.slice(0, 20)}"`, "profile.localAuthority");
+  if (input.postcode) {
+    try {
+      const place = await ctx.postcodes.resolve(input.postcode);
+      location = { lat: place.lat, lng: place.lng };
+      la ??= place.localAuthorityCode ?? localAuthorityForOutward(place.postcode.split(" ")[0]!)?.code ?? null;
+    } catch (err) {
+      throw badInput(err instanceof Error ? err.message : "unknown postcode", "profile.postcode");
+    }
+  }
+  if (!la) throw badInput("give the child's postcode or localAuthority", input.postcode ? "profile.localAuthority" : "profile.postcode");
+  if (input.maxTravelKm !== undefined && input.maxTravelKm !== null && !(input.maxTravelKm > 0 && input.maxTravelKm <= 500)) {
+    throw badInput("maxTravelKm must be between 0 and 500", "profile.maxTravelKm");
+  }
+  const languages = (input.languages ?? []).map((l) => l.trim().toLowerCase());
+  if (languages.some((l) => !/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(l)) || languages.length > 10) {
+    throw badInput("languages must be up to 10 language codes such as \"cy\" or \"pl\"", "profile.languages");
+  }
+  return {
+    age,
+    needs: [...new Set(input.needs)],
+    localAuthority: la,
+    location,
+    languages,
+    referral: input.referral ?? "PROFESSIONAL_REFERRAL",
+    maxTravelKm: input.maxTravelKm ?? null,
+    urgency: input.urgency ?? "ROUTINE",
+    senProvision: input.senProvision ?? "NONE",
+    today,
+  };
+}
+
+@Resolver()
+export class RouteResolver {
+  @Query(() => RoutePlan, {
+    description:
+      "Route a child with one or more needs across every partner: ranked services per need, typed gaps, a suggested level of need and lead agency. The profile is never logged, stored or cached.",
+  })
+  async routeChild(
+    @Ctx() ctx: DirectoryContext,
+    @Arg("profile", () => ChildProfileInput, { description: "The child's age, needs and where they live." }) input: ChildProfileInput,
+  ): Promise<RoutePlan> {
+    const started = performance.now();
+    const profile = await toChildProfile(input, ctx, ctx.today?.() ?? todayIso());
+    const plan = await routeChild(profile, { backend: ctx.backend, isStale: (p) => ctx.sync.isStale(p) });
+    log("info", "route.computed", {
+      ms: Math.round(performance.now() - started),
+      needs: plan.needs.length,
+      services: plan.needs.reduce((a, n) => a + n.services.length, 0),
+      gaps: plan.gaps.length,
+    });
+    // Partner ids are lower case inside; the GraphQL Partner enum is upper case.
+    const gapOut = (g: (typeof plan.gaps)[number]) => ({ ...g, partners: g.partners.map((p) => p.toUpperCase()) });
+    return {
+      ...plan,
+      needs: plan.needs.map((n) => ({
+        ...n,
+        services: n.services.map((s) => ({ ...s, service: serviceRef(s.id) })),
+        gaps: n.gaps.map(gapOut),
+      })),
+      offlinePartners: plan.offlinePartners.map((p) => p.toUpperCase()),
+      leadAgency: plan.leadAgency && { ...plan.leadAgency, partner: plan.leadAgency.partner.toUpperCase() },
+      gaps: plan.gaps.map(gapOut),
+    } as unknown as RoutePlan;
+  }
+
+  @Query(() => CoverageReport, {
+    description: "For commissioners: a need × age-band matrix of a local authority's services per partner, its gaps, and sole providers whose contracts end within 6 or 12 months.",
+  })
+  async coverage(
+    @Ctx() ctx: DirectoryContext,
+    @Arg("area", () => String, { description: "Local authority GSS code." }) area: string,
+    @Arg("ageBand", () => AgeBand, { nullable: true, description: "One age band; all when omitted." }) ageBand?: string,
+  ) {
+    if (!localAuthorityInfo(area)) throw badInput(`unknown local authority "${area.slice(0, 20)}"`, "area");
+    const offline = PARTNERS.filter((p) => ctx.sync.isStale(p));
+    const report = await coverage({ area, ageBand, today: ctx.today?.() ?? todayIso() }, { backend: ctx.backend, offline });
+    return {
+      ...report,
+      endingContracts: report.endingContracts.map((e) => ({ ...e, service: serviceRef(e.service.id) })),
+    };
+  }
+}
+
+
