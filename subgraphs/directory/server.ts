@@ -31,12 +31,19 @@ export async function buildDirectorySchema(): Promise<GraphQLSchema> {
 }
 
 export async function createServer(opts: {
-  backend: SearchBackend;
   sync: DirectorySync;
   postcodes: PostcodeLookup;
 }): Promise<DirectoryServer> {
   const schema = await buildDirectorySchema();
-  const context: DirectoryContext = { backend: opts.backend, sync: opts.sync, postcodes: opts.postcodes };
+  const sync = opts.sync;
+  // The backend is read through the sync on every request, so a reindex can swap it live.
+  const context: DirectoryContext = {
+    get backend() {
+      return sync.backend;
+    },
+    sync,
+    postcodes: opts.postcodes,
+  };
   return {
     schema,
     sync: opts.sync,
@@ -58,7 +65,12 @@ export async function createServer(opts: {
           "/ready": async () => {
             const partners = PARTNERS.map((p) => opts.sync.status.get(p)!);
             const ready = partners.some((p) => p.lastSyncAt !== null);
-            return { status: ready ? 200 : 503, body: { status: ready ? "ready" : "syncing", backend: opts.backend.name, partners } };
+            return { status: ready ? 200 : 503, body: { status: ready ? "ready" : "syncing", backend: sync.backend.name, partners } };
+          },
+          // Internal admin route for `npm run reindex`: POST starts a rebuild, GET reports progress.
+          "/reindex": async (req) => {
+            if (req.method === "POST") void sync.reindex();
+            return { status: req.method === "POST" ? 202 : 200, body: sync.reindexProgress };
           },
         },
       });

@@ -19,23 +19,31 @@ export async function startDirectory(
   opts: { backend?: SearchBackend } = {},
 ): Promise<RunningDirectory> {
   const backend = opts.backend ?? (await createSearchBackend(cfg));
-  const sync = new DirectorySync({ backend, partnerUrls: cfg.partnerUrls, intervalMs: cfg.syncIntervalMs });
+  const sync = new DirectorySync({
+    backend,
+    partnerUrls: cfg.partnerUrls,
+    intervalMs: cfg.syncIntervalMs,
+    // An embedded index can be rebuilt beside the live one; a Meilisearch index is rebuilt in place.
+    createBackend: backend.name !== "meilisearch" && !opts.backend ? () => createSearchBackend(cfg) : undefined,
+  });
   const postcodes = createPostcodeResolver({
     postcodesUrl: cfg.postcodesUrl,
     centroidsFrom: () => sync.knownPostcodes(),
   });
   await sync.syncOnce();
   sync.start();
-  const server = await createServer({ backend, sync, postcodes });
+  const server = await createServer({ sync, postcodes });
   const http = await server.start({ host: cfg.host, port: cfg.port });
   return {
     http,
-    backend,
+    get backend() {
+      return sync.backend;
+    },
     sync,
     async close() {
       await sync.stop();
       await http.close();
-      await backend.close();
+      await sync.backend.close();
     },
   };
 }

@@ -23,6 +23,18 @@ export interface SyncOptions {
   pageSize?: number;
   timeoutMs?: number;
   onProgress?: (partner: PartnerId, done: number) => void;
+  /**
+   * Makes an empty backend of the same kind. With it, a reindex builds a fresh index beside the
+   * live one and swaps it in when complete, so search keeps answering throughout.
+   */
+  createBackend?: () => Promise<SearchBackend>;
+}
+
+export interface ReindexProgress {
+  state: "idle" | "running" | "done" | "failed";
+  done: number;
+  total: number;
+  error: string | null;
 }
 
 export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
@@ -68,8 +80,12 @@ export class DirectorySync {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly postcodes = new Map<string, { postcode: string; lat: number; lng: number }>();
+  /** The live index; replaced wholesale by reindex(). */
+  backend: SearchBackend;
+  reindexProgress: ReindexProgress = { state: "idle", done: 0, total: 0, error: null };
 
   constructor(private readonly opts: SyncOptions) {
+    this.backend = opts.backend;
     for (const partner of PARTNERS) {
       this.status.set(partner, { partner, reachable: false, lastSyncAt: null, lastError: "not synced yet", cursor: 0 });
     }
@@ -114,8 +130,54 @@ export class DirectorySync {
     return !!s && !s.reachable && s.lastSyncAt !== null;
   }
 
-  private async syncPartner(partner: PartnerId): Promise<void> {
-    const status = this.status.get(partner)!;
+  /**
+   * Rebuilds the index from every partner's full change feed. A partner that cannot be reached
+   * fails the reindex and leaves the live index untouched (when a fresh backend can be made).
+   */
+  async reindex(onProgress?: (p: ReindexProgress) => void): Promise<ReindexProgress> {
+    if (this.reindexProgress.state === "running") return this.reindexProgress;
+    const progress: ReindexProgress = { state: "running", done: 0, total: 0, error: null };
+    this.reindexProgress = progress;
+    await this.running?.catch(() => undefined);
+    const fresh = this.opts.createBackend ? await this.opts.createBackend() : null;
+    const target = fresh ?? this.backend;
+    try {
+      if (!fresh) await target.clear();
+      const cursors = new Map<PartnerId, number>();
+      for (const partner of PARTNERS) {
+        const scratch: PartnerSyncStatus = { partner, reachable: false, lastSyncAt: null, lastError: null, cursor: 0 };
+        let before = 0;
+        await this.syncPartner(partner, target, scratch, (done, remaining) => {
+          progress.done += done - before;
+          before = done;
+          progress.total = Math.max(progress.total, progress.done + remaining);
+          onProgress?.(progress);
+        });
+        if (!scratch.reachable) throw new Error(`${partner}: ${scratch.lastError}`);
+        cursors.set(partner, scratch.cursor);
+      }
+      if (fresh) {
+        const old = this.backend;
+        this.backend = fresh;
+        await old.close();
+      }
+      for (const [partner, cursor] of cursors) Object.assign(this.status.get(partner)!, { cursor, reachable: true, lastError: null, lastSyncAt: new Date() });
+      progress.state = "done";
+    } catch (err) {
+      progress.state = "failed";
+      progress.error = err instanceof Error ? err.message : String(err);
+      if (fresh) await fresh.close();
+    }
+    onProgress?.(progress);
+    return progress;
+  }
+
+  private async syncPartner(
+    partner: PartnerId,
+    target: SearchBackend = this.backend,
+    status: PartnerSyncStatus = this.status.get(partner)!,
+    onPage?: (done: number, remaining: number) => void,
+  ): Promise<void> {
     const feedUrl = new URL("/changes", this.opts.partnerUrls[partner]);
     let done = 0;
     try {
@@ -138,11 +200,12 @@ export class DirectorySync {
             }
           }
         }
-        if (removals.length) await this.opts.backend.remove(removals);
-        if (upserts.length) await this.opts.backend.upsert(upserts);
+        if (removals.length) await target.remove(removals);
+        if (upserts.length) await target.upsert(upserts);
         status.cursor = page.cursor;
         done += page.changes.length;
         this.opts.onProgress?.(partner, done);
+        onPage?.(done, page.remaining ?? 0);
         if (!page.hasMore) break;
       }
       status.reachable = true;

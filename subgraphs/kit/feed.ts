@@ -50,6 +50,8 @@ export interface FeedPage {
   partner: PartnerId;
   cursor: number;
   hasMore: boolean;
+  /** Changes after this page (for progress bars). */
+  remaining: number;
   changes: FeedChange[];
 }
 
@@ -104,7 +106,8 @@ export async function readFeed(db: Queryable, partner: PartnerId, since: number,
     };
   });
   const cursor = rows.length ? Number(rows[rows.length - 1]!.change_seq) : since;
-  return { partner, cursor, hasMore: rows.length === limit, changes };
+  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM service WHERE change_seq > $1`, [cursor]);
+  return { partner, cursor, hasMore: rows.length === limit, remaining: n, changes };
 }
 
 export function feedRoute(db: Queryable, partner: PartnerId): Route {

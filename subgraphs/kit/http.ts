@@ -105,7 +105,13 @@ export async function startHttp<C extends BaseContext>(opts: HttpOptions<C>): Pr
     async close() {
       // Graceful: stop taking connections, let in-flight requests finish, drop idle keep-alives.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // In-flight requests get a short grace period; after it, remaining sockets are cut.
+        const force = setTimeout(() => server.closeAllConnections(), 2000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       });
     },

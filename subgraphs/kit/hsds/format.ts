@@ -2,8 +2,6 @@
 // under a `wayfinder` object so a plain ORUK feed is still a valid file. See docs/import-format.md.
 // Only the fields Wayfinder reads are typed; HSDS allows any others, and the importer ignores them.
 
-import type { PartnerId } from "../../../schema/vocabulary.ts";
-
 type Maybe<T> = T | null | undefined;
 
 export interface HsdsOrganizationIdentifier {
@@ -244,5 +242,3 @@ export interface OrukPage {
 
 /** Everything the importer accepts: a bundle, a bare array of service_full, or an ORUK page. */
 export type HsdsFile = Partial<HsdsBundle> | HsdsService[] | OrukPage;
-
-export type ServiceRef = `${PartnerId}:${string}`;

@@ -141,7 +141,11 @@ function toRows(bundle: HsdsBundle): Rows {
     for (const sal of svc.service_at_locations ?? []) {
       const loc = sal.location;
       if (loc && !locations.has(loc.id)) locations.set(loc.id, locationRow(loc));
-      r.serviceAtLocations.push({ id: sal.id, service_id: sid, location_id: loc?.id ?? sal.location_id });
+      r.serviceAtLocations.push({
+        id: sal.id,
+        service_id: sid,
+        location_id: loc?.id ?? sal.location_id,
+      });
     }
     for (const area of svc.service_areas ?? []) {
       const code = gssCodeOf(area);
@@ -159,7 +163,12 @@ function toRows(bundle: HsdsBundle): Rows {
         id: s.id,
         service_id: sid,
         freq: text(s.freq),
-        byday: s.byday ? s.byday.split(",").map((t) => t.trim()).join(",") : null,
+        byday: s.byday
+          ? s.byday
+              .split(",")
+              .map((t) => t.trim())
+              .join(",")
+          : null,
         opens_at: text(s.opens_at),
         closes_at: text(s.closes_at),
         valid_from: text(s.valid_from),
@@ -221,8 +230,9 @@ function toRows(bundle: HsdsBundle): Rows {
 function organizationRow(org: HsdsOrganization): Row {
   const charity =
     org.wayfinder?.charity_number ??
-    org.organization_identifiers?.find((i) => i.identifier_scheme && CHARITY_SCHEMES.has(i.identifier_scheme))
-      ?.identifier;
+    org.organization_identifiers?.find(
+      (i) => i.identifier_scheme && CHARITY_SCHEMES.has(i.identifier_scheme),
+    )?.identifier;
   return {
     id: org.id,
     name: org.name,
@@ -535,7 +545,8 @@ export async function readHsdsFile(file: string): Promise<HsdsBundle> {
     source = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(err);
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(err);
     throw new HsdsFileError(`${file}: cannot read: ${why}`, file);
   }
   return validateHsds(parseHsdsJson(source, file));

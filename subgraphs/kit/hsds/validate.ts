@@ -69,7 +69,11 @@ export function gssCodeOf(area: {
       : undefined;
   }
   if (typeof area.uri === "string") {
-    const tail = area.uri.replace(/[/#?]+$/, "").split(/[/#=]/).pop() ?? "";
+    const tail =
+      area.uri
+        .replace(/[/#?]+$/, "")
+        .split(/[/#=]/)
+        .pop() ?? "";
     if (GSS_CODE.test(tail)) return tail;
   }
   return undefined;
@@ -127,7 +131,10 @@ class RecordChecker {
   id(obj: Obj, path: string, seen?: Map<string, Where>, kind?: string): string | undefined {
     const v = obj.id;
     if (typeof v !== "string" || v.trim() === "") {
-      this.issue(join(path, "id"), absent(v) ? "is required" : `must be a non-empty string (got ${show(v)})`);
+      this.issue(
+        join(path, "id"),
+        absent(v) ? "is required" : `must be a non-empty string (got ${show(v)})`,
+      );
       return undefined;
     }
     if (seen) {
@@ -144,7 +151,10 @@ class RecordChecker {
   requiredString(obj: Obj, key: string, path: string): string | undefined {
     const v = obj[key];
     if (typeof v === "string" && v.trim() !== "") return v;
-    this.issue(join(path, key), absent(v) ? "is required" : `must be a non-empty string (got ${show(v)})`);
+    this.issue(
+      join(path, key),
+      absent(v) ? "is required" : `must be a non-empty string (got ${show(v)})`,
+    );
     return undefined;
   }
 
@@ -160,7 +170,8 @@ class RecordChecker {
 
   matching(obj: Obj, key: string, path: string, test: (s: string) => boolean, what: string) {
     const v = this.optionalString(obj, key, path);
-    if (v !== undefined && v !== "" && !test(v)) this.issue(join(path, key), `must be ${what} (got ${show(v)})`);
+    if (v !== undefined && v !== "" && !test(v))
+      this.issue(join(path, key), `must be ${what} (got ${show(v)})`);
     return v;
   }
 
@@ -192,7 +203,8 @@ class RecordChecker {
 
   boolean(obj: Obj, key: string, path: string) {
     const v = obj[key];
-    if (!absent(v) && typeof v !== "boolean") this.issue(join(path, key), `must be true or false (got ${show(v)})`);
+    if (!absent(v) && typeof v !== "boolean")
+      this.issue(join(path, key), `must be true or false (got ${show(v)})`);
   }
 
   number(obj: Obj, key: string, path: string, min: number, max: number, integer = false) {
@@ -365,17 +377,35 @@ export function validateHsds(input: unknown): HsdsBundle {
     // nested ids are not required to be unique; listed ones are.
     const id = check.id(loc, path, unique ? seen.location : undefined, "location id");
     if (id) locationIds.add(id);
-    check.matching(loc, "location_type", path, (s) => LOCATION_TYPES.includes(s), `one of ${LOCATION_TYPES.join(", ")}`);
+    check.matching(
+      loc,
+      "location_type",
+      path,
+      (s) => LOCATION_TYPES.includes(s),
+      `one of ${LOCATION_TYPES.join(", ")}`,
+    );
     check.optionalString(loc, "name", path);
     check.optionalString(loc, "description", path);
     const lat = check.number(loc, "latitude", path, -90, 90);
     const lng = check.number(loc, "longitude", path, -180, 180);
     if (absent(loc.latitude) !== absent(loc.longitude) && (lat !== undefined || lng !== undefined))
-      check.issue(join(path, absent(loc.latitude) ? "latitude" : "longitude"), "is required when the other coordinate is given");
+      check.issue(
+        join(path, absent(loc.latitude) ? "latitude" : "longitude"),
+        "is required when the other coordinate is given",
+      );
     const orgId = check.optionalString(loc, "organization_id", path);
     if (orgId) orgRefs.push({ check, path: join(path, "organization_id"), id: orgId });
     for (const [addr, p] of check.objects(loc, "addresses", path)) {
-      for (const k of ["address_1", "address_2", "city", "region", "state_province", "postal_code", "country", "address_type"])
+      for (const k of [
+        "address_1",
+        "address_2",
+        "city",
+        "region",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+      ])
         check.optionalString(addr, k, p);
     }
     const ext = check.object(loc, "wayfinder", path);
@@ -409,8 +439,21 @@ export function validateHsds(input: unknown): HsdsBundle {
     check.requiredString(svc, "name", "");
     const status = svc.status;
     if (typeof status !== "string" || !(status in HSDS_STATUS))
-      check.issue("status", absent(status) ? `is required (one of ${STATUSES.join(", ")})` : `must be one of ${STATUSES.join(", ")} (got ${show(status)})`);
-    for (const k of ["alternate_name", "description", "application_process", "fees_description", "fees", "eligibility_description", "alert"])
+      check.issue(
+        "status",
+        absent(status)
+          ? `is required (one of ${STATUSES.join(", ")})`
+          : `must be one of ${STATUSES.join(", ")} (got ${show(status)})`,
+      );
+    for (const k of [
+      "alternate_name",
+      "description",
+      "application_process",
+      "fees_description",
+      "fees",
+      "eligibility_description",
+      "alert",
+    ])
       check.optionalString(svc, k, "");
     check.url(svc, "url", "");
     check.email(svc, "email", "");
@@ -425,7 +468,8 @@ export function validateHsds(input: unknown): HsdsBundle {
     if (org && orgId && typeof org.id === "string" && org.id !== orgId)
       check.issue("organization_id", `${show(orgId)} differs from organization.id ${show(org.id)}`);
     if (!org && orgId) orgRefs.push({ check, path: "organization_id", id: orgId });
-    if (!org && !orgId) check.issue("organization_id", "is required (or nest an organization object)");
+    if (!org && !orgId)
+      check.issue("organization_id", "is required (or nest an organization object)");
 
     for (const [sal, p] of check.objects(svc, "service_at_locations", "")) {
       check.id(sal, p, seen.service_at_location, "service_at_location id");
@@ -446,7 +490,10 @@ export function validateHsds(input: unknown): HsdsBundle {
       const type = check.optionalString(area, "extent_type", p);
       check.optionalString(area, "uri", p);
       if (type?.toLowerCase() === "gss" && !(extent && GSS_CODE.test(extent.trim())))
-        check.issue(join(p, "extent"), `must be a GSS code like "E10000020" when extent_type is "gss" (got ${show(extent)})`);
+        check.issue(
+          join(p, "extent"),
+          `must be a GSS code like "E10000020" when extent_type is "gss" (got ${show(extent)})`,
+        );
     }
     for (const [sch, p] of check.objects(svc, "schedules", "")) {
       check.id(sch, p, seen.schedule, "schedule id");
@@ -454,8 +501,15 @@ export function validateHsds(input: unknown): HsdsBundle {
       check.optionalString(sch, "description", p);
       const byday = check.optionalString(sch, "byday", p);
       if (byday) {
-        const bad = byday.split(",").map((t) => t.trim()).filter((t) => !BYDAY_TOKEN.test(t));
-        if (bad.length) check.issue(join(p, "byday"), `has unknown day ${show(bad[0])} (use MO,TU,WE,TH,FR,SA,SU)`);
+        const bad = byday
+          .split(",")
+          .map((t) => t.trim())
+          .filter((t) => !BYDAY_TOKEN.test(t));
+        if (bad.length)
+          check.issue(
+            join(p, "byday"),
+            `has unknown day ${show(bad[0])} (use MO,TU,WE,TH,FR,SA,SU)`,
+          );
       }
       // closes_at before opens_at is allowed: evening services run past midnight.
       check.time(sch, "opens_at", p);
@@ -468,7 +522,13 @@ export function validateHsds(input: unknown): HsdsBundle {
       check.optionalString(cost, "option", p);
       check.optionalString(cost, "amount_description", p);
       check.number(cost, "amount", p, 0, 99_999_999.99);
-      check.matching(cost, "currency", p, (s) => /^[A-Za-z]{3}$/.test(s), "an ISO 4217 code like GBP");
+      check.matching(
+        cost,
+        "currency",
+        p,
+        (s) => /^[A-Za-z]{3}$/.test(s),
+        "an ISO 4217 code like GBP",
+      );
     }
     for (const [contact, p] of check.objects(svc, "contacts", "")) {
       check.id(contact, p, seen.contact, "contact id");
@@ -490,8 +550,10 @@ export function validateHsds(input: unknown): HsdsBundle {
       if (term) {
         const tp = join(p, "taxonomy_term");
         check.id(term, tp);
-        for (const k of ["code", "description", "taxonomy", "vocabulary"]) check.optionalString(term, k, tp);
-        const name = check.optionalString(term, "name", tp) || check.optionalString(term, "term", tp);
+        for (const k of ["code", "description", "taxonomy", "vocabulary"])
+          check.optionalString(term, k, tp);
+        const name =
+          check.optionalString(term, "name", tp) || check.optionalString(term, "term", tp);
         if (!name) check.issue(join(tp, "name"), "is required (or give term)");
       } else check.optionalString(attr, "taxonomy_term_id", p);
     }
@@ -499,8 +561,22 @@ export function validateHsds(input: unknown): HsdsBundle {
     const ext = check.object(svc, "wayfinder", "");
     if (ext) {
       check.codes(ext, "needs", "wayfinder", NEEDS, "need", "see NEEDS in schema/vocabulary.ts");
-      check.codes(ext, "referral_routes", "wayfinder", ROUTES, "referral route", `one of ${REFERRAL_ROUTE_CODES.join(", ")}`);
-      check.codes(ext, "delivery_modes", "wayfinder", MODES, "delivery mode", `one of ${DELIVERY_MODES.join(", ")}`);
+      check.codes(
+        ext,
+        "referral_routes",
+        "wayfinder",
+        ROUTES,
+        "referral route",
+        `one of ${REFERRAL_ROUTE_CODES.join(", ")}`,
+      );
+      check.codes(
+        ext,
+        "delivery_modes",
+        "wayfinder",
+        MODES,
+        "delivery mode",
+        `one of ${DELIVERY_MODES.join(", ")}`,
+      );
       const cap = check.object(ext, "capacity", "wayfinder");
       if (cap) {
         check.boolean(cap, "accepting_referrals", "wayfinder.capacity");
@@ -522,7 +598,10 @@ export function validateHsds(input: unknown): HsdsBundle {
     check.id(cd, "", seen.co_delivery, "co_delivery id");
     const ref = check.requiredString(cd, "service_ref", "");
     if (ref && !SERVICE_REF.test(ref))
-      check.issue("service_ref", `must look like "council:<service id>" (partner one of ${PARTNERS.join(", ")}; got ${show(ref)})`);
+      check.issue(
+        "service_ref",
+        `must look like "council:<service id>" (partner one of ${PARTNERS.join(", ")}; got ${show(ref)})`,
+      );
     const orgId = check.requiredString(cd, "organization_id", "");
     if (orgId) orgRefs.push({ check, path: "organization_id", id: orgId });
     check.requiredString(cd, "role", "");
@@ -532,11 +611,17 @@ export function validateHsds(input: unknown): HsdsBundle {
 
   for (const ref of orgRefs) {
     if (!orgIds.has(ref.id))
-      ref.check.issue(ref.path, `organization ${show(ref.id)} is not in the file (add it to organizations or nest it)`);
+      ref.check.issue(
+        ref.path,
+        `organization ${show(ref.id)} is not in the file (add it to organizations or nest it)`,
+      );
   }
   for (const ref of locationRefs) {
     if (!locationIds.has(ref.id))
-      ref.check.issue(ref.path, `location ${show(ref.id)} is not in the file (add it to locations or nest it)`);
+      ref.check.issue(
+        ref.path,
+        `location ${show(ref.id)} is not in the file (add it to locations or nest it)`,
+      );
   }
 
   if (out.issues.length > 0) throw new HsdsValidationError(out.issues, out.omitted);
