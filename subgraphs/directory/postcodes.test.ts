@@ -24,7 +24,15 @@ describe("postcode parsing", () => {
   });
 
   it("rejects what is not a postcode", () => {
-    for (const bad of ["", "hello", "NR2 4A", "12345", '" OR 1=1', "NR2 4AB; DROP", "x".repeat(10_000)]) {
+    for (const bad of [
+      "",
+      "hello",
+      "NR2 4A",
+      "12345",
+      '" OR 1=1',
+      "NR2 4AB; DROP",
+      "x".repeat(10_000),
+    ]) {
       expect(() => parsePostcode(bad), bad.slice(0, 20)).toThrow(InvalidPostcodeError);
     }
     const err = (() => {
@@ -48,11 +56,17 @@ const KNOWN: KnownPostcode[] = [
 ];
 
 describe("postcode resolver (local data)", () => {
-  const resolver = (points: KnownPostcode[] = KNOWN) => createPostcodeResolver({ centroidsFrom: () => points });
+  const resolver = (points: KnownPostcode[] = KNOWN) =>
+    createPostcodeResolver({ centroidsFrom: () => points });
 
   it("places a known postcode at its own (averaged) position", async () => {
     const r = await resolver().resolve("nr23tt");
-    expect(r).toMatchObject({ postcode: "NR2 3TT", outwardCode: "NR2", precision: "postcode", localAuthorityCode: "E10000020" });
+    expect(r).toMatchObject({
+      postcode: "NR2 3TT",
+      outwardCode: "NR2",
+      precision: "postcode",
+      localAuthorityCode: "E10000020",
+    });
     expect(r.lat).toBeCloseTo(52.635, 6);
     expect(r.lng).toBeCloseTo(1.285, 6);
   });
@@ -63,7 +77,13 @@ describe("postcode resolver (local data)", () => {
     expect(r.lat).toBeCloseTo((52.63 + 52.634 + 52.636) / 3, 6);
     expect(r.lng).toBeCloseTo((1.28 + 1.284 + 1.286) / 3, 6);
     // Outside the vocabulary's areas there is no local authority to report.
-    expect(await resolver().resolve("AB1 9ZZ")).toEqual({ postcode: "AB1 9ZZ", outwardCode: "AB1", lat: 57.1, lng: -2.1, precision: "outward" });
+    expect(await resolver().resolve("AB1 9ZZ")).toEqual({
+      postcode: "AB1 9ZZ",
+      outwardCode: "AB1",
+      lat: 57.1,
+      lng: -2.1,
+      precision: "outward",
+    });
   });
 
   it("falls back to the vocabulary's outward-code centroids", async () => {
@@ -75,19 +95,30 @@ describe("postcode resolver (local data)", () => {
       localAuthorityCode: "W06000022",
       precision: "outward",
     });
-    expect(await resolver([]).resolve("bs1")).toMatchObject({ postcode: "BS1", lat: 51.453, localAuthorityCode: "E06000023" });
+    expect(await resolver([]).resolve("bs1")).toMatchObject({
+      postcode: "BS1",
+      lat: 51.453,
+      localAuthorityCode: "E06000023",
+    });
   });
 
   it("says UnknownPostcodeError for a well-formed postcode it cannot place", async () => {
     await expect(resolver().resolve("ZZ1 1AA")).rejects.toBeInstanceOf(UnknownPostcodeError);
-    await expect(resolver().resolve("ZZ1 1AA")).rejects.toMatchObject({ name: "UnknownPostcodeError", postcode: "ZZ1 1AA" });
+    await expect(resolver().resolve("ZZ1 1AA")).rejects.toMatchObject({
+      name: "UnknownPostcodeError",
+      postcode: "ZZ1 1AA",
+    });
     await expect(resolver().resolve("garbage")).rejects.toBeInstanceOf(InvalidPostcodeError);
   });
 
   it("recomputes centroids from fresh data after the cache expires", async () => {
     let clock = 0;
     const points: KnownPostcode[] = [];
-    const r = createPostcodeResolver({ centroidsFrom: () => points, cacheMs: 1000, now: () => clock });
+    const r = createPostcodeResolver({
+      centroidsFrom: () => points,
+      cacheMs: 1000,
+      now: () => clock,
+    });
     await expect(r.resolve("AB1 1AA")).rejects.toBeInstanceOf(UnknownPostcodeError);
     points.push({ postcode: "AB1 2CD", lat: 57.1, lng: -2.1 });
     await expect(r.resolve("AB1 1AA")).rejects.toBeInstanceOf(UnknownPostcodeError);
@@ -110,7 +141,9 @@ describe("postcode resolver (postcodes.io API)", () => {
     servers = [];
   });
 
-  async function fakePostcodesIo(handler: (path: string) => { status: number; body?: unknown } | null) {
+  async function fakePostcodesIo(
+    handler: (path: string) => { status: number; body?: unknown } | null,
+  ) {
     const paths: string[] = [];
     const server = http.createServer((req, res) => {
       paths.push(req.url!);
@@ -128,35 +161,73 @@ describe("postcode resolver (postcodes.io API)", () => {
     status: 200,
     body: {
       status: 200,
-      result: { postcode: "NR2 4AB", latitude: 52.6301, longitude: 1.2799, codes: { admin_district: "E07000148", admin_county: "E10000020" } },
+      result: {
+        postcode: "NR2 4AB",
+        latitude: 52.6301,
+        longitude: 1.2799,
+        codes: { admin_district: "E07000148", admin_county: "E10000020" },
+      },
     },
   };
 
   it("asks GET /postcodes/{postcode} and reads position and the upper-tier authority", async () => {
     const api = await fakePostcodesIo(() => norwich);
-    const r = await createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] }).resolve("nr24ab");
+    const r = await createPostcodeResolver({
+      postcodesUrl: api.url,
+      centroidsFrom: () => [],
+    }).resolve("nr24ab");
     expect(api.paths).toEqual(["/postcodes/NR2%204AB"]);
-    expect(r).toEqual({ postcode: "NR2 4AB", outwardCode: "NR2", lat: 52.6301, lng: 1.2799, localAuthorityCode: "E10000020", precision: "postcode" });
+    expect(r).toEqual({
+      postcode: "NR2 4AB",
+      outwardCode: "NR2",
+      lat: 52.6301,
+      lng: 1.2799,
+      localAuthorityCode: "E10000020",
+      precision: "postcode",
+    });
   });
 
   it("uses the district for unitary authorities (no county)", async () => {
     const api = await fakePostcodesIo(() => ({
       status: 200,
-      body: { result: { latitude: 51.45, longitude: -2.59, codes: { admin_district: "E06000023", admin_county: "E99999999" } } },
+      body: {
+        result: {
+          latitude: 51.45,
+          longitude: -2.59,
+          codes: { admin_district: "E06000023", admin_county: "E99999999" },
+        },
+      },
     }));
-    const r = await createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] }).resolve("BS1 4DJ");
+    const r = await createPostcodeResolver({
+      postcodesUrl: api.url,
+      centroidsFrom: () => [],
+    }).resolve("BS1 4DJ");
     expect(r.localAuthorityCode).toBe("E06000023");
   });
 
   it("asks /outcodes/{outcode} for an outward code", async () => {
-    const api = await fakePostcodesIo(() => ({ status: 200, body: { result: { outcode: "NR2", latitude: 52.63, longitude: 1.28 } } }));
-    const r = await createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] }).resolve("nr2");
+    const api = await fakePostcodesIo(() => ({
+      status: 200,
+      body: { result: { outcode: "NR2", latitude: 52.63, longitude: 1.28 } },
+    }));
+    const r = await createPostcodeResolver({
+      postcodesUrl: api.url,
+      centroidsFrom: () => [],
+    }).resolve("nr2");
     expect(api.paths).toEqual(["/outcodes/NR2"]);
-    expect(r).toMatchObject({ postcode: "NR2", lat: 52.63, precision: "outward", localAuthorityCode: "E10000020" });
+    expect(r).toMatchObject({
+      postcode: "NR2",
+      lat: 52.63,
+      precision: "outward",
+      localAuthorityCode: "E10000020",
+    });
   });
 
   it("falls back to local centroids when the API does not know the postcode, else UnknownPostcodeError", async () => {
-    const api = await fakePostcodesIo(() => ({ status: 404, body: { status: 404, error: "Postcode not found" } }));
+    const api = await fakePostcodesIo(() => ({
+      status: 404,
+      body: { status: 404, error: "Postcode not found" },
+    }));
     const resolver = createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] });
     expect(await resolver.resolve("NR5 0ZZ")).toMatchObject({ lat: 52.6343, precision: "outward" });
     await expect(resolver.resolve("ZZ9 9ZZ")).rejects.toBeInstanceOf(UnknownPostcodeError);
@@ -164,10 +235,18 @@ describe("postcode resolver (postcodes.io API)", () => {
 
   it("falls back to local centroids when the API fails or is too slow", async () => {
     const failing = await fakePostcodesIo(() => ({ status: 500 }));
-    expect(await createPostcodeResolver({ postcodesUrl: failing.url, centroidsFrom: () => [] }).resolve("NR2 4AB")).toMatchObject({ lat: 52.6322 });
+    expect(
+      await createPostcodeResolver({ postcodesUrl: failing.url, centroidsFrom: () => [] }).resolve(
+        "NR2 4AB",
+      ),
+    ).toMatchObject({ lat: 52.6322 });
     const silent = await fakePostcodesIo(() => null);
     const started = Date.now();
-    const resolver = createPostcodeResolver({ postcodesUrl: silent.url, centroidsFrom: () => [], timeoutMs: 100 });
+    const resolver = createPostcodeResolver({
+      postcodesUrl: silent.url,
+      centroidsFrom: () => [],
+      timeoutMs: 100,
+    });
     expect(await resolver.resolve("NR2 4AB")).toMatchObject({ lat: 52.6322 });
     expect(Date.now() - started).toBeLessThan(2000);
     const err = await resolver.resolve("ZZ9 9ZZ").catch((e: unknown) => e);
@@ -177,7 +256,11 @@ describe("postcode resolver (postcodes.io API)", () => {
 
   it("never calls the API for an invalid postcode", async () => {
     const api = await fakePostcodesIo(() => norwich);
-    await expect(createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] }).resolve("../../admin")).rejects.toBeInstanceOf(InvalidPostcodeError);
+    await expect(
+      createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] }).resolve(
+        "../../admin",
+      ),
+    ).rejects.toBeInstanceOf(InvalidPostcodeError);
     expect(api.paths).toEqual([]);
   });
 });

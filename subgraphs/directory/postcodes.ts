@@ -17,7 +17,10 @@ export class InvalidPostcodeError extends Error {
 /** A well-formed postcode we cannot place. Maps to BAD_USER_INPUT. */
 export class UnknownPostcodeError extends Error {
   override name = "UnknownPostcodeError";
-  constructor(readonly postcode: string, detail = "") {
+  constructor(
+    readonly postcode: string,
+    detail = "",
+  ) {
     super(`postcode ${postcode} is not one we can place${detail ? ` (${detail})` : ""}`);
   }
 }
@@ -36,7 +39,8 @@ const MAX_INPUT = 16;
  * Throws InvalidPostcodeError for anything else.
  */
 export function parsePostcode(input: string): ParsedPostcode {
-  if (typeof input !== "string" || input.length > MAX_INPUT * 4) throw new InvalidPostcodeError(String(input));
+  if (typeof input !== "string" || input.length > MAX_INPUT * 4)
+    throw new InvalidPostcodeError(String(input));
   const text = input.trim().replace(/\s+/g, " ");
   if (text.length > MAX_INPUT) throw new InvalidPostcodeError(input);
   const p = parse(text);
@@ -88,7 +92,9 @@ export interface PostcodeResolver {
 }
 
 const VOCAB_OUTWARD = new Map(
-  [...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].flatMap((la) => la.outwardCodes.map((o) => [o.code, { lat: o.lat, lng: o.lng, la: la.code }] as const)),
+  [...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].flatMap((la) =>
+    la.outwardCodes.map((o) => [o.code, { lat: o.lat, lng: o.lng, la: la.code }] as const),
+  ),
 );
 
 interface Centroids {
@@ -100,7 +106,12 @@ interface Centroids {
 export function computeCentroids(points: Iterable<KnownPostcode>): Centroids {
   const exact = new Map<string, { lat: number; lng: number; n: number }>();
   const outward = new Map<string, { lat: number; lng: number; n: number }>();
-  const add = (m: Map<string, { lat: number; lng: number; n: number }>, k: string, lat: number, lng: number) => {
+  const add = (
+    m: Map<string, { lat: number; lng: number; n: number }>,
+    k: string,
+    lat: number,
+    lng: number,
+  ) => {
     const c = m.get(k) ?? { lat: 0, lng: 0, n: 0 };
     c.lat += lat;
     c.lng += lng;
@@ -108,7 +119,13 @@ export function computeCentroids(points: Iterable<KnownPostcode>): Centroids {
     m.set(k, c);
   };
   for (const p of points) {
-    if (!Number.isFinite(p.lat) || !Number.isFinite(p.lng) || Math.abs(p.lat) > 90 || Math.abs(p.lng) > 180) continue;
+    if (
+      !Number.isFinite(p.lat) ||
+      !Number.isFinite(p.lng) ||
+      Math.abs(p.lat) > 90 ||
+      Math.abs(p.lng) > 180
+    )
+      continue;
     const parsed = parse(String(p.postcode ?? ""));
     if (!parsed.valid) continue;
     add(exact, parsed.postcode, p.lat, p.lng);
@@ -126,14 +143,19 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
   const base = opts.postcodesUrl ? opts.postcodesUrl.replace(/\/+$/, "") : null;
 
   const centroids = () => {
-    if (!cache || now() - cache.at > cacheMs) cache = { at: now(), centroids: computeCentroids(opts.centroidsFrom()) };
+    if (!cache || now() - cache.at > cacheMs)
+      cache = { at: now(), centroids: computeCentroids(opts.centroidsFrom()) };
     return cache.centroids;
   };
 
   function local(p: ParsedPostcode): ResolvedPostcode | null {
     const c = centroids();
     const la = VOCAB_OUTWARD.get(p.outwardCode)?.la;
-    const base = { postcode: p.postcode ?? p.outwardCode, outwardCode: p.outwardCode, ...(la ? { localAuthorityCode: la } : {}) };
+    const base = {
+      postcode: p.postcode ?? p.outwardCode,
+      outwardCode: p.outwardCode,
+      ...(la ? { localAuthorityCode: la } : {}),
+    };
     const exact = p.postcode ? c.exact.get(p.postcode) : undefined;
     if (exact) return { ...base, ...exact, precision: "postcode" };
     const centre = c.outward.get(p.outwardCode) ?? VOCAB_OUTWARD.get(p.outwardCode);
@@ -143,7 +165,9 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
 
   /** postcodes.io answer, null for "not found", throws for anything unusable (caller falls back). */
   async function remote(p: ParsedPostcode): Promise<ResolvedPostcode | null> {
-    const path = p.postcode ? `postcodes/${encodeURIComponent(p.postcode)}` : `outcodes/${encodeURIComponent(p.outwardCode)}`;
+    const path = p.postcode
+      ? `postcodes/${encodeURIComponent(p.postcode)}`
+      : `outcodes/${encodeURIComponent(p.outwardCode)}`;
     const res = await fetch(`${base}/${path}`, {
       headers: { accept: "application/json" },
       signal: AbortSignal.timeout(opts.timeoutMs ?? 3000),
@@ -179,7 +203,10 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
       }
       const found = local(p);
       if (found) return found;
-      throw new UnknownPostcodeError(p.postcode ?? p.outwardCode, remoteFailure ? `lookup unavailable: ${remoteFailure}` : "");
+      throw new UnknownPostcodeError(
+        p.postcode ?? p.outwardCode,
+        remoteFailure ? `lookup unavailable: ${remoteFailure}` : "",
+      );
     },
   };
 }

@@ -240,5 +240,5 @@ export interface OrukPage {
   empty?: boolean;
 }
 
-/** Everything the importer accepts: a bundle, a bare array of service_full, or an ORUK page. */
-export type HsdsFile = Partial<HsdsBundle> | HsdsService[] | OrukPage;
+/** Everything the importer accepts: a bundle, an array of service_full, an ORUK page, one service. */
+export type HsdsFile = Partial<HsdsBundle> | HsdsService[] | OrukPage | HsdsService;

@@ -1,0 +1,57 @@
+// Builds Meilisearch filter expressions structurally from a normalised request. Attribute names
+// are constants; vocabulary values were checked against the vocabulary by normaliseRequest; every
+// string value is double-quoted with `\` and `"` escaped; numbers are finite by construction. User
+// text is never pasted into filter syntax.
+import type { NormalisedFilter, NormalisedRequest } from "./request.ts";
+
+/** A double-quoted Meilisearch filter string literal (Meilisearch ≥ 1.4 unescapes \\ and \"). */
+export function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** A number in plain decimal notation (the filter parser does not read exponents). */
+export function num(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return Number.isInteger(value)
+    ? String(value)
+    : value.toFixed(10).replace(/0+$/, "").replace(/\.$/, "");
+}
+
+const anyOf = (attribute: string, values: string[]) =>
+  `${attribute} IN [${values.map(quote).join(", ")}]`;
+
+/**
+ * The filter for a request as a list of clauses Meilisearch ANDs together, or null when the
+ * request can never match (the caller then answers "no results" without a round trip).
+ */
+export function buildMeiliFilter(req: Pick<NormalisedRequest, "filter" | "near">): string[] | null {
+  const f: NormalisedFilter = req.filter;
+  if (f.impossible) return null;
+  const clauses: string[] = [];
+  if (f.statuses !== null) clauses.push(anyOf("status", f.statuses));
+  if (f.partners !== null) clauses.push(anyOf("partner", f.partners));
+  if (f.localAuthorities !== null) clauses.push(anyOf("localAuthorities", f.localAuthorities));
+  if (f.needs !== null) {
+    if (f.needsMatch === "ALL") for (const n of f.needs) clauses.push(`needs = ${quote(n)}`);
+    else clauses.push(anyOf("needs", f.needs));
+  }
+  if (f.referralRoutes !== null) clauses.push(anyOf("referralRoutes", f.referralRoutes));
+  if (f.languages !== null) clauses.push(anyOf("languages", f.languages));
+  if (f.deliveryModes !== null) clauses.push(anyOf("deliveryModes", f.deliveryModes));
+  if (f.freeOnly) clauses.push(`cost = ${quote("free")}`);
+  if (f.acceptingReferrals !== null)
+    clauses.push(`acceptingReferrals = ${f.acceptingReferrals ? "true" : "false"}`);
+  if (f.openSlot !== null) clauses.push(`openSlots = ${quote(f.openSlot)}`);
+  if (f.ids !== null) clauses.push(anyOf("id", f.ids));
+  if (f.age !== null) clauses.push(`minAge <= ${num(f.age)}`, `maxAge >= ${num(f.age)}`);
+  if (req.near) {
+    const { lat, lng, radiusKm } = req.near;
+    clauses.push(`_geoRadius(${num(lat)}, ${num(lng)}, ${num(Math.round(radiusKm * 1000))})`);
+  }
+  return clauses;
+}
+
+/** Clauses joined into one expression, for logging and for APIs that take a single string. */
+export function filterExpression(clauses: string[]): string | undefined {
+  return clauses.length === 0 ? undefined : clauses.map((c) => `(${c})`).join(" AND ");
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { dayCode, openSlotsFor, slotsForOpenAt } from "./types.ts";
+
+describe("openSlotsFor", () => {
+  it("gives a day token and one token per hour open", () => {
+    expect(openSlotsFor([{ byday: "MO", opensAt: "09:00", closesAt: "17:00" }])).toEqual([
+      "MO",
+      "MO-09",
+      "MO-10",
+      "MO-11",
+      "MO-12",
+      "MO-13",
+      "MO-14",
+      "MO-15",
+      "MO-16",
+    ]);
+  });
+
+  it("counts an hour the service is open for any part of", () => {
+    expect(openSlotsFor([{ byday: "TU", opensAt: "09:30", closesAt: "11:15" }])).toEqual([
+      "TU",
+      "TU-09",
+      "TU-10",
+      "TU-11",
+    ]);
+  });
+
+  it("reads day lists, RRULE ordinals, names, and treats null byday as every day", () => {
+    expect(openSlotsFor([{ byday: "MO,we, Friday,1SU", opensAt: null, closesAt: null }])).toEqual([
+      "FR",
+      "MO",
+      "SU",
+      "WE",
+    ]);
+    expect(openSlotsFor([{ byday: null, opensAt: "10:00", closesAt: "11:00" }])).toHaveLength(14);
+  });
+
+  it("gives only day tokens when hours are unknown", () => {
+    expect(openSlotsFor([{ byday: "SA", opensAt: "10:00", closesAt: null }])).toEqual(["SA"]);
+  });
+
+  it("runs past midnight into the next day, and 00:00 closing means end of day", () => {
+    expect(openSlotsFor([{ byday: "SU", opensAt: "22:00", closesAt: "02:00" }])).toEqual([
+      "MO",
+      "MO-00",
+      "MO-01",
+      "SU",
+      "SU-22",
+      "SU-23",
+    ]);
+    expect(openSlotsFor([{ byday: "FR", opensAt: "23:00", closesAt: "00:00" }])).toEqual([
+      "FR",
+      "FR-23",
+    ]);
+  });
+
+  it("merges several schedules and ignores unreadable ones", () => {
+    const slots = openSlotsFor([
+      { byday: "MO", opensAt: "09:00", closesAt: "10:00" },
+      { byday: "MO", opensAt: "14:00", closesAt: "15:00" },
+      { byday: "XX", opensAt: "09:00", closesAt: "10:00" },
+      { byday: "TU", opensAt: "9am", closesAt: "5pm" },
+    ]);
+    expect(slots).toEqual(["MO", "MO-09", "MO-14", "TU"]);
+  });
+});
+
+describe("slotsForOpenAt", () => {
+  it("maps a day to its token and a day and time to the hour token", () => {
+    expect(slotsForOpenAt({ day: "MO" })).toBe("MO");
+    expect(slotsForOpenAt({ day: "mo", time: "09:59" })).toBe("MO-09");
+    expect(slotsForOpenAt({ day: "SU", time: "00:00" })).toBe("SU-00");
+  });
+
+  it("returns null for days and times it cannot read", () => {
+    expect(slotsForOpenAt({ day: "Funday" })).toBeNull();
+    expect(slotsForOpenAt({ day: "MO", time: "25:00" })).toBeNull();
+    expect(slotsForOpenAt({ day: "MO", time: "24:00" })).toBeNull();
+    expect(slotsForOpenAt({ day: "MO", time: '" OR 1=1' })).toBeNull();
+    expect(dayCode("")).toBeNull();
+  });
+});

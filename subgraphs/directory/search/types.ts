@@ -1,0 +1,278 @@
+// The directory's search contract: one document shape, one request shape, two interchangeable
+// backends (an embedded in-process index, a Meilisearch server). Everything a backend must agree on lives here.
+
+/** One partner service as the directory indexes it. Built by the sync from partner HSDS data. */
+export interface ServiceDoc {
+  /** GraphQL id, "<partner>:<hsdsId>", e.g. "council:3f2a…". Unique across partners. */
+  id: string;
+  /** PartnerId: "council" | "charity" | "health". */
+  partner: string;
+  name: string;
+  description: string;
+  organizationName: string;
+  /** ServiceStatusCode: "ACTIVE" | "TEMPORARILY_CLOSED" | "INACTIVE" | "DEFUNCT". */
+  status: string;
+  /** Need codes from the vocabulary (NEEDS). */
+  needs: string[];
+  /** Referral route codes (REFERRAL_ROUTES). */
+  referralRoutes: string[];
+  /** Lower-case language codes as published (ISO 639-1 where partners use it: "en", "cy", "pl"). */
+  languages: string[];
+  /** DELIVERY_MODES codes. */
+  deliveryModes: string[];
+  /** ONS GSS codes of the local authorities the service covers. */
+  localAuthorities: string[];
+  /** Age band codes, from ageBandsFor(minAge, maxAge). */
+  ageBands: string[];
+  /** Inclusive age range; 0 and 25 when the partner does not say. */
+  minAge: number;
+  maxAge: number;
+  free: boolean;
+  acceptingReferrals: boolean;
+  typicalWaitWeeks: number | null;
+  /** YYYY-MM-DD. */
+  contractEndDate: string | null;
+  /** Opening tokens from openSlotsFor(): "MO" for each open day, "MO-09" for each open hour. */
+  openSlots: string[];
+  /** Primary position. Confidential places (refuges) arrive with area-level positions. */
+  location: { lat: number; lng: number } | null;
+  /** Normalised postcodes of the service's locations ("NR2 4AB"), for outward-code centroids. */
+  postcodes: string[];
+  /** ISO timestamp of the partner's last change. */
+  lastModified: string;
+  /** The partner was unreachable at the last sync: the document is kept but marked. */
+  stale: boolean;
+}
+
+export type NeedsMatch = "ANY" | "ALL";
+
+/**
+ * Filters combine with AND. List filters match when the document has ANY of the listed values
+ * (needs can ask for ALL). An empty list means "no constraint", except `ids`, where it matches
+ * nothing. Unknown codes never match and never throw: filters are data, not syntax.
+ */
+export interface SearchFilter {
+  needs?: string[];
+  /** Default "ANY". */
+  needsMatch?: NeedsMatch;
+  /** The child's age falls inside [minAge, maxAge] (both ends inclusive). */
+  age?: number;
+  localAuthorities?: string[];
+  partners?: string[];
+  /** true keeps free services only; false or undefined does not filter. */
+  freeOnly?: boolean;
+  referralRoutes?: string[];
+  languages?: string[];
+  deliveryModes?: string[];
+  acceptingReferrals?: boolean;
+  /**
+   * Open on a day ("MO".."SU"), and at a time ("HH:MM", 24-hour) when given. Hour granularity:
+   * a service counts as open at 09:10 when it is open at any point between 09:00 and 10:00.
+   */
+  openAt?: { day: string; time?: string };
+  /** Default ["ACTIVE"] when undefined; [] means any status. */
+  statuses?: string[];
+  ids?: string[];
+}
+
+export type SearchSort = "RELEVANCE" | "DISTANCE" | "NAME" | "WAIT" | "CONTRACT_END";
+
+export interface SearchRequest {
+  /** Free text. Typo tolerant, all words must match (after synonyms and stop words). */
+  query?: string;
+  filter?: SearchFilter;
+  /** Keep services whose location lies within radiusKm, and report each hit's distance. */
+  near?: { lat: number; lng: number; radiusKm: number };
+  /**
+   * Default RELEVANCE. Without a query, RELEVANCE orders by distance when `near` is given and by
+   * name otherwise. DISTANCE without `near` falls back to NAME. WAIT and CONTRACT_END put
+   * unknown values last. Ties always break by id, so pages are stable.
+   */
+  sort?: SearchSort;
+  /** Clamped to [0, MAX_LIMIT]. */
+  limit: number;
+  /** offset + limit past MAX_WINDOW is a SearchRequestError (narrow the search instead). */
+  offset: number;
+  /** Compute facet counts over the whole result set (not just the page). */
+  facets?: boolean;
+}
+
+export interface SearchHit {
+  id: string;
+  /** Great-circle distance from `near`, when `near` was given and the service has a location. */
+  distanceKm: number | null;
+  /**
+   * A short HTML snippet of the description (or name) with matched words in <mark>…</mark>;
+   * everything else is HTML-escaped. null when there was no query.
+   */
+  highlight: string | null;
+  /** Backend-specific relevance, higher is better; only comparable within one result. */
+  score: number;
+}
+
+export const FACET_NAMES = [
+  "needs",
+  "partner",
+  "localAuthorities",
+  "ageBands",
+  "cost",
+  "referralRoutes",
+  "languages",
+  "deliveryModes",
+] as const;
+export type FacetName = (typeof FACET_NAMES)[number];
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+/** Values with a non-zero count, by count descending then value ascending. */
+export type Facets = Record<FacetName, FacetCount[]>;
+
+export interface SearchResult {
+  totalCount: number;
+  hits: SearchHit[];
+  /** null unless the request asked for facets. */
+  facets: Facets | null;
+}
+
+/** "embedded": in-process index (default); "meilisearch": a Meilisearch server. */
+export type BackendName = "embedded" | "meilisearch";
+
+export interface SearchBackend {
+  readonly name: BackendName;
+  /** Insert or replace documents by id. */
+  upsert(docs: ServiceDoc[]): Promise<void>;
+  /** Remove documents by id; unknown ids are ignored. */
+  remove(ids: string[]): Promise<void>;
+  /** Documents in the order of `ids`, null for unknown ids. */
+  get(ids: string[]): Promise<(ServiceDoc | null)[]>;
+  /**
+   * Ids of one partner's documents, sorted. The sync uses it to mark a partner's documents stale
+   * when the partner is down, and to delete what a full reindex no longer lists.
+   */
+  idsByPartner(partner: string): Promise<string[]>;
+  search(req: SearchRequest): Promise<SearchResult>;
+  count(): Promise<number>;
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Largest page a backend returns. */
+export const MAX_LIMIT = 100;
+/** offset + limit never goes past this (Meilisearch's maxTotalHits is set to match). */
+export const MAX_WINDOW = 10_000;
+export const DEFAULT_STATUSES: readonly string[] = ["ACTIVE"];
+
+/** A backend failed (server unreachable, task failed, bad settings). Internal: not a user error. */
+export class SearchBackendError extends Error {
+  override name = "SearchBackendError";
+  constructor(
+    message: string,
+    readonly backend: BackendName,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
+export type DayCode = (typeof DAY_CODES)[number];
+
+const DAY_NAMES: Record<string, DayCode> = {
+  MON: "MO",
+  MONDAY: "MO",
+  TUE: "TU",
+  TUES: "TU",
+  TUESDAY: "TU",
+  WED: "WE",
+  WEDNESDAY: "WE",
+  THU: "TH",
+  THUR: "TH",
+  THURS: "TH",
+  THURSDAY: "TH",
+  FRI: "FR",
+  FRIDAY: "FR",
+  SAT: "SA",
+  SATURDAY: "SA",
+  SUN: "SU",
+  SUNDAY: "SU",
+};
+
+/** "MO", "mo", "Monday", "1MO" (RRULE ordinal) → "MO"; anything else → null. */
+export function dayCode(value: string): DayCode | null {
+  const v = value
+    .trim()
+    .toUpperCase()
+    .replace(/^[+-]?\d+/, "");
+  if ((DAY_CODES as readonly string[]).includes(v)) return v as DayCode;
+  return DAY_NAMES[v] ?? null;
+}
+
+/** "HH:MM" or "HH:MM:SS" → minutes since midnight; "24:00" → 1440; anything else → null. */
+export function minutesOf(time: string): number | null {
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(time.trim());
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (min > 59 || h > 24 || (h === 24 && min !== 0)) return null;
+  return h * 60 + min;
+}
+
+const hourToken = (day: DayCode, hour: number) => `${day}-${String(hour).padStart(2, "0")}`;
+
+export interface ScheduleLike {
+  /** RRULE-style day list: "MO", "MO,TU,WE". null means every day. */
+  byday: string | null;
+  opensAt: string | null;
+  closesAt: string | null;
+}
+
+/**
+ * Opening tokens for a service's schedules: one per open day ("MO") and one per hour the service
+ * is open at any point of ("MO-09" for 09:00–09:59). Opens 09:00 closes 17:00 gives MO-09..MO-16.
+ * Unknown hours give the day token only (we cannot say it is open at 03:00). A closing time at or
+ * before the opening time runs past midnight into the next day.
+ */
+export function openSlotsFor(schedules: ScheduleLike[]): string[] {
+  const slots = new Set<string>();
+  for (const s of schedules) {
+    const days =
+      s.byday === null || s.byday.trim() === ""
+        ? [...DAY_CODES]
+        : s.byday
+            .split(/[\s,;]+/)
+            .map(dayCode)
+            .filter((d): d is DayCode => d !== null);
+    const opens = s.opensAt === null ? null : minutesOf(s.opensAt);
+    let closes = s.closesAt === null ? null : minutesOf(s.closesAt);
+    for (const day of days) {
+      slots.add(day);
+      if (opens === null || closes === null) continue;
+      if (closes === 0) closes = 1440;
+      if (closes > opens) {
+        for (let h = Math.floor(opens / 60); h * 60 < closes && h < 24; h++)
+          slots.add(hourToken(day, h));
+      } else {
+        for (let h = Math.floor(opens / 60); h < 24; h++) slots.add(hourToken(day, h));
+        const next = DAY_CODES[(DAY_CODES.indexOf(day) + 1) % 7]!;
+        if (closes > 0) slots.add(next);
+        for (let h = 0; h * 60 < closes; h++) slots.add(hourToken(next, h));
+      }
+    }
+  }
+  return [...slots].sort();
+}
+
+/**
+ * The one token a document must carry to be open at `openAt`: "MO" for a day, "MO-09" for a day
+ * and time. null when the day or time is not understood (the caller decides: no match).
+ */
+export function slotsForOpenAt(openAt: { day: string; time?: string | null }): string | null {
+  const day = dayCode(openAt.day);
+  if (day === null) return null;
+  if (openAt.time === undefined || openAt.time === null || openAt.time === "") return day;
+  const minutes = minutesOf(openAt.time);
+  if (minutes === null || minutes >= 1440) return null;
+  return hourToken(day, Math.floor(minutes / 60));
+}

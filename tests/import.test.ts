@@ -1,0 +1,598 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { generateDataset } from "../scripts/generate/dataset.ts";
+import { openDb, type Db, type Queryable } from "../subgraphs/kit/db/db.ts";
+import type { HsdsBundle, HsdsService } from "../subgraphs/kit/hsds/format.ts";
+import {
+  HsdsFileError,
+  importFile,
+  importHsds,
+  parseHsdsJson,
+} from "../subgraphs/kit/hsds/import.ts";
+import { HsdsValidationError, MAX_ISSUES, validateHsds } from "../subgraphs/kit/hsds/validate.ts";
+import { dropSchemaOf, freshSchemaUrl, hasPostgres } from "./helpers/postgres.ts";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "..");
+const tsx = path.join(root, "node_modules", ".bin", "tsx");
+
+// Open Referral UK's published example (CC BY-SA 4.0), read in place rather than copied.
+const ORUK_DIR = "tests/fixtures/oruk";
+const hasOruk = existsSync(path.join(ORUK_DIR, "service_full.json")); // committed copies, see SOURCE.md
+const oruk = (file: string): unknown => JSON.parse(readFileSync(path.join(ORUK_DIR, file), "utf8"));
+
+const data = generateDataset();
+const clone = <T>(v: T): T => structuredClone(v);
+
+const TABLES = [
+  "organization",
+  "service",
+  "location",
+  "service_at_location",
+  "service_area",
+  "schedule",
+  "cost_option",
+  "contact",
+  "language",
+  "taxonomy_term",
+  "service_taxonomy",
+  "co_delivery",
+] as const;
+type Counts = Record<(typeof TABLES)[number], number>;
+
+async function counts(db: Queryable): Promise<Counts> {
+  const out = {} as Counts;
+  for (const t of TABLES) {
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`);
+    out[t] = row.n;
+  }
+  return out;
+}
+
+/** Row counts a bundle should produce, worked out from the file rather than the importer. */
+function expectedCounts(b: HsdsBundle): Counts {
+  const sum = (f: (s: HsdsService) => number) => b.services.reduce((n, s) => n + f(s), 0);
+  const locations = new Set(
+    b.services.flatMap((s) => (s.service_at_locations ?? []).map((x) => x.location!.id)),
+  );
+  const terms = new Set(
+    b.services.flatMap((s) => (s.attributes ?? []).map((a) => a.taxonomy_term!.id)),
+  );
+  return {
+    organization: b.organizations.length,
+    service: b.services.length,
+    location: locations.size,
+    service_at_location: sum((s) => s.service_at_locations?.length ?? 0),
+    service_area: sum((s) => s.service_areas?.length ?? 0),
+    schedule: sum((s) => s.schedules?.length ?? 0),
+    cost_option: sum((s) => s.cost_options?.length ?? 0),
+    // one row per phone (at least one per contact), plus the service's own phones
+    contact: sum(
+      (s) =>
+        (s.contacts ?? []).reduce((n, c) => n + Math.max(1, c.phones?.length ?? 0), 0) +
+        (s.phones?.length ?? 0),
+    ),
+    language: sum((s) => s.languages?.length ?? 0),
+    taxonomy_term: terms.size,
+    service_taxonomy: sum((s) => s.attributes?.length ?? 0),
+    co_delivery: b.co_deliveries.length,
+  };
+}
+
+async function reset(db: Db) {
+  await db.query(`TRUNCATE ${[...TABLES].reverse().join(", ")} CASCADE`);
+}
+
+const backends = [
+  { name: "PGlite", url: undefined as string | undefined, skip: false },
+  { name: "PostgreSQL", url: freshSchemaUrl("import"), skip: !hasPostgres },
+];
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip)(`importHsds on ${backend.name}`, () => {
+    let db: Db;
+
+    beforeAll(async () => {
+      db = await openDb(backend.url ? { url: backend.url } : {});
+    });
+    afterAll(async () => {
+      await db?.close();
+      if (backend.url) await dropSchemaOf(backend.url);
+    });
+    beforeEach(async () => {
+      await reset(db);
+    });
+
+    it("imports a generated bundle into every table", async () => {
+      const council = validateHsds(clone(data.council));
+      const result = await importHsds(db, council);
+
+      const expected = expectedCounts(council);
+      expect(result).toEqual({
+        organizations: expected.organization,
+        services: expected.service,
+        locations: expected.location,
+        coDeliveries: 0,
+        tombstoned: 0,
+      });
+      expect(await counts(db)).toEqual(expected);
+      expect(expected.service).toBe(120);
+
+      const svc = council.services[0];
+      const [row] = await db.query<Record<string, unknown>>(
+        `SELECT name, needs, referral_routes, delivery_modes, accepting_referrals, typical_wait_weeks,
+                contract_end_date::text AS contract_end_date, funder, status, version, deleted_at
+         FROM service WHERE id = $1`,
+        [svc.id],
+      );
+      expect(row).toEqual({
+        name: svc.name,
+        needs: svc.wayfinder!.needs,
+        referral_routes: svc.wayfinder!.referral_routes,
+        delivery_modes: svc.wayfinder!.delivery_modes,
+        accepting_referrals: svc.wayfinder!.capacity!.accepting_referrals,
+        typical_wait_weeks: svc.wayfinder!.capacity!.typical_wait_weeks,
+        contract_end_date: svc.wayfinder!.contract_end_date,
+        funder: svc.wayfinder!.funder,
+        status: "active",
+        version: 1,
+        deleted_at: null,
+      });
+      const [area] = await db.query<{ local_authority_code: string }>(
+        `SELECT local_authority_code FROM service_area WHERE service_id = $1`,
+        [svc.id],
+      );
+      expect(area.local_authority_code).toBe(svc.service_areas![0].extent);
+    });
+
+    it("imports the charity's co-deliveries and confidential refuge locations", async () => {
+      const charity = validateHsds(clone(data.charity));
+      const result = await importHsds(db, charity);
+      expect(result.coDeliveries).toBe(charity.co_deliveries.length);
+      expect(result.coDeliveries).toBeGreaterThan(0);
+      const rows = await db.query<{ service_ref: string; staff_share: string }>(
+        `SELECT service_ref, staff_share::text FROM co_delivery ORDER BY id`,
+      );
+      expect(
+        rows.every((r) => r.service_ref.startsWith("council:") && r.staff_share === "0.500"),
+      ).toBe(true);
+
+      const refuges = await db.query<{ confidential: boolean }>(
+        `SELECT l.confidential FROM location l
+         JOIN service_at_location sal ON sal.location_id = l.id
+         JOIN service s ON s.id = sal.service_id WHERE s.name LIKE '%Refuge%'`,
+      );
+      expect(refuges.length).toBeGreaterThan(0);
+      expect(refuges.every((r) => r.confidential)).toBe(true);
+    });
+
+    it("re-imports idempotently: same rows, version and change_seq moved on", async () => {
+      const charity = validateHsds(clone(data.charity));
+      const first = await importHsds(db, charity);
+      const before = await counts(db);
+      const seqBefore = await db.query<{ id: string; version: number; change_seq: number }>(
+        `SELECT id, version, change_seq FROM service ORDER BY id`,
+      );
+      const coSeqBefore = await db.query<{ change_seq: number }>(
+        `SELECT change_seq FROM co_delivery ORDER BY id`,
+      );
+
+      const second = await importHsds(db, charity);
+      expect(second).toEqual(first);
+      expect(await counts(db)).toEqual(before);
+      const seqAfter = await db.query<{ id: string; version: number; change_seq: number }>(
+        `SELECT id, version, change_seq FROM service ORDER BY id`,
+      );
+      const maxBefore = Math.max(...seqBefore.map((r) => r.change_seq));
+      seqAfter.forEach((r, i) => {
+        expect(r.version).toBe(seqBefore[i].version + 1);
+        expect(r.change_seq).toBeGreaterThan(maxBefore);
+      });
+      const coSeqAfter = await db.query<{ change_seq: number }>(
+        `SELECT change_seq FROM co_delivery ORDER BY id`,
+      );
+      coSeqAfter.forEach((r, i) => expect(r.change_seq).toBeGreaterThan(coSeqBefore[i].change_seq));
+    });
+
+    it("replaces a service's child rows rather than adding to them", async () => {
+      const council = validateHsds(clone(data.council));
+      await importHsds(db, council);
+      const edited = clone(council);
+      const svc = edited.services[1];
+      svc.schedules = [{ id: "only-schedule", byday: "SA", opens_at: "10:00", closes_at: "12:00" }];
+      svc.languages = [{ id: "only-language", name: "Polish", code: "pl" }];
+      svc.wayfinder = { needs: ["HOUSING"] };
+      await importHsds(db, validateHsds(edited));
+
+      const schedules = await db.query<{ id: string; byday: string }>(
+        `SELECT id, byday FROM schedule WHERE service_id = $1`,
+        [svc.id],
+      );
+      expect(schedules).toEqual([{ id: "only-schedule", byday: "SA" }]);
+      const langs = await db.query<{ name: string }>(
+        `SELECT name FROM language WHERE service_id = $1`,
+        [svc.id],
+      );
+      expect(langs).toEqual([{ name: "Polish" }]);
+      const [row] = await db.query<{
+        needs: string[];
+        delivery_modes: string[];
+        accepting_referrals: boolean;
+      }>(`SELECT needs, delivery_modes, accepting_referrals FROM service WHERE id = $1`, [svc.id]);
+      // A file without a field means the default, not "keep what was there".
+      expect(row).toEqual({ needs: ["HOUSING"], delivery_modes: [], accepting_referrals: true });
+    });
+
+    it("rejects an invalid file naming the record and field, and writes nothing", async () => {
+      await importHsds(db, validateHsds(clone(data.council)));
+      const before = await counts(db);
+
+      const bad = clone(data.council);
+      const svc = bad.services[2];
+      svc.service_at_locations![0].location!.latitude = 123.4;
+      svc.name = "Changed name that must not land";
+      const dir = await mkdtemp(path.join(tmpdir(), "wayfinder-import-"));
+      const file = path.join(dir, "bad.json");
+      await writeFile(file, JSON.stringify(bad));
+      try {
+        const err = await importFile("council", file, { db }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(HsdsValidationError);
+        const message = (err as Error).message;
+        expect(message).toContain(`services[2] (id "${svc.id}", name "${svc.name}")`);
+        expect(message).toContain("service_at_locations[0].location.latitude");
+        expect(message).toContain("between -90 and 90 (got 123.4)");
+        expect((err as HsdsValidationError).issues).toHaveLength(1);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      expect(await counts(db)).toEqual(before);
+      const [row] = await db.query<{ name: string }>(`SELECT name FROM service WHERE id = $1`, [
+        svc.id,
+      ]);
+      expect(row.name).toBe(data.council.services[2].name);
+    });
+
+    it("rolls back everything when a statement fails mid-transaction", async () => {
+      const charity = validateHsds(clone(data.charity));
+      await importHsds(db, { ...charity, services: charity.services.slice(0, 50) });
+      const before = await counts(db);
+      const versions = await db.query(`SELECT id, version, change_seq FROM service ORDER BY id`);
+
+      // Passes the file checks' shape but not the database: the co-delivery's organization is
+      // missing, and that insert runs after every service has been written.
+      const broken: HsdsBundle = {
+        ...charity,
+        co_deliveries: [
+          ...charity.co_deliveries,
+          { id: "cd-x", service_ref: "council:x", organization_id: "no-such-org", role: "Staff" },
+        ],
+      };
+      await expect(importHsds(db, broken)).rejects.toThrow(/foreign key/i);
+      expect(await counts(db)).toEqual(before);
+      expect(await db.query(`SELECT id, version, change_seq FROM service ORDER BY id`)).toEqual(
+        versions,
+      );
+    });
+
+    it("with replace, tombstones services missing from the bundle and bumps their change_seq", async () => {
+      const council = validateHsds(clone(data.council));
+      await importHsds(db, council);
+      const [{ max }] = await db.query<{ max: number }>(
+        `SELECT max(change_seq)::int AS max FROM service`,
+      );
+
+      const kept = { ...council, services: council.services.slice(10) };
+      const result = await importHsds(db, kept, { replace: true });
+      expect(result.tombstoned).toBe(10);
+      expect(result.services).toBe(110);
+
+      const gone = council.services.slice(0, 10).map((s) => s.id);
+      const rows = await db.query<{
+        status: string;
+        deleted: boolean;
+        change_seq: number;
+        version: number;
+      }>(
+        `SELECT status, deleted_at IS NOT NULL AS deleted, change_seq, version
+         FROM service WHERE id = ANY($1::text[])`,
+        [gone],
+      );
+      expect(rows).toHaveLength(10);
+      for (const r of rows) {
+        expect(r).toMatchObject({ status: "defunct", deleted: true, version: 2 });
+        expect(r.change_seq).toBeGreaterThan(max);
+      }
+      const [{ live }] = await db.query<{ live: number }>(
+        `SELECT count(*)::int AS live FROM service WHERE deleted_at IS NULL`,
+      );
+      expect(live).toBe(110);
+
+      // Already tombstoned services are left alone by the next replace…
+      expect((await importHsds(db, kept, { replace: true })).tombstoned).toBe(0);
+      // …and come back when a file lists them again.
+      await importHsds(db, council);
+      const [{ back }] = await db.query<{ back: number }>(
+        `SELECT count(*)::int AS back FROM service WHERE deleted_at IS NULL AND status = 'active' AND id = ANY($1::text[])`,
+        [gone],
+      );
+      expect(back).toBe(council.services.slice(0, 10).filter((s) => s.status === "active").length);
+    });
+
+    describe.skipIf(!hasOruk)("Open Referral UK examples", () => {
+      it("rejects service_full.json only for its placeholder latitude of 100", () => {
+        const err = (() => {
+          try {
+            validateHsds(oruk("service_full.json"));
+          } catch (e) {
+            return e as HsdsValidationError;
+          }
+        })();
+        expect(err).toBeInstanceOf(HsdsValidationError);
+        expect(err!.issues).toEqual([
+          {
+            record:
+              'service (id "ac148810-d857-441c-9679-408f346de14b", name "Community Counselling")',
+            path: "service_at_locations[0].location.latitude",
+            problem: "must be a number between -90 and 90 (got 100)",
+          },
+        ]);
+      });
+
+      it("imports service_full.json with a real latitude, defaulting the Wayfinder fields", async () => {
+        const example = oruk("service_full.json") as HsdsService;
+        example.service_at_locations![0].location!.latitude = 51.5;
+        const result = await importHsds(db, validateHsds(example));
+        expect(result).toEqual({
+          organizations: 1,
+          services: 1,
+          locations: 1,
+          coDeliveries: 0,
+          tombstoned: 0,
+        });
+
+        const [svc] = await db.query(
+          `SELECT s.name, s.status, s.fees_description, s.minimum_age, s.maximum_age, s.needs,
+                  s.accepting_referrals, o.name AS organization, o.url AS organization_url
+           FROM service s JOIN organization o ON o.id = s.organization_id`,
+        );
+        expect(svc).toEqual({
+          name: "Community Counselling",
+          status: "active",
+          fees_description: "fees_description",
+          minimum_age: 12,
+          maximum_age: 100,
+          needs: [],
+          accepting_referrals: true,
+          organization: "Example Organization Inc.",
+          organization_url: "http://example.com",
+        });
+        const [loc] = await db.query(
+          `SELECT name, latitude, longitude, address_1, city, region, postal_code, country FROM location`,
+        );
+        expect(loc).toEqual({
+          name: "MyCity Civic Center",
+          latitude: 51.5,
+          longitude: 101,
+          address_1: "1-30 Main Street",
+          city: "MyCity",
+          region: "MyRegion",
+          postal_code: "ABC 1234",
+          country: "US",
+        });
+        const c = await counts(db);
+        // The example's service area is GeoJSON placeholder text and its language has only an id:
+        // neither says anything storable, so neither is stored.
+        expect(c).toMatchObject({
+          service_area: 0,
+          language: 0,
+          schedule: 1,
+          cost_option: 1,
+          contact: 1,
+        });
+        const [sched] = await db.query(
+          `SELECT byday, opens_at::text, closes_at::text FROM schedule`,
+        );
+        expect(sched).toEqual({ byday: "TH,FR", opens_at: "10:00:00", closes_at: "18:00:00" });
+        const [cost] = await db.query(
+          `SELECT option, amount::float AS amount, currency FROM cost_option`,
+        );
+        expect(cost).toEqual({ option: "Under 18s and Over 60s", amount: 35, currency: "GBP" });
+        const [term] = await db.query(
+          `SELECT t.name, t.vocabulary FROM service_taxonomy st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id`,
+        );
+        expect(term).toEqual({ name: "name", vocabulary: "taxonomy" });
+      });
+
+      it("imports an ORUK paginated page (service_list.json)", async () => {
+        const result = await importHsds(db, validateHsds(oruk("service_list.json")));
+        expect(result).toMatchObject({ organizations: 1, services: 1, locations: 0 });
+      });
+    });
+  });
+}
+
+describe("validateHsds", () => {
+  const svc = (over: Record<string, unknown> = {}) => ({
+    id: "s1",
+    name: "Family Hub",
+    status: "active",
+    organization: { id: "o1", name: "Council" },
+    ...over,
+  });
+
+  it("accepts a bundle, a bare array, an ORUK page and a single service alike", () => {
+    const shapes = [{ services: [svc()] }, [svc()], { contents: [svc()], total_items: 1 }, svc()];
+    for (const shape of shapes) {
+      const b = validateHsds(shape);
+      expect(b.services.map((s) => s.id)).toEqual(["s1"]);
+      expect(b.co_deliveries).toEqual([]);
+    }
+  });
+
+  it("collects every problem, naming record and field", () => {
+    const input = {
+      organizations: [{ id: "o1", name: "Council" }],
+      services: [
+        svc({
+          status: "open",
+          minimum_age: 12,
+          maximum_age: 5,
+          wayfinder: {
+            needs: ["ADHD", "WIZARDRY"],
+            referral_routes: ["CARRIER_PIGEON"],
+            contract_end_date: "2027-02-30",
+          },
+          schedules: [{ id: "x", byday: "MO,XX", opens_at: "9am" }],
+          service_areas: [{ id: "a", extent: "Norfolk", extent_type: "gss" }],
+        }),
+        svc({ id: "s1", email: "not-an-email", organization: undefined, organization_id: "o404" }),
+      ],
+      co_deliveries: [
+        {
+          id: "c1",
+          service_ref: "council",
+          organization_id: "o1",
+          role: "Staff",
+          staff_share: 1.5,
+        },
+      ],
+    };
+    let err: HsdsValidationError | undefined;
+    try {
+      validateHsds(input);
+    } catch (e) {
+      err = e as HsdsValidationError;
+    }
+    expect(err).toBeInstanceOf(HsdsValidationError);
+    const found = err!.issues.map((i) => `${i.record} | ${i.path}`);
+    const first = 'services[0] (id "s1", name "Family Hub")';
+    const second = 'services[1] (id "s1", name "Family Hub")';
+    expect(found).toEqual([
+      `${first} | status`,
+      `${first} | minimum_age`,
+      `${first} | service_areas[0].extent`,
+      `${first} | schedules[0].byday`,
+      `${first} | schedules[0].opens_at`,
+      `${first} | wayfinder.needs[1]`,
+      `${first} | wayfinder.referral_routes[0]`,
+      `${first} | wayfinder.contract_end_date`,
+      `${second} | id`,
+      `${second} | email`,
+      'co_deliveries[0] (id "c1") | service_ref',
+      'co_deliveries[0] (id "c1") | staff_share',
+      `${second} | organization_id`,
+    ]);
+    expect(err!.message).toContain('unknown need code "WIZARDRY"');
+    expect(err!.message).toContain('organization "o404" is not in the file');
+    expect(err!.message).toContain(`${second}: id: service id "s1" is also used by ${first}`);
+  });
+
+  it(`lists at most ${MAX_ISSUES} problems and counts the rest`, () => {
+    const services = Array.from({ length: 80 }, (_, i) => svc({ id: `s${i}`, status: "bogus" }));
+    try {
+      validateHsds(services);
+      expect.unreachable();
+    } catch (e) {
+      const err = e as HsdsValidationError;
+      expect(err.issues).toHaveLength(MAX_ISSUES);
+      expect(err.omitted).toBe(30);
+      expect(err.message).toMatch(/^Invalid HSDS file: 80 problems/);
+      expect(err.message).toContain("… and 30 more");
+    }
+  });
+
+  it("reads a GSS code from a service area's uri, and ignores extra fields", () => {
+    const b = validateHsds([
+      svc({
+        something_else: { anything: true },
+        service_areas: [
+          { id: "a", uri: "http://statistics.data.gov.uk/id/statistical-geography/E10000020" },
+        ],
+      }),
+    ]);
+    expect(b.services[0].service_areas![0].uri).toContain("E10000020");
+  });
+
+  it("rejects what is not an import file at all", () => {
+    expect(() => validateHsds({ hello: "world" })).toThrow(/expected a bundle/);
+    expect(() => validateHsds("services")).toThrow(/expected a JSON object or array/);
+  });
+});
+
+describe("parseHsdsJson", () => {
+  it("reports invalid JSON with line and column", () => {
+    const text = '{\n  "services": [\n    {"id": "a",}\n  ]\n}';
+    expect(() => parseHsdsJson(text, "feed.json")).toThrow(HsdsFileError);
+    expect(() => parseHsdsJson(text, "feed.json")).toThrow(/^feed\.json:3:16: invalid JSON/);
+  });
+});
+
+describe("scripts/import.ts", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "wayfinder-cli-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const cli = async (args: string[]) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(dir, "data") };
+    delete env.COUNCIL_DATABASE_URL;
+    try {
+      const { stdout, stderr } = await run(tsx, ["scripts/import.ts", ...args], { cwd: root, env });
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      const err = e as { code: number; stdout: string; stderr: string };
+      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+  };
+
+  it("exits 1 with the validation message and no stack trace for a bad file", async () => {
+    const bad = clone(data.council);
+    bad.services[3].minimum_age = -2;
+    const file = path.join(dir, "bad.json");
+    await writeFile(file, JSON.stringify(bad));
+    const r = await cli(["--partner", "council", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`services[3] (id "${bad.services[3].id}"`);
+    expect(r.stderr).toContain("minimum_age: must be an integer between 0 and 120 (got -2)");
+    expect(r.stderr).toContain("Nothing was imported.");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 1 with a clear message for an unknown partner, a missing file and broken JSON", async () => {
+    const broken = path.join(dir, "broken.json");
+    await writeFile(broken, '{"services": [');
+    const unknown = await cli(["--partner", "police", broken]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown partner "police"');
+    const missing = await cli(["--partner", "council", path.join(dir, "nope.json")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("nope.json: cannot read: no such file");
+    const invalid = await cli(["--partner", "council", broken]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/broken\.json:1:\d+: invalid JSON/);
+  });
+
+  it("imports a good file into the partner's PGlite database under DATA_DIR", async () => {
+    const file = path.join(dir, "council.json");
+    await writeFile(file, JSON.stringify(data.council));
+    const r = await cli(["--partner", "council", file]);
+    expect(r.stderr).not.toMatch(/import:/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("3 organizations, 120 services");
+
+    const db = await openDb({ dataDir: path.join(dir, "data", "council") });
+    try {
+      expect((await counts(db)).service).toBe(120);
+    } finally {
+      await db.close();
+    }
+  });
+});
