@@ -1,5 +1,5 @@
 // Wires the directory from config: search backend (Meilisearch when MEILI_URL is set, else embedded
-// Orama), postcode lookup, partner sync, server.
+// index), postcode lookup, partner sync, server.
 import type { DirectoryConfig } from "../kit/config.ts";
 import type { RunningHttp } from "../kit/http.ts";
 import { createSearchBackend } from "./search/index.ts";

@@ -232,10 +232,21 @@ function intern(s: string): string {
 }
 const list = (v: unknown) => [...new Set(strings(v))];
 const codeList = (v: unknown) => list(v).map(intern);
+// Opening hours repeat ("Mon–Fri 9–5" everywhere): identical slot lists share one frozen array.
+const internedLists = new Map<string, readonly string[]>();
+function internList(values: string[]): string[] {
+  const key = values.join("\u0000");
+  const hit = internedLists.get(key);
+  if (hit) return hit as string[];
+  const frozen = Object.freeze(values);
+  if (internedLists.size < 10_000) internedLists.set(key, frozen);
+  return frozen as string[];
+}
 
 /**
  * A defensive copy of a document with arrays present, languages lower-cased and an impossible
  * location dropped. Both backends index this, so a partner's odd data cannot break search.
+ * openSlots may be a shared frozen array: copy before mutating.
  */
 export function normaliseDoc(doc: ServiceDoc): ServiceDoc {
   if (typeof doc?.id !== "string" || doc.id === "") {
@@ -276,7 +287,7 @@ export function normaliseDoc(doc: ServiceDoc): ServiceDoc {
       typeof doc.contractEndDate === "string" && doc.contractEndDate !== ""
         ? doc.contractEndDate
         : null,
-    openSlots: codeList(doc.openSlots),
+    openSlots: internList(codeList(doc.openSlots)),
     location,
     postcodes: list(doc.postcodes),
     lastModified: String(doc.lastModified ?? ""),
