@@ -1,0 +1,176 @@
+// npm run bench [-- search|route] [--sizes 10000,100000] [--runs 300]
+// Loads N generated services into the three partners, starts the whole stack, and measures
+// searchServices directly against the index and through the gateway, and routeChild with 4 needs
+// through the gateway. Writes the figures, with this command, to BENCHMARKS.md.
+import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import pg from "pg";
+import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
+import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
+import { importHsds } from "../subgraphs/kit/hsds/import.ts";
+import { generateDataset } from "./generate/dataset.ts";
+import { startStack } from "./stack.ts";
+import type { SearchRequest } from "../subgraphs/directory/search/types.ts";
+import { setLogSink } from "../subgraphs/kit/log.ts";
+
+// Per-request info lines would swamp the output and cost time being written.
+setLogSink((line) => process.stderr.write(line + "\n"), "warn");
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]! : fallback;
+};
+const part = argv.find((a) => !a.startsWith("--") && !/^\d/.test(a)) ?? "all";
+const sizes = flag("sizes", "10000,100000").split(",").map(Number);
+const runs = Number(flag("runs", "300"));
+const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+function stats(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s.at(-1)! };
+}
+const fmt = (x: number) => x.toFixed(1);
+
+async function pgReachable() {
+  const c = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 1500 });
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function time(fn: () => Promise<unknown>, n: number, warmup = 20) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return stats(samples);
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown>) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { errors?: { message: string }[] };
+  if (body.errors) throw new Error(body.errors[0]!.message);
+  return body;
+}
+
+const SEARCHES: [string, SearchRequest, Record<string, unknown>][] = [
+  ["typo query + filters + facets", { query: "bereavment", filter: { localAuthorities: ["E10000020"], age: 9 }, limit: 20, offset: 0, facets: true }, { query: "bereavment", filter: { localAuthorities: ["E10000020"], age: 9 } }],
+  ["common words", { query: "family support", limit: 20, offset: 0, facets: true }, { query: "family support" }],
+  ["needs ALL + referral route", { filter: { needs: ["MENTAL_HEALTH", "FAMILY_STRESS"], needsMatch: "ALL", referralRoutes: ["SELF"] }, limit: 20, offset: 0, facets: true }, { filter: { needs: ["MENTAL_HEALTH", "FAMILY_STRESS"], needsMatch: "ALL", referralRoutes: ["SELF"] } }],
+  ["near postcode, 5 km, by distance", { near: { lat: 52.6322, lng: 1.2816, radiusKm: 5 }, sort: "DISTANCE", limit: 20, offset: 0, facets: true }, { near: { postcode: "NR2 4AB", radiusKm: 5 }, sort: "DISTANCE" }],
+  ["acronym CAHMS, open Monday 16:00", { query: "CAHMS", filter: { openAt: { day: "MO", time: "16:00" } }, limit: 20, offset: 0, facets: true }, { query: "CAHMS", filter: { openAt: { day: "MO", time: "16:00" } } }],
+];
+
+const SEARCH_QUERY = /* GraphQL */ `
+  query Bench($query: String, $filter: ServiceFilter, $near: NearInput, $sort: SearchSort) {
+    searchServices(query: $query, filter: $filter, near: $near, sort: $sort, first: 20) {
+      totalCount
+      edges { distanceKm highlight node { id name partner needs ageRange { minimumAge maximumAge } organization { name } } }
+      facets { needs { value count } partner { value count } }
+    }
+  }
+`;
+const ROUTE_QUERY = /* GraphQL */ `
+  query Route($profile: ChildProfileInput!) {
+    routeChild(profile: $profile) {
+      needs { need status services { service { id name partner } coversNeeds distanceKm typicalWaitWeeks } gaps { kind message } }
+      level { level } leadAgency { partner }
+    }
+  }
+`;
+const PROFILES = [
+  { age: 9, needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"], postcode: "NR2 4AB" },
+  { age: 14, needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"], postcode: "NP20 1AA" },
+  { age: 4, needs: ["SPEECH_LANGUAGE", "AUTISM", "PARENTING", "FINANCIAL_HARDSHIP"], localAuthority: "E06000023", urgency: "SOON" },
+  { age: 16, needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"], postcode: "BS5 0AA", maxTravelKm: 10 },
+];
+
+interface Row { size: number; what: string; path: string; s: ReturnType<typeof stats> }
+
+async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; setup: string }> {
+  const t0 = performance.now();
+  const data = generateDataset({ services: size });
+  const urls: string[] = [];
+  const dbs = {} as Record<PartnerId, Db>;
+  for (const p of PARTNERS) {
+    const url = `${POSTGRES}?schema=bench_${p}_${size}_${process.pid}`;
+    urls.push(url);
+    dbs[p] = await openDb(usePg ? { url } : {});
+    await importHsds(dbs[p], data[p]);
+  }
+  const tImport = performance.now();
+  const stack = await startStack({ dbs, syncIntervalMs: 60_000 });
+  const tReady = performance.now();
+  const heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
+  const rows: Row[] = [];
+  try {
+    if (part === "all" || part === "search") {
+      for (const [name, req, vars] of SEARCHES) {
+        rows.push({ size, what: `search: ${name}`, path: "index", s: await time(() => stack.directory.sync.backend.search(req), runs) });
+        rows.push({ size, what: `search: ${name}`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, SEARCH_QUERY, vars), runs) });
+      }
+      const all: number[] = [];
+      for (const r of rows.filter((r) => r.path === "index")) all.push(r.s.p95);
+    }
+    if (part === "all" || part === "route") {
+      let i = 0;
+      rows.push({ size, what: "routeChild, 4 needs (4 profiles in turn)", path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
+    }
+  } finally {
+    await stack.close();
+    for (const p of PARTNERS) await dbs[p].close();
+    if (usePg) {
+      const c = new pg.Client({ connectionString: POSTGRES });
+      await c.connect();
+      for (const url of urls) await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
+      await c.end();
+    }
+  }
+  const setup = `${size.toLocaleString("en-GB")} services: generate + import ${fmt((tImport - t0) / 1000)} s (${usePg ? "PostgreSQL" : "PGlite"}), stack start + full index sync ${fmt((tReady - tImport) / 1000)} s, heap after sync ${heapMb} MB`;
+  console.log(setup);
+  return { rows, setup };
+}
+
+const usePg = await pgReachable();
+const results: { rows: Row[]; setup: string }[] = [];
+for (const size of sizes) {
+  const r = await benchSize(size, usePg);
+  for (const row of r.rows) console.log(`${row.size}\t${row.path}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms`);
+  results.push(r);
+}
+
+const command = `npm run bench -- ${argv.join(" ")}`.trim();
+const section = [
+  `## ${part === "all" ? "Search and routing" : part} latency — ${new Date().toISOString().slice(0, 10)}`,
+  "",
+  `Command: \`${command}\` (${runs} timed runs per line after 20 warm-up runs; sequential requests, so these are latencies, not throughput).`,
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on ${usePg ? "PostgreSQL 15 (127.0.0.1)" : "PGlite"}; search on the embedded index; everything in one process over loopback HTTP.`,
+  "",
+  ...results.map((r) => `- ${r.setup}`),
+  "",
+  "| services | path | what | p50 ms | p95 ms | p99 ms | max ms |",
+  "|---:|---|---|---:|---:|---:|---:|",
+  ...results.flatMap((r) => r.rows.map((row) => `| ${row.size.toLocaleString("en-GB")} | ${row.path} | ${row.what} | ${fmt(row.s.p50)} | ${fmt(row.s.p95)} | ${fmt(row.s.p99)} | ${fmt(row.s.max)} |`)),
+  "",
+].join("\n");
+
+const file = "BENCHMARKS.md";
+const existing = await readFile(file, "utf8").catch(() => "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n");
+const marker = `<!-- bench:${part} -->`;
+const start = existing.indexOf(marker);
+const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
+const block = `${marker}\n${section}<!-- /bench -->\n`;
+const next = start >= 0 && end >= 0 ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length) : existing + "\n" + block;
+await writeFile(file, next);
+console.log(`\nWrote ${file}`);
+process.exit(0);
