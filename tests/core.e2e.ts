@@ -134,3 +134,16 @@ describe("a partner offline", () => {
     }
   });
 });
+
+describe("the README", () => {
+  it("its first query returns data from all three partners", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const readme = await readFile("README.md", "utf8");
+    const first = /```graphql\n([\s\S]*?)```/.exec(readme)![1]!;
+    const res = await gql(stack.gatewayUrl, first);
+    expect(res.errors).toBeUndefined();
+    const partners = res.data.searchServices.facets.partner.map((f: any) => f.value).sort();
+    expect(partners).toEqual(["charity", "council", "health"]);
+    expect(res.data.searchServices.edges.length).toBeGreaterThan(0);
+  });
+});
