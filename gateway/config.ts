@@ -1,6 +1,7 @@
 // Gateway configuration, read from the environment once.
 import path from "node:path";
-import { SUBGRAPHS, subgraphUrl, type SubgraphName } from "../subgraphs/kit/config.ts";
+import { SUBGRAPHS, commonConfig, subgraphUrl, type SubgraphName } from "../subgraphs/kit/config.ts";
+import { authConfig, type AuthConfig } from "./auth.ts";
 
 export interface GatewayConfig {
   host: string;
@@ -10,6 +11,8 @@ export interface GatewayConfig {
   composeLive: boolean;
   subgraphUrls: Record<SubgraphName, string>;
   production: boolean;
+  internalSecret: string;
+  auth: AuthConfig;
 }
 
 export function gatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -22,5 +25,7 @@ export function gatewayConfig(env: Record<string, string | undefined> = process.
     composeLive: env.GATEWAY_COMPOSE === "live",
     subgraphUrls: Object.fromEntries(SUBGRAPHS.map((s) => [s, subgraphUrl(s, env)])) as Record<SubgraphName, string>,
     production: env.NODE_ENV === "production",
+    internalSecret: commonConfig(env).internalSecret,
+    auth: authConfig(env),
   };
 }

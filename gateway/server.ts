@@ -3,13 +3,13 @@
 import { readFile } from "node:fs/promises";
 import { watch, type FSWatcher } from "node:fs";
 import { ApolloServer } from "@apollo/server";
-import {
-  ApolloGateway,
-  IntrospectAndCompose,
-  RemoteGraphQLDataSource,
-  type SupergraphSdlHook,
-} from "@apollo/gateway";
+import { randomUUID } from "node:crypto";
+import { ApolloGateway, IntrospectAndCompose, type SupergraphSdlHook } from "@apollo/gateway";
 import { startHttp, type RunningHttp } from "../subgraphs/kit/http.ts";
+import { DEV_INTERNAL_SECRET } from "../subgraphs/kit/internal-auth.ts";
+import { authConfig, createVerifier, type AuthConfig } from "./auth.ts";
+import type { GatewayContext } from "./context.ts";
+import { PartnerDataSource } from "./datasource.ts";
 
 export interface GatewayOptions {
   /** Path of the supergraph file; ignored when composeLive. */
@@ -18,6 +18,10 @@ export interface GatewayOptions {
   subgraphUrls: Record<string, string>;
   composeLive?: boolean;
   production?: boolean;
+  /** Secret for the claims header subgraphs trust (INTERNAL_SECRET). */
+  internalSecret?: string;
+  /** How user tokens are verified; defaults to the development key. */
+  auth?: AuthConfig;
 }
 
 export interface RunningGateway extends RunningHttp {
@@ -77,13 +81,14 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
         })
       : fileSupergraph(opts.supergraphPath),
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource({
-        url: opts.subgraphUrls[name] ?? url,
-        // Node's fetch (undici) keeps connections to subgraphs alive between requests.
-        fetcher: fetch as never,
+      new PartnerDataSource({
+        name,
+        url: opts.subgraphUrls[name] ?? url!,
+        internalSecret: opts.internalSecret ?? DEV_INTERNAL_SECRET,
       }),
   });
-  const apollo = new ApolloServer({
+  const verify = await createVerifier(opts.auth ?? authConfig({ NODE_ENV: opts.production ? "production" : undefined }));
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !opts.production,
     includeStacktraceInErrorResponses: !opts.production,
@@ -94,7 +99,11 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     apollo,
     host: opts.host,
     port: opts.port,
-    context: async () => ({}),
+    authenticate: async (req) => ({
+      claims: await verify(req.headers.authorization),
+      requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 64) || randomUUID(),
+    }),
+    context: async (_req, auth) => auth,
     routes: {
       "/health": async () => ({ status: 200, body: { status: "ok" } }),
       "/ready": async () => {

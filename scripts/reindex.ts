@@ -1,10 +1,19 @@
 // npm run reindex — rebuilds the directory's search index from every partner's change feed, from
 // scratch, with a progress bar. Talks to the running directory (DIRECTORY_URL), which owns the index:
 // the embedded index is rebuilt beside the live one and swapped in; Meilisearch is rebuilt in place.
-import { subgraphUrl } from "../subgraphs/kit/config.ts";
+import { commonConfig, subgraphUrl } from "../subgraphs/kit/config.ts";
+import { CLAIMS_HEADER, signClaims } from "../subgraphs/kit/internal-auth.ts";
 import type { ReindexProgress } from "../subgraphs/directory/sync.ts";
 
 const endpoint = new URL("/reindex", subgraphUrl("directory"));
+// An operator's service token, signed with the shared internal secret the directory trusts.
+const headers = {
+  [CLAIMS_HEADER]: await signClaims(
+    { sub: "reindex", role: "service", partner: null, scopes: ["service:admin"] },
+    commonConfig().internalSecret,
+    600,
+  ),
+};
 
 function bar(p: ReindexProgress): string {
   const width = 30;
@@ -14,7 +23,7 @@ function bar(p: ReindexProgress): string {
 }
 
 try {
-  const start = await fetch(endpoint, { method: "POST", signal: AbortSignal.timeout(5000) });
+  const start = await fetch(endpoint, { method: "POST", headers, signal: AbortSignal.timeout(5000) });
   if (!start.ok) throw new Error(`directory answered ${start.status}`);
 } catch (err) {
   console.error(`Cannot reach the directory at ${endpoint.origin} (${(err as Error).message}). Start the stack first (npm start), or set DIRECTORY_URL.`);
@@ -23,7 +32,7 @@ try {
 
 const tty = process.stderr.isTTY;
 for (;;) {
-  const p = (await (await fetch(endpoint)).json()) as ReindexProgress;
+  const p = (await (await fetch(endpoint, { headers })).json()) as ReindexProgress;
   if (tty) process.stderr.write(`\r${bar(p)}`);
   if (p.state === "done" || p.state === "failed") {
     process.stderr.write(`${tty ? "\n" : ""}${bar(p)}\n`);

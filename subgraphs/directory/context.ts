@@ -1,5 +1,6 @@
 import type { SearchBackend } from "./search/types.ts";
 import type { DirectorySync } from "./sync.ts";
+import type { Claims } from "../kit/internal-auth.ts";
 
 export interface PostcodeLookup {
   resolve(postcode: string): Promise<{ lat: number; lng: number; postcode: string; localAuthorityCode?: string }>;
@@ -9,6 +10,8 @@ export interface DirectoryContext {
   backend: SearchBackend;
   sync: DirectorySync;
   postcodes: PostcodeLookup;
+  /** Verified claims the gateway sent for this request. */
+  claims?: Claims;
   /** Today's date (YYYY-MM-DD); tests fix it. Defaults to the real date. */
   today?: () => string;
 }

@@ -4,7 +4,8 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../kit/federation.ts";
-import { startHttp, type RunningHttp } from "../kit/http.ts";
+import { requireScope, startHttp, type RunningHttp } from "../kit/http.ts";
+import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, verifyClaims } from "../kit/internal-auth.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 import type { SearchBackend } from "./search/types.ts";
 import type { DirectoryContext, PostcodeLookup } from "./context.ts";
@@ -33,7 +34,9 @@ export async function buildDirectorySchema(): Promise<GraphQLSchema> {
 export async function createServer(opts: {
   sync: DirectorySync;
   postcodes: PostcodeLookup;
+  internalSecret?: string;
 }): Promise<DirectoryServer> {
+  const secret = opts.internalSecret ?? DEV_INTERNAL_SECRET;
   const schema = await buildDirectorySchema();
   const sync = opts.sync;
   // The backend is read through the sync on every request, so a reindex can swap it live.
@@ -59,7 +62,8 @@ export async function createServer(opts: {
         apollo,
         host,
         port,
-        context: async () => context,
+        authenticate: (req) => verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret),
+        context: async (_req, claims) => ({ ...context, backend: sync.backend, claims }),
         routes: {
           "/health": async () => ({ status: 200, body: { status: "ok", subgraph: "directory" } }),
           "/ready": async () => {
@@ -68,10 +72,14 @@ export async function createServer(opts: {
             return { status: ready ? 200 : 503, body: { status: ready ? "ready" : "syncing", backend: sync.backend.name, partners } };
           },
           // Internal admin route for `npm run reindex`: POST starts a rebuild, GET reports progress.
-          "/reindex": async (req) => {
-            if (req.method === "POST") void sync.reindex();
-            return { status: req.method === "POST" ? 202 : 200, body: sync.reindexProgress };
-          },
+          "/reindex": requireScope(
+            async (req) => {
+              if (req.method === "POST") void sync.reindex();
+              return { status: req.method === "POST" ? 202 : 200, body: sync.reindexProgress };
+            },
+            "service:admin",
+            secret,
+          ),
         },
       });
       return {

@@ -15,7 +15,7 @@ export interface RunningDirectory {
 }
 
 export async function startDirectory(
-  cfg: Pick<DirectoryConfig, "host" | "port" | "partnerUrls" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs">,
+  cfg: Pick<DirectoryConfig, "host" | "port" | "partnerUrls" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"> & { internalSecret?: string },
   opts: { backend?: SearchBackend } = {},
 ): Promise<RunningDirectory> {
   const backend = opts.backend ?? (await createSearchBackend(cfg));
@@ -25,6 +25,7 @@ export async function startDirectory(
     intervalMs: cfg.syncIntervalMs,
     // An embedded index can be rebuilt beside the live one; a Meilisearch index is rebuilt in place.
     createBackend: backend.name !== "meilisearch" && !opts.backend ? () => createSearchBackend(cfg) : undefined,
+    internalSecret: cfg.internalSecret,
   });
   const postcodes = createPostcodeResolver({
     postcodesUrl: cfg.postcodesUrl,
@@ -32,7 +33,7 @@ export async function startDirectory(
   });
   await sync.syncOnce();
   sync.start();
-  const server = await createServer({ sync, postcodes });
+  const server = await createServer({ sync, postcodes, internalSecret: cfg.internalSecret });
   const http = await server.start({ host: cfg.host, port: cfg.port });
   return {
     http,

@@ -6,6 +6,7 @@ import { PARTNERS, ageBandsFor, localAuthorityInfo } from "../../schema/vocabula
 import type { FeedPage, FeedService } from "../kit/feed.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./centroids.ts";
+import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, SYNC_CLAIMS, signClaims } from "../kit/internal-auth.ts";
 
 export interface PartnerSyncStatus {
   partner: PartnerId;
@@ -28,6 +29,8 @@ export interface SyncOptions {
    * live one and swaps it in when complete, so search keeps answering throughout.
    */
   createBackend?: () => Promise<SearchBackend>;
+  /** Secret to sign the directory's service token for partner change feeds. */
+  internalSecret?: string;
 }
 
 export interface ReindexProgress {
@@ -184,7 +187,11 @@ export class DirectorySync {
       for (;;) {
         feedUrl.searchParams.set("since", String(status.cursor));
         feedUrl.searchParams.set("limit", String(this.opts.pageSize ?? 2000));
-        const res = await fetch(feedUrl, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) });
+        const token = await signClaims(SYNC_CLAIMS, this.opts.internalSecret ?? DEV_INTERNAL_SECRET);
+        const res = await fetch(feedUrl, {
+          headers: { [CLAIMS_HEADER]: token },
+          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+        });
         if (!res.ok) throw new Error(`change feed answered ${res.status}`);
         const page = (await res.json()) as FeedPage;
         const upserts: ServiceDoc[] = [];

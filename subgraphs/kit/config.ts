@@ -2,6 +2,7 @@
 // that work on a fresh machine (embedded PGlite databases under .data, fixed local ports).
 import path from "node:path";
 import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
+import { DEV_INTERNAL_SECRET } from "./internal-auth.ts";
 
 export type SubgraphName = PartnerId | "directory";
 export const SUBGRAPHS: readonly SubgraphName[] = [...PARTNERS, "directory"];
@@ -33,14 +34,23 @@ export interface CommonConfig {
   dataDir: string;
   production: boolean;
   logLevel: string;
+  /** Shared secret for the gateway → subgraph claims header (see internal-auth.ts). */
+  internalSecret: string;
 }
 
 export function commonConfig(env: Env = process.env): CommonConfig {
+  const production = env.NODE_ENV === "production";
+  const internalSecret = str(env, "INTERNAL_SECRET", DEV_INTERNAL_SECRET);
+  if (production && internalSecret === DEV_INTERNAL_SECRET) {
+    throw new Error("INTERNAL_SECRET must be set in production (the development default is public)");
+  }
+  if (internalSecret.length < 32) throw new Error("INTERNAL_SECRET must be at least 32 characters");
   return {
     host: str(env, "HOST", "127.0.0.1"),
     dataDir: path.resolve(str(env, "DATA_DIR", ".data")),
-    production: env.NODE_ENV === "production",
+    production,
     logLevel: str(env, "LOG_LEVEL", "info"),
+    internalSecret,
   };
 }
 

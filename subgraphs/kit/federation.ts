@@ -6,6 +6,7 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { parse, type GraphQLSchema } from "graphql";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/resolverMap.js";
+import { enforceScopes } from "./scopes.ts";
 
 export const FEDERATION_VERSION = "https://specs.apollo.dev/federation/v2.5";
 const FEDERATION_IMPORTS = ["@key", "@shareable", "@external", "@authenticated", "@requiresScopes"];
@@ -23,5 +24,7 @@ export async function buildFederatedSchema(
   for (const [typeName, extra] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...(extra as object) } as never;
   }
-  return buildSubgraphSchema([{ typeDefs, resolvers }]);
+  const subgraph = buildSubgraphSchema([{ typeDefs, resolvers }]);
+  enforceScopes(subgraph);
+  return subgraph;
 }

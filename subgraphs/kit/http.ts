@@ -4,15 +4,34 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import { CLAIMS_HEADER, verifyClaims } from "./internal-auth.ts";
 
 export type Route = (
   req: http.IncomingMessage,
   url: URL,
 ) => Promise<{ status: number; body: unknown; headers?: Record<string, string> } | null>;
 
-export interface HttpOptions<C extends BaseContext> {
+/** Guards a plain route: only callers whose verified claims carry `scope` get through. */
+export function requireScope(route: Route, scope: string, secret: string): Route {
+  return async (req, url) => {
+    try {
+      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret);
+      if (!claims.scopes.includes(scope)) return { status: 403, body: { error: `needs scope ${scope}` } };
+    } catch (err) {
+      return { status: 401, body: { error: err instanceof Error ? err.message : "unauthenticated" } };
+    }
+    return route(req, url);
+  };
+}
+
+export interface HttpOptions<C extends BaseContext, A = undefined> {
   apollo: ApolloServer<C>;
-  context: (req: http.IncomingMessage) => Promise<C>;
+  /**
+   * Runs before GraphQL; a throw answers 401 UNAUTHENTICATED with its message. Its result is
+   * handed to `context`.
+   */
+  authenticate?: (req: http.IncomingMessage) => Promise<A>;
+  context: (req: http.IncomingMessage, auth: A) => Promise<C>;
   routes?: Record<string, Route>;
   host: string;
   port: number;
@@ -46,7 +65,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
-export async function startHttp<C extends BaseContext>(opts: HttpOptions<C>): Promise<RunningHttp> {
+export async function startHttp<C extends BaseContext, A = undefined>(opts: HttpOptions<C, A>): Promise<RunningHttp> {
   const limit = opts.bodyLimit ?? 1_000_000;
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -58,6 +77,12 @@ export async function startHttp<C extends BaseContext>(opts: HttpOptions<C>): Pr
       }
       if (url.pathname !== "/graphql" && url.pathname !== "/") {
         return sendJson(res, 404, { error: "not found" });
+      }
+      let auth: A;
+      try {
+        auth = opts.authenticate ? await opts.authenticate(req) : (undefined as A);
+      } catch (err) {
+        return sendJson(res, 401, { errors: [{ message: err instanceof Error ? err.message : "unauthenticated", extensions: { code: "UNAUTHENTICATED" } }] });
       }
       const raw = req.method === "POST" ? await readBody(req, limit) : "";
       let body: unknown = undefined;
@@ -74,7 +99,7 @@ export async function startHttp<C extends BaseContext>(opts: HttpOptions<C>): Pr
       }
       const result = await opts.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-        context: () => opts.context(req),
+        context: () => opts.context(req, auth),
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);
       res.statusCode = result.status ?? 200;

@@ -10,7 +10,8 @@ import { buildFederatedSchema } from "./federation.ts";
 import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
 import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
 import { feedRoute } from "./feed.ts";
-import { startHttp, type Route, type RunningHttp } from "./http.ts";
+import { requireScope, startHttp, type Route, type RunningHttp } from "./http.ts";
+import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, verifyClaims } from "./internal-auth.ts";
 import type { Db } from "./db/db.ts";
 
 export interface PartnerServerOptions {
@@ -23,6 +24,8 @@ export interface PartnerServerOptions {
   /** Extra context a partner's own resolvers need (e.g. its own loaders). */
   extendContext?: (ctx: PartnerContext) => Record<string, unknown>;
   observeBatches?: BatchObserver;
+  /** Secret for the gateway's claims header; defaults to the development secret. */
+  internalSecret?: string;
 }
 
 export interface PartnerServer {
@@ -33,6 +36,8 @@ export interface PartnerServer {
 
 export async function createPartnerServer(opts: PartnerServerOptions): Promise<PartnerServer> {
   const { partner, db } = opts;
+  const secret = opts.internalSecret ?? DEV_INTERNAL_SECRET;
+  const feed = feedRoute(db, partner);
   const schema = await buildFederatedSchema(
     { resolvers: opts.resolvers, orphanedTypes: opts.orphanedTypes ?? [] },
     { ...partnerReferenceResolvers(partner, PARTNER_INFO[partner].typePrefix), ...opts.referenceResolvers },
@@ -47,7 +52,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
         return { status: 503, body: { status: "unavailable", partner, error: String(err) } };
       }
     },
-    "/changes": feedRoute(db, partner),
+    "/changes": requireScope(feed, "service:sync", secret),
   };
   return {
     partner,
@@ -65,8 +70,9 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
         host,
         port,
         routes,
-        context: async () => {
-          const ctx: PartnerContext = { partner, db, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
+        authenticate: (req) => verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret),
+        context: async (_req, claims) => {
+          const ctx: PartnerContext = { partner, db, claims, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
           return { ...ctx, ...opts.extendContext?.(ctx) } as PartnerContext;
         },
       });
