@@ -21,6 +21,11 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     this.secret = opts.internalSecret;
   }
 
+  /** What /ready reports about the gateway's link to this subgraph. */
+  status(): Record<string, unknown> {
+    return { url: this.url };
+  }
+
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
     // Gateway-internal requests (health checks, live composition) carry no user: public claims.
     const claims = (context as Partial<GatewayContext> | undefined)?.claims ?? PUBLIC_CLAIMS;

@@ -10,6 +10,8 @@ import { DEV_INTERNAL_SECRET } from "../subgraphs/kit/internal-auth.ts";
 import { authConfig, createVerifier, type AuthConfig } from "./auth.ts";
 import type { GatewayContext } from "./context.ts";
 import { PartnerDataSource } from "./datasource.ts";
+import { createHardening } from "./hardening.ts";
+import { createLogger, type Logger } from "./logger.ts";
 
 export interface GatewayOptions {
   /** Path of the supergraph file; ignored when composeLive. */
@@ -22,6 +24,7 @@ export interface GatewayOptions {
   internalSecret?: string;
   /** How user tokens are verified; defaults to the development key. */
   auth?: AuthConfig;
+  logger?: Logger;
 }
 
 export interface RunningGateway extends RunningHttp {
@@ -74,24 +77,35 @@ async function probe(url: string): Promise<boolean> {
 }
 
 export async function startGateway(opts: GatewayOptions & { host: string; port: number }): Promise<RunningGateway> {
+  const sources = new Map<string, PartnerDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: opts.composeLive
       ? new IntrospectAndCompose({
           subgraphs: Object.entries(opts.subgraphUrls).map(([name, url]) => ({ name, url })),
         })
       : fileSupergraph(opts.supergraphPath),
-    buildService: ({ name, url }) =>
-      new PartnerDataSource({
+    buildService: ({ name, url }) => {
+      const source = new PartnerDataSource({
         name,
         url: opts.subgraphUrls[name] ?? url!,
         internalSecret: opts.internalSecret ?? DEV_INTERNAL_SECRET,
-      }),
+      });
+      sources.set(name, source);
+      return source;
+    },
   });
   const verify = await createVerifier(opts.auth ?? authConfig({ NODE_ENV: opts.production ? "production" : undefined }));
+  const logger = opts.logger ?? createLogger();
+  const hardening = createHardening({ production: !!opts.production, logger });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !opts.production,
     includeStacktraceInErrorResponses: !opts.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: hardening.maxBatch > 1,
+    plugins: hardening.plugins,
+    validationRules: hardening.validationRules,
+    formatError: hardening.formatError,
   });
   await apollo.start();
   let loaded = true;
@@ -99,6 +113,9 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     apollo,
     host: opts.host,
     port: opts.port,
+    guard: hardening.guard,
+    bodyLimit: hardening.bodyLimit,
+    maxBatch: hardening.maxBatch,
     authenticate: async (req) => ({
       claims: await verify(req.headers.authorization),
       requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 64) || randomUUID(),
@@ -110,12 +127,13 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
         const names = Object.keys(opts.subgraphUrls);
         const up = await Promise.all(names.map((n) => probe(opts.subgraphUrls[n]!)));
         const subgraphs = Object.fromEntries(names.map((n, i) => [n, up[i] ? "up" : "down"]));
+        const connections = Object.fromEntries([...sources].map(([n, s]) => [n, s.status()]));
         const allUp = up.every(Boolean);
         // Degraded (some partners down) still serves everyone else's data, so it stays in rotation.
         const status = !loaded ? "not-loaded" : allUp ? "ready" : up.some(Boolean) ? "degraded" : "unavailable";
         return {
           status: status === "ready" || status === "degraded" ? 200 : 503,
-          body: { status, supergraph: loaded ? "loaded" : "missing", subgraphs },
+          body: { status, supergraph: loaded ? "loaded" : "missing", subgraphs, connections },
         };
       },
     },

@@ -37,6 +37,10 @@ export interface HttpOptions<C extends BaseContext, A = undefined> {
   port: number;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** Runs first on every request except /health and /ready; a non-null answer is sent instead. */
+  guard?: Route;
+  /** Most operations accepted in one batched (JSON array) request; 1 = no batching. */
+  maxBatch?: number;
 }
 
 export interface RunningHttp {
@@ -70,6 +74,10 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     try {
+      if (opts.guard && url.pathname !== "/health" && url.pathname !== "/ready") {
+        const blocked = await opts.guard(req, url);
+        if (blocked) return sendJson(res, blocked.status, blocked.body, blocked.headers);
+      }
       const route = opts.routes?.[url.pathname];
       if (route) {
         const out = await route(req, url);
@@ -95,6 +103,12 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
           body = JSON.parse(raw);
         } catch {
           return sendJson(res, 400, { errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+        }
+        const maxBatch = opts.maxBatch ?? 1;
+        if (Array.isArray(body) && body.length > maxBatch) {
+          return sendJson(res, 400, {
+            errors: [{ message: `at most ${maxBatch} operation${maxBatch === 1 ? "" : "s"} per request`, extensions: { code: "BATCH_LIMIT_EXCEEDED" } }],
+          });
         }
       }
       const result = await opts.apollo.executeHTTPGraphQLRequest({
