@@ -1,10 +1,9 @@
 // The Wayfinder gateway: Apollo Gateway over the committed supergraph (so it starts while a partner
 // is down), hot-reloading when the file changes, with /health and /ready.
-import { readFile } from "node:fs/promises";
-import { watch, type FSWatcher } from "node:fs";
 import { ApolloServer } from "@apollo/server";
 import { randomUUID } from "node:crypto";
-import { ApolloGateway, IntrospectAndCompose, type SupergraphSdlHook } from "@apollo/gateway";
+import { ApolloGateway } from "@apollo/gateway";
+import { fileSupergraph, liveSupergraph } from "./supergraph.ts";
 import { startHttp, type RunningHttp } from "../subgraphs/kit/http.ts";
 import { DEV_INTERNAL_SECRET } from "../subgraphs/kit/internal-auth.ts";
 import { authConfig, createVerifier, type AuthConfig } from "./auth.ts";
@@ -31,42 +30,6 @@ export interface RunningGateway extends RunningHttp {
   gateway: ApolloGateway;
 }
 
-/** Reads the supergraph file and calls update() whenever it changes on disk. */
-function fileSupergraph(path: string): SupergraphSdlHook {
-  return async ({ update }) => {
-    const supergraphSdl = await readFile(path, "utf8");
-    let last = supergraphSdl;
-    let timer: NodeJS.Timeout | null = null;
-    let watcher: FSWatcher | null = null;
-    try {
-      watcher = watch(path, () => {
-        // Editors and `mv` fire several events; wait for the write to settle, then reload once.
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(async () => {
-          try {
-            const next = await readFile(path, "utf8");
-            if (next !== last && next.trim()) {
-              last = next;
-              update(next);
-            }
-          } catch {
-            // A half-written or missing file keeps the current supergraph in service.
-          }
-        }, 100);
-      });
-    } catch {
-      watcher = null;
-    }
-    return {
-      supergraphSdl,
-      async cleanup() {
-        if (timer) clearTimeout(timer);
-        watcher?.close();
-      },
-    };
-  };
-}
-
 async function probe(url: string): Promise<boolean> {
   try {
     const res = await fetch(new URL("/health", url), { signal: AbortSignal.timeout(1000) });
@@ -80,9 +43,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
   const sources = new Map<string, PartnerDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: opts.composeLive
-      ? new IntrospectAndCompose({
-          subgraphs: Object.entries(opts.subgraphUrls).map(([name, url]) => ({ name, url })),
-        })
+      ? liveSupergraph(opts.subgraphUrls, opts.internalSecret ?? DEV_INTERNAL_SECRET)
       : fileSupergraph(opts.supergraphPath),
     buildService: ({ name, url }) => {
       const source = new PartnerDataSource({

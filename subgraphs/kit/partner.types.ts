@@ -59,7 +59,7 @@ export function createPartnerBases() {
   // Decorated so subclasses inherit its fields; never referenced, so never emitted as a type.
   @ObjectType("PartnerServiceBase")
   abstract class ServiceBase {}
-  applyFields(ServiceBase, serviceFields({ Organization: () => Organization, LocalAuthority: () => LocalAuthorityRef }));
+  applyFields(ServiceBase, serviceFields({ Organization: () => Organization, LocalAuthority: () => LocalAuthorityRef }), { access: true });
 
   return { Organization, ServiceBase };
 }
@@ -105,6 +105,14 @@ export function createServiceResolverBase(ServiceType: ClassType, OrganizationIn
       // Professional-only routes (duty desks, direct lines) stay out of the public schema.
       const all = (await ctx.loaders.children.contacts.load(s.hsdsId)) as { professionalOnly: boolean }[];
       return all.filter((c) => !c.professionalOnly);
+    }
+
+    // A field resolver replaces the field's directives too, so the access rule is restated here.
+    @Directive(SERVICE_FIELDS.find((f) => f.name === "professionalContacts")!.access!)
+    @FieldResolver(() => [Contact], { ...describe("professionalContacts"), nullable: true })
+    async professionalContacts(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
+      const all = (await ctx.loaders.children.contacts.load(s.hsdsId)) as { professionalOnly: boolean }[];
+      return all.filter((c) => c.professionalOnly);
     }
 
     @FieldResolver(() => [Language], describe("languages"))

@@ -122,6 +122,13 @@ export const outwardCode = (postcode: string | null) =>
 export function toLocation(row: LocationRow) {
   const area = [row.city, outwardCode(row.postal_code)].filter(Boolean).join(", ") || null;
   const hidden = row.confidential;
+  const address = {
+    address1: row.address_1,
+    city: row.city,
+    region: row.region,
+    postalCode: row.postal_code,
+    country: row.country,
+  };
   return {
     id: row.id,
     name: hidden ? "Confidential location" : row.name,
@@ -130,16 +137,10 @@ export function toLocation(row: LocationRow) {
     confidential: row.confidential,
     latitude: hidden ? null : row.latitude,
     longitude: hidden ? null : row.longitude,
-    address: hidden
-      ? null
-      : {
-          address1: row.address_1,
-          city: row.city,
-          region: row.region,
-          postalCode: row.postal_code,
-          country: row.country,
-        },
+    address: hidden ? null : address,
     area,
+    // Served only through the professionals-only `exact` field (see scopes.ts).
+    exact: { address, latitude: row.latitude, longitude: row.longitude },
   };
 }
 

@@ -27,7 +27,11 @@ export interface FieldSpec {
   type: () => unknown;
   nullable?: boolean;
   description: string;
+  /** An access rule (e.g. @requiresScopes) the owning partner declares and enforces. */
+  access?: string;
 }
+
+const PROFESSIONALS = '@requiresScopes(scopes: [["professional"]])';
 
 /** The entity types a field points at differ by subgraph (a reference stub, or the owning type). */
 export interface EntityTypes {
@@ -65,6 +69,8 @@ export function serviceFields(entities: EntityTypes): FieldSpec[] {
     { name: "contacts", type: () => [Contact], description: "Public ways to contact the service." },
     { name: "languages", type: () => [Language], description: "Languages the service is offered in." },
     { name: "taxonomyTerms", type: () => [TaxonomyTerm], description: "Published taxonomy terms (e.g. DfE family hubs categories)." },
+    { name: "referralNotes", type: () => String, nullable: true, access: PROFESSIONALS, description: "Notes for referrers (thresholds, what to include). Signed-in professionals only." },
+    { name: "professionalContacts", type: () => [Contact], nullable: true, access: PROFESSIONALS, description: "Contact routes for professionals only (duty desks, direct lines). Signed-in professionals only; null for others." },
   ];
 }
 
@@ -77,10 +83,14 @@ export const ORGANIZATION_FIELDS: FieldSpec[] = [
   { name: "charityNumber", type: () => String, nullable: true, description: "Charity Commission registration number, when a charity." },
 ];
 
-/** Declares each field on `target` with type-graphql, optionally marked @external (directory stubs). */
-export function applyFields(target: Function, specs: FieldSpec[], opts: { external?: boolean } = {}) {
+/**
+ * Declares each field on `target` with type-graphql: marked @external for the directory's stubs,
+ * or with its access rule for the owning partner (federation forbids access rules on interfaces).
+ */
+export function applyFields(target: Function, specs: FieldSpec[], opts: { external?: boolean; access?: boolean } = {}) {
   for (const spec of specs) {
     if (opts.external) Directive("@external")(target.prototype, spec.name);
+    if (opts.access && spec.access) Directive(spec.access)(target.prototype, spec.name);
     Field(spec.type as never, { nullable: spec.nullable ?? false, description: spec.description })(
       target.prototype,
       spec.name,

@@ -64,6 +64,21 @@ export class Address {
 }
 
 @Directive("@shareable")
+@ObjectType("ExactLocation", {
+  description: "A location's exact address and position, confidential places included. Professionals only.",
+})
+export class ExactLocation {
+  @Field(() => Address, { nullable: true, description: "Postal address." })
+  address!: Address | null;
+
+  @Field(() => Float, { nullable: true, description: "WGS84 latitude." })
+  latitude!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "WGS84 longitude." })
+  longitude!: number | null;
+}
+
+@Directive("@shareable")
 @ObjectType("Location", {
   description:
     "Where a service is delivered (HSDS location). A confidential location (such as a refuge) never shows its address or exact position to the public: `address`, `latitude` and `longitude` are null and `area` says roughly where it is.",
@@ -98,6 +113,13 @@ export class Location {
     description: "A public, area-level description: the town and postcode district (e.g. \"Norwich, NR2\").",
   })
   area!: string | null;
+
+  @Directive('@requiresScopes(scopes: [["professional"]])')
+  @Field(() => ExactLocation, {
+    nullable: true,
+    description: "Exact address and position, including for confidential places. Signed-in professionals only.",
+  })
+  exact!: ExactLocation | null;
 }
 
 @Directive("@shareable")

@@ -1,0 +1,170 @@
+// Identity and field-level access: every protected field × every role, through the gateway and
+// directly at a subgraph; bad tokens; subgraphs refusing calls that did not come from the gateway.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignJWT } from "jose";
+import { startTestStack } from "./helpers/stack.ts";
+import { DEV_ISSUER, DEFAULT_AUDIENCE, DEV_JWT_SECRET, authConfig, mintDevToken } from "../gateway/auth.ts";
+import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, PUBLIC_CLAIMS, scopesFor, signClaims, type Claims } from "../subgraphs/kit/internal-auth.ts";
+import { commonConfig } from "../subgraphs/kit/config.ts";
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+beforeAll(async () => {
+  stack = await startTestStack("pglite");
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function post(url: string, query: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ query }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const ROLES = {
+  anonymous: async () => ({}),
+  professional: async () => ({ authorization: `Bearer ${await mintDevToken({ role: "professional" })}` }),
+  "council admin": async () => ({ authorization: `Bearer ${await mintDevToken({ role: "partner-admin", partner: "council" })}` }),
+  "charity admin": async () => ({ authorization: `Bearer ${await mintDevToken({ role: "partner-admin", partner: "charity" })}` }),
+} as const;
+
+// Each protected field: the query, how to read the value, and what a professional should see.
+const FIELDS = [
+  {
+    name: "Location.exact (a refuge's address and position)",
+    query: `{ service(id: "charity:refuge-norfolk") { name locations { area exact { latitude address { postalCode } } } } }`,
+    value: (d: any) => d?.service?.locations?.[0]?.exact,
+    expected: { latitude: 52.6519, address: { postalCode: "NR3 4ZZ" } },
+  },
+  {
+    name: "Service.referralNotes",
+    query: `{ service(id: "council:fh-norwich") { name referralNotes } }`,
+    value: (d: any) => d?.service?.referralNotes,
+    expected: "Referrals to Norwich Family Hub: include the family's consent and any Early Help Assessment.",
+  },
+  {
+    name: "Service.professionalContacts",
+    query: `{ service(id: "council:fh-norwich") { name professionalContacts { name phone } } }`,
+    value: (d: any) => d?.service?.professionalContacts,
+    expected: [{ name: "Professionals' duty line", phone: "01603 999999" }],
+  },
+];
+
+describe("field-level access through the gateway", () => {
+  for (const field of FIELDS) {
+    for (const [role, headers] of Object.entries(ROLES)) {
+      it(`${field.name} × ${role}`, async () => {
+        const { status, body } = await post(stack.gatewayUrl, field.query, await headers());
+        expect(status).toBe(200);
+        // Everyone still gets the service itself and its safe, public fields.
+        expect(body.data.service.name).toBeTruthy();
+        if (role === "anonymous") {
+          expect(field.value(body.data) ?? null).toBeNull();
+          expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+        } else {
+          expect(body.errors).toBeUndefined();
+          expect(field.value(body.data)).toEqual(field.expected);
+        }
+      });
+    }
+  }
+
+  it("gives the anonymous public the area and a safe contact for a refuge", async () => {
+    const { body } = await post(stack.gatewayUrl, `{ service(id: "charity:refuge-norfolk") { locations { area latitude address { postalCode } } contacts { phone } } }`);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.service).toEqual({ locations: [{ area: "Norwich, NR3", latitude: null, address: null }], contacts: [{ phone: "01603 000000" }] });
+  });
+});
+
+describe("bad tokens at the gateway", () => {
+  const sign = (claims: Record<string, unknown>, opts: { secret?: string; issuer?: string; audience?: string; exp?: string | number } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("someone")
+      .setIssuer(opts.issuer ?? DEV_ISSUER)
+      .setAudience(opts.audience ?? DEFAULT_AUDIENCE)
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(opts.exp ?? "1h")
+      .sign(new TextEncoder().encode(opts.secret ?? DEV_JWT_SECRET));
+
+  it.each([
+    ["expired", () => sign({ role: "professional" }, { exp: Math.floor(Date.now() / 1000) - 60 }), /expired/],
+    ["forged (wrong key)", () => sign({ role: "professional" }, { secret: "x".repeat(64) }), /signature/],
+    ["wrong audience", () => sign({ role: "professional" }, { audience: "someone-else" }), /aud/],
+    ["wrong issuer", () => sign({ role: "professional" }, { issuer: "https://evil.example" }), /iss/],
+    ["unknown role", () => sign({ role: "superuser" }), /role/],
+    ["admin without partner", () => sign({ role: "partner-admin" }), /partner/],
+    ["not a bearer token", async () => "", /Bearer/],
+  ])("refuses a %s token with 401 UNAUTHENTICATED", async (_name, make, message) => {
+    const token = await make();
+    const { status, body } = await post(stack.gatewayUrl, `{ needs { code } }`, { authorization: token ? `Bearer ${token}` : "Basic abc" });
+    expect(status).toBe(401);
+    expect(body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    expect(body.errors[0].message).toMatch(message);
+  });
+});
+
+describe("subgraphs only answer the gateway", () => {
+  const claimsFor = (role: keyof typeof ROLES): Claims =>
+    role === "anonymous"
+      ? PUBLIC_CLAIMS
+      : role === "professional"
+        ? { sub: "p", role: "professional", partner: null, scopes: scopesFor("professional", null) }
+        : { sub: "a", role: "partner-admin", partner: role === "council admin" ? "council" : "charity", scopes: scopesFor("partner-admin", role === "council admin" ? "council" : "charity") };
+
+  it("refuses a direct call with no claims header, or a forged or expired one", async () => {
+    const url = stack.partners.council.url;
+    const query = `{ _entities(representations: [{ __typename: "CouncilService", id: "council:fh-norwich" }]) { ... on CouncilService { name } } }`;
+    const none = await post(url, query);
+    expect(none.status).toBe(401);
+    expect(none.body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    const forged = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), "y".repeat(64)) });
+    expect(forged.status).toBe(401);
+    const expired = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET, -10) });
+    expect(expired.status).toBe(401);
+    for (const sub of [stack.partners.charity.url, stack.partners.health.url, stack.directory.http.url]) {
+      expect((await post(sub, `{ __typename }`)).status).toBe(401);
+    }
+  });
+
+  it("refuses the change feed to anyone but the directory's service token", async () => {
+    const feed = new URL("/changes?since=0", stack.partners.council.url);
+    expect((await fetch(feed)).status).toBe(401);
+    const asProfessional = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET) } });
+    expect(asProfessional.status).toBe(403);
+  });
+
+  for (const field of FIELDS) {
+    for (const role of Object.keys(ROLES) as (keyof typeof ROLES)[]) {
+      it(`enforces ${field.name} × ${role} at the subgraph itself`, async () => {
+        // The same rule holds when the subgraph is called with gateway-signed claims directly.
+        const [partner, id] = field.query.includes("charity:") ? ["charity", "charity:refuge-norfolk"] : ["council", "council:fh-norwich"];
+        const typename = partner === "charity" ? "CharityService" : "CouncilService";
+        const selection = field.query.slice(field.query.indexOf("{ name") + 1, field.query.lastIndexOf("}", field.query.lastIndexOf("}") - 1));
+        const query = `{ _entities(representations: [{ __typename: "${typename}", id: "${id}" }]) { ... on ${typename} ${"{" + selection + "}"} } }`;
+        const { status, body } = await post(stack.partners[partner as "council"].url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor(role), DEV_INTERNAL_SECRET) });
+        expect(status).toBe(200);
+        const value = field.value({ service: body.data?._entities?.[0] });
+        if (role === "anonymous") {
+          expect(value ?? null).toBeNull();
+          expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+        } else {
+          expect(body.errors).toBeUndefined();
+          expect(value).toEqual(field.expected);
+        }
+      });
+    }
+  }
+});
+
+describe("production configuration", () => {
+  it("refuses the development key and secrets", async () => {
+    expect(() => authConfig({ NODE_ENV: "production" })).toThrow(/AUTH_JWKS_URL or AUTH_PUBLIC_KEY/);
+    await expect(mintDevToken({ role: "professional", production: true })).rejects.toThrow(/production/);
+    expect(() => commonConfig({ NODE_ENV: "production" })).toThrow(/INTERNAL_SECRET/);
+    expect(() => commonConfig({ NODE_ENV: "production", INTERNAL_SECRET: "s".repeat(40) })).not.toThrow();
+  });
+});
