@@ -80,8 +80,13 @@ function envNamesIn(source: string): Set<string> {
 
 const kitNames = envNamesIn(readFileSync(KIT_CONFIG, "utf8"));
 const hasGatewayConfig = existsSync(GATEWAY_CONFIG);
+// The gateway reads its token settings in gateway/auth.ts (authConfig), called from gateway/config.ts.
+const GATEWAY_AUTH = path.join(ROOT, "gateway", "auth.ts");
 const gatewayNames = hasGatewayConfig
-  ? envNamesIn(readFileSync(GATEWAY_CONFIG, "utf8"))
+  ? new Set([
+      ...envNamesIn(readFileSync(GATEWAY_CONFIG, "utf8")),
+      ...(existsSync(GATEWAY_AUTH) ? envNamesIn(readFileSync(GATEWAY_AUTH, "utf8")) : []),
+    ])
   : new Set<string>();
 
 describe("docker-compose.yml lint", () => {
