@@ -48,6 +48,8 @@ console.log(`\nWayfinder gateway ready at ${stack.gatewayUrl}  (${((Date.now() -
 console.log(`Try: curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\
   -d '{"query":"{ searchServices(query: \\"camhs\\", first: 3) { totalCount edges { node { name partner organization { name } } } } }"}'`);
 
+console.log(`Professional fields need a token: npm run token -- --role professional (then send "authorization: Bearer <token>")`);
+
 onShutdown(async () => {
   await stack.close();
   await Promise.all(PARTNERS.map((p) => dbs[p].close()));
