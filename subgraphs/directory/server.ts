@@ -1,11 +1,10 @@
 // The directory subgraph: owns the Service/Organization entity interfaces, the search index and
 // searchServices. Built here; index.ts listens.
-import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../kit/federation.ts";
-import { requireScope, startHttp, type RunningHttp } from "../kit/http.ts";
-import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, verifyClaims } from "../kit/internal-auth.ts";
+import { requireScope, type RunningHttp } from "../kit/http.ts";
+import { DEV_INTERNAL_SECRET } from "../kit/internal-auth.ts";
+import { serveSubgraph } from "../kit/serve.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 import type { SearchBackend } from "./search/types.ts";
 import type { DirectoryContext, PostcodeLookup } from "./context.ts";
@@ -50,20 +49,13 @@ export async function createServer(opts: {
   return {
     schema,
     sync: opts.sync,
-    async start({ host, port }) {
-      const apollo = new ApolloServer<DirectoryContext>({
+    start({ host, port }) {
+      return serveSubgraph({
         schema,
-        introspection: true,
-        // Traces are for Apollo Studio, which Wayfinder does not report to; they cost time per request.
-        plugins: [ApolloServerPluginInlineTraceDisabled()],
-      });
-      await apollo.start();
-      const running = await startHttp({
-        apollo,
         host,
         port,
-        authenticate: (req) => verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret),
-        context: async (_req, claims) => ({ ...context, backend: sync.backend, claims }),
+        secret,
+        context: (claims): DirectoryContext => ({ ...context, backend: sync.backend, claims }),
         routes: {
           "/health": async () => ({ status: 200, body: { status: "ok", subgraph: "directory" } }),
           "/ready": async () => {
@@ -82,13 +74,6 @@ export async function createServer(opts: {
           ),
         },
       });
-      return {
-        ...running,
-        async close() {
-          await running.close();
-          await apollo.stop();
-        },
-      };
     },
   };
 }

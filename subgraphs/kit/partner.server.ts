@@ -1,7 +1,5 @@
 // Builds a partner subgraph (schema + Apollo Server) without listening; start() listens.
 import "reflect-metadata";
-import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
 import type { NonEmptyArray } from "type-graphql";
 import type { PartnerId } from "../../schema/vocabulary.ts";
@@ -10,8 +8,9 @@ import { buildFederatedSchema } from "./federation.ts";
 import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
 import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
 import { feedRoute } from "./feed.ts";
-import { requireScope, startHttp, type Route, type RunningHttp } from "./http.ts";
-import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, verifyClaims } from "./internal-auth.ts";
+import { requireScope, type Route, type RunningHttp } from "./http.ts";
+import { DEV_INTERNAL_SECRET } from "./internal-auth.ts";
+import { serveSubgraph } from "./serve.ts";
 import type { Db } from "./db/db.ts";
 
 export interface PartnerServerOptions {
@@ -57,32 +56,18 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
   return {
     partner,
     schema,
-    async start({ host, port }) {
-      const apollo = new ApolloServer<PartnerContext>({
+    start({ host, port }) {
+      return serveSubgraph({
         schema,
-        introspection: true,
-        // Traces are for Apollo Studio, which Wayfinder does not report to; they cost time per request.
-        plugins: [ApolloServerPluginInlineTraceDisabled()],
-      });
-      await apollo.start();
-      const running = await startHttp({
-        apollo,
         host,
         port,
+        secret,
         routes,
-        authenticate: (req) => verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret),
-        context: async (_req, claims) => {
+        context: (claims) => {
           const ctx: PartnerContext = { partner, db, claims, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
           return { ...ctx, ...opts.extendContext?.(ctx) } as PartnerContext;
         },
       });
-      return {
-        ...running,
-        async close() {
-          await running.close();
-          await apollo.stop();
-        },
-      };
     },
   };
 }
