@@ -3,6 +3,7 @@ import { createPartnerServer, type PartnerServer } from "../kit/partner.server.t
 import type { Db } from "../kit/db/db.ts";
 import type { BatchObserver } from "../kit/loaders.ts";
 import { CharityServiceResolver } from "./service/service.resolver.ts";
+import { CharityServiceMutationResolver } from "./service/service.mutation.ts";
 import { CharityOrganizationResolver } from "./organization/organization.resolver.ts";
 import { CoDeliveryResolver, CouncilServiceCoDeliveryResolver } from "./codelivery/codelivery.resolver.ts";
 import { createCoDeliveryLoader } from "./codelivery/codelivery.loader.ts";
@@ -16,6 +17,7 @@ export function createServer(db: Db, observeBatches?: BatchObserver): Promise<Pa
     db,
     resolvers: [
       CharityServiceResolver,
+      CharityServiceMutationResolver,
       CharityOrganizationResolver,
       CouncilServiceCoDeliveryResolver,
       CoDeliveryResolver,

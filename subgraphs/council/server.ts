@@ -3,6 +3,7 @@ import { createPartnerServer, type PartnerServer } from "../kit/partner.server.t
 import type { Db } from "../kit/db/db.ts";
 import type { BatchObserver } from "../kit/loaders.ts";
 import { CouncilServiceResolver } from "./service/service.resolver.ts";
+import { CouncilServiceMutationResolver } from "./service/service.mutation.ts";
 import { CouncilOrganizationResolver } from "./organization/organization.resolver.ts";
 
 export const migrationDirs: string[] = [];
@@ -11,7 +12,11 @@ export function createServer(db: Db, observeBatches?: BatchObserver): Promise<Pa
   return createPartnerServer({
     partner: "council",
     db,
-    resolvers: [CouncilServiceResolver, CouncilOrganizationResolver],
+    resolvers: [
+      CouncilServiceResolver,
+      CouncilServiceMutationResolver,
+      CouncilOrganizationResolver,
+    ],
     observeBatches,
   });
 }

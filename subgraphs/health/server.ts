@@ -3,6 +3,7 @@ import { createPartnerServer, type PartnerServer } from "../kit/partner.server.t
 import type { Db } from "../kit/db/db.ts";
 import type { BatchObserver } from "../kit/loaders.ts";
 import { HealthServiceResolver } from "./service/service.resolver.ts";
+import { HealthServiceMutationResolver } from "./service/service.mutation.ts";
 import { HealthOrganizationResolver } from "./organization/organization.resolver.ts";
 
 export const migrationDirs: string[] = [];
@@ -11,7 +12,7 @@ export function createServer(db: Db, observeBatches?: BatchObserver): Promise<Pa
   return createPartnerServer({
     partner: "health",
     db,
-    resolvers: [HealthServiceResolver, HealthOrganizationResolver],
+    resolvers: [HealthServiceResolver, HealthServiceMutationResolver, HealthOrganizationResolver],
     observeBatches,
   });
 }
