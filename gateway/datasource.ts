@@ -1,34 +1,262 @@
-// How the gateway talks to one subgraph: keep-alive connections, and the signed claims header that
-// is the only thing subgraphs trust.
+// How the gateway talks to one subgraph: keep-alive connections, the signed claims header that is
+// the only thing subgraphs trust, and what happens when the partner is slow or down (a timeout per
+// attempt, one retry for reads, a circuit breaker), so one failing partner costs the others nothing.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import type { Fetcher, FetcherResponse } from "@apollo/utils.fetcher";
+import { GraphQLError } from "graphql";
 import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../subgraphs/kit/internal-auth.ts";
+import { BREAKER_DEFAULTS, CircuitBreaker } from "./breaker.ts";
 import type { GatewayContext } from "./context.ts";
+import type { Logger } from "./logger.ts";
 
-export interface DataSourceOptions {
+export interface PartnerPolicy {
+  /** Longest one attempt may take, response body included, in ms. */
+  timeoutMs: number;
+  /** Extra attempts for reads (queries and `_entities` fetches); mutations are never retried. */
+  retries: number;
+  /** Base pause before a retry, in ms; each pause is jittered to between 0.5× and 1.5× of it. */
+  retryDelayMs: number;
+  /** Consecutive failed attempts that open the circuit. */
+  failureThreshold: number;
+  /** How long an open circuit fails fast before letting one trial through, in ms. */
+  coolDownMs: number;
+}
+
+export const PARTNER_POLICY_DEFAULTS: PartnerPolicy = {
+  timeoutMs: 3_000,
+  retries: 1,
+  retryDelayMs: 50,
+  failureThreshold: BREAKER_DEFAULTS.failureThreshold,
+  coolDownMs: BREAKER_DEFAULTS.coolDownMs,
+};
+
+export interface DataSourceOptions extends Partial<PartnerPolicy> {
   name: string;
   url: string;
   internalSecret: string;
+  /** The HTTP client; global fetch (undici, keep-alive) unless a test injects one. */
+  fetch?: typeof fetch;
+  /** Where breaker transitions are reported. */
+  logger?: Pick<Logger, "info" | "warn">;
 }
+
+export type UnavailableReason = "TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "CIRCUIT_OPEN";
+
+/** A partner did not answer usefully: timed out, refused or dropped the connection, or sent 5xx. */
+export class PartnerFetchError extends Error {
+  constructor(
+    readonly reason: Exclude<UnavailableReason, "CIRCUIT_OPEN">,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "PartnerFetchError";
+  }
+}
+
+/**
+ * Whether a subgraph operation is a mutation. The gateway sends the operation first, then its
+ * fragments; a false positive only costs a retry, so anything that looks like one counts.
+ */
+export function isMutation(query: string | undefined): boolean {
+  return query !== undefined && /(?:^|\})\s*mutation\b/.test(query);
+}
+
+function describeNetworkError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? (err as { code?: string })?.code;
+  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "connection reset";
+  return code ? `${message} (${code})` : message;
+}
+
+/** The subgraph's answer with its body already read, so the timeout also covers the body. */
+function bufferedResponse(res: Response, text: string): FetcherResponse {
+  return {
+    ok: res.ok,
+    status: res.status,
+    statusText: res.statusText,
+    url: res.url,
+    redirected: res.redirected,
+    headers: res.headers,
+    bodyUsed: false,
+    text: async () => text,
+    json: async () => JSON.parse(text),
+    arrayBuffer: async () => new TextEncoder().encode(text).buffer as ArrayBuffer,
+    clone() {
+      return bufferedResponse(res, text);
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly name: string;
+  readonly policy: PartnerPolicy;
+  readonly breaker: CircuitBreaker;
   private readonly secret: string;
+  private readonly transport: typeof fetch;
+  private readonly logger: DataSourceOptions["logger"];
+  private readonly counts = { attempts: 0, retries: 0, failures: 0, failedFast: 0 };
 
   constructor(opts: DataSourceOptions) {
-    // Node's fetch (undici) keeps connections to subgraphs alive between requests.
-    super({ url: opts.url, fetcher: fetch as never });
+    super({ url: opts.url });
     this.name = opts.name;
     this.secret = opts.internalSecret;
+    // Node's fetch (undici) keeps connections to subgraphs alive between requests.
+    this.transport = opts.fetch ?? fetch;
+    this.logger = opts.logger;
+    this.policy = {
+      timeoutMs: opts.timeoutMs ?? PARTNER_POLICY_DEFAULTS.timeoutMs,
+      retries: opts.retries ?? PARTNER_POLICY_DEFAULTS.retries,
+      retryDelayMs: opts.retryDelayMs ?? PARTNER_POLICY_DEFAULTS.retryDelayMs,
+      failureThreshold: opts.failureThreshold ?? PARTNER_POLICY_DEFAULTS.failureThreshold,
+      coolDownMs: opts.coolDownMs ?? PARTNER_POLICY_DEFAULTS.coolDownMs,
+    };
+    this.breaker = new CircuitBreaker({
+      failureThreshold: this.policy.failureThreshold,
+      coolDownMs: this.policy.coolDownMs,
+    });
+    this.fetcher = this.attempt;
   }
 
   /** What /ready reports about the gateway's link to this subgraph. */
   status(): Record<string, unknown> {
-    return { url: this.url };
+    const b = this.breaker.snapshot();
+    return {
+      url: this.url,
+      breaker: b.state,
+      consecutiveFailures: b.consecutiveFailures,
+      lastError: b.lastError,
+      openUntil: b.openUntil,
+      timeoutMs: this.policy.timeoutMs,
+      ...this.counts,
+    };
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
+  override async willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>) {
     // Gateway-internal requests (health checks, live composition) carry no user: public claims.
     const claims = (context as Partial<GatewayContext> | undefined)?.claims ?? PUBLIC_CLAIMS;
     request.http?.headers.set(CLAIMS_HEADER, await signClaims(claims, this.secret));
+  }
+
+  /**
+   * One subgraph fetch as the gateway sees it: through the breaker, retried once when it is a
+   * read, and turned into a PARTNER_UNAVAILABLE error naming the partner when it cannot be had.
+   * The gateway adds a thrown GraphQLError to the response as it is and carries on with the
+   * other partners' fetches, so clients get everyone else's data and this error.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const maxAttempts = 1 + (isMutation(options.request.query) ? 0 : this.policy.retries);
+    let lastFailure: PartnerFetchError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (!this.breaker.tryAcquire()) {
+        this.counts.failedFast++;
+        throw lastFailure ? this.unavailable(lastFailure) : this.circuitOpen();
+      }
+      this.counts.attempts++;
+      const trial = this.breaker.state === "half-open";
+      try {
+        const response = await super.process(options);
+        this.succeeded(trial);
+        return response;
+      } catch (err) {
+        if (!(err instanceof PartnerFetchError)) {
+          // A 4xx (the base class's GraphQLError carrying `response`) still proves the partner
+          // answers; anything else, such as a signing failure, says nothing about it.
+          if (err instanceof GraphQLError && err.extensions.response) this.succeeded(trial);
+          else this.breaker.release();
+          throw err;
+        }
+        this.counts.failures++;
+        lastFailure = err;
+        this.failed(err);
+        if (attempt >= maxAttempts) throw this.unavailable(err);
+        this.counts.retries++;
+        await sleep(this.policy.retryDelayMs * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  /** The gateway's fetcher: one attempt, bounded by the timeout from request to last body byte. */
+  private readonly attempt: Fetcher = async (url, init) => {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.policy.timeoutMs);
+    try {
+      const res = await this.transport(url, { ...init, signal: controller.signal } as RequestInit);
+      const text = await res.text();
+      if (res.status >= 500) {
+        throw new PartnerFetchError(
+          "HTTP_ERROR",
+          `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`,
+        );
+      }
+      return bufferedResponse(res, text);
+    } catch (err) {
+      if (err instanceof PartnerFetchError) throw err;
+      if (timedOut)
+        throw new PartnerFetchError("TIMEOUT", `timed out after ${this.policy.timeoutMs} ms`, {
+          cause: err,
+        });
+      throw new PartnerFetchError("UNREACHABLE", describeNetworkError(err), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  private succeeded(trial: boolean) {
+    this.breaker.success();
+    if (trial) this.logger?.info({ partner: this.name }, "partner reachable again; circuit closed");
+  }
+
+  private failed(err: PartnerFetchError) {
+    const before = this.breaker.state;
+    this.breaker.failure(err.message);
+    if (before !== "open" && this.breaker.state === "open") {
+      this.logger?.warn(
+        {
+          partner: this.name,
+          consecutiveFailures: this.breaker.snapshot().consecutiveFailures,
+          lastError: err.message,
+        },
+        "partner failing; circuit open",
+      );
+    }
+  }
+
+  private unavailable(err: PartnerFetchError): GraphQLError {
+    return new GraphQLError(`Partner "${this.name}" is unavailable: ${err.message}`, {
+      extensions: {
+        code: "PARTNER_UNAVAILABLE",
+        partner: this.name,
+        serviceName: this.name,
+        reason: err.reason,
+      },
+    });
+  }
+
+  private circuitOpen(): GraphQLError {
+    const { consecutiveFailures, lastError } = this.breaker.snapshot();
+    return new GraphQLError(
+      `Partner "${this.name}" is unavailable: ${consecutiveFailures} consecutive failures (last: ${lastError}); next try in ${Math.ceil(this.breaker.retryAfterMs() / 1000)} s`,
+      {
+        extensions: {
+          code: "PARTNER_UNAVAILABLE",
+          partner: this.name,
+          serviceName: this.name,
+          reason: "CIRCUIT_OPEN",
+          retryAfterMs: this.breaker.retryAfterMs(),
+        },
+      },
+    );
   }
 }

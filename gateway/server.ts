@@ -8,8 +8,8 @@ import { startHttp, type RunningHttp } from "../subgraphs/kit/http.ts";
 import { DEV_INTERNAL_SECRET } from "../subgraphs/kit/internal-auth.ts";
 import { authConfig, createVerifier, type AuthConfig } from "./auth.ts";
 import type { GatewayContext } from "./context.ts";
-import { PartnerDataSource } from "./datasource.ts";
-import { createHardening } from "./hardening.ts";
+import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
+import { createHardening, type HardeningOptions } from "./hardening.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
 export interface GatewayOptions {
@@ -24,6 +24,13 @@ export interface GatewayOptions {
   /** How user tokens are verified; defaults to the development key. */
   auth?: AuthConfig;
   logger?: Logger;
+  /**
+   * Timeout per attempt, read retries and circuit breaker for every subgraph call (defaults in
+   * datasource.ts); `bySubgraph` overrides per name.
+   */
+  partnerPolicy?: Partial<PartnerPolicy> & { bySubgraph?: Record<string, Partial<PartnerPolicy>> };
+  /** Per-client rate limit; false turns it off (benchmarks, trusted callers). */
+  rateLimit?: HardeningOptions["rateLimit"];
 }
 
 export interface RunningGateway extends RunningHttp {
@@ -40,6 +47,8 @@ async function probe(url: string): Promise<boolean> {
 }
 
 export async function startGateway(opts: GatewayOptions & { host: string; port: number }): Promise<RunningGateway> {
+  const logger = opts.logger ?? createLogger();
+  const { bySubgraph, ...policy } = opts.partnerPolicy ?? {};
   const sources = new Map<string, PartnerDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: opts.composeLive
@@ -50,14 +59,16 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
         name,
         url: opts.subgraphUrls[name] ?? url!,
         internalSecret: opts.internalSecret ?? DEV_INTERNAL_SECRET,
+        ...policy,
+        ...bySubgraph?.[name],
+        logger,
       });
       sources.set(name, source);
       return source;
     },
   });
   const verify = await createVerifier(opts.auth ?? authConfig({ NODE_ENV: opts.production ? "production" : undefined }));
-  const logger = opts.logger ?? createLogger();
-  const hardening = createHardening({ production: !!opts.production, logger });
+  const hardening = createHardening({ production: !!opts.production, logger, rateLimit: opts.rateLimit });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !opts.production,
@@ -67,6 +78,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     plugins: hardening.plugins,
     validationRules: hardening.validationRules,
     formatError: hardening.formatError,
+    parseOptions: hardening.parseOptions,
   });
   await apollo.start();
   let loaded = true;
@@ -79,7 +91,10 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     maxBatch: hardening.maxBatch,
     authenticate: async (req) => ({
       claims: await verify(req.headers.authorization),
-      requestId: (req.headers["x-request-id"] as string | undefined)?.slice(0, 64) || randomUUID(),
+      // A caller's request id is kept only if it is plain enough to put in logs and headers.
+      requestId: /^[\w.:-]{1,64}$/.test((req.headers["x-request-id"] as string | undefined) ?? "")
+        ? (req.headers["x-request-id"] as string)
+        : randomUUID(),
     }),
     context: async (_req, auth) => auth,
     routes: {

@@ -2,6 +2,7 @@
 // in development, composed live from the running subgraphs.
 import { readFile } from "node:fs/promises";
 import { watch, type FSWatcher } from "node:fs";
+import { dirname } from "node:path";
 import { composeServices } from "@apollo/composition";
 import { parse } from "graphql";
 import type { SupergraphSdlHook } from "@apollo/gateway";
@@ -27,7 +28,10 @@ export function fileSupergraph(path: string): SupergraphSdlHook {
     let timer: NodeJS.Timeout | null = null;
     let watcher: FSWatcher | null = null;
     try {
-      watcher = watch(path, () => {
+      // Watch the directory, not the file: a deploy that replaces the file by rename (or swaps a
+      // ConfigMap symlink) gives it a new inode, which a watcher on the old file would never see
+      // again. Any event triggers a re-read; unchanged content is ignored below.
+      watcher = watch(dirname(path), () => {
         // Editors and `mv` fire several events; wait for the write to settle, then reload once.
         if (timer) clearTimeout(timer);
         timer = setTimeout(async () => {

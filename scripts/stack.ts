@@ -7,7 +7,7 @@ import type { RunningHttp } from "../subgraphs/kit/http.ts";
 import type { BatchObserver } from "../subgraphs/kit/loaders.ts";
 import { startDirectory, type RunningDirectory } from "../subgraphs/directory/start.ts";
 import type { SearchBackend } from "../subgraphs/directory/search/types.ts";
-import { startGateway, type RunningGateway } from "../gateway/server.ts";
+import { startGateway, type GatewayOptions, type RunningGateway } from "../gateway/server.ts";
 
 export interface StackOptions {
   dbs: Record<PartnerId, Db>;
@@ -22,6 +22,8 @@ export interface StackOptions {
   postcodesUrl?: string;
   syncIntervalMs?: number;
   observeBatches?: BatchObserver;
+  /** Gateway per-client rate limit; false turns it off. */
+  rateLimit?: GatewayOptions["rateLimit"];
 }
 
 export interface Stack {
@@ -63,6 +65,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     port: opts.ports?.gateway ?? 0,
     supergraphPath: opts.supergraphPath ?? "schema/supergraph.graphql",
     subgraphUrls: { ...partnerUrls, directory: directory.http.url },
+    rateLimit: opts.rateLimit,
   });
   return {
     gatewayUrl: gateway.url,

@@ -40,6 +40,7 @@ const stack = await startStack({
   meiliIndex: dir.meiliIndex,
   postcodesUrl: dir.postcodesUrl,
   syncIntervalMs: dir.syncIntervalMs,
+  rateLimit: gw.rateLimit,
 });
 
 for (const p of PARTNERS) console.log(`  ${p.padEnd(9)} subgraph  ${stack.partners[p].url}  (${partnerConfig(p).databaseUrl ? "PostgreSQL" : "PGlite"})`);

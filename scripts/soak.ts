@@ -1,0 +1,573 @@
+// npx tsx scripts/soak.ts [--minutes 10] [--concurrency 16] [--services 10000] [--partner health]
+//   [--outage-seconds 10] [--warmup-seconds 15] [--client-rps 18] [--no-write]
+// Loads N generated services into the three partners (PGlite), starts the whole stack, and runs
+// concurrent mixed traffic through the gateway (search variants, service(id), routeChild with 4
+// needs, now and then coverage) for the given minutes. Midway one partner is stopped for the
+// outage and started again. Records requests, errors by code, latency per phase (before, during,
+// after the outage), memory and the machine's other load, and writes them with this command to
+// BENCHMARKS.md between <!-- bench:soak --> and <!-- /bench -->.
+import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
+import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
+import { importHsds } from "../subgraphs/kit/hsds/import.ts";
+import { setLogSink } from "../subgraphs/kit/log.ts";
+import { mintDevToken } from "../gateway/auth.ts";
+import { generateDataset } from "./generate/dataset.ts";
+import { startStack } from "./stack.ts";
+
+// Per-request info lines would swamp the output and cost time being written.
+setLogSink((line) => process.stderr.write(line + "\n"), "warn");
+process.env.LOG_LEVEL ??= "warn";
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]! : fallback;
+};
+const minutes = Number(flag("minutes", "10"));
+const concurrency = Number(flag("concurrency", "16"));
+const size = Number(flag("services", "10000"));
+const outageSeconds = Number(flag("outage-seconds", "10"));
+const warmupSeconds = Number(flag("warmup-seconds", "15"));
+// The gateway rate-limits each client (20 requests/s by default): every worker is its own client
+// and stays under that, so the figures are about the partners and not about 429s.
+const clientRps = Number(flag("client-rps", "18"));
+const victim = flag("partner", "health") as PartnerId;
+const write = !argv.includes("--no-write");
+if (!PARTNERS.includes(victim)) throw new Error(`--partner must be one of ${PARTNERS.join(", ")}`);
+if (!(minutes > 0) || !(concurrency >= 1) || !(size >= 100))
+  throw new Error("--minutes, --concurrency and --services must be positive");
+
+// A collected heap says more about leaks than whatever the last minor GC left.
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
+function memory() {
+  gc();
+  const m = process.memoryUsage();
+  return { rssMb: m.rss / 1e6, heapMb: m.heapUsed / 1e6 };
+}
+
+/** Machine-wide busy CPU against this process's, so other people's load shows in the figures. */
+function cpuMeter() {
+  const busy = () =>
+    os.cpus().reduce((acc, c) => acc + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+  let machine = busy();
+  let own = process.cpuUsage();
+  let at = performance.now();
+  return () => {
+    const m = busy();
+    const o = process.cpuUsage();
+    const now = performance.now();
+    const wall = now - at;
+    const out = {
+      machineCores: (m - machine) / wall,
+      ownCores: (o.user - own.user + o.system - own.system) / 1000 / wall,
+    };
+    machine = m;
+    own = o;
+    at = now;
+    return { ...out, otherCores: Math.max(0, out.machineCores - out.ownCores) };
+  };
+}
+
+// A small seeded generator: the same run picks the same requests.
+let seed = 20240611;
+const rand = () => {
+  seed = (seed * 1664525 + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+};
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+
+const SEARCH_QUERY = /* GraphQL */ `
+  query Search($query: String, $filter: ServiceFilter, $near: NearInput, $sort: SearchSort) {
+    searchServices(query: $query, filter: $filter, near: $near, sort: $sort, first: 20) {
+      totalCount
+      edges {
+        distanceKm
+        highlight
+        node {
+          id
+          name
+          partner
+          needs
+          ageRange {
+            minimumAge
+            maximumAge
+          }
+          organization {
+            name
+          }
+        }
+      }
+      facets {
+        needs {
+          value
+          count
+        }
+        partner {
+          value
+          count
+        }
+      }
+    }
+  }
+`;
+const SEARCHES: Record<string, unknown>[] = [
+  { query: "bereavment", filter: { localAuthorities: ["E10000020"], age: 9 } },
+  { query: "family support" },
+  {
+    filter: {
+      needs: ["MENTAL_HEALTH", "FAMILY_STRESS"],
+      needsMatch: "ALL",
+      referralRoutes: ["SELF"],
+    },
+  },
+  { near: { postcode: "NR2 4AB", radiusKm: 5 }, sort: "DISTANCE" },
+  { query: "CAHMS", filter: { openAt: { day: "MO", time: "16:00" } } },
+  { query: "speech therapy", filter: { localAuthorities: ["W06000022"] } },
+  { filter: { localAuthorities: ["E06000023"], needs: ["YOUNG_CARERS"] }, sort: "NAME" },
+];
+const SERVICE_QUERY = /* GraphQL */ `
+  query Service($id: ID!) {
+    service(id: $id) {
+      id
+      name
+      partner
+      needs
+      status
+      ageRange {
+        minimumAge
+        maximumAge
+      }
+      organization {
+        name
+      }
+      locations {
+        name
+        area
+      }
+      capacity {
+        acceptingReferrals
+        typicalWaitWeeks
+      }
+    }
+  }
+`;
+const ROUTE_QUERY = /* GraphQL */ `
+  query Route($profile: ChildProfileInput!) {
+    routeChild(profile: $profile) {
+      needs {
+        need
+        status
+        services {
+          service {
+            id
+            name
+            partner
+          }
+          coversNeeds
+          distanceKm
+          typicalWaitWeeks
+        }
+        gaps {
+          kind
+          message
+        }
+      }
+      level {
+        level
+      }
+      leadAgency {
+        partner
+      }
+    }
+  }
+`;
+const PROFILES = [
+  {
+    age: 9,
+    needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"],
+    postcode: "NR2 4AB",
+  },
+  {
+    age: 14,
+    needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"],
+    postcode: "NP20 1AA",
+  },
+  {
+    age: 4,
+    needs: ["SPEECH_LANGUAGE", "AUTISM", "PARENTING", "FINANCIAL_HARDSHIP"],
+    localAuthority: "E06000023",
+    urgency: "SOON",
+  },
+  {
+    age: 16,
+    needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"],
+    postcode: "BS5 0AA",
+    maxTravelKm: 10,
+  },
+];
+const COVERAGE_QUERY = /* GraphQL */ `
+  query Coverage($area: String!, $ageBand: AgeBand) {
+    coverage(area: $area, ageBand: $ageBand) {
+      localAuthority
+      needs {
+        need
+        cells {
+          ageBand
+          total
+          gap
+          byPartner {
+            partner
+            count
+          }
+        }
+      }
+      gaps
+      endingContracts {
+        contractEndDate
+        withinMonths
+        soleProviderFor
+        service {
+          id
+          name
+          partner
+        }
+      }
+      offlinePartners
+    }
+  }
+`;
+const AREAS = ["E10000020", "E06000023", "W06000022"];
+const AGE_BANDS = [null, "EARLY_YEARS", "PRIMARY", "SECONDARY", "POST_16"];
+
+type Op = "search" | "service" | "routeChild" | "coverage";
+/** The mix: mostly search and service pages, a fifth routing, coverage now and then. */
+function nextRequest(serviceIds: string[]): {
+  op: Op;
+  query: string;
+  variables: Record<string, unknown>;
+} {
+  const r = rand();
+  if (r < 0.45) return { op: "search", query: SEARCH_QUERY, variables: pick(SEARCHES) };
+  if (r < 0.75) return { op: "service", query: SERVICE_QUERY, variables: { id: pick(serviceIds) } };
+  if (r < 0.97)
+    return { op: "routeChild", query: ROUTE_QUERY, variables: { profile: pick(PROFILES) } };
+  return {
+    op: "coverage",
+    query: COVERAGE_QUERY,
+    variables: { area: pick(AREAS), ageBand: pick(AGE_BANDS) },
+  };
+}
+
+type Phase = "warm-up" | "before" | "during" | "after";
+interface Sample {
+  /** The phase the answer arrived in: a request in flight when the partner stopped counts as during. */
+  phase: Phase;
+  startPhase: Phase;
+  op: Op;
+  /** Seconds since traffic started. */
+  t: number;
+  ms: number;
+  /** Error codes in the response (one entry per error), with the partner for PARTNER_UNAVAILABLE. */
+  codes: string[];
+}
+
+function stats(xs: number[]) {
+  const s = Float64Array.from(xs).sort();
+  const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : NaN);
+  return {
+    n: s.length,
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    max: s.length ? s[s.length - 1]! : NaN,
+  };
+}
+const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
+// ---- set-up ------------------------------------------------------------------------------------
+const cpu = cpuMeter();
+await new Promise((r) => setTimeout(r, 2000));
+const idleLoad = cpu();
+const loadAvgBefore = os.loadavg();
+
+const t0 = performance.now();
+const data = generateDataset({ services: size });
+const dbs = {} as Record<PartnerId, Db>;
+for (const p of PARTNERS) {
+  dbs[p] = await openDb({});
+  await importHsds(dbs[p], data[p]);
+}
+const serviceIds = PARTNERS.flatMap((p) => data[p].services.map((s) => `${p}:${s.id}`));
+const tImport = performance.now();
+const stack = await startStack({ dbs, syncIntervalMs: 2000 });
+const tReady = performance.now();
+console.log(
+  `${size} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + index sync ${fmt((tReady - tImport) / 1000)} s`,
+);
+
+const tokens = await Promise.all(
+  Array.from({ length: concurrency }, (_, i) =>
+    mintDevToken({ role: "professional", sub: `soak-${i}` }),
+  ),
+);
+
+// ---- traffic -----------------------------------------------------------------------------------
+const durationS = minutes * 60;
+const outageAt = durationS / 2;
+const samples: Sample[] = [];
+let phase: Phase = "warm-up";
+let trafficStart = 0;
+let stoppedAt = NaN;
+let restartedAt = NaN;
+let running = true;
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+const loopByPhase: Partial<Record<Phase, { p99: number; max: number }>> = {};
+const memoryTimeline: {
+  t: number;
+  rssMb: number;
+  heapMb: number;
+  otherCores: number;
+  ownCores: number;
+}[] = [];
+
+async function worker(i: number) {
+  const minInterval = clientRps > 0 ? 1000 / clientRps : 0;
+  while (running) {
+    const { op, query, variables } = nextRequest(serviceIds);
+    const started = performance.now();
+    const startPhase = phase;
+    let codes: string[] = [];
+    try {
+      const res = await fetch(stack.gatewayUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${tokens[i]}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = (await res.json()) as {
+        errors?: { extensions?: { code?: string; partner?: string } }[];
+      };
+      codes = (body.errors ?? []).map((e) => {
+        const code = e.extensions?.code ?? "NO_CODE";
+        return code === "PARTNER_UNAVAILABLE" ? `${code} (${e.extensions?.partner})` : code;
+      });
+      if (!res.ok && codes.length === 0) codes = [`HTTP_${res.status}`];
+    } catch (err) {
+      codes = [(err as Error).name === "TimeoutError" ? "CLIENT_TIMEOUT_30S" : "NETWORK_ERROR"];
+    }
+    const ended = performance.now();
+    samples.push({
+      phase,
+      startPhase,
+      op,
+      t: (started - trafficStart) / 1000,
+      ms: ended - started,
+      codes,
+    });
+    const wait = started + minInterval - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** Closes the current phase's event-loop figures and starts the next phase. */
+function enterPhase(next: Phase | null) {
+  loopByPhase[phase] = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+  loopDelay.reset();
+  if (next) phase = next;
+}
+
+const startMem = memory();
+trafficStart = performance.now();
+loopDelay.enable();
+const workers = Array.from({ length: concurrency }, (_, i) => worker(i));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const elapsed = () => (performance.now() - trafficStart) / 1000;
+
+// Warm-up, then the measured run; memory and CPU once a minute.
+await sleep(warmupSeconds * 1000);
+enterPhase("before");
+const measuredStart = elapsed();
+const sampler = setInterval(() => {
+  const m = memory();
+  const c = cpu();
+  memoryTimeline.push({
+    t: elapsed() - measuredStart,
+    ...m,
+    otherCores: c.otherCores,
+    ownCores: c.ownCores,
+  });
+  console.log(
+    `${clock(elapsed() - measuredStart)}  ${phase}  ${samples.length} requests  rss ${fmt(m.rssMb, 0)} MB  heap ${fmt(m.heapMb, 0)} MB  cpu ours ${fmt(c.ownCores, 2)} others ${fmt(c.otherCores, 2)} cores`,
+  );
+}, 60_000);
+cpu(); // the per-minute readings start here
+
+await sleep(outageAt * 1000);
+console.log(`${clock(elapsed() - measuredStart)}  stopping ${victim}`);
+await stack.stopPartner(victim);
+stoppedAt = elapsed() - measuredStart;
+enterPhase("during");
+await sleep(outageSeconds * 1000);
+await stack.startPartner(victim);
+restartedAt = elapsed() - measuredStart;
+enterPhase("after");
+console.log(`${clock(restartedAt)}  ${victim} started again`);
+await sleep(Math.max(0, (durationS - outageAt - outageSeconds) * 1000));
+running = false;
+await Promise.all(workers);
+clearInterval(sampler);
+enterPhase(null);
+const endMem = memory();
+const endCpu = cpu();
+memoryTimeline.push({
+  t: elapsed() - measuredStart,
+  ...endMem,
+  otherCores: endCpu.otherCores,
+  ownCores: endCpu.ownCores,
+});
+const loadAvgAfter = os.loadavg();
+const readyAtEnd = (await (await fetch(new URL("/ready", stack.gatewayUrl))).json()) as {
+  connections?: Record<string, Record<string, unknown>>;
+};
+const victimLink = readyAtEnd.connections?.[victim] ?? {};
+await stack.close();
+for (const p of PARTNERS) await dbs[p].close();
+
+// ---- figures -----------------------------------------------------------------------------------
+const measured = samples.filter((s) => s.phase !== "warm-up");
+const tOf = (s: Sample) => s.t - measuredStart;
+const PHASES: { phase: Phase; label: string; from: number; to: number }[] = [
+  { phase: "before", label: "before the outage", from: 0, to: stoppedAt },
+  { phase: "during", label: `${victim} down`, from: stoppedAt, to: restartedAt },
+  { phase: "after", label: "after restart", from: restartedAt, to: durationS },
+];
+const phaseRows = PHASES.map(({ phase: ph, label, from, to }) => {
+  const xs = measured.filter((s) => s.phase === ph);
+  const failed = xs.filter((s) => s.codes.length > 0).length;
+  return {
+    ph,
+    label,
+    from,
+    to,
+    n: xs.length,
+    rps: xs.length / Math.max(1e-9, to - from),
+    failed,
+    s: stats(xs.map((s) => s.ms)),
+  };
+});
+const opRows = (["search", "service", "routeChild", "coverage"] as Op[]).map((op) => {
+  const xs = measured.filter((s) => s.op === op && s.phase === "before");
+  return { op, s: stats(xs.map((s) => s.ms)) };
+});
+const codeCounts = new Map<string, Record<Phase, number>>();
+for (const s of measured) {
+  for (const c of s.codes) {
+    const row = codeCounts.get(c) ?? { "warm-up": 0, before: 0, during: 0, after: 0 };
+    row[s.phase]++;
+    codeCounts.set(c, row);
+  }
+}
+const unavailable = `PARTNER_UNAVAILABLE (${victim})`;
+// Recovery counts requests sent after the restart: those sent while it was down may land after.
+const lastUnavailableAfter = measured
+  .filter((s) => s.startPhase === "after" && s.codes.includes(unavailable))
+  .map(tOf)
+  .sort((a, b) => b - a)[0];
+const recoveryS = lastUnavailableAfter === undefined ? 0 : lastUnavailableAfter - restartedAt;
+const unexpected = [...codeCounts.entries()].filter(
+  ([code, row]) => code !== unavailable || row.before > 0 || row["warm-up"] > 0,
+);
+const warmupCount = samples.length - measured.length;
+const peakRss = Math.max(startMem.rssMb, endMem.rssMb, ...memoryTimeline.map((m) => m.rssMb));
+const others = memoryTimeline.map((m) => m.otherCores);
+const avgOthers = others.length ? others.reduce((a, b) => a + b, 0) / others.length : 0;
+const maxOthers = others.length ? Math.max(...others) : 0;
+const ownAvg = memoryTimeline.length
+  ? memoryTimeline.reduce((a, m) => a + m.ownCores, 0) / memoryTimeline.length
+  : 0;
+
+for (const r of phaseRows)
+  console.log(
+    `${r.label}\t${r.n} requests\t${fmt(r.rps)} req/s\t${r.failed} with errors\tp50 ${fmt(r.s.p50)}\tp95 ${fmt(r.s.p95)}\tp99 ${fmt(r.s.p99)}\tmax ${fmt(r.s.max)} ms`,
+  );
+for (const [code, row] of codeCounts)
+  console.log(`${code}\tbefore ${row.before}\tduring ${row.during}\tafter ${row.after}`);
+console.log(
+  `recovery ${fmt(recoveryS)} s after restart; rss ${fmt(startMem.rssMb, 0)} → ${fmt(endMem.rssMb, 0)} MB (peak ${fmt(peakRss, 0)}), heap ${fmt(startMem.heapMb, 0)} → ${fmt(endMem.heapMb, 0)} MB`,
+);
+
+// Run directly or through `npm run bench -- soak …` (which imports this file).
+const viaBench = argv[0] === "soak";
+const command = `${viaBench ? "npm run bench -- soak" : "npx tsx scripts/soak.ts"} ${argv
+  .filter((a, i) => a !== "--no-write" && !(viaBench && i === 0))
+  .join(" ")}`.trim();
+const loadNote =
+  avgOthers >= 0.25 || idleLoad.otherCores >= 0.25
+    ? `**Other load was present**: other processes used ${fmt(idleLoad.otherCores, 2)} cores just before the run and on average ${fmt(avgOthers, 2)} (at most ${fmt(maxOthers, 2)}) of the 2 during it (1-min load average ${fmt(loadAvgBefore[0]!, 2)} before, ${fmt(loadAvgAfter[0]!, 2)} after), so latencies are higher than on a quiet machine.`
+    : `The machine was otherwise quiet: other processes used ${fmt(avgOthers, 2)} cores on average (at most ${fmt(maxOthers, 2)}).`;
+const section = [
+  `## Soak: ${minutes} minutes of mixed traffic with a partner outage — ${new Date().toISOString().slice(0, 10)}`,
+  "",
+  `Command: \`${command}\`. ${concurrency} concurrent clients, each its own token and at most ${clientRps} requests/s (under the gateway's per-client rate limit), in a closed loop: 45 % searchServices (7 variants), 30 % service(id) over all ${serviceIds.length.toLocaleString("en-GB")} services, 22 % routeChild with 4 needs, 3 % coverage. ${warmupSeconds} s of warm-up (${warmupCount} requests) are not counted. At ${clock(stoppedAt)} the ${victim} partner's server was stopped for ${outageSeconds} s, then started again on the same port.`,
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on PGlite; search on the embedded index; gateway policy: 3 s timeout per attempt, one retry for reads, circuit opens after 5 consecutive failures for 5 s. Everything, the load generator included, in one process over loopback HTTP, so the clients' own work is in the latencies and it competes for the same event loop.`,
+  loadNote,
+  "",
+  `- ${size.toLocaleString("en-GB")} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + full index sync ${fmt((tReady - tImport) / 1000)} s`,
+  `- Memory (after a full GC): RSS ${fmt(startMem.rssMb, 0)} MB at the start of traffic, ${fmt(endMem.rssMb, 0)} MB at the end (peak ${fmt(peakRss, 0)} MB); heap used ${fmt(startMem.heapMb, 0)} → ${fmt(endMem.heapMb, 0)} MB. Heap each minute and at the end: ${memoryTimeline.map((m) => fmt(m.heapMb, 0)).join(", ")} MB.`,
+  `- Recovery: the last PARTNER_UNAVAILABLE for ${victim} came ${fmt(recoveryS)} s after it was back (the circuit's cool-down and trial; the directory's own sync catches up on its interval).`,
+  `- Errors other than the expected PARTNER_UNAVAILABLE for ${victim} during and after its outage: ${unexpected.length ? unexpected.map(([c, r]) => `${c} (before ${r.before}, during ${r.during}, after ${r.after})`).join("; ") : "none"}.`,
+  `- The gateway's link to ${victim} at the end (/ready): circuit ${victimLink.breaker}; ${victimLink.attempts} attempts, ${victimLink.retries} retries, ${victimLink.failures} failed attempts, ${victimLink.failedFast} calls refused while the circuit was open.`,
+  "",
+  "| phase | window (m:ss) | requests | req/s | requests with errors | p50 ms | p95 ms | p99 ms | max ms | event-loop delay p99 / max ms |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ...phaseRows.map(
+    (r) =>
+      `| ${r.label} | ${clock(r.from)}–${clock(r.to)} | ${r.n.toLocaleString("en-GB")} | ${fmt(r.rps)} | ${r.failed.toLocaleString("en-GB")} | ${fmt(r.s.p50)} | ${fmt(r.s.p95)} | ${fmt(r.s.p99)} | ${fmt(r.s.max)} | ${fmt(loopByPhase[r.ph]?.p99 ?? NaN)} / ${fmt(loopByPhase[r.ph]?.max ?? NaN)} |`,
+  ),
+  "",
+  "| error code | before | during | after |",
+  "|---|---:|---:|---:|",
+  ...(codeCounts.size
+    ? [...codeCounts].map(([c, r]) => `| ${c} | ${r.before} | ${r.during} | ${r.after} |`)
+    : ["| (none) | 0 | 0 | 0 |"]),
+  "",
+  "Before the outage, by operation:",
+  "",
+  "| operation | requests | p50 ms | p95 ms | p99 ms | max ms |",
+  "|---|---:|---:|---:|---:|---:|",
+  ...opRows.map(
+    (r) =>
+      `| ${r.op} | ${r.s.n.toLocaleString("en-GB")} | ${fmt(r.s.p50)} | ${fmt(r.s.p95)} | ${fmt(r.s.p99)} | ${fmt(r.s.max)} |`,
+  ),
+  "",
+  `This process used ${fmt(ownAvg, 2)} cores on average.`,
+  "",
+].join("\n");
+
+if (write) {
+  const file = "BENCHMARKS.md";
+  const existing = await readFile(file, "utf8").catch(
+    () =>
+      "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
+  );
+  const marker = "<!-- bench:soak -->";
+  const start = existing.indexOf(marker);
+  const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
+  const block = `${marker}\n${section}<!-- /bench -->\n`;
+  const next =
+    start >= 0 && end >= 0
+      ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length)
+      : existing + "\n" + block;
+  await writeFile(file, next);
+  console.log(`\nWrote ${file}`);
+} else {
+  console.log("\n" + section);
+}
+process.exit(0);
