@@ -24,6 +24,8 @@ export interface StackOptions {
   observeBatches?: BatchObserver;
   /** Gateway per-client rate limit; false turns it off. */
   rateLimit?: GatewayOptions["rateLimit"];
+  /** Gateway timeouts, retries and circuit breaker for subgraph calls. */
+  partnerPolicy?: GatewayOptions["partnerPolicy"];
 }
 
 export interface Stack {
@@ -66,6 +68,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     supergraphPath: opts.supergraphPath ?? "schema/supergraph.graphql",
     subgraphUrls: { ...partnerUrls, directory: directory.http.url },
     rateLimit: opts.rateLimit,
+    partnerPolicy: opts.partnerPolicy,
   });
   return {
     gatewayUrl: gateway.url,

@@ -6,25 +6,16 @@ import type { AddressInfo, Socket } from "node:net";
 import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, gql, eventually, type GqlResult } from "./helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import type { PartnerPolicy } from "../gateway/datasource.ts";
 import { NORFOLK } from "./fixtures/dataset.ts";
 
-// startGateway builds its data sources with the production defaults (3 s timeout, 5 s cool-down).
-// Until GatewayOptions takes a partner policy, the tests shorten them by wrapping the class.
-const testPolicy = vi.hoisted(() => ({ current: {} as Partial<PartnerPolicy> }));
-vi.mock("../gateway/datasource.ts", async (importOriginal) => {
-  const mod = await importOriginal<typeof import("../gateway/datasource.ts")>();
-  class ShortPolicyDataSource extends mod.PartnerDataSource {
-    constructor(opts: ConstructorParameters<typeof mod.PartnerDataSource>[0]) {
-      super({ ...opts, ...testPolicy.current });
-    }
-  }
-  return { ...mod, PartnerDataSource: ShortPolicyDataSource };
-});
+// The production defaults are a 3 s timeout and a 5 s cool-down; the gateways these tests start
+// use a shorter policy so failures show quickly.
+const testPolicy = { current: {} as Partial<PartnerPolicy> };
 
 const POLICY: Partial<PartnerPolicy> = {
   timeoutMs: 600,
@@ -39,7 +30,7 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite");
+  stack = await startTestStack("pglite", { partnerPolicy: POLICY });
 });
 afterEach(async () => {
   testPolicy.current = POLICY;
@@ -264,7 +255,7 @@ async function gatewayWith(
     directory: stack.directory.http.url,
     ...overrides,
   };
-  const gw = await startGateway({ supergraphPath, subgraphUrls, host: "127.0.0.1", port: 0 });
+  const gw = await startGateway({ supergraphPath, subgraphUrls, host: "127.0.0.1", port: 0, partnerPolicy: testPolicy.current });
   cleanups.push(() => gw.close());
   return gw;
 }
