@@ -168,3 +168,59 @@ describe("production configuration", () => {
     expect(() => commonConfig({ NODE_ENV: "production", INTERNAL_SECRET: "s".repeat(40) })).not.toThrow();
   });
 });
+
+describe("identity providers and the token script", () => {
+  it("verifies tokens from a JWKS URL or a configured public key, and refuses others", async () => {
+    const { generateKeyPair, exportJWK, exportSPKI } = await import("jose");
+    const http = await import("node:http");
+    const { startGateway } = await import("../gateway/server.ts");
+    const idp = await generateKeyPair("RS256");
+    const stranger = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(idp.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
+    const issuer = "https://idp.example.test";
+    const token = (key: CryptoKey, kid = "k1") =>
+      new SignJWT({ role: "professional" })
+        .setProtectedHeader({ alg: "RS256", kid })
+        .setSubject("gp-123")
+        .setIssuer(issuer)
+        .setAudience("wayfinder")
+        .setExpirationTime("5m")
+        .sign(key);
+    const subgraphUrls = { ...Object.fromEntries(Object.entries(stack.partners).map(([p, h]) => [p, h.url])), directory: stack.directory.http.url };
+    const query = `{ service(id: "council:fh-norwich") { referralNotes } }`;
+    const viaJwks = await startGateway({ host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", jwksUrl, algorithm: "RS256", production: false } });
+    const viaPem = await startGateway({ host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", publicKey: await exportSPKI(idp.publicKey), algorithm: "RS256", production: false } });
+    try {
+      for (const gw of [viaJwks, viaPem]) {
+        const ok = await post(gw.url, query, { authorization: `Bearer ${await token(idp.privateKey)}` });
+        expect(ok.body.data.service.referralNotes).toContain("Norwich Family Hub");
+        const forged = await post(gw.url, query, { authorization: `Bearer ${await token(stranger.privateKey)}` });
+        expect(forged.status).toBe(401);
+        // A development token is not accepted once a real identity provider is configured.
+        const dev = await post(gw.url, query, { authorization: `Bearer ${await mintDevToken({ role: "professional" })}` });
+        expect(dev.status).toBe(401);
+      }
+    } finally {
+      await viaJwks.close();
+      await viaPem.close();
+      server.close();
+    }
+  });
+
+  it("npm run token mints a development token the gateway accepts", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "partner-admin", "--partner", "council"]);
+    const res = await post(stack.gatewayUrl, `{ service(id: "council:fh-norwich") { referralNotes } }`, { authorization: `Bearer ${stdout.trim()}` });
+    expect(res.body.data.service.referralNotes).toBeTruthy();
+    await expect(run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "partner-admin"])).rejects.toMatchObject({ code: 2 });
+    await expect(run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "professional"], { env: { ...process.env, NODE_ENV: "production" } })).rejects.toMatchObject({ code: 1 });
+  });
+});

@@ -1,24 +1,27 @@
-// Structured JSON log lines. Callers pass only what is safe to keep: never tokens, never a child's
-// profile (routing logs timings and counts only).
+// Structured JSON logs (pino) for subgraphs. Callers pass only what is safe to keep: never tokens,
+// never a child's profile (routing logs timings and counts only).
+import pino, { type Logger } from "pino";
+
 type Level = "debug" | "info" | "warn" | "error";
-const ORDER: Record<Level | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-export type LogSink = (line: string) => void;
-let sink: LogSink = (line) => process.stderr.write(line + "\n");
-let threshold = ORDER[(process.env.LOG_LEVEL as Level) ?? "info"] ?? ORDER.info;
+function make(level: string, write?: (line: string) => void): Logger {
+  return pino(
+    { level, base: { service: "subgraph" }, redact: { paths: ["authorization", "token", "profile", "variables"], censor: "[redacted]" } },
+    write ? { write: (s: string) => write(s.trimEnd()) } : pino.destination(2),
+  );
+}
 
-/** Tests capture log lines through this. */
-export function setLogSink(next: LogSink, level: Level | "silent" = "debug"): () => void {
-  const prev = { sink, threshold };
-  sink = next;
-  threshold = ORDER[level];
+let logger = make(process.env.LOG_LEVEL ?? "info");
+
+/** Tests capture log lines through this; returns a function restoring the previous logger. */
+export function setLogSink(sink: (line: string) => void, level: Level | "silent" = "debug"): () => void {
+  const prev = logger;
+  logger = make(level, sink);
   return () => {
-    sink = prev.sink;
-    threshold = prev.threshold;
+    logger = prev;
   };
 }
 
 export function log(level: Level, event: string, fields: Record<string, string | number | boolean | null> = {}) {
-  if (ORDER[level] < threshold) return;
-  sink(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }));
+  logger[level]({ event, ...fields });
 }
