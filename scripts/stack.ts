@@ -16,6 +16,8 @@ export interface StackOptions {
   ports?: Partial<Record<PartnerId | "directory" | "gateway", number>>;
   supergraphPath?: string;
   backend?: SearchBackend;
+  /** In-process search index when meiliUrl is unset. Default "embedded". */
+  searchBackend?: "embedded" | "orama";
   meiliUrl?: string;
   meiliApiKey?: string;
   meiliIndex?: string;
@@ -54,6 +56,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       host,
       port: opts.ports?.directory ?? 0,
       partnerUrls,
+      searchBackend: opts.searchBackend ?? "embedded",
       meiliUrl: opts.meiliUrl,
       meiliApiKey: opts.meiliApiKey,
       meiliIndex: opts.meiliIndex ?? "services",

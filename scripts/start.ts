@@ -35,6 +35,7 @@ const stack = await startStack({
     gateway: gw.port,
   },
   supergraphPath: gw.supergraphPath,
+  searchBackend: dir.searchBackend,
   meiliUrl: dir.meiliUrl,
   meiliApiKey: dir.meiliApiKey,
   meiliIndex: dir.meiliIndex,

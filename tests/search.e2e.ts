@@ -151,3 +151,26 @@ describe("searchServices", () => {
     await importHsds(stack.dbs.council, validateHsds(DATASET.council));
   });
 });
+
+describe("searchServices on the Orama backend (SEARCH_BACKEND=orama)", () => {
+  it("answers typo, filter, facet and distance queries the same way through the gateway", async () => {
+    const orama = await startTestStack("pglite", { searchBackend: "orama" });
+    try {
+      expect(orama.directory.backend.name).toBe("orama");
+      const run = async (vars: Record<string, unknown>) => (await gql(orama.gatewayUrl, SEARCH, vars)).data.searchServices;
+      const vsDefault = async (vars: Record<string, unknown>) => {
+        const [a, b] = await Promise.all([run(vars), search(vars)]);
+        expect(ids(a)).toEqual(ids(b));
+        expect(a.totalCount).toBe(b.totalCount);
+        expect(a.facets).toEqual(b.facets);
+        return a;
+      };
+      expect(ids(await vsDefault({ query: "CAHMS", sort: "NAME" }))).toContain("health:camhs-norwich");
+      await vsDefault({ filter: { localAuthorities: [NEWPORT], age: 10 }, sort: "NAME" });
+      const near = await vsDefault({ near: { postcode: "NR2 4AB", radiusKm: 5 }, sort: "DISTANCE" });
+      expect(ids(near)[0]).toBe("council:fh-norwich");
+    } finally {
+      await orama.close();
+    }
+  });
+});

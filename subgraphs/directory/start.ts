@@ -1,5 +1,5 @@
-// Wires the directory from config: search backend (Meilisearch when MEILI_URL is set, else embedded
-// index), postcode lookup, partner sync, server.
+// Wires the directory from config: search backend (Meilisearch when MEILI_URL is set, else the
+// in-process index SEARCH_BACKEND names: embedded or orama), postcode lookup, partner sync, server.
 import type { DirectoryConfig } from "../kit/config.ts";
 import type { RunningHttp } from "../kit/http.ts";
 import { createSearchBackend } from "./search/index.ts";
@@ -15,7 +15,7 @@ export interface RunningDirectory {
 }
 
 export async function startDirectory(
-  cfg: Pick<DirectoryConfig, "host" | "port" | "partnerUrls" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"> & { internalSecret?: string },
+  cfg: Pick<DirectoryConfig, "host" | "port" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"> & { internalSecret?: string },
   opts: { backend?: SearchBackend } = {},
 ): Promise<RunningDirectory> {
   const backend = opts.backend ?? (await createSearchBackend(cfg));

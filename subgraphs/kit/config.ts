@@ -87,11 +87,24 @@ export function partnerConfig(partner: PartnerId, env: Env = process.env): Partn
 export interface DirectoryConfig extends CommonConfig {
   port: number;
   partnerUrls: Record<PartnerId, string>;
+  /** SEARCH_BACKEND: the in-process search index when MEILI_URL is unset. */
+  searchBackend: "embedded" | "orama";
   meiliUrl?: string;
   meiliApiKey?: string;
   meiliIndex: string;
   postcodesUrl?: string;
   syncIntervalMs: number;
+}
+
+function searchBackend(env: Env): DirectoryConfig["searchBackend"] {
+  const v = str(env, "SEARCH_BACKEND", "embedded");
+  if (v !== "embedded" && v !== "orama") {
+    throw new Error(`SEARCH_BACKEND must be "embedded" or "orama", got "${v}"`);
+  }
+  if (v === "orama" && env.MEILI_URL) {
+    throw new Error("SEARCH_BACKEND=orama and MEILI_URL are both set; choose one");
+  }
+  return v;
 }
 
 export function directoryConfig(env: Env = process.env): DirectoryConfig {
@@ -102,6 +115,7 @@ export function directoryConfig(env: Env = process.env): DirectoryConfig {
       PartnerId,
       string
     >,
+    searchBackend: searchBackend(env),
     meiliUrl: env.MEILI_URL || undefined,
     meiliApiKey: env.MEILI_API_KEY || undefined,
     meiliIndex: str(env, "MEILI_INDEX", "services"),

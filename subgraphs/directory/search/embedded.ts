@@ -558,7 +558,9 @@ export class EmbeddedIndex {
     if (q.near) {
       const { lat, lng, radiusKm } = q.near;
       const dLat = radiusKm / 110.5;
-      const dLng = radiusKm / (111.3 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+      // A box a little looser than the haversine sphere (111.19 km per degree); the exact
+      // distance check below decides.
+      const dLng = (radiusKm * 1.01) / (111.19 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
       eachSet(r, words, (s) => {
         const la = this.lat[s]!;
         const ln = this.lng[s]!;

@@ -1,10 +1,16 @@
 // The directory's search backend, chosen by configuration: Meilisearch when a URL is configured,
-// otherwise the embedded in-process index (no server needed).
+// otherwise an in-process index (no server needed): the embedded index, or Orama when asked for.
 import { createEmbeddedBackend } from "./embedded.ts";
 import { createMeiliBackend } from "./meilisearch.ts";
+import { createOramaBackend } from "./orama.ts";
 import type { SearchBackend } from "./types.ts";
 
+/** The in-process backends SEARCH_BACKEND chooses between. */
+export type InProcessBackend = "embedded" | "orama";
+
 export interface SearchConfig {
+  /** In-process backend when no Meilisearch URL is set. Default "embedded". */
+  searchBackend?: InProcessBackend;
   /** Meilisearch URL; unset or "" selects the embedded index. */
   meiliUrl?: string | null;
   meiliApiKey?: string | null;
@@ -21,10 +27,12 @@ export async function createSearchBackend(cfg: SearchConfig): Promise<SearchBack
       index: cfg.meiliIndex,
     });
   }
+  if (cfg.searchBackend === "orama") return createOramaBackend();
   return createEmbeddedBackend();
 }
 
 export { createEmbeddedBackend } from "./embedded.ts";
+export { createOramaBackend } from "./orama.ts";
 export { createMeiliBackend } from "./meilisearch.ts";
 export { SearchRequestError } from "./request.ts";
 export * from "./types.ts";

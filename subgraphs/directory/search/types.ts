@@ -136,8 +136,11 @@ export interface SearchResult {
   facets: Facets | null;
 }
 
-/** "embedded": in-process index (default); "meilisearch": a Meilisearch server. */
-export type BackendName = "embedded" | "meilisearch";
+/**
+ * "embedded": in-process index (default); "orama": in-process, on @orama/orama (slower at scale,
+ * see BENCHMARKS.md); "meilisearch": a Meilisearch server.
+ */
+export type BackendName = "embedded" | "orama" | "meilisearch";
 
 export interface SearchBackend {
   readonly name: BackendName;
