@@ -15,6 +15,7 @@ import { setLogSink } from "../subgraphs/kit/log.ts";
 
 // Per-request info lines would swamp the output and cost time being written.
 setLogSink((line) => process.stderr.write(line + "\n"), "warn");
+process.env.LOG_LEVEL ??= "warn"; // the gateway's request log reads it when the stack starts
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
