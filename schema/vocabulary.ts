@@ -231,12 +231,6 @@ export const NEIGHBOURING_AREAS: LocalAuthorityInfo[] = [
   },
 ];
 
-/** Local authority for a postcode district ("NP26"), across covered and neighbouring areas. */
-export function localAuthorityForOutward(outward: string): LocalAuthorityInfo | undefined {
-  const code = outward.trim().toUpperCase();
-  return [...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].find((la) => la.outwardCodes.some((o) => o.code === code));
-}
-
 const laByCode = new Map([...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].map((la) => [la.code, la]));
 export function localAuthorityInfo(code: string): LocalAuthorityInfo | undefined {
   return laByCode.get(code);

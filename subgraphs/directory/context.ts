@@ -12,6 +12,4 @@ export interface DirectoryContext {
   postcodes: PostcodeLookup;
   /** Verified claims the gateway sent for this request. */
   claims?: Claims;
-  /** Today's date (YYYY-MM-DD); tests fix it. Defaults to the real date. */
-  today?: () => string;
 }

@@ -97,6 +97,12 @@ const VOCAB_OUTWARD = new Map(
   ),
 );
 
+/** Centre of a postcode district ("NR3", or a full postcode's district) from the vocabulary. */
+export function vocabularyCentroid(postcodeOrDistrict: string): { lat: number; lng: number } | null {
+  const c = VOCAB_OUTWARD.get(postcodeOrDistrict.trim().toUpperCase().split(/\s+/)[0] ?? "");
+  return c ? { lat: c.lat, lng: c.lng } : null;
+}
+
 interface Centroids {
   exact: Map<string, { lat: number; lng: number }>;
   outward: Map<string, { lat: number; lng: number }>;

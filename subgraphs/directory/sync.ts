@@ -5,7 +5,7 @@ import type { PartnerId } from "../../schema/vocabulary.ts";
 import { PARTNERS, ageBandsFor, localAuthorityInfo } from "../../schema/vocabulary.ts";
 import type { FeedPage, FeedService } from "../kit/feed.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
-import { outwardCentroid } from "./centroids.ts";
+import { vocabularyCentroid } from "./postcodes.ts";
 import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, SYNC_CLAIMS, signClaims } from "../kit/internal-auth.ts";
 
 export interface PartnerSyncStatus {
@@ -45,7 +45,7 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
   // A confidential place is indexed at its postcode district's centre, never its real position,
   // so distance search cannot be used to triangulate a refuge.
   const coarse = s.locations.find((l) => l.confidential && l.postcode);
-  const coarseCentre = coarse?.postcode ? outwardCentroid(coarse.postcode) : null;
+  const coarseCentre = coarse?.postcode ? vocabularyCentroid(coarse.postcode) : null;
   const area = s.localAuthorities.map(localAuthorityInfo).find(Boolean);
   const location = located
     ? { lat: located.latitude!, lng: located.longitude! }

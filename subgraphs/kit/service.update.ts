@@ -27,6 +27,7 @@ import {
   type ServiceStatusCode,
 } from "../../schema/vocabulary.ts";
 import type { PartnerContext } from "./partner.types.ts";
+import { EMAIL } from "./hsds/validate.ts";
 import { globalId, parseGlobalId, toService } from "./service.map.ts";
 import {
   auditForService,
@@ -196,7 +197,6 @@ export class ServiceAuditArgs {
 const badInput = (field: string, message: string) =>
   new GraphQLError(`${field}: ${message}`, { extensions: { code: "BAD_USER_INPUT", field } });
 
-const EMAIL = /^[^\s@"<>()\[\],;:]+@[^\s@"<>()\[\],;:]+\.[A-Za-z]{2,}$/;
 const PHONE = /^\+?[0-9][0-9 ()-]{4,22}[0-9](?: ?(?:ext\.?|x) ?[0-9]{1,6})?$/i;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
@@ -365,20 +365,13 @@ export function toAuditEntry(partner: PartnerId, row: AuditRow): AuditEntry {
 
 /**
  * The update mutation and audit query for one partner, named per partner so root fields never
- * collide in the supergraph. Access is declared with @requiresScopes (visible in the supergraph,
- * enforced by scopes.ts); the resolver checks the claims again so a schema slip cannot open it.
+ * collide in the supergraph. Access is declared with @requiresScopes (visible in the supergraph)
+ * and enforced for every field that declares it by scopes.ts.
  */
 export function createServiceUpdateResolverBase(ServiceType: ClassType, partner: PartnerId) {
   const prefix = PARTNER_INFO[partner].typePrefix;
   const scope = `admin:${partner}`;
   const adminsOnly = `@requiresScopes(scopes: [["${scope}"]])`;
-  const requireAdmin = (ctx: PartnerContext) => {
-    if (!ctx.claims.scopes.includes(scope)) {
-      throw new GraphQLError(`Only ${partner} partner admins can do this`, {
-        extensions: { code: ctx.claims.role === "public" ? "UNAUTHENTICATED" : "FORBIDDEN" },
-      });
-    }
-  };
   const serviceIdOf = (id: string) => {
     const parsed = parseGlobalId(id);
     if (!parsed || parsed.partner !== partner) {
@@ -405,7 +398,6 @@ export function createServiceUpdateResolverBase(ServiceType: ClassType, partner:
       @Args(() => UpdateServiceArgs) { id, expectedVersion, input }: UpdateServiceArgs,
       @Ctx() ctx: PartnerContext,
     ) {
-      requireAdmin(ctx);
       const valid = validateServiceUpdate(partner, id, expectedVersion, input);
       const outcome = await updateService(ctx.db, {
         ...valid,
@@ -441,7 +433,6 @@ export function createServiceUpdateResolverBase(ServiceType: ClassType, partner:
       @Args(() => ServiceAuditArgs) { id, first }: ServiceAuditArgs,
       @Ctx() ctx: PartnerContext,
     ): Promise<AuditEntry[]> {
-      requireAdmin(ctx);
       const hsdsId = serviceIdOf(id);
       if (!Number.isInteger(first) || first < 1 || first > 200)
         throw badInput("first", "must be 1–200");

@@ -9,13 +9,13 @@
 // cover is UNKNOWN for that partner, never "no service".
 import {
   CONTINUUM_OF_NEED,
-  NEEDS,
   PARTNERS,
   needInfo,
   localAuthorityInfo,
   type PartnerId,
 } from "../../../schema/vocabulary.ts";
 import type { SearchBackend, SearchFilter, ServiceDoc } from "../search/types.ts";
+import { haversineKm } from "../search/request.ts";
 
 export type Urgency = "ROUTINE" | "SOON" | "URGENT";
 export type ReferralPreference = "SELF_REFERRAL" | "PROFESSIONAL_REFERRAL";
@@ -101,14 +101,6 @@ const ROUTES_FOR: Record<ReferralPreference, string[]> = {
 };
 const TRAVEL_FREE_MODES = new Set(["ONLINE", "TELEPHONE", "HOME_VISIT"]);
 
-export function haversineKm(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLng = (b.lng - a.lng) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.sqrt(h));
-}
-
 function monthsBetween(today: string, date: string): number {
   const a = new Date(`${today}T00:00:00Z`);
   const b = new Date(`${date}T00:00:00Z`);
@@ -134,7 +126,7 @@ export async function routeChild(
   const needs = [...new Set(profile.needs)];
   // Services meeting several of the child's needs are found directly, so they can rank first
   // even when a need has hundreds of single-need providers.
-  const multi = needs.length > 1 ? await candidates(ctx, profile, { needs, needsMatch: "ANY" }, "multi") : [];
+  const multi = needs.length > 1 ? await candidates(ctx, profile, { needs, needsMatch: "ANY" }) : [];
   const plans = await Promise.all(needs.map((need) => planNeed(ctx, profile, need, multi)));
   const gaps = plans.flatMap((p) => p.gaps);
   return {
@@ -146,7 +138,7 @@ export async function routeChild(
   };
 }
 
-async function candidates(ctx: Ctx, profile: ChildProfile, filter: SearchFilter, _why: string): Promise<ServiceDoc[]> {
+async function candidates(ctx: Ctx, profile: ChildProfile, filter: SearchFilter): Promise<ServiceDoc[]> {
   const res = await ctx.backend.search({
     filter: { ...filter, age: profile.age, localAuthorities: [profile.localAuthority] },
     sort: "WAIT",
@@ -158,7 +150,9 @@ async function candidates(ctx: Ctx, profile: ChildProfile, filter: SearchFilter,
 }
 
 function distanceTo(profile: ChildProfile, doc: ServiceDoc): number | null {
-  return profile.location && doc.location ? haversineKm(profile.location, doc.location) : null;
+  return profile.location && doc.location
+    ? haversineKm(profile.location.lat, profile.location.lng, doc.location.lat, doc.location.lng)
+    : null;
 }
 
 /** Whether the child has to travel to the service (and so the travel limit applies). */
@@ -234,7 +228,7 @@ function gap(need: string, kind: GapKind, message: string, extra: Partial<Gap> =
 }
 
 async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: ServiceDoc[]): Promise<NeedPlan> {
-  const own = await candidates(ctx, profile, { needs: [need] }, need);
+  const own = await candidates(ctx, profile, { needs: [need] });
   const byId = new Map<string, ServiceDoc>();
   for (const d of [...multi.filter((d) => d.needs.includes(need)), ...own]) byId.set(d.id, d);
   const checks = [...byId.values()].map((d) => check(profile, d));
@@ -397,4 +391,3 @@ export function suggestLead(profile: ChildProfile, plans: NeedPlan[]): RoutePlan
   };
 }
 
-export const ALL_NEED_CODES = NEEDS.map((n) => n.code);

@@ -4,7 +4,7 @@ import "reflect-metadata";
 import { Arg, Ctx, Query, Resolver } from "type-graphql";
 import { GraphQLError } from "graphql";
 import { AgeBand } from "../../../schema/enums.ts";
-import { NEED_CODES, PARTNERS, localAuthorityForOutward, localAuthorityInfo } from "../../../schema/vocabulary.ts";
+import { NEED_CODES, PARTNERS, localAuthorityInfo } from "../../../schema/vocabulary.ts";
 import { log } from "../../kit/log.ts";
 import { serviceRef } from "../types/entities.ts";
 import type { DirectoryContext } from "../context.ts";
@@ -43,7 +43,7 @@ export async function toChildProfile(input: ChildProfileInput, ctx: DirectoryCon
     try {
       const place = await ctx.postcodes.resolve(input.postcode);
       location = { lat: place.lat, lng: place.lng };
-      la ??= place.localAuthorityCode ?? localAuthorityForOutward(place.postcode.split(" ")[0]!)?.code ?? null;
+      la ??= place.localAuthorityCode ?? null;
     } catch (err) {
       throw badInput(err instanceof Error ? err.message : "unknown postcode", "profile.postcode");
     }
@@ -81,7 +81,7 @@ export class RouteResolver {
     @Arg("profile", () => ChildProfileInput, { description: "The child's age, needs and where they live." }) input: ChildProfileInput,
   ): Promise<RoutePlan> {
     const started = performance.now();
-    const profile = await toChildProfile(input, ctx, ctx.today?.() ?? todayIso());
+    const profile = await toChildProfile(input, ctx, todayIso());
     const plan = await routeChild(profile, { backend: ctx.backend, isStale: (p) => ctx.sync.isStale(p) });
     log("info", "route.computed", {
       ms: Math.round(performance.now() - started),
@@ -114,7 +114,7 @@ export class RouteResolver {
   ) {
     if (!localAuthorityInfo(area)) throw badInput(`unknown local authority "${area.slice(0, 20)}"`, "area");
     const offline = PARTNERS.filter((p) => ctx.sync.isStale(p));
-    const report = await coverage({ area, ageBand, today: ctx.today?.() ?? todayIso() }, { backend: ctx.backend, offline });
+    const report = await coverage({ area, ageBand, today: todayIso() }, { backend: ctx.backend, offline });
     return {
       ...report,
       endingContracts: report.endingContracts.map((e) => ({ ...e, service: serviceRef(e.service.id) })),

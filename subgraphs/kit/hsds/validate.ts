@@ -52,7 +52,8 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const TIME = /^(([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?|24:00(:00)?)$/;
 const BYDAY_TOKEN = /^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
+/** What Wayfinder accepts as an email address, in imports and in partner updates alike. */
+export const EMAIL = /^[^\s@"<>()\[\],;:]+@[^\s@"<>()\[\],;:]+\.[A-Za-z]{2,}$/;
 // Feeds often omit the scheme ("www.example.org/x"); that is still a usable link.
 const BARE_URL = /^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?([/?#]\S*)?$/i;
 const SERVICE_REF = new RegExp(`^(${PARTNERS.join("|")}):\\S+$`);
