@@ -184,10 +184,12 @@ export class DirectorySync {
     const feedUrl = new URL("/changes", this.opts.partnerUrls[partner]);
     let done = 0;
     try {
+      // One service token per pass; long enough for a full 100k-service pass (about 15 s).
+      const token = await signClaims(SYNC_CLAIMS, this.opts.internalSecret ?? DEV_INTERNAL_SECRET, 300);
       for (;;) {
         feedUrl.searchParams.set("since", String(status.cursor));
         feedUrl.searchParams.set("limit", String(this.opts.pageSize ?? 2000));
-        const token = await signClaims(SYNC_CLAIMS, this.opts.internalSecret ?? DEV_INTERNAL_SECRET);
+        if (onPage) feedUrl.searchParams.set("count", "1");
         const res = await fetch(feedUrl, {
           headers: { [CLAIMS_HEADER]: token },
           signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),

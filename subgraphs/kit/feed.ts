@@ -50,12 +50,18 @@ export interface FeedPage {
   partner: PartnerId;
   cursor: number;
   hasMore: boolean;
-  /** Changes after this page (for progress bars). */
-  remaining: number;
+  /** Changes after this page, when asked for with `count=1` (progress bars); otherwise null. */
+  remaining: number | null;
   changes: FeedChange[];
 }
 
-export async function readFeed(db: Queryable, partner: PartnerId, since: number, limit: number): Promise<FeedPage> {
+export async function readFeed(
+  db: Queryable,
+  partner: PartnerId,
+  since: number,
+  limit: number,
+  withRemaining = false,
+): Promise<FeedPage> {
   const rows = await servicesChangedSince(db, since, limit);
   const live = rows.filter((r) => !r.deleted_at).map((r) => r.id);
   const loaders = createPartnerLoaders(db, partner);
@@ -106,8 +112,12 @@ export async function readFeed(db: Queryable, partner: PartnerId, since: number,
     };
   });
   const cursor = rows.length ? Number(rows[rows.length - 1]!.change_seq) : since;
-  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM service WHERE change_seq > $1`, [cursor]);
-  return { partner, cursor, hasMore: rows.length === limit, remaining: n, changes };
+  // Counting is a scan of the rest of the feed: only a reindex (for its progress bar) asks for it,
+  // not the routine sync every few seconds.
+  const remaining = withRemaining
+    ? (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM service WHERE change_seq > $1`, [cursor]))[0]!.n
+    : null;
+  return { partner, cursor, hasMore: rows.length === limit, remaining, changes };
 }
 
 export function feedRoute(db: Queryable, partner: PartnerId): Route {
@@ -117,7 +127,7 @@ export function feedRoute(db: Queryable, partner: PartnerId): Route {
     if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       return { status: 400, body: { error: "since must be an integer ≥ 0 and limit 1–10000" } };
     }
-    return { status: 200, body: await readFeed(db, partner, since, limit) };
+    return { status: 200, body: await readFeed(db, partner, since, limit, url.searchParams.get("count") === "1") };
   };
 }
 
