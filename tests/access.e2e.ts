@@ -224,3 +224,57 @@ describe("identity providers and the token script", () => {
     await expect(run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "professional"], { env: { ...process.env, NODE_ENV: "production" } })).rejects.toMatchObject({ code: 1 });
   });
 });
+
+describe("partner-admin-only operations × every role, through the gateway and at the subgraph", () => {
+  // An update that changes nothing (same email) writes nothing, so the matrix leaves data as it was.
+  const OPS = [
+    {
+      name: "updateCouncilService",
+      query: `mutation { updateCouncilService(id: "council:fh-norwich", expectedVersion: 1, input: { email: "fh-norwich@example.org.uk" }) { version email } }`,
+      value: (d: any) => d?.updateCouncilService,
+      expected: { version: 1, email: "fh-norwich@example.org.uk" },
+    },
+    {
+      name: "councilServiceAudit",
+      query: `{ councilServiceAudit(id: "council:fh-norwich") { actor } }`,
+      value: (d: any) => d?.councilServiceAudit,
+      expected: [],
+    },
+  ];
+  const outcome: Record<keyof typeof ROLES, string | null> = {
+    anonymous: "UNAUTHENTICATED",
+    professional: "FORBIDDEN",
+    "council admin": null,
+    "charity admin": "FORBIDDEN",
+  };
+  const internalClaims = async (role: keyof typeof ROLES): Promise<Record<string, string>> => {
+    const partner = role === "council admin" ? "council" : role === "charity admin" ? "charity" : null;
+    const claims: Claims =
+      role === "anonymous"
+        ? PUBLIC_CLAIMS
+        : partner
+          ? { sub: "a", role: "partner-admin", partner, scopes: scopesFor("partner-admin", partner) }
+          : { sub: "p", role: "professional", partner: null, scopes: scopesFor("professional", null) };
+    return { [CLAIMS_HEADER]: await signClaims(claims, DEV_INTERNAL_SECRET) };
+  };
+
+  for (const op of OPS) {
+    for (const role of Object.keys(ROLES) as (keyof typeof ROLES)[]) {
+      for (const via of ["gateway", "council subgraph"] as const) {
+        it(`${op.name} × ${role} via ${via}`, async () => {
+          const url = via === "gateway" ? stack.gatewayUrl : stack.partners.council.url;
+          const headers = via === "gateway" ? await ROLES[role]() : await internalClaims(role);
+          const { body } = await post(url, op.query, headers);
+          const code = outcome[role];
+          if (code) {
+            expect(op.value(body.data) ?? null).toBeNull();
+            expect(body.errors?.[0]?.extensions?.code).toBe(code);
+          } else {
+            expect(body.errors).toBeUndefined();
+            expect(op.value(body.data)).toEqual(op.expected);
+          }
+        });
+      }
+    }
+  }
+});

@@ -1,7 +1,7 @@
 // Whole stack, PGlite databases: cross-partner queries, a jointly delivered service, privacy of
 // confidential locations, batching (no N+1), partner offline, health/ready.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, gql } from "./helpers/stack.ts";
+import { eventually, startTestStack, gql } from "./helpers/stack.ts";
 import type { Stack } from "../scripts/stack.ts";
 import { NORFOLK } from "./fixtures/dataset.ts";
 
@@ -129,6 +129,14 @@ describe("a partner offline", () => {
       expect(names).toContain("Norwich Family Hub");
       expect(names).toContain("Child bereavement support Norfolk");
       expect(res.errors?.length).toBeGreaterThan(0);
+      // Once the directory's sync has missed the partner, its last good entries stay searchable
+      // and are marked stale.
+      await eventually(async () => {
+        const r = await gql(s.gatewayUrl, `{ searchServices(filter: { partners: [HEALTH, COUNCIL] }, first: 50) { totalCount edges { stale node { id } } } }`);
+        const edges = r.data.searchServices.edges;
+        expect(edges.filter((e: any) => e.stale).length).toBe(4);
+        expect(edges.filter((e: any) => !e.stale).length).toBe(4);
+      });
     } finally {
       await s.startPartner("health");
     }
