@@ -5,3 +5,6 @@ export interface GatewayContext {
   /** Correlates a response (and a masked error) with its log lines. */
   requestId: string;
 }
+
+/** A caller's x-request-id is kept only if it is plain enough to put in logs and headers. */
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;

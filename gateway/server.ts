@@ -7,7 +7,7 @@ import { fileSupergraph, liveSupergraph } from "./supergraph.ts";
 import { startHttp, type RunningHttp } from "../subgraphs/kit/http.ts";
 import { DEV_INTERNAL_SECRET } from "../subgraphs/kit/internal-auth.ts";
 import { authConfig, createVerifier, type AuthConfig } from "./auth.ts";
-import type { GatewayContext } from "./context.ts";
+import { SAFE_REQUEST_ID, type GatewayContext } from "./context.ts";
 import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
 import { createHardening, type HardeningOptions } from "./hardening.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -91,8 +91,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     maxBatch: hardening.maxBatch,
     authenticate: async (req) => ({
       claims: await verify(req.headers.authorization),
-      // A caller's request id is kept only if it is plain enough to put in logs and headers.
-      requestId: /^[\w.:-]{1,64}$/.test((req.headers["x-request-id"] as string | undefined) ?? "")
+      requestId: SAFE_REQUEST_ID.test((req.headers["x-request-id"] as string | undefined) ?? "")
         ? (req.headers["x-request-id"] as string)
         : randomUUID(),
     }),
