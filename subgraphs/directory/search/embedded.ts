@@ -7,6 +7,7 @@
 // So this index keeps one bitset per filter value (filters and facet counts are word-wise AND and
 // popcount), posting lists for text, and a top-k heap for sorting: queries touch each matching
 // document a few times at most.
+import { inProcessBackend } from "./in-process.ts";
 import {
   damerauWithin,
   expansionFromTokens,
@@ -28,7 +29,6 @@ import {
 } from "./request.ts";
 import {
   FACET_NAMES,
-  SearchBackendError,
   type FacetName,
   type Facets,
   type SearchBackend,
@@ -705,36 +705,5 @@ function snippet(doc: ServiceDoc, marks: ReadonlySet<string>): string {
 
 /** The embedded backend. Synchronous inside; async to honour the SearchBackend contract. */
 export function createEmbeddedBackend(options: EmbeddedOptions = {}): SearchBackend {
-  let index: EmbeddedIndex | null = new EmbeddedIndex(options.initialCapacity);
-  const open = () => {
-    if (!index) throw new SearchBackendError("search backend is closed", "embedded");
-    return index;
-  };
-  return {
-    name: "embedded",
-    async upsert(docs) {
-      open().upsert(docs);
-    },
-    async remove(ids) {
-      open().remove(ids);
-    },
-    async get(ids) {
-      return open().get(ids);
-    },
-    async idsByPartner(partner) {
-      return open().idsByPartner(partner);
-    },
-    async search(req) {
-      return open().search(req);
-    },
-    async count() {
-      return open().size;
-    },
-    async clear() {
-      open().clear();
-    },
-    async close() {
-      index = null;
-    },
-  };
+  return inProcessBackend("embedded", () => new EmbeddedIndex(options.initialCapacity));
 }

@@ -37,6 +37,7 @@ import {
   type SearchHit,
   type SearchResult,
   type ServiceDoc,
+  SERVICE_DOC_KEYS,
 } from "./types.ts";
 
 export interface MeiliOptions {
@@ -68,31 +69,6 @@ interface MeiliDoc extends ServiceDoc {
   terms: string;
 }
 
-const SERVICE_DOC_KEYS: (keyof ServiceDoc)[] = [
-  "id",
-  "partner",
-  "name",
-  "description",
-  "organizationName",
-  "status",
-  "needs",
-  "referralRoutes",
-  "languages",
-  "deliveryModes",
-  "localAuthorities",
-  "ageBands",
-  "minAge",
-  "maxAge",
-  "free",
-  "acceptingReferrals",
-  "typicalWaitWeeks",
-  "contractEndDate",
-  "openSlots",
-  "location",
-  "postcodes",
-  "lastModified",
-  "stale",
-];
 
 export const MEILI_SETTINGS: Settings = {
   searchableAttributes: ["name", "organizationName", "description", "terms"],

@@ -32,6 +32,7 @@
 //    from the live points once enough have emptied.
 // 8. get/remove look an id up in Orama's id map before asking Orama, which would otherwise assign
 //    every unknown id it is asked about an internal id for good.
+import { inProcessBackend } from "./in-process.ts";
 import {
   count as oramaCount,
   create,
@@ -74,6 +75,7 @@ import {
   type SearchResult,
   type SearchSort,
   type ServiceDoc,
+  SERVICE_DOC_KEYS,
 } from "./types.ts";
 
 // types.ts's BackendName does not list "orama" yet (a one-word change there); until it does, the
@@ -123,31 +125,6 @@ interface OramaDoc extends ServiceDoc {
   contractSort: number;
 }
 
-const SERVICE_DOC_KEYS: (keyof ServiceDoc)[] = [
-  "id",
-  "partner",
-  "name",
-  "description",
-  "organizationName",
-  "status",
-  "needs",
-  "referralRoutes",
-  "languages",
-  "deliveryModes",
-  "localAuthorities",
-  "ageBands",
-  "minAge",
-  "maxAge",
-  "free",
-  "acceptingReferrals",
-  "typicalWaitWeeks",
-  "contractEndDate",
-  "openSlots",
-  "location",
-  "postcodes",
-  "lastModified",
-  "stale",
-];
 
 function toOramaDoc(input: ServiceDoc): OramaDoc {
   const doc = normaliseDoc(input);
@@ -633,36 +610,5 @@ export class OramaIndex {
 
 /** The Orama backend. Synchronous inside; async to honour the SearchBackend contract. */
 export function createOramaBackend(): SearchBackend {
-  let index: OramaIndex | null = new OramaIndex();
-  const open = () => {
-    if (!index) throw new SearchBackendError("search backend is closed", NAME);
-    return index;
-  };
-  return {
-    name: NAME,
-    async upsert(docs) {
-      open().upsert(docs);
-    },
-    async remove(ids) {
-      open().remove(ids);
-    },
-    async get(ids) {
-      return open().get(ids);
-    },
-    async idsByPartner(partner) {
-      return open().idsByPartner(partner);
-    },
-    async search(req) {
-      return open().search(req);
-    },
-    async count() {
-      return open().size;
-    },
-    async clear() {
-      open().clear();
-    },
-    async close() {
-      index = null;
-    },
-  };
+  return inProcessBackend(NAME, () => new OramaIndex());
 }

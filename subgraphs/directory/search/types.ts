@@ -44,6 +44,33 @@ export interface ServiceDoc {
   stale: boolean;
 }
 
+/** Every ServiceDoc field, for backends that copy documents field by field. */
+export const SERVICE_DOC_KEYS: (keyof ServiceDoc)[] = [
+  "id",
+  "partner",
+  "name",
+  "description",
+  "organizationName",
+  "status",
+  "needs",
+  "referralRoutes",
+  "languages",
+  "deliveryModes",
+  "localAuthorities",
+  "ageBands",
+  "minAge",
+  "maxAge",
+  "free",
+  "acceptingReferrals",
+  "typicalWaitWeeks",
+  "contractEndDate",
+  "openSlots",
+  "location",
+  "postcodes",
+  "lastModified",
+  "stale",
+];
+
 export type NeedsMatch = "ANY" | "ALL";
 
 /**
