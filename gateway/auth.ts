@@ -4,7 +4,7 @@
 // refuses that key.
 import { createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, errors as joseErrors, type JWTVerifyGetKey } from "jose";
 import { isPartnerId } from "../schema/vocabulary.ts";
-import { PUBLIC_CLAIMS, scopesFor, type Claims, type Role } from "../subgraphs/kit/internal-auth.ts";
+import { PUBLIC_CLAIMS, scopesFor, type Claims, type Role } from "../platform/claims.ts";
 
 export const DEV_JWT_SECRET = "wayfinder-development-signing-key-never-use-in-production";
 export const DEV_ISSUER = "wayfinder-dev";

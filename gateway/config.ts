@@ -1,6 +1,6 @@
 // Gateway configuration, read from the environment once.
 import path from "node:path";
-import { SUBGRAPHS, commonConfig, subgraphUrl, type SubgraphName } from "../subgraphs/kit/config.ts";
+import { SUBGRAPHS, commonConfig, subgraphUrl, type SubgraphName } from "../platform/config.ts";
 import { authConfig, type AuthConfig } from "./auth.ts";
 import { PARTNER_POLICY_DEFAULTS, type PartnerPolicy } from "./datasource.ts";
 

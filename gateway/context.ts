@@ -1,4 +1,4 @@
-import type { Claims } from "../subgraphs/kit/internal-auth.ts";
+import type { Claims } from "../platform/claims.ts";
 
 export interface GatewayContext {
   claims: Claims;

@@ -4,7 +4,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { Fetcher, FetcherResponse } from "@apollo/utils.fetcher";
 import { GraphQLError } from "graphql";
-import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../subgraphs/kit/internal-auth.ts";
+import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../platform/claims.ts";
 import { BREAKER_DEFAULTS, CircuitBreaker } from "./breaker.ts";
 import type { GatewayContext } from "./context.ts";
 import type { Logger } from "./logger.ts";

@@ -18,7 +18,7 @@ import {
   type ValidationRule,
 } from "graphql";
 import pino from "pino";
-import type { Route } from "../subgraphs/kit/http.ts";
+import type { Route } from "../platform/http.ts";
 import type { GatewayContext } from "./context.ts";
 import type { Logger } from "./logger.ts";
 import { RATE_LIMIT_DEFAULTS, rateLimitGuard, type RateLimitOptions } from "./ratelimit.ts";

@@ -1,6 +1,6 @@
 import { gatewayConfig } from "./config.ts";
 import { startGateway } from "./server.ts";
-import { onShutdown } from "../subgraphs/kit/run.ts";
+import { onShutdown } from "../platform/process.ts";
 
 const cfg = gatewayConfig();
 const gw = await startGateway(cfg);

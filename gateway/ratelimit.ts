@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type http from "node:http";
-import type { Route } from "../subgraphs/kit/http.ts";
+import type { Route } from "../platform/http.ts";
 import type { Logger } from "./logger.ts";
 
 export interface RateLimitOptions {

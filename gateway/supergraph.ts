@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import { composeServices } from "@apollo/composition";
 import { parse } from "graphql";
 import type { SupergraphSdlHook } from "@apollo/gateway";
-import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../subgraphs/kit/internal-auth.ts";
+import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../platform/claims.ts";
 
 /**
  * The supergraph declares @requiresScopes as a SECURITY feature so the rules are visible to every

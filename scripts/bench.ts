@@ -11,7 +11,7 @@ import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
 import type { SearchRequest } from "../subgraphs/directory/search/types.ts";
-import { setLogSink } from "../subgraphs/kit/log.ts";
+import { setLogSink } from "../platform/log.ts";
 
 // Per-request info lines would swamp the output and cost time being written.
 setLogSink((line) => process.stderr.write(line + "\n"), "warn");

@@ -2,7 +2,7 @@
 //   npm run import -- --partner council path/to/file.json [--replace]
 import path from "node:path";
 import { PARTNERS, isPartnerId } from "../schema/vocabulary.ts";
-import { partnerConfig } from "../subgraphs/kit/config.ts";
+import { partnerConfig } from "../platform/config.ts";
 import { HsdsFileError, importFile } from "../subgraphs/kit/hsds/import.ts";
 import { HsdsValidationError } from "../subgraphs/kit/hsds/validate.ts";
 

@@ -1,8 +1,8 @@
 // npm run reindex — rebuilds the directory's search index from every partner's change feed, from
 // scratch, with a progress bar. Talks to the running directory (DIRECTORY_URL), which owns the index:
 // the embedded index is rebuilt beside the live one and swapped in; Meilisearch is rebuilt in place.
-import { commonConfig, subgraphUrl } from "../subgraphs/kit/config.ts";
-import { CLAIMS_HEADER, signClaims } from "../subgraphs/kit/internal-auth.ts";
+import { commonConfig, subgraphUrl } from "../platform/config.ts";
+import { CLAIMS_HEADER, signClaims } from "../platform/claims.ts";
 import type { ReindexProgress } from "../subgraphs/directory/sync.ts";
 
 const endpoint = new URL("/reindex", subgraphUrl("directory"));

@@ -14,7 +14,7 @@ import vm from "node:vm";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
-import { setLogSink } from "../subgraphs/kit/log.ts";
+import { setLogSink } from "../platform/log.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";

@@ -3,7 +3,7 @@
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import { PARTNER_MODULES } from "../subgraphs/partners.ts";
 import type { Db } from "../subgraphs/kit/db/db.ts";
-import type { RunningHttp } from "../subgraphs/kit/http.ts";
+import type { RunningHttp } from "../platform/http.ts";
 import type { BatchObserver } from "../subgraphs/kit/loaders.ts";
 import { startDirectory, type RunningDirectory } from "../subgraphs/directory/start.ts";
 import type { SearchBackend } from "../subgraphs/directory/search/types.ts";

@@ -2,8 +2,9 @@
 // embedded search), each subgraph and the gateway on its own port. Loads the generated default
 // dataset into any partner database that is empty (first run).
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
-import { directoryConfig, partnerConfig, SUBGRAPHS, subgraphPort } from "../subgraphs/kit/config.ts";
-import { openPartnerDb, onShutdown } from "../subgraphs/kit/run.ts";
+import { directoryConfig, partnerConfig, SUBGRAPHS, subgraphPort } from "../platform/config.ts";
+import { openPartnerDb } from "../subgraphs/kit/run.ts";
+import { onShutdown } from "../platform/process.ts";
 import { PARTNER_MODULES } from "../subgraphs/partners.ts";
 import type { Db } from "../subgraphs/kit/db/db.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";

@@ -5,7 +5,7 @@ import { parse } from "graphql";
 import { PARTNERS } from "../schema/vocabulary.ts";
 import { PARTNER_MODULES } from "../subgraphs/partners.ts";
 import { buildDirectorySchema } from "../subgraphs/directory/server.ts";
-import { subgraphUrl, type SubgraphName } from "../subgraphs/kit/config.ts";
+import { subgraphUrl, type SubgraphName } from "../platform/config.ts";
 import type { Db } from "../subgraphs/kit/db/db.ts";
 
 /** Building a schema never touches the database; this stands in for one and says so if used. */

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
 import { startTestStack } from "./helpers/stack.ts";
 import { DEV_ISSUER, DEFAULT_AUDIENCE, DEV_JWT_SECRET, authConfig, mintDevToken } from "../gateway/auth.ts";
-import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, PUBLIC_CLAIMS, scopesFor, signClaims, type Claims } from "../subgraphs/kit/internal-auth.ts";
-import { commonConfig } from "../subgraphs/kit/config.ts";
+import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, PUBLIC_CLAIMS, scopesFor, signClaims, type Claims } from "../platform/claims.ts";
+import { commonConfig } from "../platform/config.ts";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 beforeAll(async () => {

@@ -8,13 +8,13 @@ import { fileURLToPath } from "node:url";
 // `yaml` comes with dclint, which parses compose files with it.
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { SUBGRAPHS, subgraphPort } from "../subgraphs/kit/config.ts";
+import { SUBGRAPHS, subgraphPort } from "../platform/config.ts";
 import { PARTNERS } from "../schema/vocabulary.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
 const DCLINT = path.join(ROOT, "node_modules", ".bin", "dclint");
-const KIT_CONFIG = path.join(ROOT, "subgraphs", "kit", "config.ts");
+const KIT_CONFIG = path.join(ROOT, "platform", "config.ts");
 const GATEWAY_CONFIG = path.join(ROOT, "gateway", "config.ts");
 
 /**
@@ -121,7 +121,7 @@ describe("docker-compose.yml lint", () => {
 });
 
 describe("docker-compose.yml env vars", () => {
-  it("finds the documented names in subgraphs/kit/config.ts (the scan itself works)", () => {
+  it("finds the documented names in platform/config.ts (the scan itself works)", () => {
     for (const name of [
       "HOST",
       "DATA_DIR",
@@ -145,7 +145,7 @@ describe("docker-compose.yml env vars", () => {
     expect([...appServices].sort()).toEqual([...SUBGRAPHS, "gateway"].sort());
   });
 
-  it.each([...SUBGRAPHS])("%s only sets env vars subgraphs/kit/config.ts reads", (name) => {
+  it.each([...SUBGRAPHS])("%s only sets env vars platform/config.ts reads", (name) => {
     const unknown = Object.keys(envOf(services[name])).filter((key) => !kitNames.has(key));
     expect(unknown).toEqual([]);
   });

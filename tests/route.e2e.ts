@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, gql, startTestStack } from "./helpers/stack.ts";
 import { BRISTOL, NEWPORT, NORFOLK, inMonths } from "./fixtures/dataset.ts";
-import { setLogSink } from "../subgraphs/kit/log.ts";
+import { setLogSink } from "../platform/log.ts";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 beforeAll(async () => {

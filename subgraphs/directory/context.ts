@@ -1,6 +1,6 @@
 import type { SearchBackend } from "./search/types.ts";
 import type { DirectorySync } from "./sync.ts";
-import type { Claims } from "../kit/internal-auth.ts";
+import type { Claims } from "../../platform/claims.ts";
 
 export interface PostcodeLookup {
   resolve(postcode: string): Promise<{ lat: number; lng: number; postcode: string; localAuthorityCode?: string }>;

@@ -1,5 +1,5 @@
-import { directoryConfig } from "../kit/config.ts";
-import { onShutdown } from "../kit/run.ts";
+import { directoryConfig } from "../../platform/config.ts";
+import { onShutdown } from "../../platform/process.ts";
 import { startDirectory } from "./start.ts";
 
 const cfg = directoryConfig();

@@ -2,8 +2,8 @@
 // searchServices. Built here; index.ts listens.
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../kit/federation.ts";
-import { requireScope, type RunningHttp } from "../kit/http.ts";
-import { DEV_INTERNAL_SECRET } from "../kit/internal-auth.ts";
+import { requireScope, type RunningHttp } from "../../platform/http.ts";
+import { DEV_INTERNAL_SECRET } from "../../platform/claims.ts";
 import { serveSubgraph } from "../kit/serve.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 import type { SearchBackend } from "./search/types.ts";

@@ -1,7 +1,7 @@
 // Wires the directory from config: search backend (Meilisearch when MEILI_URL is set, else the
 // in-process index SEARCH_BACKEND names: embedded or orama), postcode lookup, partner sync, server.
-import type { DirectoryConfig } from "../kit/config.ts";
-import type { RunningHttp } from "../kit/http.ts";
+import type { DirectoryConfig } from "../../platform/config.ts";
+import type { RunningHttp } from "../../platform/http.ts";
 import { createSearchBackend } from "./search/index.ts";
 import type { SearchBackend } from "./search/types.ts";
 import { createPostcodeResolver } from "./postcodes.ts";

@@ -6,7 +6,7 @@ import { PARTNERS, ageBandsFor, localAuthorityInfo } from "../../schema/vocabula
 import type { FeedPage, FeedService } from "../kit/feed.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { vocabularyCentroid } from "./postcodes.ts";
-import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, SYNC_CLAIMS, signClaims } from "../kit/internal-auth.ts";
+import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
 
 export interface PartnerSyncStatus {
   partner: PartnerId;

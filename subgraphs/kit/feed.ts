@@ -5,7 +5,7 @@ import type { Queryable } from "./db/db.ts";
 import { createPartnerLoaders } from "./loaders.ts";
 import { childrenByServiceIds, servicesChangedSince, type LocationRow } from "./service.data.ts";
 import { globalId, outwardCode, toService } from "./service.map.ts";
-import type { Route } from "./http.ts";
+import type { Route } from "../../platform/http.ts";
 
 export interface FeedLocation {
   latitude: number | null;

@@ -8,8 +8,8 @@ import { buildFederatedSchema } from "./federation.ts";
 import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
 import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
 import { feedRoute } from "./feed.ts";
-import { requireScope, type Route, type RunningHttp } from "./http.ts";
-import { DEV_INTERNAL_SECRET } from "./internal-auth.ts";
+import { requireScope, type Route, type RunningHttp } from "../../platform/http.ts";
+import { DEV_INTERNAL_SECRET } from "../../platform/claims.ts";
 import { serveSubgraph } from "./serve.ts";
 import type { Db } from "./db/db.ts";
 

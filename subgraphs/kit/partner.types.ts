@@ -21,7 +21,7 @@ import { Contact, Language, Location, Schedule, CostOption, TaxonomyTerm } from 
 import type { PartnerLoaders } from "./loaders.ts";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import type { Db } from "./db/db.ts";
-import type { Claims } from "./internal-auth.ts";
+import type { Claims } from "../../platform/claims.ts";
 import type { OrganizationModel, ServiceModel } from "./service.map.ts";
 import { parseGlobalId, toOrganization } from "./service.map.ts";
 import { listOrganizations } from "./service.data.ts";

@@ -1,9 +1,10 @@
 // Runs one partner subgraph as its own process: config → database → server → graceful shutdown.
-import { partnerConfig } from "./config.ts";
+import { partnerConfig } from "../../platform/config.ts";
 import { openDb, type Db } from "./db/db.ts";
 import type { PartnerServer } from "./partner.server.ts";
 import type { PartnerId } from "../../schema/vocabulary.ts";
-import type { RunningHttp } from "./http.ts";
+import type { RunningHttp } from "../../platform/http.ts";
+import { onShutdown } from "../../platform/process.ts";
 
 export async function openPartnerDb(partner: PartnerId, migrationDirs: string[] = []): Promise<Db> {
   const cfg = partnerConfig(partner);
@@ -24,19 +25,4 @@ export async function runPartner(
     await db.close();
   });
   return { db, http };
-}
-
-/** Runs cleanup once on SIGINT/SIGTERM, then exits. */
-export function onShutdown(cleanup: () => Promise<void>) {
-  let done = false;
-  const handler = async () => {
-    if (done) return;
-    done = true;
-    const timer = setTimeout(() => process.exit(1), 10_000);
-    timer.unref();
-    await cleanup().catch((err) => console.error("shutdown error", err));
-    process.exit(0);
-  };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
 }

@@ -2,7 +2,7 @@
 // @requiresScopes in the schema (so the rule is visible in the supergraph) check the verified
 // claims the gateway sent before resolving.
 import { defaultFieldResolver, GraphQLError, type GraphQLObjectType, type GraphQLSchema, type ValueNode } from "graphql";
-import type { Claims } from "./internal-auth.ts";
+import type { Claims } from "../../platform/claims.ts";
 
 function scopesArg(value: ValueNode | undefined): string[][] {
   if (!value || value.kind !== "ListValue") return [];

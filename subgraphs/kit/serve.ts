@@ -3,8 +3,8 @@
 import { ApolloServer, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
-import { startHttp, type Route, type RunningHttp } from "./http.ts";
-import { CLAIMS_HEADER, verifyClaims, type Claims } from "./internal-auth.ts";
+import { startHttp, type Route, type RunningHttp } from "../../platform/http.ts";
+import { CLAIMS_HEADER, verifyClaims, type Claims } from "../../platform/claims.ts";
 
 export async function serveSubgraph<C extends BaseContext>(opts: {
   schema: GraphQLSchema;

@@ -5,7 +5,7 @@ import { Arg, Ctx, Query, Resolver } from "type-graphql";
 import { GraphQLError } from "graphql";
 import { AgeBand } from "../../../schema/enums.ts";
 import { NEED_CODES, PARTNERS, localAuthorityInfo } from "../../../schema/vocabulary.ts";
-import { log } from "../../kit/log.ts";
+import { log } from "../../../platform/log.ts";
 import { serviceRef } from "../types/entities.ts";
 import type { DirectoryContext } from "../context.ts";
 import { ChildProfileInput, CoverageReport, RoutePlan } from "./route.types.ts";

@@ -3,7 +3,7 @@
 // however many rows it holds and 100,000 services import in seconds.
 import { readFile } from "node:fs/promises";
 import { isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
-import { partnerConfig } from "../config.ts";
+import { partnerConfig } from "../../../platform/config.ts";
 import { openDb, type Db, type Queryable } from "../db/db.ts";
 import type {
   HsdsBundle,

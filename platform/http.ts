@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
-import { CLAIMS_HEADER, verifyClaims } from "./internal-auth.ts";
+import { CLAIMS_HEADER, verifyClaims } from "./claims.ts";
 
 export type Route = (
   req: http.IncomingMessage,

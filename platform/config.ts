@@ -1,8 +1,8 @@
 // Configuration for every Wayfinder process, read from the environment in one place, with defaults
 // that work on a fresh machine (embedded PGlite databases under .data, fixed local ports).
 import path from "node:path";
-import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
-import { DEV_INTERNAL_SECRET } from "./internal-auth.ts";
+import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
+import { DEV_INTERNAL_SECRET } from "./claims.ts";
 
 export type SubgraphName = PartnerId | "directory";
 export const SUBGRAPHS: readonly SubgraphName[] = [...PARTNERS, "directory"];

@@ -3,7 +3,7 @@
 // `x-wayfinder-claims`. Subgraphs accept nothing else, so calling a subgraph port directly, without
 // the gateway, is refused. The directory signs its own service token to read partner change feeds.
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
-import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
+import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 
 export const CLAIMS_HEADER = "x-wayfinder-claims";
 export const DEV_INTERNAL_SECRET = "wayfinder-dev-internal-secret-do-not-use-in-production";
