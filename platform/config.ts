@@ -94,6 +94,12 @@ export interface DirectoryConfig extends CommonConfig {
   meiliIndex: string;
   postcodesUrl?: string;
   syncIntervalMs: number;
+  /** Where the directory keeps its sync checkpoints and service copies (PGlite); see stateUrl. */
+  stateDir: string;
+  /** DIRECTORY_DATABASE_URL: PostgreSQL for the directory's state instead of PGlite. */
+  stateUrl?: string;
+  /** RECONCILE_INTERVAL_MS: how often partners' inventories are compared with the index. */
+  reconcileIntervalMs: number;
 }
 
 function searchBackend(env: Env): DirectoryConfig["searchBackend"] {
@@ -108,8 +114,9 @@ function searchBackend(env: Env): DirectoryConfig["searchBackend"] {
 }
 
 export function directoryConfig(env: Env = process.env): DirectoryConfig {
+  const common = commonConfig(env);
   return {
-    ...commonConfig(env),
+    ...common,
     port: subgraphPort("directory", env),
     partnerUrls: Object.fromEntries(PARTNERS.map((p) => [p, subgraphUrl(p, env)])) as Record<
       PartnerId,
@@ -121,5 +128,8 @@ export function directoryConfig(env: Env = process.env): DirectoryConfig {
     meiliIndex: str(env, "MEILI_INDEX", "services"),
     postcodesUrl: env.POSTCODES_URL || undefined,
     syncIntervalMs: int(env, "SYNC_INTERVAL_MS", 2000),
+    stateDir: path.join(common.dataDir, "directory"),
+    stateUrl: env.DIRECTORY_DATABASE_URL || undefined,
+    reconcileIntervalMs: int(env, "RECONCILE_INTERVAL_MS", 300_000),
   };
 }

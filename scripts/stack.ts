@@ -23,6 +23,10 @@ export interface StackOptions {
   meiliIndex?: string;
   postcodesUrl?: string;
   syncIntervalMs?: number;
+  /** Directory state store (checkpoints, service copies): a PGlite directory; in memory when unset. */
+  directoryStateDir?: string;
+  directoryStateUrl?: string;
+  reconcileIntervalMs?: number;
   observeBatches?: BatchObserver;
   /** Gateway per-client rate limit; false turns it off. */
   rateLimit?: GatewayOptions["rateLimit"];
@@ -62,6 +66,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       meiliIndex: opts.meiliIndex ?? "services",
       postcodesUrl: opts.postcodesUrl,
       syncIntervalMs: opts.syncIntervalMs ?? 1000,
+      stateDir: opts.directoryStateDir,
+      stateUrl: opts.directoryStateUrl,
+      reconcileIntervalMs: opts.reconcileIntervalMs,
     },
     { backend: opts.backend },
   );

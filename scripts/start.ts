@@ -42,6 +42,9 @@ const stack = await startStack({
   meiliIndex: dir.meiliIndex,
   postcodesUrl: dir.postcodesUrl,
   syncIntervalMs: dir.syncIntervalMs,
+  directoryStateDir: dir.stateDir,
+  directoryStateUrl: dir.stateUrl,
+  reconcileIntervalMs: dir.reconcileIntervalMs,
   rateLimit: gw.rateLimit,
 });
 

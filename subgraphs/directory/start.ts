@@ -1,11 +1,13 @@
 // Wires the directory from config: search backend (Meilisearch when MEILI_URL is set, else the
-// in-process index SEARCH_BACKEND names: embedded or orama), postcode lookup, partner sync, server.
+// in-process index SEARCH_BACKEND names: embedded or orama), its state store (checkpoints and service
+// copies, so a restart resumes rather than starts over), postcode lookup, partner sync, server.
 import type { DirectoryConfig } from "../../platform/config.ts";
 import type { RunningHttp } from "../../platform/http.ts";
 import { createSearchBackend } from "./search/index.ts";
 import type { SearchBackend } from "./search/types.ts";
 import { createPostcodeResolver } from "./postcodes.ts";
 import { DirectorySync, createServer } from "./server.ts";
+import { openDirectoryState } from "./state/state.ts";
 
 export interface RunningDirectory {
   http: RunningHttp;
@@ -15,11 +17,15 @@ export interface RunningDirectory {
 }
 
 export async function startDirectory(
-  cfg: Pick<DirectoryConfig, "host" | "port" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"> & { internalSecret?: string },
+  cfg: Pick<DirectoryConfig, "host" | "port" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"> &
+    Partial<Pick<DirectoryConfig, "stateDir" | "stateUrl" | "reconcileIntervalMs">> & { internalSecret?: string },
   opts: { backend?: SearchBackend } = {},
 ): Promise<RunningDirectory> {
   const backend = opts.backend ?? (await createSearchBackend(cfg));
+  const state = await openDirectoryState({ url: cfg.stateUrl, dataDir: cfg.stateDir });
   const sync = new DirectorySync({
+    state,
+    reconcileIntervalMs: cfg.reconcileIntervalMs,
     backend,
     partnerUrls: cfg.partnerUrls,
     intervalMs: cfg.syncIntervalMs,
@@ -31,6 +37,7 @@ export async function startDirectory(
     postcodesUrl: cfg.postcodesUrl,
     centroidsFrom: () => sync.knownPostcodes(),
   });
+  await sync.restore();
   await sync.syncOnce();
   sync.start();
   const server = await createServer({ sync, postcodes, internalSecret: cfg.internalSecret });
@@ -45,6 +52,7 @@ export async function startDirectory(
       await sync.stop();
       await http.close();
       await sync.backend.close();
+      await state.close();
     },
   };
 }

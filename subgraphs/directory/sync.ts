@@ -3,17 +3,23 @@
 // retried next round; its last good documents stay searchable and are reported stale.
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import { PARTNERS, ageBandsFor, localAuthorityInfo } from "../../schema/vocabulary.ts";
-import type { FeedPage, FeedService } from "../kit/feed.ts";
+import { FEED_START, type FeedChange, type FeedPage, type FeedService } from "../kit/feed.ts";
+import { memoryState, type Checkpoint, type DirectoryState, type StoredDoc } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { vocabularyCentroid } from "./postcodes.ts";
 import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
 
 export interface PartnerSyncStatus {
   partner: PartnerId;
+  /** The partner answered the last sync or liveness check. */
   reachable: boolean;
   lastSyncAt: Date | null;
   lastError: string | null;
-  cursor: number;
+  /** Change-feed cursor ("0" before the first page). */
+  cursor: string;
+  lastReconciledAt: Date | null;
+  /** performance.now() of the last answer from the partner (sync or liveness check). */
+  lastContact: number;
 }
 
 export interface SyncOptions {
@@ -31,6 +37,10 @@ export interface SyncOptions {
   createBackend?: () => Promise<SearchBackend>;
   /** Secret to sign the directory's service token for partner change feeds. */
   internalSecret?: string;
+  /** Where checkpoints and the directory's copy of each service are kept; in memory by default. */
+  state?: DirectoryState;
+  /** How often to compare each partner's inventory with the index and repair drift. Default 5 min. */
+  reconcileIntervalMs?: number;
 }
 
 export interface ReindexProgress {
@@ -39,6 +49,21 @@ export interface ReindexProgress {
   total: number;
   error: string | null;
 }
+
+export interface ReconcileReport {
+  partner: PartnerId;
+  /** Services whose stored change number differed from the partner's (or were missing): re-fetched. */
+  refetched: number;
+  /** Services the directory held that the partner no longer lists: removed. */
+  removed: number;
+  /** Services the directory's copy held but the index had lost: put back. */
+  restored: number;
+  error: string | null;
+}
+
+/** How long an answer from a partner counts as proof that it is up. */
+const LIVENESS_WINDOW_MS = 1000;
+const LIVENESS_TIMEOUT_MS = 500;
 
 export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
   const located = s.locations.find((l) => l.latitude !== null && l.longitude !== null);
@@ -79,19 +104,56 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
 
 export class DirectorySync {
   readonly status = new Map<PartnerId, PartnerSyncStatus>();
+  readonly state: DirectoryState;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private probes = new Map<PartnerId, Promise<void>>();
   private stopped = false;
+  private lastReconcile = performance.now();
   private readonly postcodes = new Map<string, { postcode: string; lat: number; lng: number }>();
   /** The live index; replaced wholesale by reindex(). */
   backend: SearchBackend;
   reindexProgress: ReindexProgress = { state: "idle", done: 0, total: 0, error: null };
+  lastReconcileReports: ReconcileReport[] = [];
 
   constructor(private readonly opts: SyncOptions) {
     this.backend = opts.backend;
+    this.state = opts.state ?? memoryState();
     for (const partner of PARTNERS) {
-      this.status.set(partner, { partner, reachable: false, lastSyncAt: null, lastError: "not synced yet", cursor: 0 });
+      this.status.set(partner, {
+        partner,
+        reachable: false,
+        lastSyncAt: null,
+        lastError: "not synced yet",
+        cursor: FEED_START,
+        lastReconciledAt: null,
+        lastContact: -Infinity,
+      });
     }
+  }
+
+  /**
+   * Picks up where the last run stopped: cursors and last-sync times from the state store, and, for
+   * an in-process index, the index itself rebuilt from the stored copies (no partner is asked). A
+   * Meilisearch index persists by itself; it is only checked against the copies.
+   */
+  async restore(): Promise<{ docs: number }> {
+    for (const c of await this.state.checkpoints()) {
+      const s = this.status.get(c.partner);
+      if (!s) continue;
+      Object.assign(s, { cursor: c.cursor, lastSyncAt: c.lastSyncAt, lastError: c.lastError ?? "not reached since restart", lastReconciledAt: c.lastReconciledAt });
+    }
+    const stored = await this.state.count();
+    if (!stored) return { docs: 0 };
+    if (this.backend.name === "meilisearch") {
+      if ((await this.backend.count()) !== stored) for (const p of PARTNERS) await this.reconcileIndex(p);
+    } else {
+      for await (const docs of this.state.allDocs()) {
+        await this.backend.upsert(docs);
+        this.rememberPostcodes(docs);
+      }
+    }
+    return { docs: stored };
   }
 
   /** One pass over every partner; concurrent callers share the pass in progress. */
@@ -111,6 +173,10 @@ export class DirectorySync {
   start(): void {
     const loop = async () => {
       await this.syncOnce().catch(() => undefined);
+      const every = this.opts.reconcileIntervalMs ?? 300_000;
+      if (!this.stopped && performance.now() - this.lastReconcile >= every) {
+        await this.reconcile().catch(() => undefined);
+      }
       if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
     };
     this.stopped = false;
@@ -128,9 +194,53 @@ export class DirectorySync {
     yield* this.postcodes.values();
   }
 
+  /** The partner cannot be reached now, but the directory holds entries from an earlier sync. */
   isStale(partner: string): boolean {
     const s = this.status.get(partner as PartnerId);
     return !!s && !s.reachable && s.lastSyncAt !== null;
+  }
+
+  /** The partner cannot be reached now (whether or not it was ever synced). */
+  isOffline(partner: string): boolean {
+    const s = this.status.get(partner as PartnerId);
+    return !!s && !s.reachable;
+  }
+
+  /**
+   * Makes `reachable` true to the moment: a partner not heard from within the last second is asked
+   * (GET /health, 500 ms), so a request learns that a partner went down without waiting for the
+   * next sync. Concurrent callers share one check per partner.
+   */
+  async checkLiveness(): Promise<void> {
+    const now = performance.now();
+    await Promise.all(
+      PARTNERS.map((partner) => {
+        const s = this.status.get(partner)!;
+        if (now - s.lastContact < LIVENESS_WINDOW_MS) return undefined;
+        let probe = this.probes.get(partner);
+        if (!probe) {
+          probe = this.probe(s).finally(() => this.probes.delete(partner));
+          this.probes.set(partner, probe);
+        }
+        return probe;
+      }),
+    );
+  }
+
+  private async probe(s: PartnerSyncStatus): Promise<void> {
+    try {
+      const res = await fetch(new URL("/health", this.opts.partnerUrls[s.partner]), {
+        signal: AbortSignal.timeout(LIVENESS_TIMEOUT_MS),
+      });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`health check answered ${res.status}`);
+      s.lastContact = performance.now();
+      // Back up: the next sync catches up; until then its entries are what the last sync saw.
+      if (!s.reachable && s.lastSyncAt !== null) s.reachable = true;
+    } catch (err) {
+      s.reachable = false;
+      s.lastError = err instanceof Error ? err.message : String(err);
+    }
   }
 
   /**
@@ -146,25 +256,30 @@ export class DirectorySync {
     const target = fresh ?? this.backend;
     try {
       if (!fresh) await target.clear();
-      const cursors = new Map<PartnerId, number>();
+      const rebuilt = new Map<PartnerId, { status: PartnerSyncStatus; docs: Map<string, StoredDoc> }>();
       for (const partner of PARTNERS) {
-        const scratch: PartnerSyncStatus = { partner, reachable: false, lastSyncAt: null, lastError: null, cursor: 0 };
+        const scratch: PartnerSyncStatus = { ...this.status.get(partner)!, reachable: false, lastError: null, cursor: FEED_START };
+        const docs = new Map<string, StoredDoc>();
         let before = 0;
         await this.syncPartner(partner, target, scratch, (done, remaining) => {
           progress.done += done - before;
           before = done;
           progress.total = Math.max(progress.total, progress.done + remaining);
           onProgress?.(progress);
-        });
+        }, docs);
         if (!scratch.reachable) throw new Error(`${partner}: ${scratch.lastError}`);
-        cursors.set(partner, scratch.cursor);
+        rebuilt.set(partner, { status: scratch, docs });
       }
       if (fresh) {
         const old = this.backend;
         this.backend = fresh;
         await old.close();
       }
-      for (const [partner, cursor] of cursors) Object.assign(this.status.get(partner)!, { cursor, reachable: true, lastError: null, lastSyncAt: new Date() });
+      for (const [partner, { status, docs }] of rebuilt) {
+        const live = this.status.get(partner)!;
+        Object.assign(live, { cursor: status.cursor, reachable: true, lastError: null, lastSyncAt: new Date(), lastContact: performance.now() });
+        await this.state.replacePartner(checkpointOf(live), [...docs.values()]);
+      }
       progress.state = "done";
     } catch (err) {
       progress.state = "failed";
@@ -175,19 +290,139 @@ export class DirectorySync {
     return progress;
   }
 
+  /**
+   * Repairs drift between each partner and the index, whatever caused it (a change a feed reader
+   * once skipped, a restored partner database, a lost index): compares the partner's inventory of
+   * live services and their change numbers with the directory's copies, re-fetches what differs,
+   * removes what the partner no longer lists, and puts back what the index lost. Runs every
+   * reconcileIntervalMs; a partner that is down is skipped.
+   */
+  async reconcile(): Promise<ReconcileReport[]> {
+    this.lastReconcile = performance.now();
+    await this.running?.catch(() => undefined);
+    const reports: ReconcileReport[] = [];
+    for (const partner of PARTNERS) {
+      const report: ReconcileReport = { partner, refetched: 0, removed: 0, restored: 0, error: null };
+      try {
+        if (this.status.get(partner)!.reachable) Object.assign(report, await this.reconcilePartner(partner));
+        report.restored = await this.reconcileIndex(partner);
+      } catch (err) {
+        report.error = err instanceof Error ? err.message : String(err);
+      }
+      reports.push(report);
+    }
+    this.lastReconcileReports = reports;
+    return reports;
+  }
+
+  private async reconcilePartner(partner: PartnerId): Promise<{ refetched: number; removed: number }> {
+    const status = this.status.get(partner)!;
+    const token = await this.token();
+    const base = this.opts.partnerUrls[partner];
+    const res = await fetch(new URL("/changes/inventory", base), {
+      headers: { [CLAIMS_HEADER]: token },
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+    });
+    if (!res.ok) throw new Error(`inventory answered ${res.status}`);
+    const inventory = new Map(((await res.json()) as { services: [string, number][] }).services);
+    const held = await this.state.seqs(partner);
+    const refetch = [...inventory].filter(([id, seq]) => held.get(id) !== seq).map(([id]) => id);
+    const gone = [...held.keys()].filter((id) => !inventory.has(id));
+    for (let i = 0; i < refetch.length; i += 1000) {
+      const ids = refetch.slice(i, i + 1000);
+      const page = await fetch(new URL("/changes", base), {
+        method: "POST",
+        headers: { [CLAIMS_HEADER]: token, "content-type": "application/json" },
+        body: JSON.stringify({ ids }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+      if (!page.ok) throw new Error(`change feed answered ${page.status}`);
+      const { changes } = (await page.json()) as { changes: FeedChange[] };
+      await this.applyChanges(partner, this.backend, status, changes);
+    }
+    if (gone.length) {
+      await this.backend.remove(gone);
+      await this.state.apply(checkpointOf(status), [], gone);
+    }
+    status.lastReconciledAt = new Date();
+    await this.state.saveCheckpoint(checkpointOf(status));
+    return { refetched: refetch.length, removed: gone.length };
+  }
+
+  /** Makes the index hold exactly the directory's copies of a partner's services. */
+  private async reconcileIndex(partner: PartnerId): Promise<number> {
+    const held = await this.state.seqs(partner);
+    const indexed = new Set(await this.backend.idsByPartner(partner));
+    const missing = [...held.keys()].filter((id) => !indexed.has(id));
+    const extra = [...indexed].filter((id) => !held.has(id));
+    if (extra.length) await this.backend.remove(extra);
+    for (let i = 0; i < missing.length; i += 2000) {
+      await this.backend.upsert(await this.state.docs(missing.slice(i, i + 2000)));
+    }
+    return missing.length;
+  }
+
+  private token() {
+    // One service token per pass; long enough for a full 100k-service pass (about 15 s).
+    return signClaims(SYNC_CLAIMS, this.opts.internalSecret ?? DEV_INTERNAL_SECRET, 300);
+  }
+
+  /** Postcode positions from stored copies (a restart has no feed locations to learn them from). */
+  private rememberPostcodes(docs: ServiceDoc[]) {
+    for (const d of docs) {
+      // Only when the one public postcode is certainly where the position came from.
+      if (d.postcodes.length === 1 && d.location) {
+        this.postcodes.set(d.postcodes[0]!, { postcode: d.postcodes[0]!, lat: d.location.lat, lng: d.location.lng });
+      }
+    }
+  }
+
+  private async applyChanges(
+    partner: PartnerId,
+    target: SearchBackend,
+    status: PartnerSyncStatus,
+    changes: FeedChange[],
+    collect?: Map<string, StoredDoc>,
+  ): Promise<void> {
+    const upserts: StoredDoc[] = [];
+    const removals: string[] = [];
+    for (const change of changes) {
+      if (change.deleted || !change.service) removals.push(change.id);
+      else {
+        upserts.push({ doc: toServiceDoc(change.service, partner), seq: change.seq });
+        for (const l of change.service.locations) {
+          if (!l.confidential && l.postcode && l.latitude !== null && l.longitude !== null) {
+            this.postcodes.set(l.postcode, { postcode: l.postcode, lat: l.latitude, lng: l.longitude });
+          }
+        }
+      }
+    }
+    if (removals.length) await target.remove(removals);
+    if (upserts.length) await target.upsert(upserts.map((u) => u.doc));
+    if (collect) {
+      for (const id of removals) collect.delete(id);
+      for (const u of upserts) collect.set(u.doc.id, u);
+    } else {
+      // The index first, then the copy and cursor: a crash in between re-delivers the page, which
+      // is harmless (upserts by id).
+      await this.state.apply(checkpointOf(status), upserts, removals);
+    }
+  }
+
   private async syncPartner(
     partner: PartnerId,
     target: SearchBackend = this.backend,
     status: PartnerSyncStatus = this.status.get(partner)!,
     onPage?: (done: number, remaining: number) => void,
+    collect?: Map<string, StoredDoc>,
   ): Promise<void> {
     const feedUrl = new URL("/changes", this.opts.partnerUrls[partner]);
     let done = 0;
+    const wasReachable = status.reachable;
     try {
-      // One service token per pass; long enough for a full 100k-service pass (about 15 s).
-      const token = await signClaims(SYNC_CLAIMS, this.opts.internalSecret ?? DEV_INTERNAL_SECRET, 300);
+      const token = await this.token();
       for (;;) {
-        feedUrl.searchParams.set("since", String(status.cursor));
+        feedUrl.searchParams.set("since", status.cursor);
         feedUrl.searchParams.set("limit", String(this.opts.pageSize ?? 2000));
         if (onPage) feedUrl.searchParams.set("count", "1");
         const res = await fetch(feedUrl, {
@@ -196,33 +431,33 @@ export class DirectorySync {
         });
         if (!res.ok) throw new Error(`change feed answered ${res.status}`);
         const page = (await res.json()) as FeedPage;
-        const upserts: ServiceDoc[] = [];
-        const removals: string[] = [];
-        for (const change of page.changes) {
-          if (change.deleted || !change.service) removals.push(change.id);
-          else {
-            upserts.push(toServiceDoc(change.service, partner));
-            for (const l of change.service.locations) {
-              if (!l.confidential && l.postcode && l.latitude !== null && l.longitude !== null) {
-                this.postcodes.set(l.postcode, { postcode: l.postcode, lat: l.latitude, lng: l.longitude });
-              }
-            }
-          }
-        }
-        if (removals.length) await target.remove(removals);
-        if (upserts.length) await target.upsert(upserts);
+        const cursorBefore = status.cursor;
         status.cursor = page.cursor;
+        try {
+          await this.applyChanges(partner, target, status, page.changes, collect);
+        } catch (err) {
+          status.cursor = cursorBefore;
+          throw err;
+        }
         done += page.changes.length;
         this.opts.onProgress?.(partner, done);
         onPage?.(done, page.remaining ?? 0);
         if (!page.hasMore) break;
       }
+      const firstSync = status.lastSyncAt === null;
       status.reachable = true;
       status.lastError = null;
       status.lastSyncAt = new Date();
+      status.lastContact = performance.now();
+      // "Synced before" must survive a restart; the exact time of every quiet pass need not.
+      if (!collect && (firstSync || !wasReachable)) await this.state.saveCheckpoint(checkpointOf(status));
     } catch (err) {
       status.reachable = false;
       status.lastError = err instanceof Error ? err.message : String(err);
     }
   }
+}
+
+function checkpointOf(s: PartnerSyncStatus): Checkpoint {
+  return { partner: s.partner, cursor: s.cursor, lastSyncAt: s.lastSyncAt, lastError: s.lastError, lastReconciledAt: s.lastReconciledAt };
 }

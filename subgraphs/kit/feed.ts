@@ -1,9 +1,22 @@
 // The change feed a partner exposes to the directory: services changed since a cursor, closures and
-// deletions included, with just what search and routing need. GET /changes?since=<cursor>&limit=<n>
+// deletions included, with just what search and routing need.
+//   GET  /changes?since=<cursor>&limit=<n>   changes after a cursor ("0" = from the start)
+//   GET  /changes/inventory                  every live service's id and change number
+//   POST /changes {"ids": [...]}             the current state of named services (reconciliation)
+// The cursor is opaque ("<xid>:<seq>"): a position in commit-safe feed order (migration 003).
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import type { Queryable } from "./db/db.ts";
 import { createPartnerLoaders } from "./loaders.ts";
-import { childrenByServiceIds, servicesChangedSince, type LocationRow } from "./service.data.ts";
+import {
+  changesAfter,
+  childrenByServiceIds,
+  serviceInventory,
+  servicesByIdsWithTombstones,
+  servicesChangedSince,
+  type FeedPosition,
+  type LocationRow,
+  type ServiceRow,
+} from "./service.data.ts";
 import { globalId, outwardCode, toService } from "./service.map.ts";
 import type { Route } from "../../platform/http.ts";
 
@@ -48,21 +61,54 @@ export interface FeedChange {
 
 export interface FeedPage {
   partner: PartnerId;
-  cursor: number;
+  /** Pass back as `since` for the next page; unchanged when nothing new has committed. */
+  cursor: string;
   hasMore: boolean;
   /** Changes after this page, when asked for with `count=1` (progress bars); otherwise null. */
   remaining: number | null;
   changes: FeedChange[];
 }
 
+export const FEED_START = "0";
+
+/** "0" or "<xid>:<seq>" → a position; null for anything else. */
+export function parseFeedCursor(cursor: string): FeedPosition | null {
+  if (cursor === FEED_START) return { xid: "0", seq: 0 };
+  const m = /^(\d{1,20}):(\d{1,18})$/.exec(cursor);
+  return m ? { xid: m[1]!, seq: Number(m[2]) } : null;
+}
+
 export async function readFeed(
   db: Queryable,
   partner: PartnerId,
-  since: number,
+  since: string,
   limit: number,
   withRemaining = false,
 ): Promise<FeedPage> {
-  const rows = await servicesChangedSince(db, since, limit);
+  const after = parseFeedCursor(since);
+  if (!after) throw new Error(`not a change-feed cursor: "${since.slice(0, 40)}"`);
+  const rows = await servicesChangedSince(db, after, limit);
+  const changes = await toChanges(db, partner, rows);
+  const last = rows.at(-1);
+  const cursor = last ? `${last.change_xid}:${Number(last.change_seq)}` : since;
+  // Counting is a scan of the rest of the feed: only a reindex (for its progress bar) asks for it,
+  // not the routine sync every few seconds.
+  const remaining = withRemaining ? await changesAfter(db, parseFeedCursor(cursor)!) : null;
+  return { partner, cursor, hasMore: rows.length === limit, remaining, changes };
+}
+
+/** The current state of named services (hsds ids): deleted or unknown ones come back deleted. */
+export async function readServices(db: Queryable, partner: PartnerId, hsdsIds: string[]): Promise<FeedChange[]> {
+  const found = await servicesByIdsWithTombstones(db, hsdsIds);
+  const changes = await toChanges(db, partner, found);
+  const seen = new Set(found.map((r) => r.id));
+  for (const id of hsdsIds) {
+    if (!seen.has(id)) changes.push({ id: globalId(partner, id), seq: 0, deleted: true, service: null });
+  }
+  return changes;
+}
+
+async function toChanges(db: Queryable, partner: PartnerId, rows: ServiceRow[]): Promise<FeedChange[]> {
   const live = rows.filter((r) => !r.deleted_at).map((r) => r.id);
   const loaders = createPartnerLoaders(db, partner);
   const [orgs, locations, areas, schedules, costs, languages] = await Promise.all([
@@ -77,7 +123,7 @@ export async function readFeed(
   const at = new Map(live.map((id, i) => [id, i]));
   const locationsBy = new Map<string, LocationRow[]>();
   for (const l of locations) locationsBy.set(l.service_id, [...(locationsBy.get(l.service_id) ?? []), l]);
-  const changes = rows.map((row): FeedChange => {
+  return rows.map((row): FeedChange => {
     const id = globalId(partner, row.id);
     const seq = Number(row.change_seq);
     const i = at.get(row.id);
@@ -111,24 +157,50 @@ export async function readFeed(
       },
     };
   });
-  const cursor = rows.length ? Number(rows[rows.length - 1]!.change_seq) : since;
-  // Counting is a scan of the rest of the feed: only a reindex (for its progress bar) asks for it,
-  // not the routine sync every few seconds.
-  const remaining = withRemaining
-    ? (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM service WHERE change_seq > $1`, [cursor]))[0]!.n
-    : null;
-  return { partner, cursor, hasMore: rows.length === limit, remaining, changes };
 }
 
+const MAX_IDS = 10_000;
+
 export function feedRoute(db: Queryable, partner: PartnerId): Route {
-  return async (_req, url) => {
-    const since = Number(url.searchParams.get("since") ?? "0");
+  return async (req, url) => {
+    if (req.method === "POST") {
+      const body = await readJson(req, 2_000_000);
+      const ids = (body as { ids?: unknown } | null)?.ids;
+      if (!Array.isArray(ids) || ids.length > MAX_IDS || !ids.every((v) => typeof v === "string")) {
+        return { status: 400, body: { error: `body must be {"ids": [...]} with at most ${MAX_IDS} service ids` } };
+      }
+      const hsdsIds = ids.map((id) => (id.startsWith(`${partner}:`) ? id.slice(partner.length + 1) : id));
+      return { status: 200, body: { partner, changes: await readServices(db, partner, hsdsIds) } };
+    }
+    const since = url.searchParams.get("since") ?? FEED_START;
     const limit = Number(url.searchParams.get("limit") ?? "1000");
-    if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-      return { status: 400, body: { error: "since must be an integer ≥ 0 and limit 1–10000" } };
+    if (!parseFeedCursor(since) || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      return { status: 400, body: { error: 'since must be "0" or a cursor from this feed, and limit 1–10000' } };
     }
     return { status: 200, body: await readFeed(db, partner, since, limit, url.searchParams.get("count") === "1") };
   };
+}
+
+export function inventoryRoute(db: Queryable, partner: PartnerId): Route {
+  return async () => {
+    const rows = await serviceInventory(db);
+    return { status: 200, body: { partner, services: rows.map((r) => [globalId(partner, r.id), Number(r.change_seq)]) } };
+  };
+}
+
+async function readJson(req: import("node:http").IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return null;
+  }
 }
 
 function feedLocation(l: LocationRow): FeedLocation {

@@ -7,7 +7,7 @@ import { PARTNER_INFO } from "../../schema/vocabulary.ts";
 import { buildFederatedSchema } from "./federation.ts";
 import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
 import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
-import { feedRoute } from "./feed.ts";
+import { feedRoute, inventoryRoute } from "./feed.ts";
 import { requireScope, type Route, type RunningHttp } from "../../platform/http.ts";
 import { DEV_INTERNAL_SECRET } from "../../platform/claims.ts";
 import { serveSubgraph } from "./serve.ts";
@@ -52,6 +52,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
       }
     },
     "/changes": requireScope(feed, "service:sync", secret),
+    "/changes/inventory": requireScope(inventoryRoute(db, partner), "service:sync", secret),
   };
   return {
     partner,

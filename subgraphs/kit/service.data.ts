@@ -86,6 +86,11 @@ export function servicesByIds(db: Queryable, ids: readonly string[]) {
   );
 }
 
+/** Like servicesByIds, tombstones included (the feed reports them as deletions). */
+export function servicesByIdsWithTombstones(db: Queryable, ids: readonly string[]) {
+  return db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service WHERE id = ANY($1::text[])`, [ids]);
+}
+
 export function servicesByOrganizationIds(db: Queryable, orgIds: readonly string[]) {
   return db.query<ServiceRow>(
     `SELECT ${SERVICE_COLUMNS} FROM service
@@ -152,10 +157,39 @@ export function childrenByServiceIds<K extends ChildKind>(
   return db.query<ChildRows[K]>(CHILD_SQL[kind], [serviceIds]);
 }
 
-/** Services changed since a change_seq cursor, tombstones included, oldest change first. */
-export function servicesChangedSince(db: Queryable, cursor: number, limit: number) {
-  return db.query<ServiceRow>(
-    `SELECT ${SERVICE_COLUMNS} FROM service WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`,
-    [cursor, limit],
+/** A change-feed position: the writing transaction and the change number within the feed. */
+export interface FeedPosition {
+  xid: string;
+  seq: number;
+}
+
+/**
+ * Services changed after a feed position, tombstones included, in feed order, and only those
+ * written by transactions that have finished (committed or rolled back) before every transaction
+ * still running began: whatever commits later sorts after them (see migration 003).
+ */
+export function servicesChangedSince(db: Queryable, after: FeedPosition, limit: number) {
+  return db.query<ServiceRow & { change_xid: string }>(
+    `SELECT ${SERVICE_COLUMNS}, change_xid::text AS change_xid FROM service
+     WHERE (change_xid, change_seq) > ($1::xid8, $2::bigint)
+       AND change_xid < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY change_xid, change_seq LIMIT $3`,
+    [after.xid, after.seq, limit],
+  );
+}
+
+/** How many changes lie after a feed position (finished or not). */
+export async function changesAfter(db: Queryable, after: FeedPosition): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM service WHERE (change_xid, change_seq) > ($1::xid8, $2::bigint)`,
+    [after.xid, after.seq],
+  );
+  return row!.n;
+}
+
+/** Every live service's id and change number: what a reconciliation compares with the index. */
+export function serviceInventory(db: Queryable) {
+  return db.query<{ id: string; change_seq: number | string }>(
+    `SELECT id, change_seq FROM service WHERE deleted_at IS NULL ORDER BY id`,
   );
 }

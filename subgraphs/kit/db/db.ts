@@ -22,6 +22,8 @@ export interface DbOptions {
   dataDir?: string;
   /** Extra migration folders run after the shared HSDS ones (a partner's own tables). */
   migrationDirs?: string[];
+  /** false: run only migrationDirs, not the HSDS tables (the directory's own state store). */
+  baseMigrations?: boolean;
 }
 
 const kitMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
@@ -29,7 +31,7 @@ const kitMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
 export async function openDb(options: DbOptions): Promise<Db> {
   const db = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
   try {
-    await migrate(db, [kitMigrations, ...(options.migrationDirs ?? [])]);
+    await migrate(db, [...(options.baseMigrations === false ? [] : [kitMigrations]), ...(options.migrationDirs ?? [])]);
   } catch (err) {
     await db.close();
     throw err;
@@ -132,10 +134,21 @@ export async function migrate(db: Db, dirs: string[]): Promise<string[]> {
   return applied;
 }
 
-// Our migrations contain no functions or quoted semicolons, so splitting on ";" at line ends is safe.
+// Statements end with ";" at a line end; a dollar-quoted body ($$ … $$, e.g. a trigger function)
+// is kept whole, whatever semicolons it holds.
 function splitSql(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-    .filter(Boolean);
+  const statements: string[] = [];
+  let current = "";
+  let inBody = false;
+  for (const line of sql.split("\n")) {
+    if (!inBody && /^\s*--/.test(line)) continue;
+    current += `${line}\n`;
+    if ((line.match(/\$\$/g)?.length ?? 0) % 2 === 1) inBody = !inBody;
+    if (!inBody && /;\s*$/.test(line)) {
+      statements.push(current.trim().replace(/;$/, ""));
+      current = "";
+    }
+  }
+  if (current.trim()) statements.push(current.trim());
+  return statements.filter(Boolean);
 }
