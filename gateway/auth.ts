@@ -1,7 +1,7 @@
 // Who is asking: the gateway verifies a bearer JWT (issuer, audience, expiry, signature from a JWKS
 // URL or a configured public key) and maps it to a role. No token means the anonymous public.
-// In development a built-in HS256 key is used and `npm run token` mints tokens for it; production
-// refuses that key.
+// In development the config loader (gateway/config.ts → authConfig) picks the built-in HS256 key,
+// which `npm run token` mints tokens for; production refuses that key, and nothing here defaults to it.
 import { createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, errors as joseErrors, type JWTVerifyGetKey } from "jose";
 import { isPartnerId } from "../schema/vocabulary.ts";
 import { PUBLIC_CLAIMS, scopesFor, type Claims, type Role } from "../platform/claims.ts";
@@ -19,6 +19,8 @@ export interface AuthConfig {
   publicKey?: string;
   /** Algorithm of `publicKey`; default RS256. */
   algorithm: string;
+  /** HS256 development key, chosen by authConfig outside production when no other key is set. */
+  devSecret?: string;
   production: boolean;
 }
 
@@ -29,7 +31,8 @@ export class TokenError extends Error {
   override name = "TokenError";
 }
 
-export function authConfig(env: Record<string, string | undefined> = process.env): AuthConfig {
+/** The gateway's token settings (AUTH_*), read by the gateway's config loader. */
+export function authConfig(env: Record<string, string | undefined>): AuthConfig {
   const production = env.NODE_ENV === "production";
   const cfg: AuthConfig = {
     issuer: env.AUTH_ISSUER || DEV_ISSUER,
@@ -43,6 +46,7 @@ export function authConfig(env: Record<string, string | undefined> = process.env
     throw new AuthConfigError("production needs AUTH_JWKS_URL or AUTH_PUBLIC_KEY: the development key is refused");
   }
   if (production && cfg.issuer === DEV_ISSUER) throw new AuthConfigError("production needs AUTH_ISSUER (not the development issuer)");
+  if (!cfg.jwksUrl && !cfg.publicKey) cfg.devSecret = DEV_JWT_SECRET;
   return cfg;
 }
 
@@ -56,9 +60,11 @@ export async function createVerifier(cfg: AuthConfig): Promise<(authorization: s
   } else if (cfg.publicKey) {
     key = await importSPKI(cfg.publicKey, cfg.algorithm);
     algorithms = [cfg.algorithm];
-  } else {
-    key = new TextEncoder().encode(DEV_JWT_SECRET);
+  } else if (cfg.devSecret && !cfg.production) {
+    key = new TextEncoder().encode(cfg.devSecret);
     algorithms = ["HS256"];
+  } else {
+    throw new AuthConfigError("no token key: set AUTH_JWKS_URL or AUTH_PUBLIC_KEY (a development key is refused in production)");
   }
   return async (authorization) => {
     if (!authorization) return PUBLIC_CLAIMS;

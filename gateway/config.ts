@@ -1,6 +1,21 @@
-// Gateway configuration, read from the environment once.
+// The gateway's configuration, read from the environment once (gateway/index.ts, scripts/stack.ts
+// for `npm start`) and handed whole to startGateway.
 import path from "node:path";
-import { SUBGRAPHS, commonConfig, subgraphUrl, type SubgraphName } from "../platform/config.ts";
+import {
+  SUBGRAPHS,
+  envEnum,
+  envInt,
+  envNumber,
+  envOptional,
+  envStr,
+  internalSecret,
+  isProduction,
+  logLevel,
+  subgraphUrl,
+  type Env,
+  type LogLevel,
+  type SubgraphName,
+} from "../platform/config.ts";
 import { authConfig, type AuthConfig } from "./auth.ts";
 import { PARTNER_POLICY_DEFAULTS, type PartnerPolicy } from "./datasource.ts";
 
@@ -12,6 +27,7 @@ export interface GatewayConfig {
   composeLive: boolean;
   subgraphUrls: Record<SubgraphName, string>;
   production: boolean;
+  logLevel: LogLevel;
   internalSecret: string;
   auth: AuthConfig;
   /** Per-client token bucket; false when GATEWAY_RATE_LIMIT_RPS=0. */
@@ -20,40 +36,38 @@ export interface GatewayConfig {
   partnerPolicy: PartnerPolicy;
 }
 
-function intAtLeast(env: Record<string, string | undefined>, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, got "${raw}"`);
-  return n;
+function trustProxy(env: Env): boolean | number {
+  // Honour X-Forwarded-For only behind a known number of proxies ("true" = one).
+  const tp = envOptional(env, "GATEWAY_TRUST_PROXY");
+  if (tp === undefined || tp === "false") return false;
+  if (tp === "true") return true;
+  if (/^\d+$/.test(tp)) return Number(tp);
+  throw new Error(`GATEWAY_TRUST_PROXY must be true, false or a number of proxies, got "${tp}"`);
 }
 
-export function gatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const port = Number(env.GATEWAY_PORT || 4000);
-  if (!Number.isInteger(port) || port < 0) throw new Error(`GATEWAY_PORT must be a port number, got "${env.GATEWAY_PORT}"`);
-  const rps = Number(env.GATEWAY_RATE_LIMIT_RPS || 20);
-  const burst = Number(env.GATEWAY_RATE_LIMIT_BURST || 60);
-  if (!Number.isFinite(rps) || rps < 0) throw new Error(`GATEWAY_RATE_LIMIT_RPS must be ≥ 0, got "${env.GATEWAY_RATE_LIMIT_RPS}"`);
-  if (!Number.isFinite(burst) || burst < 1) throw new Error(`GATEWAY_RATE_LIMIT_BURST must be ≥ 1, got "${env.GATEWAY_RATE_LIMIT_BURST}"`);
-  // Honour X-Forwarded-For only behind a known number of proxies ("true" = one).
-  const tp = env.GATEWAY_TRUST_PROXY;
-  const trustProxy = tp === "true" ? true : tp && /^\d+$/.test(tp) ? Number(tp) : false;
+export function gatewayConfig(env: Env = process.env): GatewayConfig {
+  const production = isProduction(env);
+  const compose = envEnum(env, "GATEWAY_COMPOSE", ["file", "live"] as const, "file");
+  if (production && compose === "live") throw new Error("GATEWAY_COMPOSE=live is a development option; production serves SUPERGRAPH_PATH");
+  const rps = envNumber(env, "GATEWAY_RATE_LIMIT_RPS", 20, 0);
+  const burst = envNumber(env, "GATEWAY_RATE_LIMIT_BURST", 60, 1);
   return {
-    host: env.GATEWAY_HOST || "127.0.0.1",
-    port,
-    supergraphPath: path.resolve(env.SUPERGRAPH_PATH || "schema/supergraph.graphql"),
-    composeLive: env.GATEWAY_COMPOSE === "live",
+    host: envStr(env, "GATEWAY_HOST", "127.0.0.1"),
+    port: envInt(env, "GATEWAY_PORT", 4000),
+    supergraphPath: path.resolve(envStr(env, "SUPERGRAPH_PATH", "schema/supergraph.graphql")),
+    composeLive: compose === "live",
     subgraphUrls: Object.fromEntries(SUBGRAPHS.map((s) => [s, subgraphUrl(s, env)])) as Record<SubgraphName, string>,
-    production: env.NODE_ENV === "production",
-    internalSecret: commonConfig(env).internalSecret,
+    production,
+    logLevel: logLevel(env),
+    internalSecret: internalSecret(env),
     auth: authConfig(env),
-    rateLimit: rps === 0 ? false : { rps, burst, trustProxy },
+    rateLimit: rps === 0 ? false : { rps, burst, trustProxy: trustProxy(env) },
     partnerPolicy: {
       ...PARTNER_POLICY_DEFAULTS,
-      timeoutMs: intAtLeast(env, "GATEWAY_PARTNER_TIMEOUT_MS", PARTNER_POLICY_DEFAULTS.timeoutMs, 1),
-      retries: intAtLeast(env, "GATEWAY_PARTNER_RETRIES", PARTNER_POLICY_DEFAULTS.retries),
-      failureThreshold: intAtLeast(env, "GATEWAY_BREAKER_FAILURES", PARTNER_POLICY_DEFAULTS.failureThreshold, 1),
-      coolDownMs: intAtLeast(env, "GATEWAY_BREAKER_COOLDOWN_MS", PARTNER_POLICY_DEFAULTS.coolDownMs, 1),
+      timeoutMs: envInt(env, "GATEWAY_PARTNER_TIMEOUT_MS", PARTNER_POLICY_DEFAULTS.timeoutMs, 1),
+      retries: envInt(env, "GATEWAY_PARTNER_RETRIES", PARTNER_POLICY_DEFAULTS.retries),
+      failureThreshold: envInt(env, "GATEWAY_BREAKER_FAILURES", PARTNER_POLICY_DEFAULTS.failureThreshold, 1),
+      coolDownMs: envInt(env, "GATEWAY_BREAKER_COOLDOWN_MS", PARTNER_POLICY_DEFAULTS.coolDownMs, 1),
     },
   };
 }

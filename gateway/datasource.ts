@@ -7,7 +7,7 @@ import { GraphQLError } from "graphql";
 import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../platform/claims.ts";
 import { BREAKER_DEFAULTS, CircuitBreaker } from "./breaker.ts";
 import type { GatewayContext } from "./context.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../platform/log.ts";
 
 export interface PartnerPolicy {
   /** Longest one attempt may take, response body included, in ms. */

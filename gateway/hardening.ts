@@ -20,7 +20,7 @@ import {
 import pino from "pino";
 import type { Route } from "../platform/http.ts";
 import type { GatewayContext } from "./context.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../platform/log.ts";
 import { RATE_LIMIT_DEFAULTS, rateLimitGuard, type RateLimitOptions } from "./ratelimit.ts";
 
 export interface Limits {

@@ -1,8 +1,11 @@
+// `npm run start:gateway`: the gateway as its own process (docker-compose, the Dockerfile's CMD).
 import { gatewayConfig } from "./config.ts";
 import { startGateway } from "./server.ts";
-import { onShutdown } from "../platform/process.ts";
+import { configureLogging } from "../platform/log.ts";
+import { loadConfig, onShutdown } from "../platform/process.ts";
 
-const cfg = gatewayConfig();
+const cfg = loadConfig(() => gatewayConfig());
+configureLogging({ service: "gateway", level: cfg.logLevel });
 const gw = await startGateway(cfg);
 console.log(`Wayfinder gateway ready at ${gw.url}`);
 onShutdown(() => gw.close());

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type http from "node:http";
 import type { Route } from "../platform/http.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../platform/log.ts";
 
 export interface RateLimitOptions {
   /** Sustained requests per second per client. */

@@ -1,16 +1,18 @@
 // The Wayfinder gateway: Apollo Gateway over the committed supergraph (so it starts while a partner
 // is down), hot-reloading when the file changes, with /health and /ready.
+// First, so that @apollo/gateway never starts its usage reporting or cloud-metadata probes.
+import "../platform/no-phone-home.ts";
 import { ApolloServer } from "@apollo/server";
 import { randomUUID } from "node:crypto";
 import { ApolloGateway } from "@apollo/gateway";
 import { fileSupergraph, liveSupergraph } from "./supergraph.ts";
 import { startHttp, type RunningHttp } from "../platform/http.ts";
-import { DEV_INTERNAL_SECRET } from "../platform/claims.ts";
-import { authConfig, createVerifier, type AuthConfig } from "./auth.ts";
+import { createVerifier, type AuthConfig } from "./auth.ts";
 import { SAFE_REQUEST_ID, type GatewayContext } from "./context.ts";
 import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
 import { createHardening, type HardeningOptions } from "./hardening.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import { createLogger, rootLogger, type Logger } from "../platform/log.ts";
+import type { LogLevel } from "../platform/config.ts";
 
 export interface GatewayOptions {
   /** Path of the supergraph file; ignored when composeLive. */
@@ -18,11 +20,14 @@ export interface GatewayOptions {
   /** Where each subgraph listens; overrides the URLs recorded in the supergraph. */
   subgraphUrls: Record<string, string>;
   composeLive?: boolean;
-  production?: boolean;
-  /** Secret for the claims header subgraphs trust (INTERNAL_SECRET). */
-  internalSecret?: string;
-  /** How user tokens are verified; defaults to the development key. */
-  auth?: AuthConfig;
+  production: boolean;
+  /** Secret for the claims header subgraphs trust (INTERNAL_SECRET); no default. */
+  internalSecret: string;
+  /** How user tokens are verified (gateway/config.ts picks the key); no default. */
+  auth: AuthConfig;
+  /** LOG_LEVEL: the gateway logs at this level unless `logger` is given. */
+  logLevel?: LogLevel;
+  /** Defaults to a gateway logger at `logLevel`, else the process logger the entry point configured. */
   logger?: Logger;
   /**
    * Timeout per attempt, read retries and circuit breaker for every subgraph call (defaults in
@@ -47,18 +52,19 @@ async function probe(url: string): Promise<boolean> {
 }
 
 export async function startGateway(opts: GatewayOptions & { host: string; port: number }): Promise<RunningGateway> {
-  const logger = opts.logger ?? createLogger();
+  if (!opts.internalSecret) throw new Error("startGateway needs internalSecret (INTERNAL_SECRET)");
+  const logger = opts.logger ?? (opts.logLevel ? createLogger({ service: "gateway", level: opts.logLevel }) : rootLogger());
   const { bySubgraph, ...policy } = opts.partnerPolicy ?? {};
   const sources = new Map<string, PartnerDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: opts.composeLive
-      ? liveSupergraph(opts.subgraphUrls, opts.internalSecret ?? DEV_INTERNAL_SECRET)
+      ? liveSupergraph(opts.subgraphUrls, opts.internalSecret)
       : fileSupergraph(opts.supergraphPath),
     buildService: ({ name, url }) => {
       const source = new PartnerDataSource({
         name,
         url: opts.subgraphUrls[name] ?? url!,
-        internalSecret: opts.internalSecret ?? DEV_INTERNAL_SECRET,
+        internalSecret: opts.internalSecret,
         ...policy,
         ...bySubgraph?.[name],
         logger,
@@ -67,8 +73,8 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
       return source;
     },
   });
-  const verify = await createVerifier(opts.auth ?? authConfig({ NODE_ENV: opts.production ? "production" : undefined }));
-  const hardening = createHardening({ production: !!opts.production, logger, rateLimit: opts.rateLimit });
+  const verify = await createVerifier(opts.auth);
+  const hardening = createHardening({ production: opts.production, logger, rateLimit: opts.rateLimit });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !opts.production,

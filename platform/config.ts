@@ -1,87 +1,159 @@
-// Configuration for every Wayfinder process, read from the environment in one place, with defaults
-// that work on a fresh machine (embedded PGlite databases under .data, fixed local ports).
+// Configuration loading for every Wayfinder process. Each process reads its environment ONCE, at
+// its entry point, through a loader (this file for the subgraphs, gateway/config.ts for the gateway,
+// scripts/config.ts for the CLI scripts) into a typed config; factories below take the slice they
+// need as a required argument. `process.env` is read only as a loader's default argument, and the
+// development secrets are chosen here, explicitly, and refused in production.
+//
+// Adding a setting: read it in the loader of the process that uses it with the primitives below
+// (envStr, envInt, envOptional, envEnum …), add it to that process's config type, pass it on, and
+// add a row to the README's configuration table (tests/config.e2e.ts checks each row reaches the
+// process).
 import path from "node:path";
-import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
-import { DEV_INTERNAL_SECRET } from "./claims.ts";
+import { PARTNERS, PARTNER_INFO, type PartnerId } from "../schema/vocabulary.ts";
 
-export type SubgraphName = PartnerId | "directory";
-export const SUBGRAPHS: readonly SubgraphName[] = [...PARTNERS, "directory"];
+export type Env = Readonly<Record<string, string | undefined>>;
 
-const DEFAULT_PORTS: Record<SubgraphName, number> = {
-  council: 4101,
-  charity: 4102,
-  health: 4103,
-  directory: 4104,
-};
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
-type Env = Record<string, string | undefined>;
-
-function str(env: Env, key: string, fallback: string): string {
+/** The value of `key`, or `fallback` when unset or empty. */
+export function envStr(env: Env, key: string, fallback: string): string {
   const v = env[key];
   return v === undefined || v === "" ? fallback : v;
 }
 
-function int(env: Env, key: string, fallback: number): number {
+/** The value of `key`, or undefined when unset or empty. */
+export function envOptional(env: Env, key: string): string | undefined {
+  const v = env[key];
+  return v === undefined || v === "" ? undefined : v;
+}
+
+/** An integer of at least `min`; `fallback` when unset or empty. */
+export function envInt(env: Env, key: string, fallback: number, min = 0): number {
   const v = env[key];
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${key} must be an integer of at least ${min}, got "${v}"`);
   return n;
+}
+
+/** A finite number of at least `min`; `fallback` when unset or empty. */
+export function envNumber(env: Env, key: string, fallback: number, min = 0): number {
+  const v = env[key];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${key} must be a number of at least ${min}, got "${v}"`);
+  return n;
+}
+
+/** One of `values`; `fallback` when unset or empty. */
+export function envEnum<T extends string>(env: Env, key: string, values: readonly T[], fallback: T): T {
+  const v = envStr(env, key, fallback);
+  if (!(values as readonly string[]).includes(v)) {
+    throw new ConfigError(`${key} must be one of ${values.map((x) => `"${x}"`).join(", ")}, got "${v}"`);
+  }
+  return v as T;
+}
+
+/** `true`/`1` or `false`/`0`; `fallback` when unset or empty. */
+export function envBool(env: Env, key: string, fallback: boolean): boolean {
+  const v = envOptional(env, key);
+  if (v === undefined) return fallback;
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
+  throw new ConfigError(`${key} must be true or false, got "${v}"`);
+}
+
+export const isProduction = (env: Env): boolean => env.NODE_ENV === "production";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function logLevel(env: Env): LogLevel {
+  return envEnum(env, "LOG_LEVEL", LOG_LEVELS, "info");
+}
+
+/**
+ * The development claims secret. Public (it is in the source), so only this loader may pick it,
+ * only outside production; nothing below the loader has a default.
+ */
+export const DEV_INTERNAL_SECRET = "wayfinder-dev-internal-secret-do-not-use-in-production";
+
+/** INTERNAL_SECRET: signs the gateway → subgraph claims header and the directory's feed token. */
+export function internalSecret(env: Env): string {
+  const production = isProduction(env);
+  const secret = envOptional(env, "INTERNAL_SECRET");
+  if (secret === undefined) {
+    if (production) throw new ConfigError("INTERNAL_SECRET must be set in production (the development default is public)");
+    return DEV_INTERNAL_SECRET;
+  }
+  if (production && secret === DEV_INTERNAL_SECRET) {
+    throw new ConfigError("INTERNAL_SECRET is the public development secret; production needs its own");
+  }
+  if (secret.length < 32) throw new ConfigError("INTERNAL_SECRET must be at least 32 characters");
+  return secret;
+}
+
+export type SubgraphName = PartnerId | "directory";
+export const SUBGRAPHS: readonly SubgraphName[] = [...PARTNERS, "directory"];
+/** The directory's port; each partner's comes from its manifest (subgraphs/<id>/partner.json). */
+export const DIRECTORY_DEFAULT_PORT = 4104;
+
+const defaultPort = (name: SubgraphName) => (name === "directory" ? DIRECTORY_DEFAULT_PORT : PARTNER_INFO[name]!.port);
+const upper = (name: string) => name.toUpperCase();
+
+export function subgraphPort(name: SubgraphName, env: Env = process.env): number {
+  return envInt(env, `${upper(name)}_PORT`, defaultPort(name));
+}
+
+/** Where other processes (gateway, directory) reach a subgraph. */
+export function subgraphUrl(name: SubgraphName, env: Env = process.env): string {
+  return envStr(env, `${upper(name)}_URL`, `http://127.0.0.1:${subgraphPort(name, env)}/graphql`);
 }
 
 export interface CommonConfig {
   host: string;
   dataDir: string;
   production: boolean;
-  logLevel: string;
-  /** Shared secret for the gateway → subgraph claims header (see internal-auth.ts). */
+  logLevel: LogLevel;
+  /** Shared secret for the gateway → subgraph claims header (platform/claims.ts). */
   internalSecret: string;
 }
 
 export function commonConfig(env: Env = process.env): CommonConfig {
-  const production = env.NODE_ENV === "production";
-  const internalSecret = str(env, "INTERNAL_SECRET", DEV_INTERNAL_SECRET);
-  if (production && internalSecret === DEV_INTERNAL_SECRET) {
-    throw new Error("INTERNAL_SECRET must be set in production (the development default is public)");
-  }
-  if (internalSecret.length < 32) throw new Error("INTERNAL_SECRET must be at least 32 characters");
   return {
-    host: str(env, "HOST", "127.0.0.1"),
-    dataDir: path.resolve(str(env, "DATA_DIR", ".data")),
-    production,
-    logLevel: str(env, "LOG_LEVEL", "info"),
-    internalSecret,
+    host: envStr(env, "HOST", "127.0.0.1"),
+    dataDir: path.resolve(envStr(env, "DATA_DIR", ".data")),
+    production: isProduction(env),
+    logLevel: logLevel(env),
+    internalSecret: internalSecret(env),
   };
 }
 
-const upper = (name: string) => name.toUpperCase();
-
-export function subgraphPort(name: SubgraphName, env: Env = process.env): number {
-  return int(env, `${upper(name)}_PORT`, DEFAULT_PORTS[name]);
-}
-
-/** Where other processes (gateway, directory) reach a subgraph. */
-export function subgraphUrl(name: SubgraphName, env: Env = process.env): string {
-  return str(env, `${upper(name)}_URL`, `http://127.0.0.1:${subgraphPort(name, env)}/graphql`);
-}
-
-export interface PartnerConfig extends CommonConfig {
+/** Where a partner's data lives: what the import script and the subgraph both need. */
+export interface PartnerDbConfig {
   partner: PartnerId;
-  port: number;
-  /** PostgreSQL URL; unset → embedded PGlite under dataDir/<partner>. */
+  /** <PARTNER>_DATABASE_URL; unset → embedded PGlite under dataDir/<partner>. */
   databaseUrl?: string;
   pgliteDir: string;
 }
 
-export function partnerConfig(partner: PartnerId, env: Env = process.env): PartnerConfig {
-  const common = commonConfig(env);
+export function partnerDbConfig(partner: PartnerId, env: Env = process.env): PartnerDbConfig {
   return {
-    ...common,
     partner,
-    port: subgraphPort(partner, env),
-    databaseUrl: env[`${upper(partner)}_DATABASE_URL`] || undefined,
-    pgliteDir: path.join(common.dataDir, partner),
+    databaseUrl: envOptional(env, `${upper(partner)}_DATABASE_URL`),
+    pgliteDir: path.join(path.resolve(envStr(env, "DATA_DIR", ".data")), partner),
   };
+}
+
+export interface PartnerConfig extends CommonConfig, PartnerDbConfig {
+  port: number;
+}
+
+/** One partner subgraph process (`npm run start:subgraph -- <partner>`). */
+export function partnerConfig(partner: PartnerId, env: Env = process.env): PartnerConfig {
+  return { ...commonConfig(env), ...partnerDbConfig(partner, env), port: subgraphPort(partner, env) };
 }
 
 export interface DirectoryConfig extends CommonConfig {
@@ -94,8 +166,8 @@ export interface DirectoryConfig extends CommonConfig {
   meiliIndex: string;
   postcodesUrl?: string;
   syncIntervalMs: number;
-  /** Where the directory keeps its sync checkpoints and service copies (PGlite); see stateUrl. */
-  stateDir: string;
+  /** Where the directory keeps its sync checkpoints and service copies (PGlite); see stateUrl. Unset → in memory (tests). */
+  stateDir?: string;
   /** DIRECTORY_DATABASE_URL: PostgreSQL for the directory's state instead of PGlite. */
   stateUrl?: string;
   /** RECONCILE_INTERVAL_MS: how often partners' inventories are compared with the index. */
@@ -103,33 +175,28 @@ export interface DirectoryConfig extends CommonConfig {
 }
 
 function searchBackend(env: Env): DirectoryConfig["searchBackend"] {
-  const v = str(env, "SEARCH_BACKEND", "embedded");
-  if (v !== "embedded" && v !== "orama") {
-    throw new Error(`SEARCH_BACKEND must be "embedded" or "orama", got "${v}"`);
-  }
-  if (v === "orama" && env.MEILI_URL) {
-    throw new Error("SEARCH_BACKEND=orama and MEILI_URL are both set; choose one");
+  const v = envEnum(env, "SEARCH_BACKEND", ["embedded", "orama"] as const, "embedded");
+  if (v === "orama" && envOptional(env, "MEILI_URL")) {
+    throw new ConfigError("SEARCH_BACKEND=orama and MEILI_URL are both set; choose one");
   }
   return v;
 }
 
+/** The directory subgraph process (`npm run start:subgraph -- directory`). */
 export function directoryConfig(env: Env = process.env): DirectoryConfig {
   const common = commonConfig(env);
   return {
     ...common,
     port: subgraphPort("directory", env),
-    partnerUrls: Object.fromEntries(PARTNERS.map((p) => [p, subgraphUrl(p, env)])) as Record<
-      PartnerId,
-      string
-    >,
+    partnerUrls: Object.fromEntries(PARTNERS.map((p) => [p, subgraphUrl(p, env)])) as Record<PartnerId, string>,
     searchBackend: searchBackend(env),
-    meiliUrl: env.MEILI_URL || undefined,
-    meiliApiKey: env.MEILI_API_KEY || undefined,
-    meiliIndex: str(env, "MEILI_INDEX", "services"),
-    postcodesUrl: env.POSTCODES_URL || undefined,
-    syncIntervalMs: int(env, "SYNC_INTERVAL_MS", 2000),
+    meiliUrl: envOptional(env, "MEILI_URL"),
+    meiliApiKey: envOptional(env, "MEILI_API_KEY"),
+    meiliIndex: envStr(env, "MEILI_INDEX", "services"),
+    postcodesUrl: envOptional(env, "POSTCODES_URL"),
+    syncIntervalMs: envInt(env, "SYNC_INTERVAL_MS", 2000, 1),
     stateDir: path.join(common.dataDir, "directory"),
-    stateUrl: env.DIRECTORY_DATABASE_URL || undefined,
-    reconcileIntervalMs: int(env, "RECONCILE_INTERVAL_MS", 300_000),
+    stateUrl: envOptional(env, "DIRECTORY_DATABASE_URL"),
+    reconcileIntervalMs: envInt(env, "RECONCILE_INTERVAL_MS", 300_000, 1),
   };
 }

@@ -1,27 +1,68 @@
-// Structured JSON logs (pino) for subgraphs. Callers pass only what is safe to keep: never tokens,
-// never a child's profile (routing logs timings and counts only).
+// Structured JSON logs (pino) for every Wayfinder process. Callers pass only what is safe to keep:
+// never tokens, never a child's profile (routing logs timings and counts only), never query text or
+// variables; redaction catches them if someone tries. Each composition root calls
+// configureLogging() once with the LOG_LEVEL its config loader read.
 import pino, { type Logger } from "pino";
+import type { LogLevel } from "./config.ts";
 
-type Level = "debug" | "info" | "warn" | "error";
+/** Paths censored wherever they appear (one level of nesting for the starred ones). */
+export const REDACT_PATHS = [
+  "authorization",
+  "*.authorization",
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "headers.authorization",
+  "headers.cookie",
+  "token",
+  "*.token",
+  "variables",
+  "*.variables",
+  "profile",
+  "*.profile",
+];
 
-function make(level: string, write?: (line: string) => void): Logger {
+export interface LoggerOptions {
+  /** The process: "gateway", "council", "directory" … */
+  service?: string;
+  level: LogLevel;
+  /** Defaults to stderr; tests pass a sink. */
+  destination?: pino.DestinationStream;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
   return pino(
-    { level, base: { service: "subgraph" }, redact: { paths: ["authorization", "token", "profile", "variables"], censor: "[redacted]" } },
-    write ? { write: (s: string) => write(s.trimEnd()) } : pino.destination(2),
+    { level: opts.level, base: { service: opts.service ?? "wayfinder" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
+    opts.destination ?? pino.destination(2),
   );
 }
 
-let logger = make(process.env.LOG_LEVEL ?? "info");
+// Until a composition root configures it (a library use, a unit test), the process logs at info.
+let root = createLogger({ service: "wayfinder", level: "info" });
+
+/** Sets the process-wide logger; called once by each entry point with its config's level. */
+export function configureLogging(opts: LoggerOptions): Logger {
+  root = createLogger(opts);
+  return root;
+}
+
+/** The process-wide logger configured by the entry point. */
+export function rootLogger(): Logger {
+  return root;
+}
+
+type Level = "debug" | "info" | "warn" | "error";
 
 /** Tests capture log lines through this; returns a function restoring the previous logger. */
 export function setLogSink(sink: (line: string) => void, level: Level | "silent" = "debug"): () => void {
-  const prev = logger;
-  logger = make(level, sink);
+  const prev = root;
+  root = createLogger({ service: "subgraph", level, destination: { write: (s: string) => sink(s.trimEnd()) } });
   return () => {
-    logger = prev;
+    root = prev;
   };
 }
 
 export function log(level: Level, event: string, fields: Record<string, string | number | boolean | null> = {}) {
-  logger[level]({ event, ...fields });
+  root[level]({ event, ...fields });
 }
+
+export type { Logger };

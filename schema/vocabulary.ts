@@ -2,37 +2,22 @@
 // Needs are grounded in the UK lists in ../shared/data (DfE family hubs service categories, SEND
 // primary-need codes, children-in-need codes, Supporting Families headline outcomes).
 
-export const PARTNERS = ["council", "charity", "health"] as const;
-export type PartnerId = (typeof PARTNERS)[number];
+import registry from "./partners.json" with { type: "json" };
+import { checkRegistry, parsePartnerManifest, type PartnerManifest } from "./partners.ts";
 
-export interface PartnerInfo {
-  id: PartnerId;
-  /** Prefix of this partner's GraphQL type names: CouncilService, CouncilOrganization … */
-  typePrefix: string;
-  label: string;
-  description: string;
-}
+/** Partners, in port order, from their manifests (subgraphs/<id>/partner.json → schema/partners.json). */
+const REGISTRY = checkRegistry(registry.map((m, i) => parsePartnerManifest(m, `schema/partners.json[${i}]`)));
 
-export const PARTNER_INFO: Record<PartnerId, PartnerInfo> = {
-  council: {
-    id: "council",
-    typePrefix: "Council",
-    label: "Local authority",
-    description: "Council services: early help, children's social care, SEND local offer, family hubs.",
-  },
-  charity: {
-    id: "charity",
-    typePrefix: "Charity",
-    label: "Voluntary sector",
-    description: "Charity services, including those co-delivered with councils.",
-  },
-  health: {
-    id: "health",
-    typePrefix: "Health",
-    label: "NHS",
-    description: "NHS services: CAMHS, health visiting, school nursing, community paediatrics.",
-  },
-};
+export const PARTNERS: readonly string[] = REGISTRY.map((m) => m.id);
+/** A partner id, one of PARTNERS (checked with isPartnerId where it comes from outside). */
+export type PartnerId = string;
+
+export type PartnerInfo = PartnerManifest;
+
+export const PARTNER_INFO: Record<PartnerId, PartnerInfo> = Object.fromEntries(REGISTRY.map((m) => [m.id, m]));
+
+/** Partners in lead-agency order: on equal coverage the first of these leads. */
+export const LEAD_ORDER: readonly PartnerId[] = [...REGISTRY].sort((a, b) => a.leadPriority - b.leadPriority).map((m) => m.id);
 
 export function isPartnerId(value: string): value is PartnerId {
   return (PARTNERS as readonly string[]).includes(value);

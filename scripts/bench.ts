@@ -11,11 +11,11 @@ import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
 import type { SearchRequest } from "../subgraphs/directory/search/types.ts";
-import { setLogSink } from "../platform/log.ts";
+import { configureLogging } from "../platform/log.ts";
+import { benchConfig } from "./config.ts";
 
-// Per-request info lines would swamp the output and cost time being written.
-setLogSink((line) => process.stderr.write(line + "\n"), "warn");
-process.env.LOG_LEVEL ??= "warn"; // the gateway's request log reads it when the stack starts
+const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
+configureLogging({ service: "bench", level: cfg.logLevel });
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -27,7 +27,7 @@ const part = argv.find((a) => !a.startsWith("--") && !/^\d/.test(a)) ?? "all";
 if (part === "soak") await import("./soak.ts");
 const sizes = flag("sizes", "10000,100000").split(",").map(Number);
 const runs = Number(flag("runs", "300"));
-const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const POSTGRES = cfg.postgresUrl;
 
 function stats(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
@@ -112,8 +112,9 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
     await importHsds(dbs[p], data[p]);
   }
   const tImport = performance.now();
-  // Sequential requests from one client would trip the per-client rate limit; latency is measured.
-  const stack = await startStack({ dbs, syncIntervalMs: 60_000, rateLimit: false });
+  // Sequential requests from one client would trip the per-client rate limit, so the bench config
+  // turns it off; latency is measured.
+  const stack = await startStack(cfg.stack, { dbs });
   const tReady = performance.now();
   const heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
   const rows: Row[] = [];

@@ -1,7 +1,20 @@
-// npm run schema:compose — writes schema/subgraphs/*.graphql and schema/supergraph.graphql.
+// npm run schema:compose — writes schema/partners.json (from the partner manifests),
+// schema/subgraphs/*.graphql and schema/supergraph.graphql.
 import { writeFile } from "node:fs/promises";
-import { CompositionError, composeSupergraph } from "./supergraph.ts";
+import { PartnerManifestError } from "../schema/partners.ts";
+import { writeRegistry } from "./partner-registry.ts";
 
+try {
+  // The registry first: everything imported below reads it when it loads.
+  writeRegistry();
+} catch (err) {
+  if (err instanceof PartnerManifestError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+const { CompositionError, composeSupergraph } = await import("./supergraph.ts");
 try {
   const { subgraphs, supergraph } = await composeSupergraph();
   for (const [name, sdl] of Object.entries(subgraphs)) {

@@ -2,7 +2,7 @@
 //   npm run import -- --partner council path/to/file.json [--replace]
 import path from "node:path";
 import { PARTNERS, isPartnerId } from "../schema/vocabulary.ts";
-import { partnerConfig } from "../platform/config.ts";
+import { importConfig } from "./config.ts";
 import { HsdsFileError, importFile } from "../subgraphs/kit/hsds/import.ts";
 import { HsdsValidationError } from "../subgraphs/kit/hsds/validate.ts";
 
@@ -49,12 +49,12 @@ function shown(p: string): string {
 
 async function main() {
   const { partner, file, replace } = parseArgs(process.argv.slice(2));
-  const cfg = partnerConfig(partner);
+  const cfg = importConfig(partner);
   const target = cfg.databaseUrl
     ? `PostgreSQL (${partner.toUpperCase()}_DATABASE_URL)`
     : `PGlite ${shown(cfg.pgliteDir)}`;
   const started = performance.now();
-  const r = await importFile(partner, file, { replace });
+  const r = await importFile(partner, file, { replace, target: cfg });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
     `imported ${file} into ${partner} (${target}) in ${seconds} s: ` +

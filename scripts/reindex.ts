@@ -1,16 +1,18 @@
 // npm run reindex — rebuilds the directory's search index from every partner's change feed, from
 // scratch, with a progress bar. Talks to the running directory (DIRECTORY_URL), which owns the index:
 // the embedded index is rebuilt beside the live one and swapped in; Meilisearch is rebuilt in place.
-import { commonConfig, subgraphUrl } from "../platform/config.ts";
+import { loadConfig } from "../platform/process.ts";
+import { reindexConfig } from "./config.ts";
 import { CLAIMS_HEADER, signClaims } from "../platform/claims.ts";
 import type { ReindexProgress } from "../subgraphs/directory/sync.ts";
 
-const endpoint = new URL("/reindex", subgraphUrl("directory"));
+const cfg = loadConfig(() => reindexConfig());
+const endpoint = new URL("/reindex", cfg.directoryUrl);
 // An operator's service token, signed with the shared internal secret the directory trusts.
 const headers = {
   [CLAIMS_HEADER]: await signClaims(
     { sub: "reindex", role: "service", partner: null, scopes: ["service:admin"] },
-    commonConfig().internalSecret,
+    cfg.internalSecret,
     600,
   ),
 };

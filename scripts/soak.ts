@@ -14,14 +14,15 @@ import vm from "node:vm";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
-import { setLogSink } from "../platform/log.ts";
+import { configureLogging } from "../platform/log.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
+import { benchConfig } from "./config.ts";
 
-// Per-request info lines would swamp the output and cost time being written.
-setLogSink((line) => process.stderr.write(line + "\n"), "warn");
-process.env.LOG_LEVEL ??= "warn";
+// The soak keeps the rate limit on: each worker is its own client and stays under it.
+const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: true });
+configureLogging({ service: "soak", level: cfg.logLevel });
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -306,7 +307,7 @@ for (const p of PARTNERS) {
 }
 const serviceIds = PARTNERS.flatMap((p) => data[p].services.map((s) => `${p}:${s.id}`));
 const tImport = performance.now();
-const stack = await startStack({ dbs, syncIntervalMs: 2000 });
+const stack = await startStack(cfg.stack, { dbs });
 const tReady = performance.now();
 console.log(
   `${size} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + index sync ${fmt((tReady - tImport) / 1000)} s`,

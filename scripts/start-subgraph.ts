@@ -1,10 +1,10 @@
-// npm run start:subgraph -- <council|charity|health|directory>: one subgraph as its own process
-// (as docker-compose runs them).
+// npm run start:subgraph -- <partner|directory>: one subgraph as its own process (as docker-compose
+// runs them). The partners come from their manifests (schema/partners.json).
+import { PARTNERS } from "../schema/vocabulary.ts";
+
 const name = process.argv[2];
 const entry: Record<string, string> = {
-  council: "../subgraphs/council/index.ts",
-  charity: "../subgraphs/charity/index.ts",
-  health: "../subgraphs/health/index.ts",
+  ...Object.fromEntries(PARTNERS.map((p) => [p, `../subgraphs/${p}/index.ts`])),
   directory: "../subgraphs/directory/index.ts",
 };
 if (!name || !entry[name]) {

@@ -2,6 +2,9 @@
 // Mints a development token against the dev key that `npm start` trusts. Refused in production.
 import { mintDevToken } from "../gateway/auth.ts";
 import { isPartnerId } from "../schema/vocabulary.ts";
+import { tokenConfig } from "./config.ts";
+
+const cfg = tokenConfig();
 
 const args = process.argv.slice(2);
 const get = (name: string) => {
@@ -19,7 +22,7 @@ if (role === "partner-admin" && (!partner || !isPartnerId(partner))) {
   process.exit(2);
 }
 try {
-  console.log(await mintDevToken({ role, partner, sub: get("sub"), ttl: get("ttl"), production: process.env.NODE_ENV === "production" }));
+  console.log(await mintDevToken({ role, partner, sub: get("sub"), ttl: get("ttl"), production: cfg.production }));
 } catch (err) {
   console.error((err as Error).message);
   process.exit(1);

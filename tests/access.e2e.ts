@@ -2,9 +2,10 @@
 // directly at a subgraph; bad tokens; subgraphs refusing calls that did not come from the gateway.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
-import { startTestStack } from "./helpers/stack.ts";
+import { startTestStack, testGatewayConfig } from "./helpers/stack.ts";
 import { DEV_ISSUER, DEFAULT_AUDIENCE, DEV_JWT_SECRET, authConfig, mintDevToken } from "../gateway/auth.ts";
-import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, PUBLIC_CLAIMS, scopesFor, signClaims, type Claims } from "../platform/claims.ts";
+import { CLAIMS_HEADER, PUBLIC_CLAIMS, scopesFor, signClaims, type Claims } from "../platform/claims.ts";
+import { DEV_INTERNAL_SECRET } from "../platform/config.ts";
 import { commonConfig } from "../platform/config.ts";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -194,8 +195,8 @@ describe("identity providers and the token script", () => {
         .sign(key);
     const subgraphUrls = { ...Object.fromEntries(Object.entries(stack.partners).map(([p, h]) => [p, h.url])), directory: stack.directory.http.url };
     const query = `{ service(id: "council:fh-norwich") { referralNotes } }`;
-    const viaJwks = await startGateway({ host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", jwksUrl, algorithm: "RS256", production: false } });
-    const viaPem = await startGateway({ host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", publicKey: await exportSPKI(idp.publicKey), algorithm: "RS256", production: false } });
+    const viaJwks = await startGateway({ ...testGatewayConfig(), host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", jwksUrl, algorithm: "RS256", production: false } });
+    const viaPem = await startGateway({ ...testGatewayConfig(), host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", publicKey: await exportSPKI(idp.publicKey), algorithm: "RS256", production: false } });
     try {
       for (const gw of [viaJwks, viaPem]) {
         const ok = await post(gw.url, query, { authorization: `Bearer ${await token(idp.privateKey)}` });

@@ -11,7 +11,7 @@ import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 import { FEED_START, readFeed } from "../subgraphs/kit/feed.ts";
 import { startStack, type Stack } from "../scripts/stack.ts";
 import { POSTGRES_URL, dropSchemaOf, freshSchemaUrl, hasPostgres } from "./helpers/postgres.ts";
-import { eventually, gql } from "./helpers/stack.ts";
+import { eventually, gql, testStackConfig } from "./helpers/stack.ts";
 import { CUMBERLAND, CUMBRIA, KENDAL, WESTMORLAND, cumbriaBundle } from "./fixtures/cumbria.ts";
 
 const schemaOf = (url: string) => new URL(url).searchParams.get("schema")!;
@@ -116,7 +116,7 @@ describe.runIf(hasPostgres)("through the gateway: no lost update, and reconcilia
       dbs[p] = await openDb({ url: urls[p] });
       await importHsds(dbs[p], validateHsds(CUMBRIA[p]));
     }
-    stack = await startStack({ dbs, rateLimit: false, syncIntervalMs: 200, reconcileIntervalMs: 3_600_000 });
+    stack = await startStack(testStackConfig({ syncIntervalMs: 200, reconcileIntervalMs: 3_600_000 }), { dbs });
   });
   afterAll(async () => {
     for (const c of clients) await c.end().catch(() => undefined);

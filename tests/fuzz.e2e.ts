@@ -5,9 +5,9 @@
 // Fixed seed and a few hundred runs, so CI sees the same inputs every time in well under 30 s.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { startTestStack } from "./helpers/stack.ts";
+import { startTestStack, testGatewayConfig } from "./helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
-import { createLogger } from "../gateway/logger.ts";
+import { createLogger } from "../platform/log.ts";
 import { authConfig, mintDevToken } from "../gateway/auth.ts";
 import { LOCAL_AUTHORITIES, NEED_CODES, PARTNERS } from "../schema/vocabulary.ts";
 
@@ -25,6 +25,7 @@ beforeAll(async () => {
   );
   subgraphUrls.directory = stack.directory.http.url;
   prod = await startGateway({
+    ...testGatewayConfig(),
     host: "127.0.0.1",
     port: 0,
     supergraphPath: "schema/supergraph.graphql",

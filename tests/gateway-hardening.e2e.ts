@@ -5,9 +5,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack } from "./helpers/stack.ts";
+import { startTestStack, testGatewayConfig } from "./helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
-import { createLogger } from "../gateway/logger.ts";
+import { createLogger } from "../platform/log.ts";
 import { authConfig, mintDevToken } from "../gateway/auth.ts";
 import { DEFAULT_LIMITS } from "../gateway/hardening.ts";
 import { TokenBuckets, clientIp, clientKey, normaliseIp } from "../gateway/ratelimit.ts";
@@ -81,6 +81,7 @@ beforeAll(async () => {
   subgraphUrls.health = `http://127.0.0.1:${(healthProxy.address() as AddressInfo).port}/graphql`;
   subgraphUrls.directory = stack.directory.http.url;
   prod = await startGateway({
+    ...testGatewayConfig(),
     host: "127.0.0.1",
     port: 0,
     supergraphPath: "schema/supergraph.graphql",

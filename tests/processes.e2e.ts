@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startGateway } from "../gateway/server.ts";
-import { gql, startTestStack } from "./helpers/stack.ts";
+import { gql, startTestStack, testGatewayConfig } from "./helpers/stack.ts";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "wayfinder-proc-"));
 const children: ChildProcess[] = [];
@@ -69,6 +69,7 @@ describe("live composition (development)", () => {
   it("composes the supergraph from the running subgraphs and serves a cross-partner query", async () => {
     const stack = await startTestStack("pglite");
     const live = await startGateway({
+      ...testGatewayConfig(),
       host: "127.0.0.1",
       port: 0,
       supergraphPath: "unused",

@@ -7,7 +7,7 @@ import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/prom
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, gql, eventually, type GqlResult } from "./helpers/stack.ts";
+import { startTestStack, testGatewayConfig, gql, eventually, type GqlResult } from "./helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import type { PartnerPolicy } from "../gateway/datasource.ts";
@@ -255,7 +255,7 @@ async function gatewayWith(
     directory: stack.directory.http.url,
     ...overrides,
   };
-  const gw = await startGateway({ supergraphPath, subgraphUrls, host: "127.0.0.1", port: 0, partnerPolicy: testPolicy.current });
+  const gw = await startGateway({ ...testGatewayConfig(), supergraphPath, subgraphUrls, host: "127.0.0.1", port: 0, partnerPolicy: testPolicy.current });
   cleanups.push(() => gw.close());
   return gw;
 }

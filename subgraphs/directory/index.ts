@@ -1,8 +1,11 @@
+// `npm run start:subgraph -- directory`: the directory as its own process.
 import { directoryConfig } from "../../platform/config.ts";
-import { onShutdown } from "../../platform/process.ts";
+import { configureLogging } from "../../platform/log.ts";
+import { loadConfig, onShutdown } from "../../platform/process.ts";
 import { startDirectory } from "./start.ts";
 
-const cfg = directoryConfig();
+const cfg = loadConfig(() => directoryConfig());
+configureLogging({ service: "directory", level: cfg.logLevel });
 const dir = await startDirectory(cfg);
 console.log(`directory subgraph ready at ${dir.http.url} (search: ${dir.backend.name})`);
 onShutdown(() => dir.close());

@@ -3,7 +3,6 @@
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../kit/federation.ts";
 import { requireScope, type RunningHttp } from "../../platform/http.ts";
-import { DEV_INTERNAL_SECRET } from "../../platform/claims.ts";
 import { serveSubgraph } from "../kit/serve.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 import type { SearchBackend } from "./search/types.ts";
@@ -17,7 +16,8 @@ import { RouteResolver } from "./route/route.resolver.ts";
 export interface DirectoryServer {
   schema: GraphQLSchema;
   sync: DirectorySync;
-  start(opts: { host: string; port: number }): Promise<RunningHttp>;
+  /** internalSecret: INTERNAL_SECRET from the process's config; no default. */
+  start(opts: { host: string; port: number; internalSecret: string }): Promise<RunningHttp>;
 }
 
 export async function buildDirectorySchema(): Promise<GraphQLSchema> {
@@ -33,9 +33,7 @@ export async function buildDirectorySchema(): Promise<GraphQLSchema> {
 export async function createServer(opts: {
   sync: DirectorySync;
   postcodes: PostcodeLookup;
-  internalSecret?: string;
 }): Promise<DirectoryServer> {
-  const secret = opts.internalSecret ?? DEV_INTERNAL_SECRET;
   const schema = await buildDirectorySchema();
   const sync = opts.sync;
   // The backend is read through the sync on every request, so a reindex can swap it live.
@@ -49,7 +47,8 @@ export async function createServer(opts: {
   return {
     schema,
     sync: opts.sync,
-    start({ host, port }) {
+    start({ host, port, internalSecret: secret }) {
+      if (!secret) throw new Error("directory: start() needs internalSecret (INTERNAL_SECRET)");
       return serveSubgraph({
         schema,
         host,

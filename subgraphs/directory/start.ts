@@ -17,8 +17,11 @@ export interface RunningDirectory {
 }
 
 export async function startDirectory(
-  cfg: Pick<DirectoryConfig, "host" | "port" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"> &
-    Partial<Pick<DirectoryConfig, "stateDir" | "stateUrl" | "reconcileIntervalMs">> & { internalSecret?: string },
+  cfg: Pick<
+    DirectoryConfig,
+    "host" | "port" | "internalSecret" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"
+  > &
+    Partial<Pick<DirectoryConfig, "stateDir" | "stateUrl" | "reconcileIntervalMs">>,
   opts: { backend?: SearchBackend } = {},
 ): Promise<RunningDirectory> {
   const backend = opts.backend ?? (await createSearchBackend(cfg));
@@ -40,8 +43,8 @@ export async function startDirectory(
   await sync.restore();
   await sync.syncOnce();
   sync.start();
-  const server = await createServer({ sync, postcodes, internalSecret: cfg.internalSecret });
-  const http = await server.start({ host: cfg.host, port: cfg.port });
+  const server = await createServer({ sync, postcodes });
+  const http = await server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret });
   return {
     http,
     get backend() {

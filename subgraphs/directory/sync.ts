@@ -7,7 +7,7 @@ import { FEED_START, type FeedChange, type FeedPage, type FeedService } from "..
 import { memoryState, type Checkpoint, type DirectoryState, type StoredDoc } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { vocabularyCentroid } from "./postcodes.ts";
-import { CLAIMS_HEADER, DEV_INTERNAL_SECRET, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
+import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
 
 export interface PartnerSyncStatus {
   partner: PartnerId;
@@ -35,8 +35,8 @@ export interface SyncOptions {
    * live one and swaps it in when complete, so search keeps answering throughout.
    */
   createBackend?: () => Promise<SearchBackend>;
-  /** Secret to sign the directory's service token for partner change feeds. */
-  internalSecret?: string;
+  /** Secret to sign the directory's service token for partner change feeds (INTERNAL_SECRET); no default. */
+  internalSecret: string;
   /** Where checkpoints and the directory's copy of each service are kept; in memory by default. */
   state?: DirectoryState;
   /** How often to compare each partner's inventory with the index and repair drift. Default 5 min. */
@@ -117,6 +117,7 @@ export class DirectorySync {
   lastReconcileReports: ReconcileReport[] = [];
 
   constructor(private readonly opts: SyncOptions) {
+    if (!opts.internalSecret) throw new Error("DirectorySync needs internalSecret (INTERNAL_SECRET)");
     this.backend = opts.backend;
     this.state = opts.state ?? memoryState();
     for (const partner of PARTNERS) {
@@ -364,7 +365,7 @@ export class DirectorySync {
 
   private token() {
     // One service token per pass; long enough for a full 100k-service pass (about 15 s).
-    return signClaims(SYNC_CLAIMS, this.opts.internalSecret ?? DEV_INTERNAL_SECRET, 300);
+    return signClaims(SYNC_CLAIMS, this.opts.internalSecret, 300);
   }
 
   /** Postcode positions from stored copies (a restart has no feed locations to learn them from). */

@@ -9,7 +9,6 @@ import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
 import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
 import { feedRoute, inventoryRoute } from "./feed.ts";
 import { requireScope, type Route, type RunningHttp } from "../../platform/http.ts";
-import { DEV_INTERNAL_SECRET } from "../../platform/claims.ts";
 import { serveSubgraph } from "./serve.ts";
 import type { Db } from "./db/db.ts";
 
@@ -23,25 +22,29 @@ export interface PartnerServerOptions {
   /** Extra context a partner's own resolvers need (e.g. its own loaders). */
   extendContext?: (ctx: PartnerContext) => Record<string, unknown>;
   observeBatches?: BatchObserver;
-  /** Secret for the gateway's claims header; defaults to the development secret. */
-  internalSecret?: string;
+}
+
+export interface PartnerListen {
+  host: string;
+  port: number;
+  /** Secret of the gateway's claims header (INTERNAL_SECRET), from the process's config; no default. */
+  internalSecret: string;
 }
 
 export interface PartnerServer {
   partner: PartnerId;
   schema: GraphQLSchema;
-  start(opts: { host: string; port: number }): Promise<RunningHttp>;
+  start(opts: PartnerListen): Promise<RunningHttp>;
 }
 
 export async function createPartnerServer(opts: PartnerServerOptions): Promise<PartnerServer> {
   const { partner, db } = opts;
-  const secret = opts.internalSecret ?? DEV_INTERNAL_SECRET;
   const feed = feedRoute(db, partner);
   const schema = await buildFederatedSchema(
     { resolvers: opts.resolvers, orphanedTypes: opts.orphanedTypes ?? [] },
     { ...partnerReferenceResolvers(partner, PARTNER_INFO[partner].typePrefix), ...opts.referenceResolvers },
   );
-  const routes: Record<string, Route> = {
+  const routes = (secret: string): Record<string, Route> => ({
     "/health": async () => ({ status: 200, body: { status: "ok", partner } }),
     "/ready": async () => {
       try {
@@ -53,17 +56,18 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     },
     "/changes": requireScope(feed, "service:sync", secret),
     "/changes/inventory": requireScope(inventoryRoute(db, partner), "service:sync", secret),
-  };
+  });
   return {
     partner,
     schema,
-    start({ host, port }) {
+    start({ host, port, internalSecret }) {
+      if (!internalSecret) throw new Error(`${partner}: start() needs internalSecret (INTERNAL_SECRET)`);
       return serveSubgraph({
         schema,
         host,
         port,
-        secret,
-        routes,
+        secret: internalSecret,
+        routes: routes(internalSecret),
         context: (claims) => {
           const ctx: PartnerContext = { partner, db, claims, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
           return { ...ctx, ...opts.extendContext?.(ctx) } as PartnerContext;

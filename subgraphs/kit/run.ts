@@ -1,14 +1,20 @@
-// Runs one partner subgraph as its own process: config → database → server → graceful shutdown.
-import { partnerConfig } from "../../platform/config.ts";
+// Runs one partner subgraph as its own process (`npm run start:subgraph -- <partner>`, as
+// docker-compose runs it): config (read once) → logging → database → server → graceful shutdown.
+import { partnerConfig, type PartnerConfig, type PartnerDbConfig } from "../../platform/config.ts";
+import { configureLogging } from "../../platform/log.ts";
+import { loadConfig, onShutdown } from "../../platform/process.ts";
 import { openDb, type Db } from "./db/db.ts";
 import type { PartnerServer } from "./partner.server.ts";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import type { RunningHttp } from "../../platform/http.ts";
-import { onShutdown } from "../../platform/process.ts";
 
-export async function openPartnerDb(partner: PartnerId, migrationDirs: string[] = []): Promise<Db> {
-  const cfg = partnerConfig(partner);
+export async function openPartnerDb(cfg: PartnerDbConfig, migrationDirs: string[] = []): Promise<Db> {
   return openDb({ url: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir, migrationDirs });
+}
+
+/** Starts a built partner server with its process config: the one place its secret is passed. */
+export function listenPartner(server: PartnerServer, cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret">): Promise<RunningHttp> {
+  return server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret });
 }
 
 export async function runPartner(
@@ -16,9 +22,10 @@ export async function runPartner(
   createServer: (db: Db) => Promise<PartnerServer>,
   migrationDirs: string[],
 ): Promise<{ db: Db; http: RunningHttp }> {
-  const cfg = partnerConfig(partner);
-  const db = await openPartnerDb(partner, migrationDirs);
-  const http = await (await createServer(db)).start({ host: cfg.host, port: cfg.port });
+  const cfg = loadConfig(() => partnerConfig(partner));
+  configureLogging({ service: partner, level: cfg.logLevel });
+  const db = await openPartnerDb(cfg, migrationDirs);
+  const http = await listenPartner(await createServer(db), cfg);
   console.log(`${partner} subgraph ready at ${http.url} (${db.kind})`);
   onShutdown(async () => {
     await http.close();

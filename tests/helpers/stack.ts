@@ -4,7 +4,13 @@ import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
 import { openDb, type Db } from "../../subgraphs/kit/db/db.ts";
 import { importHsds } from "../../subgraphs/kit/hsds/import.ts";
 import { validateHsds } from "../../subgraphs/kit/hsds/validate.ts";
-import { startStack, type Stack, type StackOptions } from "../../scripts/stack.ts";
+import { startStack, type Stack } from "../../scripts/stack.ts";
+import { stackConfig, type StackConfig } from "../../scripts/config.ts";
+import type { GatewayConfig } from "../../gateway/config.ts";
+import { configureLogging } from "../../platform/log.ts";
+import type { DirectoryConfig } from "../../platform/config.ts";
+import type { BatchObserver } from "../../subgraphs/kit/loaders.ts";
+import type { SearchBackend } from "../../subgraphs/directory/search/types.ts";
 import { DATASET } from "../fixtures/dataset.ts";
 import { dropSchemaOf, freshSchemaUrl } from "./postgres.ts";
 
@@ -31,21 +37,66 @@ export async function openFixtureDbs(kind: DbKind): Promise<{ dbs: Record<Partne
   };
 }
 
+/** Settings a test may change; everything else is what the loader gives a fresh machine. */
+export interface TestStackOptions {
+  /** Extra environment for the loader (e.g. INTERNAL_SECRET, NODE_ENV + AUTH_*). */
+  env?: Record<string, string>;
+  backend?: SearchBackend;
+  observeBatches?: BatchObserver;
+  searchBackend?: DirectoryConfig["searchBackend"];
+  syncIntervalMs?: number;
+  /** Directory state store (checkpoints, service copies): a PGlite directory; in memory when unset. */
+  directoryStateDir?: string;
+  directoryStateUrl?: string;
+  reconcileIntervalMs?: number;
+  /** Gateway per-client rate limit; off unless given (test files fire hundreds of requests). */
+  rateLimit?: GatewayConfig["rateLimit"];
+  /** Gateway timeouts, retries and circuit breaker for subgraph calls. */
+  partnerPolicy?: Partial<GatewayConfig["partnerPolicy"]>;
+  supergraphPath?: string;
+}
+
+/**
+ * The config `npm start` would load from `env`, on free ports (port 0), through the same loader
+ * (scripts/config.ts stackConfig) and the same composition root (scripts/stack.ts startStack).
+ */
+export function testStackConfig(opts: TestStackOptions = {}): StackConfig {
+  const ports = Object.fromEntries([...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]));
+  // Tests that check log lines capture them explicitly; the rest would only be noise.
+  const cfg = stackConfig({ ...ports, LOG_LEVEL: "warn", SYNC_INTERVAL_MS: String(opts.syncIntervalMs ?? 300), ...opts.env });
+  if (opts.searchBackend) cfg.directory.searchBackend = opts.searchBackend;
+  // The directory's state store lives in memory unless a test gives it a place.
+  cfg.directory.stateDir = opts.directoryStateDir;
+  cfg.directory.stateUrl = opts.directoryStateUrl;
+  if (opts.reconcileIntervalMs) cfg.directory.reconcileIntervalMs = opts.reconcileIntervalMs;
+  cfg.gateway.rateLimit = opts.rateLimit ?? false;
+  if (opts.partnerPolicy) cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, ...opts.partnerPolicy };
+  if (opts.supergraphPath) cfg.gateway.supergraphPath = opts.supergraphPath;
+  return cfg;
+}
+
 export async function startTestStack(
   kind: DbKind,
-  opts: Omit<StackOptions, "dbs"> = {},
-): Promise<Stack & { dbs: Record<PartnerId, Db> }> {
+  opts: TestStackOptions = {},
+): Promise<Stack & { dbs: Record<PartnerId, Db>; config: StackConfig }> {
   const fixture = await openFixtureDbs(kind);
-  // Test files fire hundreds of requests from one client; the rate limit has its own tests.
-  const stack = await startStack({ rateLimit: false, ...opts, dbs: fixture.dbs, syncIntervalMs: opts.syncIntervalMs ?? 300 });
+  const config = testStackConfig(opts);
+  configureLogging({ service: "test", level: config.logLevel });
+  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches });
   return {
     ...stack,
     dbs: fixture.dbs,
+    config,
     async close() {
       await stack.close();
       await fixture.close();
     },
   };
+}
+
+/** Options for a gateway a test starts on its own: the development config on a free port. */
+export function testGatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return { ...testStackConfig().gateway, ...overrides };
 }
 
 export interface GqlResult<T = any> {

@@ -9,6 +9,7 @@
 // cover is UNKNOWN for that partner, never "no service".
 import {
   CONTINUUM_OF_NEED,
+  LEAD_ORDER,
   PARTNERS,
   needInfo,
   localAuthorityInfo,
@@ -381,9 +382,9 @@ export function suggestLead(profile: ChildProfile, plans: NeedPlan[]): RoutePlan
   }
   const spanning = new Set(plans.filter((p) => p.services.length).map((p) => p.services[0]!.partner));
   if (spanning.size < 2) return null;
-  // Councils hold the statutory early help duty, so they lead on a tie.
-  const order: PartnerId[] = ["council", "health", "charity"];
-  const best = [...covered.entries()].sort((a, b) => b[1].size - a[1].size || order.indexOf(a[0]) - order.indexOf(b[0]))[0];
+  // On a tie, the partners' manifests decide (leadPriority): councils hold the statutory early help
+  // duty, so they lead first.
+  const best = [...covered.entries()].sort((a, b) => b[1].size - a[1].size || LEAD_ORDER.indexOf(a[0]) - LEAD_ORDER.indexOf(b[0]))[0];
   if (!best) return null;
   return {
     partner: best[0],

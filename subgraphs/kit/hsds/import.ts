@@ -3,7 +3,7 @@
 // however many rows it holds and 100,000 services import in seconds.
 import { readFile } from "node:fs/promises";
 import { isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
-import { partnerConfig } from "../../../platform/config.ts";
+import type { PartnerDbConfig } from "../../../platform/config.ts";
 import { openDb, type Db, type Queryable } from "../db/db.ts";
 import type {
   HsdsBundle,
@@ -553,9 +553,10 @@ export async function readHsdsFile(file: string): Promise<HsdsBundle> {
 }
 
 export interface ImportFileOptions extends ImportOptions {
-  /** An open database to write to; otherwise the partner's (from partnerConfig) is opened and closed. */
+  /** An open database to write to; otherwise `target` is opened and closed. */
   db?: Db;
-  env?: Record<string, string | undefined>;
+  /** Where the partner's data lives (scripts/config.ts importConfig). */
+  target?: PartnerDbConfig;
 }
 
 /** Imports one file into a partner's database: the CLI's job, reusable by first-run seeding. */
@@ -567,7 +568,8 @@ export async function importFile(
   if (!isPartnerId(partner)) throw new Error(`unknown partner "${String(partner)}"`);
   const bundle = await readHsdsFile(file);
   if (opts.db) return importHsds(opts.db, bundle, opts);
-  const cfg = partnerConfig(partner, opts.env);
+  const cfg = opts.target;
+  if (!cfg) throw new Error("importFile needs an open db or a target database config");
   const db = await openDb({
     url: cfg.databaseUrl,
     dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,

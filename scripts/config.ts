@@ -1,0 +1,94 @@
+// Configuration of the CLI scripts, each read from the environment once by its own loader (the
+// processes' loaders are in platform/config.ts and gateway/config.ts). `generate` and
+// `schema:compose` read no environment: they take only their arguments.
+import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
+import {
+  directoryConfig,
+  envStr,
+  internalSecret,
+  isProduction,
+  logLevel,
+  partnerConfig,
+  partnerDbConfig,
+  subgraphUrl,
+  type DirectoryConfig,
+  type Env,
+  type LogLevel,
+  type PartnerConfig,
+  type PartnerDbConfig,
+} from "../platform/config.ts";
+import { gatewayConfig, type GatewayConfig } from "../gateway/config.ts";
+
+/** `npm start`: the whole stack in one process, each part configured as if it ran on its own. */
+export interface StackConfig {
+  production: boolean;
+  logLevel: LogLevel;
+  partners: Record<PartnerId, PartnerConfig>;
+  directory: DirectoryConfig;
+  gateway: GatewayConfig;
+}
+
+export function stackConfig(env: Env = process.env): StackConfig {
+  return {
+    production: isProduction(env),
+    logLevel: logLevel(env),
+    partners: Object.fromEntries(PARTNERS.map((p) => [p, partnerConfig(p, env)])),
+    directory: directoryConfig(env),
+    gateway: gatewayConfig(env),
+  };
+}
+
+/** `npm run import`: only where the partner's data lives (no secrets needed to load a file). */
+export function importConfig(partner: PartnerId, env: Env = process.env): PartnerDbConfig {
+  return partnerDbConfig(partner, env);
+}
+
+/** `npm run reindex`: the running directory and the secret it trusts. */
+export interface ReindexConfig {
+  directoryUrl: string;
+  internalSecret: string;
+}
+
+export function reindexConfig(env: Env = process.env): ReindexConfig {
+  return { directoryUrl: subgraphUrl("directory", env), internalSecret: internalSecret(env) };
+}
+
+/** `npm run token`: mints development tokens, which production refuses. */
+export interface TokenConfig {
+  production: boolean;
+}
+
+export function tokenConfig(env: Env = process.env): TokenConfig {
+  return { production: isProduction(env) };
+}
+
+/**
+ * `npm run bench` and the soak: a development stack in one process on free ports, with quiet logs
+ * (LOG_LEVEL, default warn) and optionally PostgreSQL (BENCH_POSTGRES_URL).
+ */
+export interface BenchConfig {
+  /** BENCH_POSTGRES_URL: where the PostgreSQL figures are taken (skipped when unreachable). */
+  postgresUrl: string;
+  logLevel: LogLevel;
+  stack: StackConfig;
+}
+
+export function benchConfig(
+  opts: { syncIntervalMs: number; rateLimit: boolean },
+  env: Env = process.env,
+): BenchConfig {
+  // Per-request info lines would swamp the output and cost time being written.
+  const level = envStr(env, "LOG_LEVEL", "warn");
+  const stackEnv: Env = {
+    LOG_LEVEL: level,
+    // Sequential latency runs come from one client, which the per-client limit would throttle.
+    ...(opts.rateLimit ? {} : { GATEWAY_RATE_LIMIT_RPS: "0" }),
+    SYNC_INTERVAL_MS: String(opts.syncIntervalMs),
+    ...Object.fromEntries([...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"])),
+  };
+  return {
+    postgresUrl: envStr(env, "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"),
+    logLevel: logLevel(stackEnv),
+    stack: stackConfig(stackEnv),
+  };
+}
