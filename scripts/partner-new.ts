@@ -1,0 +1,161 @@
+// npm run partner:new -- <id> [--label "Libraries"] [--description "…"] [--prefix Library]
+// Scaffolds subgraphs/<id>/: its manifest (partner.json: next free port, last in the lead-agency
+// order), its Service and Organization types, resolvers, server.ts and index.ts — the same shape as
+// every other partner — and its PostgreSQL database in docker/postgres-init.sql. Then run
+// `npm run schema:compose`, which adds it to the partner registry and the supergraph.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { PARTNER_ID } from "../schema/partners.ts";
+import { ROOT, readManifests } from "./partner-registry.ts";
+
+const USAGE = `usage: npm run partner:new -- <id> [--label "…"] [--description "…"] [--prefix TypePrefix]
+  <id>  lower-case letters and digits, e.g. library (the folder, the Partner enum value, id prefix)`;
+
+// Ports the stack already uses besides the partners': the gateway and the directory.
+const RESERVED_PORTS = new Set([4000, 4104]);
+
+function fail(message: string): never {
+  console.error(`partner:new: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]) {
+  const opts: { id?: string; label?: string; description?: string; prefix?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => argv[++i] ?? fail(`${arg} needs a value`);
+    if (arg === "--label") opts.label = value();
+    else if (arg === "--description") opts.description = value();
+    else if (arg === "--prefix") opts.prefix = value();
+    else if (arg === "-h" || arg === "--help") {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (arg.startsWith("-")) fail(`unknown option "${arg}"`);
+    else if (opts.id === undefined) opts.id = arg;
+    else fail(`one partner at a time (got "${opts.id}" and "${arg}")`);
+  }
+  if (!opts.id) fail("a partner id is required");
+  if (!PARTNER_ID.test(opts.id)) fail(`"${opts.id}" is not a valid id (${PARTNER_ID})`);
+  return opts as typeof opts & { id: string };
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const id = opts.id;
+const Prefix = opts.prefix ?? id[0]!.toUpperCase() + id.slice(1);
+const existing = readManifests(ROOT);
+const dir = path.join(ROOT, "subgraphs", id);
+if (existsSync(dir)) fail(`subgraphs/${id}/ already exists`);
+if (existing.some((m) => m.typePrefix === Prefix)) fail(`type prefix ${Prefix} is taken; pass --prefix`);
+
+let port = Math.max(...existing.map((m) => m.port)) + 1;
+while (RESERVED_PORTS.has(port) || existing.some((m) => m.port === port)) port++;
+const manifest = {
+  id,
+  typePrefix: Prefix,
+  label: opts.label ?? Prefix,
+  description: opts.description ?? `${Prefix} services.`,
+  port,
+  // A newcomer leads only where no established partner covers as much.
+  leadPriority: Math.max(...existing.map((m) => m.leadPriority)) + 1,
+};
+
+const files: Record<string, string> = {
+  "partner.json": JSON.stringify(manifest, null, 2) + "\n",
+  "index.ts": `import { runPartner } from "../kit/run.ts";
+import { createServer, migrationDirs } from "./server.ts";
+
+await runPartner("${id}", createServer, migrationDirs);
+`,
+  "server.ts": `// The ${id} partner subgraph: built here, listened on in index.ts.
+import { createPartnerServer, type PartnerServer } from "../kit/partner.server.ts";
+import type { Db } from "../kit/db/db.ts";
+import type { BatchObserver } from "../kit/loaders.ts";
+import { ${Prefix}ServiceResolver } from "./service/service.resolver.ts";
+import { ${Prefix}ServiceMutationResolver } from "./service/service.mutation.ts";
+import { ${Prefix}OrganizationResolver } from "./organization/organization.resolver.ts";
+
+/** Extra SQL migration folders for this partner's own tables (the kit's run first). */
+export const migrationDirs: string[] = [];
+
+export function createServer(db: Db, observeBatches?: BatchObserver): Promise<PartnerServer> {
+  return createPartnerServer({
+    partner: "${id}",
+    db,
+    resolvers: [${Prefix}ServiceResolver, ${Prefix}ServiceMutationResolver, ${Prefix}OrganizationResolver],
+    observeBatches,
+  });
+}
+`,
+  "base.ts": `import { createPartnerBases } from "../kit/partner.types.ts";
+
+/** This partner's Organization interface and Service base (the shared contract). */
+export const { Organization, ServiceBase } = createPartnerBases();
+`,
+  "service/service.type.ts": `import { Directive, ObjectType } from "type-graphql";
+import { ServiceBase } from "../base.ts";
+
+@Directive('@key(fields: "id")')
+@ObjectType("${Prefix}Service", {
+  description: ${JSON.stringify(`A service from ${manifest.label}: ${manifest.description}`)},
+})
+export class ${Prefix}Service extends ServiceBase {}
+`,
+  "service/service.resolver.ts": `import { Resolver } from "type-graphql";
+import { createServiceResolverBase } from "../../kit/partner.types.ts";
+import { ${Prefix}Service } from "./service.type.ts";
+import { Organization } from "../base.ts";
+
+@Resolver(() => ${Prefix}Service)
+export class ${Prefix}ServiceResolver extends createServiceResolverBase(${Prefix}Service, Organization) {}
+`,
+  "service/service.mutation.ts": `import { Resolver } from "type-graphql";
+import { createServiceUpdateResolverBase } from "../../kit/service.update.ts";
+import { ${Prefix}Service } from "./service.type.ts";
+
+/** update${Prefix}Service and ${id}ServiceAudit, for ${id} partner admins. */
+@Resolver(() => ${Prefix}Service)
+export class ${Prefix}ServiceMutationResolver extends createServiceUpdateResolverBase(${Prefix}Service, "${id}") {}
+`,
+  "organization/organization.type.ts": `import { Directive, ObjectType } from "type-graphql";
+import { Organization } from "../base.ts";
+
+@Directive('@key(fields: "id")')
+@ObjectType("${Prefix}Organization", {
+  implements: Organization,
+  description: ${JSON.stringify(`An organisation that runs ${manifest.label} services.`)},
+})
+export class ${Prefix}Organization extends Organization {}
+`,
+  "organization/organization.resolver.ts": `import { Resolver } from "type-graphql";
+import { createOrganizationResolverBase } from "../../kit/partner.types.ts";
+import { ${Prefix}Service } from "../service/service.type.ts";
+import { ${Prefix}Organization } from "./organization.type.ts";
+
+@Resolver(() => ${Prefix}Organization)
+export class ${Prefix}OrganizationResolver extends createOrganizationResolverBase(
+  ${Prefix}Organization,
+  ${Prefix}Service,
+  "${id}",
+) {}
+`,
+};
+
+for (const [rel, text] of Object.entries(files)) {
+  const file = path.join(dir, rel);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+// Its own database in the production-shaped stack (docker-compose.yml's PostgreSQL).
+const init = path.join(ROOT, "docker", "postgres-init.sql");
+if (existsSync(init) && !new RegExp(`^CREATE DATABASE ${id};$`, "m").test(readFileSync(init, "utf8"))) {
+  appendFileSync(init, `CREATE DATABASE ${id};\n`);
+}
+
+console.log(`Created subgraphs/${id}/ (${Prefix}Service, ${Prefix}Organization; port ${port}).
+Next:
+  npm run schema:compose                          # adds ${id} to schema/partners.json and the supergraph
+  npm run import -- --partner ${id} <file.json>   # load its services (HSDS / Open Referral UK)
+  npm start                                       # or: npm run start:subgraph -- ${id}
+For docker-compose.yml, add a "${id}" service like "health" (${id.toUpperCase()}_DATABASE_URL,
+${id.toUpperCase()}_PORT=${port}) and ${id.toUpperCase()}_URL to the gateway and the directory.`);
