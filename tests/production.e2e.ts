@@ -1,0 +1,221 @@
+// The production-shaped stack, started the ways operators start it, with production settings:
+// NODE_ENV=production, a non-default INTERNAL_SECRET, partners on PostgreSQL, a real RS256 key.
+//   1. As docker-compose.yml runs it: `npm run start:subgraph -- <name>` for every subgraph and
+//      `npm run start:gateway`, each its own process — one gateway with AUTH_PUBLIC_KEY and one with
+//      AUTH_JWKS_URL (a JWKS server this test runs).
+//   2. `npm start` (one process) with the same settings.
+// Each passes the same checks: a cross-partner search finds all three partners; a professional-only
+// field with a token from that key; claims signed with the development secret get 401 at every
+// subgraph and at /changes; a development token gets 401 at the gateway; introspection is off.
+import http from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PARTNERS } from "../schema/vocabulary.ts";
+import { CLAIMS_HEADER, SYNC_CLAIMS, scopesFor, signClaims } from "../platform/claims.ts";
+import { DEV_INTERNAL_SECRET } from "../platform/config.ts";
+import { mintDevToken } from "../gateway/auth.ts";
+import { openDb } from "../subgraphs/kit/db/db.ts";
+import { importHsds } from "../subgraphs/kit/hsds/import.ts";
+import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
+import { DATASET } from "./fixtures/dataset.ts";
+import { dropSchemaOf, freshSchemaUrl, hasPostgres } from "./helpers/postgres.ts";
+import { eventually } from "./helpers/stack.ts";
+import { READY_URL, runNpm, type RunningProcess } from "./helpers/processes.ts";
+
+const ISSUER = "https://idp.wayfinder.test";
+const INTERNAL_SECRET = `prod-test-${randomBytes(24).toString("hex")}`;
+const started: RunningProcess[] = [];
+const schemaUrls: string[] = [];
+const dataDir = mkdtempSync(path.join(tmpdir(), "wayfinder-prod-"));
+let jwksServer: http.Server;
+let jwksUrl: string;
+let publicKeyPem: string;
+let professionalToken: string;
+const dbUrls = {} as Record<string, string>;
+
+beforeAll(async () => {
+  if (!hasPostgres) return;
+  const idp = await generateKeyPair("RS256", { extractable: true });
+  publicKeyPem = await exportSPKI(idp.publicKey);
+  const jwk = { ...(await exportJWK(idp.publicKey)), kid: "prod-test", alg: "RS256", use: "sig" };
+  jwksServer = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((r) => jwksServer.listen(0, "127.0.0.1", () => r()));
+  jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+  professionalToken = await new SignJWT({ role: "professional" })
+    .setProtectedHeader({ alg: "RS256", kid: "prod-test" })
+    .setSubject("gp-prod-test")
+    .setIssuer(ISSUER)
+    .setAudience("wayfinder")
+    .setExpirationTime("30m")
+    .sign(idp.privateKey);
+  // Each partner on its own fresh PostgreSQL schema, loaded as an operator would before going live.
+  for (const p of PARTNERS) {
+    const url = freshSchemaUrl(`prod_${p}`);
+    schemaUrls.push(url);
+    dbUrls[p] = url;
+    const db = await openDb({ url });
+    await importHsds(db, validateHsds(DATASET[p]!));
+    await db.close();
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop()));
+  jwksServer?.close();
+  await Promise.all(schemaUrls.map((u) => dropSchemaOf(u)));
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The production settings every process gets (docker-compose.yml's, with test values). */
+function productionEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: "production",
+    INTERNAL_SECRET,
+    LOG_LEVEL: "warn",
+    DATA_DIR: dataDir,
+    ...Object.fromEntries(PARTNERS.map((p) => [`${p.toUpperCase()}_DATABASE_URL`, dbUrls[p]!])),
+    ...extra,
+  };
+}
+
+const AUTH_PEM = () => ({ AUTH_ISSUER: ISSUER, AUTH_PUBLIC_KEY: publicKeyPem });
+const AUTH_JWKS = () => ({ AUTH_ISSUER: ISSUER, AUTH_JWKS_URL: jwksUrl });
+
+function start(args: string[], env: Record<string, string>): RunningProcess {
+  const p = runNpm(args, env);
+  started.push(p);
+  return p;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "apollo-require-preflight": "true", ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json };
+}
+
+interface Deployment {
+  gatewayUrl: string;
+  /** GraphQL URL of every subgraph, partners and the directory. */
+  subgraphs: Record<string, string>;
+}
+
+/** The checks every way of starting production must pass. */
+function productionChecks(name: string, deployment: () => Deployment) {
+  describe(name, () => {
+    it("a cross-partner search returns services from all three partners", async () => {
+      const { gatewayUrl } = deployment();
+      // The directory indexes each partner through its change feed, which needs INTERNAL_SECRET.
+      const partners = await eventually(async () => {
+        const res = await post(gatewayUrl, { query: /* GraphQL */ `{ searchServices(first: 100) { totalCount edges { node { partner } } } }` });
+        expect(res.body.errors).toBeUndefined();
+        const seen = [...new Set(res.body.data.searchServices.edges.map((e: { node: { partner: string } }) => e.node.partner.toLowerCase()))].sort();
+        expect(seen).toEqual([...PARTNERS].sort());
+        return seen;
+      }, 180_000);
+      expect(partners).toHaveLength(3);
+    });
+
+    it("a token signed by the configured RS256 key reads a professional-only field", async () => {
+      const { gatewayUrl } = deployment();
+      const query = /* GraphQL */ `{ service(id: "council:fh-norwich") { referralNotes } }`;
+      const res = await post(gatewayUrl, { query }, { authorization: `Bearer ${professionalToken}` });
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.service.referralNotes).toContain("Norwich Family Hub");
+      // Without it, the field is withheld.
+      const anonymous = await post(gatewayUrl, { query });
+      expect(anonymous.body.data?.service?.referralNotes ?? null).toBeNull();
+    });
+
+    it("a development token is refused at the gateway", async () => {
+      const { gatewayUrl } = deployment();
+      const devToken = await mintDevToken({ role: "professional" });
+      const res = await post(gatewayUrl, { query: "{ __typename }" }, { authorization: `Bearer ${devToken}` });
+      expect(res.status).toBe(401);
+    });
+
+    it("claims signed with the development secret get 401 at every subgraph and at /changes", async () => {
+      const { subgraphs } = deployment();
+      expect(Object.keys(subgraphs).sort()).toEqual([...PARTNERS, "directory"].sort());
+      const forgedAdmin = await signClaims({ sub: "mallory", role: "partner-admin", partner: "council", scopes: scopesFor("partner-admin", "council") }, DEV_INTERNAL_SECRET);
+      const forgedSync = await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET);
+      for (const [name, url] of Object.entries(subgraphs)) {
+        const res = await post(url, { query: "{ __typename }" }, { [CLAIMS_HEADER]: forgedAdmin });
+        expect(res.status, `${name} GraphQL`).toBe(401);
+      }
+      for (const p of PARTNERS) {
+        const feed = new URL("/changes", subgraphs[p]!);
+        const forged = await fetch(feed, { headers: { [CLAIMS_HEADER]: forgedSync } });
+        expect(forged.status, `${p} /changes`).toBe(401);
+        // The configured secret is the one the partner holds: the same request signed with it passes.
+        const real = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, INTERNAL_SECRET) } });
+        expect(real.status, `${p} /changes with INTERNAL_SECRET`).toBe(200);
+      }
+    });
+
+    it("introspection is off", async () => {
+      const { gatewayUrl } = deployment();
+      const res = await post(gatewayUrl, { query: "{ __schema { queryType { name } } }" });
+      expect(res.body.data?.__schema).toBeUndefined();
+      expect(res.body.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    });
+  });
+}
+
+describe.runIf(hasPostgres)("production as docker-compose runs it: one process per subgraph and the gateway", () => {
+  const subgraphs: Record<string, string> = {};
+  const gateways: Record<"pem" | "jwks", string> = { pem: "", jwks: "" };
+
+  beforeAll(async () => {
+    const partners = PARTNERS.map((p) => start(["start:subgraph", "--", p], productionEnv({ HOST: "127.0.0.1", [`${p.toUpperCase()}_PORT`]: "0" })));
+    const urls = await Promise.all(partners.map((p) => p.waitFor(READY_URL)));
+    PARTNERS.forEach((p, i) => (subgraphs[p] = urls[i]![1]!));
+    const partnerUrls = Object.fromEntries(PARTNERS.map((p) => [`${p.toUpperCase()}_URL`, subgraphs[p]!]));
+    const directory = start(["start:subgraph", "--", "directory"], productionEnv({ DIRECTORY_PORT: "0", SYNC_INTERVAL_MS: "500", ...partnerUrls }));
+    subgraphs.directory = (await directory.waitFor(READY_URL))[1]!;
+    const gatewayEnv = { GATEWAY_PORT: "0", GATEWAY_HOST: "127.0.0.1", ...partnerUrls, DIRECTORY_URL: subgraphs.directory, GATEWAY_RATE_LIMIT_RPS: "0" };
+    const [pem, jwks] = [
+      start(["start:gateway"], productionEnv({ ...gatewayEnv, ...AUTH_PEM() })),
+      start(["start:gateway"], productionEnv({ ...gatewayEnv, ...AUTH_JWKS() })),
+    ];
+    gateways.pem = (await pem.waitFor(READY_URL))[1]!;
+    gateways.jwks = (await jwks.waitFor(READY_URL))[1]!;
+  }, 600_000);
+
+  productionChecks("gateway with AUTH_PUBLIC_KEY", () => ({ gatewayUrl: gateways.pem, subgraphs }));
+  productionChecks("gateway with AUTH_JWKS_URL", () => ({ gatewayUrl: gateways.jwks, subgraphs }));
+});
+
+describe.runIf(hasPostgres)("production through npm start (one process, the same settings)", () => {
+  const deployment: Deployment = { gatewayUrl: "", subgraphs: {} };
+
+  beforeAll(async () => {
+    const ports = Object.fromEntries([...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]));
+    const stack = start(["start"], productionEnv({ ...ports, ...AUTH_PEM(), SYNC_INTERVAL_MS: "500", GATEWAY_RATE_LIMIT_RPS: "0" }));
+    deployment.gatewayUrl = (await stack.waitFor(/Wayfinder gateway ready at (http:\/\/\S+)/))[1]!;
+    for (const m of stack.output().matchAll(/^\s+(\w+)\s+subgraph\s+(http:\/\/\S+)/gm)) deployment.subgraphs[m[1]!] = m[2]!;
+    // It says it is production, and loaded no generated data into the partners' databases.
+    expect(stack.output()).toContain("(production,");
+    expect(stack.output()).not.toContain("first run, loaded");
+  }, 600_000);
+
+  productionChecks("npm start with AUTH_PUBLIC_KEY", () => deployment);
+});
