@@ -127,6 +127,8 @@ export const HSDS_STATUS: Record<string, ServiceStatusCode> = {
 };
 
 export const DELIVERY_MODES = ["IN_PERSON", "ONLINE", "TELEPHONE", "HOME_VISIT"] as const;
+/** Delivery modes that need no journey: a travel limit does not apply to services offering one. */
+export const TRAVEL_FREE_DELIVERY_MODES: readonly string[] = ["ONLINE", "TELEPHONE", "HOME_VISIT"];
 
 export const CONTINUUM_OF_NEED = [
   { level: 1, label: "Universal", description: "Needs met by universal services." },
@@ -141,6 +143,11 @@ export interface OutwardCode {
   lng: number;
 }
 
+/**
+ * The areas the dataset generator (and the synthetic benchmark data) writes services for, with the
+ * outward codes it places locations in. Every UK authority, for routing and lookups, is in
+ * schema/areas.ts.
+ */
 export interface LocalAuthorityInfo {
   /** ONS GSS code, as HSDS service_area and ORUK feeds publish it. */
   code: string;
@@ -196,27 +203,3 @@ export const LOCAL_AUTHORITIES: LocalAuthorityInfo[] = [
     ],
   },
 ];
-
-/**
- * Areas next to the ones partners publish for, with no services in Wayfinder yet. Knowing them lets
- * routing place a child who lives just over a boundary and name the area hole, instead of
- * rejecting the postcode.
- */
-export const NEIGHBOURING_AREAS: LocalAuthorityInfo[] = [
-  {
-    code: "W06000021",
-    name: "Monmouthshire",
-    region: "Wales",
-    lat: 51.7,
-    lng: -2.9,
-    outwardCodes: [
-      { code: "NP26", lat: 51.5889, lng: -2.7571 },
-      { code: "NP16", lat: 51.6418, lng: -2.6745 },
-    ],
-  },
-];
-
-const laByCode = new Map([...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].map((la) => [la.code, la]));
-export function localAuthorityInfo(code: string): LocalAuthorityInfo | undefined {
-  return laByCode.get(code);
-}

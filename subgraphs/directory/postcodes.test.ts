@@ -1,8 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { parseCsv } from "../../schema/areas.ts";
 import {
   InvalidPostcodeError,
+  NorthernIrelandPostcodeError,
   UnknownPostcodeError,
   computeCentroids,
   createPostcodeResolver,
@@ -65,18 +68,18 @@ describe("postcode resolver (local data)", () => {
       postcode: "NR2 3TT",
       outwardCode: "NR2",
       precision: "postcode",
-      localAuthorityCode: "E10000020",
+      localAuthorityCode: "E07000148",
+      upperTierCode: "E10000020",
     });
     expect(r.lat).toBeCloseTo(52.635, 6);
     expect(r.lng).toBeCloseTo(1.285, 6);
   });
 
-  it("places an unknown postcode at its outward code's centre from location data", async () => {
+  it("places an unknown postcode at its outward code's Code-Point centre and main authority", async () => {
     const r = await resolver().resolve("NR2 9ZZ");
-    expect(r.precision).toBe("outward");
-    expect(r.lat).toBeCloseTo((52.63 + 52.634 + 52.636) / 3, 6);
-    expect(r.lng).toBeCloseTo((1.28 + 1.284 + 1.286) / 3, 6);
-    // Outside the vocabulary's areas there is no local authority to report.
+    expect(r).toMatchObject({ precision: "outward", localAuthorityCode: "E07000148", upperTierCode: "E10000020" });
+    expect(r.lat).toBeCloseTo(52.62916, 5);
+    // An outward code Code-Point does not have ("AB1" was retired) falls back to known locations.
     expect(await resolver().resolve("AB1 9ZZ")).toEqual({
       postcode: "AB1 9ZZ",
       outwardCode: "AB1",
@@ -86,20 +89,41 @@ describe("postcode resolver (local data)", () => {
     });
   });
 
-  it("falls back to the vocabulary's outward-code centroids", async () => {
-    expect(await resolver([]).resolve("np20 1aa")).toEqual({
-      postcode: "NP20 1AA",
-      outwardCode: "NP20",
-      lat: 51.5836,
-      lng: -3.0105,
-      localAuthorityCode: "W06000022",
-      precision: "outward",
-    });
-    expect(await resolver([]).resolve("bs1")).toMatchObject({
-      postcode: "BS1",
-      lat: 51.453,
-      localAuthorityCode: "E06000023",
-    });
+  it("places any GB outward code: the Isles of Scilly, Rutland, King's Lynn, central London", async () => {
+    expect(await resolver([]).resolve("tr21 0aa")).toMatchObject({ localAuthorityCode: "E06000053", upperTierCode: "E06000053", lat: 49.91914 });
+    expect(await resolver([]).resolve("LE15 6AA")).toMatchObject({ localAuthorityCode: "E06000017" });
+    expect(await resolver([]).resolve("PE31 6AA")).toMatchObject({ localAuthorityCode: "E07000146", upperTierCode: "E10000020" });
+    expect(await resolver([]).resolve("SW1A")).toMatchObject({ postcode: "SW1A", lat: 51.50452, lng: -0.13225 });
+    expect(await resolver([]).resolve("np20 1aa")).toMatchObject({ localAuthorityCode: "W06000022", precision: "outward" });
+  });
+
+  it("places every postcode of the Code-Point sample within its outward code, near its real position", async () => {
+    const [header, ...rows] = parseCsv(readFileSync(new URL("../../tests/fixtures/areas/postcodes-sample.csv", import.meta.url), "utf8"));
+    const col = (name: string) => header!.indexOf(name);
+    const r = resolver([]);
+    let sameUpperTier = 0;
+    let positioned = 0;
+    let within15 = 0;
+    for (const row of rows) {
+      const placed = await r.resolve(row[col("postcode")]!);
+      if (placed.upperTierCode === row[col("upper_tier_code")]) sameUpperTier++;
+      if (!row[col("lat")]) continue;
+      positioned++;
+      const km = Math.hypot((placed.lat - Number(row[col("lat")])) * 111, (placed.lng - Number(row[col("lng")])) * 111 * Math.cos((placed.lat * Math.PI) / 180));
+      if (km < 15) within15++;
+    }
+    expect(rows.length).toBeGreaterThan(8000);
+    expect(positioned).toBeGreaterThan(8000);
+    // A few large-user postcodes sit at a far delivery office (TR21 0PW is on the mainland).
+    expect(within15 / positioned).toBeGreaterThan(0.99);
+    // The outward code's main authority is the children's services authority for nearly all of them.
+    expect(sameUpperTier / rows.length).toBeGreaterThan(0.97);
+  });
+
+  it("says a Northern Ireland postcode needs POSTCODES_URL", async () => {
+    const err = await resolver([]).resolve("BT1 5GS").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NorthernIrelandPostcodeError);
+    expect((err as Error).message).toMatch(/Northern Ireland.*POSTCODES_URL/);
   });
 
   it("says UnknownPostcodeError for a well-formed postcode it cannot place", async () => {
@@ -182,7 +206,8 @@ describe("postcode resolver (postcodes.io API)", () => {
       outwardCode: "NR2",
       lat: 52.6301,
       lng: 1.2799,
-      localAuthorityCode: "E10000020",
+      localAuthorityCode: "E07000148",
+      upperTierCode: "E10000020",
       precision: "postcode",
     });
   });
@@ -219,7 +244,8 @@ describe("postcode resolver (postcodes.io API)", () => {
       postcode: "NR2",
       lat: 52.63,
       precision: "outward",
-      localAuthorityCode: "E10000020",
+      localAuthorityCode: "E07000148",
+      upperTierCode: "E10000020",
     });
   });
 
@@ -229,7 +255,7 @@ describe("postcode resolver (postcodes.io API)", () => {
       body: { status: 404, error: "Postcode not found" },
     }));
     const resolver = createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] });
-    expect(await resolver.resolve("NR5 0ZZ")).toMatchObject({ lat: 52.6343, precision: "outward" });
+    expect(await resolver.resolve("NR5 0ZZ")).toMatchObject({ lat: 52.64081, precision: "outward" });
     await expect(resolver.resolve("ZZ9 9ZZ")).rejects.toBeInstanceOf(UnknownPostcodeError);
   });
 
@@ -239,7 +265,7 @@ describe("postcode resolver (postcodes.io API)", () => {
       await createPostcodeResolver({ postcodesUrl: failing.url, centroidsFrom: () => [] }).resolve(
         "NR2 4AB",
       ),
-    ).toMatchObject({ lat: 52.6322 });
+    ).toMatchObject({ lat: 52.62916 });
     const silent = await fakePostcodesIo(() => null);
     const started = Date.now();
     const resolver = createPostcodeResolver({
@@ -247,7 +273,7 @@ describe("postcode resolver (postcodes.io API)", () => {
       centroidsFrom: () => [],
       timeoutMs: 100,
     });
-    expect(await resolver.resolve("NR2 4AB")).toMatchObject({ lat: 52.6322 });
+    expect(await resolver.resolve("NR2 4AB")).toMatchObject({ lat: 52.62916 });
     expect(Date.now() - started).toBeLessThan(2000);
     const err = await resolver.resolve("ZZ9 9ZZ").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnknownPostcodeError);

@@ -1,16 +1,30 @@
-// UK postcodes for `near` searches: validation and normalisation (ideal-postcodes' `postcode`
-// parser), and resolution to a position. By default from the directory's own data: the known
-// position of that exact postcode, else the centre of its outward code (the average of the
-// service locations we know there), else the vocabulary's outward-code centroids. With
-// postcodesUrl, a postcodes.io-compatible API is asked first.
+// UK postcodes for `near` searches and routing: validation and normalisation (ideal-postcodes'
+// `postcode` parser), and resolution to a position and local authority. By default from local
+// data: the known position of that exact postcode (service locations from the partner feeds), else
+// its outward code's centre and main authority from Code-Point Open (schema/areas.ts, every GB
+// outward code). With postcodesUrl, a postcodes.io-compatible API is asked first, which also places
+// Northern Ireland (BT) postcodes, absent from the open GB data.
 import { parse, validOutcode } from "postcode";
-import { LOCAL_AUTHORITIES, NEIGHBOURING_AREAS } from "../../schema/vocabulary.ts";
+import { isNorthernIrelandPostcode, localAuthorityInfo, outwardCodeInfo } from "../../schema/areas.ts";
 
 /** Not a UK postcode (or outward code) at all. Maps to BAD_USER_INPUT. */
 export class InvalidPostcodeError extends Error {
   override name = "InvalidPostcodeError";
   constructor(readonly input: string) {
     super(`"${input.length > 20 ? `${input.slice(0, 20)}…` : input}" is not a valid UK postcode`);
+  }
+}
+
+/** A Northern Ireland postcode with no postcodes.io-compatible server configured. Maps to BAD_USER_INPUT. */
+export class NorthernIrelandPostcodeError extends Error {
+  override name = "NorthernIrelandPostcodeError";
+  constructor(
+    readonly postcode: string,
+    detail = "",
+  ) {
+    super(
+      `postcode ${postcode} is in Northern Ireland: placing BT postcodes needs POSTCODES_URL (a postcodes.io-compatible server)${detail ? `, and the lookup is unavailable (${detail})` : ""}; give the local authority's N09 code instead`,
+    );
   }
 }
 
@@ -63,8 +77,13 @@ export interface ResolvedPostcode {
   lat: number;
   lng: number;
   outwardCode: string;
-  /** GSS code of the upper-tier local authority (children's services), when known. */
+  /**
+   * GSS code of the district or unitary authority, when known. From an outward code alone it is
+   * the authority holding most of its postcodes.
+   */
   localAuthorityCode?: string;
+  /** GSS code of the authority running children's services there (the county in two-tier areas). */
+  upperTierCode?: string;
   /** How the position was found: the exact postcode, or its outward code's centre. */
   precision: "postcode" | "outward";
 }
@@ -91,15 +110,9 @@ export interface PostcodeResolver {
   resolve(postcode: string): Promise<ResolvedPostcode>;
 }
 
-const VOCAB_OUTWARD = new Map(
-  [...LOCAL_AUTHORITIES, ...NEIGHBOURING_AREAS].flatMap((la) =>
-    la.outwardCodes.map((o) => [o.code, { lat: o.lat, lng: o.lng, la: la.code }] as const),
-  ),
-);
-
-/** Centre of a postcode district ("NR3", or a full postcode's district) from the vocabulary. */
-export function vocabularyCentroid(postcodeOrDistrict: string): { lat: number; lng: number } | null {
-  const c = VOCAB_OUTWARD.get(postcodeOrDistrict.trim().toUpperCase().split(/\s+/)[0] ?? "");
+/** Centre of a postcode district ("NR3", or a full postcode's district), from Code-Point Open. */
+export function outwardCentroid(postcodeOrDistrict: string): { lat: number; lng: number } | null {
+  const c = outwardCodeInfo(postcodeOrDistrict.trim().toUpperCase().split(/\s+/)[0] ?? "");
   return c ? { lat: c.lat, lng: c.lng } : null;
 }
 
@@ -156,15 +169,17 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
 
   function local(p: ParsedPostcode): ResolvedPostcode | null {
     const c = centroids();
-    const la = VOCAB_OUTWARD.get(p.outwardCode)?.la;
+    const oc = outwardCodeInfo(p.outwardCode);
     const base = {
       postcode: p.postcode ?? p.outwardCode,
       outwardCode: p.outwardCode,
-      ...(la ? { localAuthorityCode: la } : {}),
+      ...(oc ? { localAuthorityCode: oc.localAuthority, upperTierCode: oc.upperTier } : {}),
     };
     const exact = p.postcode ? c.exact.get(p.postcode) : undefined;
     if (exact) return { ...base, ...exact, precision: "postcode" };
-    const centre = c.outward.get(p.outwardCode) ?? VOCAB_OUTWARD.get(p.outwardCode);
+    // Code-Point's centre (every postcode in the district) beats the average of the few service
+    // locations we happen to know there.
+    const centre = oc ?? c.outward.get(p.outwardCode);
     if (centre) return { ...base, lat: centre.lat, lng: centre.lng, precision: "outward" };
     return null;
   }
@@ -183,13 +198,16 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
     const body = (await res.json()) as { result?: PostcodesIoResult | null };
     const r = body.result;
     if (!r || typeof r.latitude !== "number" || typeof r.longitude !== "number") return null;
-    const la = upperTier(r.codes) ?? VOCAB_OUTWARD.get(p.outwardCode)?.la;
+    const oc = outwardCodeInfo(p.outwardCode);
+    const la = district(r.codes) ?? oc?.localAuthority;
+    const upper = upperTier(r.codes) ?? (la ? localAuthorityInfo(la)?.upperTier : undefined) ?? oc?.upperTier;
     return {
       postcode: p.postcode ?? p.outwardCode,
       lat: r.latitude,
       lng: r.longitude,
       outwardCode: p.outwardCode,
       ...(la ? { localAuthorityCode: la } : {}),
+      ...(upper ? { upperTierCode: upper } : {}),
       precision: p.postcode ? "postcode" : "outward",
     };
   }
@@ -209,6 +227,7 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
       }
       const found = local(p);
       if (found) return found;
+      if (isNorthernIrelandPostcode(p.outwardCode)) throw new NorthernIrelandPostcodeError(p.postcode ?? p.outwardCode, remoteFailure);
       throw new UnknownPostcodeError(
         p.postcode ?? p.outwardCode,
         remoteFailure ? `lookup unavailable: ${remoteFailure}` : "",
@@ -223,12 +242,17 @@ interface PostcodesIoResult {
   codes?: { admin_county?: string | null; admin_district?: string | null };
 }
 
+const GSS = /^[ENSW]\d{8}$/;
+
+function district(codes: PostcodesIoResult["codes"]): string | undefined {
+  const d = codes?.admin_district;
+  return d && GSS.test(d) ? d : undefined;
+}
+
 // Children's services sit with the upper tier: the county in two-tier areas (postcodes.io gives
 // the pseudo-code E99999999 where there is no county), else the unitary district.
 function upperTier(codes: PostcodesIoResult["codes"]): string | undefined {
-  const gss = /^[ENSW]\d{8}$/;
   const county = codes?.admin_county;
-  if (county && gss.test(county) && !/^E99999999$/.test(county)) return county;
-  const district = codes?.admin_district;
-  return district && gss.test(district) ? district : undefined;
+  if (county && GSS.test(county) && !/^E99999999$/.test(county)) return county;
+  return district(codes);
 }

@@ -6,6 +6,7 @@ import { NEEDS } from "../../schema/vocabulary.ts";
 import { DateTimeScalar } from "../../schema/enums.ts";
 import { LocalAuthority, allLocalAuthorities, localAuthority } from "./types/entities.ts";
 import type { DirectoryContext } from "./context.ts";
+import { areasServing } from "../../schema/areas.ts";
 
 @ObjectType("NeedInfo", { description: "A need in the shared vocabulary, with where it comes from." })
 export class NeedInfo {
@@ -28,14 +29,37 @@ export class PartnerStatus {
 
 @Resolver(() => LocalAuthority)
 export class ReferenceResolver {
-  @Query(() => [LocalAuthority], { description: "Local authority areas Wayfinder covers." })
+  @Query(() => [LocalAuthority], {
+    description:
+      "Every current UK local authority (ONS 2025 districts and unitaries, 2023 counties), in GSS code order. Routing and coverage accept any of them.",
+  })
   localAuthorities(): LocalAuthority[] {
     return allLocalAuthorities();
   }
 
-  @Query(() => LocalAuthority, { nullable: true, description: "One area by GSS code; null when not covered." })
-  localAuthority(@Arg("code", () => String, { description: "GSS code, e.g. \"W06000022\"." }) code: string) {
+  @Query(() => LocalAuthority, { nullable: true, description: "One authority by GSS code (a recently replaced code finds its successor); null when there is none." })
+  localAuthority(@Arg("code", () => String, { description: "GSS code, e.g. \"W06000022\" (Newport), \"E06000053\" (Isles of Scilly)." }) code: string) {
     return localAuthority(code);
+  }
+
+  @FieldResolver(() => LocalAuthority, { nullable: true, description: "For a district in a two-tier area: its county." })
+  county(@Root() la: LocalAuthority): LocalAuthority | null {
+    return la.countyCode ? localAuthority(la.countyCode) : null;
+  }
+
+  @FieldResolver(() => LocalAuthority, { description: "The authority responsible for children's services here: the county for a district, else the authority itself." })
+  upperTier(@Root() la: LocalAuthority): LocalAuthority {
+    return localAuthority(la.upperTierCode) ?? la;
+  }
+
+  @FieldResolver(() => [LocalAuthority], { description: "For a county: its districts." })
+  districts(@Root() la: LocalAuthority): LocalAuthority[] {
+    return la.districtCodes.map(localAuthority).filter((x): x is LocalAuthority => x !== null);
+  }
+
+  @FieldResolver(() => [LocalAuthority], { description: "Authorities sharing a land boundary (districts for a district, upper-tier authorities for a county), longest boundary first. Islands have none." })
+  neighbours(@Root() la: LocalAuthority): LocalAuthority[] {
+    return la.neighbourCodes.map(localAuthority).filter((x): x is LocalAuthority => x !== null);
   }
 
   @Query(() => [NeedInfo], { description: "The shared needs vocabulary." })
@@ -54,9 +78,9 @@ export class ReferenceResolver {
     }));
   }
 
-  @FieldResolver(() => Int, { description: "Active services covering this area, across all partners." })
+  @FieldResolver(() => Int, { description: "Active services covering this area or part of it, across all partners (a county's services count for its districts, and a district's for its county)." })
   async serviceCount(@Root() la: LocalAuthority, @Ctx() ctx: DirectoryContext): Promise<number> {
-    const r = await ctx.backend.search({ filter: { localAuthorities: [la.code] }, limit: 0, offset: 0 });
+    const r = await ctx.backend.search({ filter: { localAuthorities: areasServing(la.code) }, limit: 0, offset: 0 });
     return r.totalCount;
   }
 }

@@ -63,7 +63,7 @@ export class ServiceFilter {
   @Field(() => Int, { nullable: true, description: "The child's age in years: services whose age range includes it." })
   age?: number;
 
-  @Field(() => [String], { nullable: true, description: "Local authority GSS codes the service covers, e.g. [\"E10000020\"]." })
+  @Field(() => [String], { nullable: true, description: "Local authority GSS codes the service covers, e.g. [\"E10000020\"]. Tiers nest: a district finds its county's services too, a county its districts'." })
   localAuthorities?: string[];
 
   @Field(() => [Partner], { nullable: true, description: "Only these partners' services." })

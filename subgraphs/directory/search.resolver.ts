@@ -6,6 +6,7 @@ import { GraphQLError } from "graphql";
 import { isPartnerId } from "../../schema/vocabulary.ts";
 import { ServiceEntity, serviceRef } from "./types/entities.ts";
 import { NearInput, SearchSort, ServiceFilter } from "./search.input.ts";
+import { areasServing } from "../../schema/areas.ts";
 import type { DirectoryContext } from "./context.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { FACET_NAMES, MAX_LIMIT, MAX_WINDOW, type SearchFilter, type SearchRequest } from "./search/types.ts";
@@ -120,7 +121,8 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
     needs: filter.needs ?? undefined,
     needsMatch: filter.needsMatch ?? "ANY",
     age: filter.age ?? undefined,
-    localAuthorities: filter.localAuthorities ?? undefined,
+    // Tiers nest: a Norfolk service serves Norwich, and Norwich's services are part of Norfolk's.
+    localAuthorities: filter.localAuthorities ? [...new Set(filter.localAuthorities.flatMap(areasServing))] : undefined,
     partners: filter.partners?.map((p) => p.toLowerCase()),
     freeOnly: filter.freeOnly ?? undefined,
     referralRoutes: filter.referralRoutes ?? undefined,

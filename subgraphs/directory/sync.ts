@@ -2,11 +2,12 @@
 // upserts changed services, removes deleted or closed ones. A partner that is down is skipped and
 // retried next round; its last good documents stay searchable and are reported stale.
 import type { PartnerId } from "../../schema/vocabulary.ts";
-import { PARTNERS, ageBandsFor, localAuthorityInfo } from "../../schema/vocabulary.ts";
+import { PARTNERS, ageBandsFor } from "../../schema/vocabulary.ts";
+import { localAuthorityInfo } from "../../schema/areas.ts";
 import { FEED_START, type FeedChange, type FeedPage, type FeedService } from "../kit/feed.ts";
 import { memoryState, type Checkpoint, type DirectoryState, type StoredDoc } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
-import { vocabularyCentroid } from "./postcodes.ts";
+import { outwardCentroid } from "./postcodes.ts";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
 
 export interface PartnerSyncStatus {
@@ -70,7 +71,7 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
   // A confidential place is indexed at its postcode district's centre, never its real position,
   // so distance search cannot be used to triangulate a refuge.
   const coarse = s.locations.find((l) => l.confidential && l.postcode);
-  const coarseCentre = coarse?.postcode ? vocabularyCentroid(coarse.postcode) : null;
+  const coarseCentre = coarse?.postcode ? outwardCentroid(coarse.postcode) : null;
   const area = s.localAuthorities.map(localAuthorityInfo).find(Boolean);
   const location = located
     ? { lat: located.latitude!, lng: located.longitude! }
@@ -82,6 +83,7 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     description: s.description,
     organizationName: s.organizationName,
     status: s.status,
+    alert: s.alert ?? null,
     needs: s.needs,
     referralRoutes: s.referralRoutes,
     languages: s.languages,

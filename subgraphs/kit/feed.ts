@@ -34,6 +34,8 @@ export interface FeedService {
   description: string;
   organizationName: string;
   status: string;
+  /** Temporary notice (HSDS alert): why a service is paused and when it reopens. */
+  alert: string | null;
   needs: string[];
   referralRoutes: string[];
   deliveryModes: string[];
@@ -140,6 +142,7 @@ async function toChanges(db: Queryable, partner: PartnerId, rows: ServiceRow[]):
         description: s.description,
         organizationName: orgName.get(row.organization_id) ?? "",
         status: s.status,
+        alert: s.alert,
         needs: s.needs,
         referralRoutes: s.referralRoutes,
         deliveryModes: s.deliveryModes,

@@ -1,6 +1,10 @@
 // coverage(area, ageBand): a need × age-band matrix for commissioners, with gaps and the sole
-// providers whose contracts end within 6 or 12 months.
-import { AGE_BANDS, NEEDS, PARTNERS, localAuthorityInfo } from "../../../schema/vocabulary.ts";
+// providers whose contracts end within 6 or 12 months. Counts are of services that can be offered
+// today (active, contract not ended) covering the area or part of it (a county's services count
+// for its districts and the reverse). Sole providers are found per need from those counts, and
+// their contract window is a filter, so nothing is cut before it is checked.
+import { AGE_BANDS, NEEDS, PARTNERS } from "../../../schema/vocabulary.ts";
+import { areasServing, localAuthorityInfo } from "../../../schema/areas.ts";
 import type { SearchBackend, ServiceDoc } from "../search/types.ts";
 
 export interface CoverageInput {
@@ -18,13 +22,15 @@ const addMonths = (today: string, months: number) => {
 export async function coverage(input: CoverageInput, deps: { backend: SearchBackend; offline: string[] }) {
   const bands = AGE_BANDS.filter((b) => !input.ageBand || b.code === input.ageBand);
   const la = localAuthorityInfo(input.area);
+  const areas = areasServing(input.area);
+  const offered = { localAuthorities: areas, contractEnd: { onOrAfter: input.today } };
   // One faceted query per need and partner gives the age-band counts for that row.
   const rows = await Promise.all(
     NEEDS.map(async (need) => {
       const perPartner = await Promise.all(
         PARTNERS.map(async (partner) => {
           const r = await deps.backend.search({
-            filter: { needs: [need.code], localAuthorities: [input.area], partners: [partner] },
+            filter: { ...offered, needs: [need.code], partners: [partner] },
             limit: 0,
             offset: 0,
             facets: true,
@@ -48,26 +54,32 @@ export async function coverage(input: CoverageInput, deps: { backend: SearchBack
       .filter((c) => c.gap)
       .map((c) => `${NEEDS.find((n) => n.code === r.need)!.label}: no service for ${AGE_BANDS.find((b) => b.code === c.ageBand)!.label} in ${la?.name ?? input.area}`),
   );
-  // Contracts ending within 12 months, soonest first; keep those that are the only provider of a need.
-  const ending = await deps.backend.search({
-    filter: { localAuthorities: [input.area] },
-    sort: "CONTRACT_END",
-    limit: 100,
-    offset: 0,
-  });
-  const docs = (await deps.backend.get(ending.hits.map((h) => h.id))).filter((d): d is ServiceDoc => !!d);
+  // A need with exactly one provider: is that provider's contract ending within 12 months?
   const in6 = addMonths(input.today, 6);
   const in12 = addMonths(input.today, 12);
-  const providers = new Map(rows.map((r) => [r.need, r.providers]));
+  const sole = await Promise.all(
+    rows
+      .filter((r) => r.providers === 1)
+      .map(async (r) => {
+        const res = await deps.backend.search({
+          filter: { localAuthorities: areas, needs: [r.need], contractEnd: { onOrAfter: input.today, onOrBefore: in12 } },
+          limit: 1,
+          offset: 0,
+        });
+        return res.hits.length ? { need: r.need, id: res.hits[0]!.id } : null;
+      }),
+  );
+  const soleFor = new Map<string, string[]>();
+  for (const s of sole) if (s) soleFor.set(s.id, [...(soleFor.get(s.id) ?? []), s.need]);
+  const docs = (await deps.backend.get([...soleFor.keys()])).filter((d): d is ServiceDoc => !!d);
   const endingContracts = docs
-    .filter((d) => d.contractEndDate && d.contractEndDate >= input.today && d.contractEndDate <= in12)
     .map((d) => ({
       service: { id: d.id, partner: d.partner.toUpperCase() },
       contractEndDate: d.contractEndDate!,
       withinMonths: d.contractEndDate! <= in6 ? 6 : 12,
-      soleProviderFor: d.needs.filter((n) => providers.get(n) === 1),
+      soleProviderFor: NEEDS.map((n) => n.code).filter((n) => soleFor.get(d.id)!.includes(n)),
     }))
-    .filter((e) => e.soleProviderFor.length > 0);
+    .sort((a, b) => (a.contractEndDate < b.contractEndDate ? -1 : a.contractEndDate > b.contractEndDate ? 1 : a.service.id < b.service.id ? -1 : 1));
   return {
     localAuthority: input.area,
     needs: rows.map(({ need, cells }) => ({ need, cells })),

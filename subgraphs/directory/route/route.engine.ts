@@ -2,21 +2,25 @@
 // child, ranked; and, where there are none, typed gaps that say why in words a professional can act
 // on. Pure logic over the search backend; the resolver adds GraphQL and the gateway adds fields.
 //
-// A need is COVERED when at least one reachable service meets it (active, right age, serves the
-// child's area, within travel distance, a referral route the family can use, a language they speak,
-// accepting referrals with a wait the urgency allows). It is never reported as a gap then. When a
-// partner is offline its entries are stale: they can still cover a need, but a need they cannot
-// cover is UNKNOWN for that partner, never "no service".
+// A need is COVERED when at least one reachable service meets it (active, contract not ended,
+// right age, serves the child's area, within travel distance, a referral route the family can use,
+// a language they speak, accepting referrals with a wait the urgency allows). Every one of those
+// conditions is a search filter, so the index applies them to all services before anything is
+// ranked or cut: one Polish-speaking service among thousands of English-only ones is found. Only
+// when nothing passes does routing ask the index again, condition by condition, to say why.
+// When a partner is offline its entries are stale: they can still cover a need, but a need they
+// cannot cover is UNKNOWN for that partner, never "no service".
 import {
   CONTINUUM_OF_NEED,
   LEAD_ORDER,
   PARTNERS,
+  TRAVEL_FREE_DELIVERY_MODES,
   needInfo,
-  localAuthorityInfo,
   type PartnerId,
 } from "../../../schema/vocabulary.ts";
+import { areaName, areasServing, localAuthorityInfo, neighbouringAreas } from "../../../schema/areas.ts";
 import type { SearchBackend, SearchFilter, ServiceDoc } from "../search/types.ts";
-import { haversineKm } from "../search/request.ts";
+import { MAX_RADIUS_KM, haversineKm } from "../search/request.ts";
 
 export type Urgency = "ROUTINE" | "SOON" | "URGENT";
 export type ReferralPreference = "SELF_REFERRAL" | "PROFESSIONAL_REFERRAL";
@@ -26,6 +30,8 @@ export type GapKind =
   | "OUTSIDE_AREA"
   | "NO_CAPACITY"
   | "CONTRACT_ENDING"
+  | "CONTRACT_ENDED"
+  | "TEMPORARILY_CLOSED"
   | "LANGUAGE"
   | "REFERRAL_ROUTE"
   | "PARTNER_OFFLINE";
@@ -35,13 +41,25 @@ export type NeedStatus = "COVERED" | "AT_RISK" | "GAP" | "UNKNOWN";
 export const URGENCY_MAX_WAIT: Record<Urgency, number> = { ROUTINE: Infinity, SOON: 6, URGENT: 2 };
 /** A reachable service whose contract ends within this many months puts the need at risk. */
 export const CONTRACT_WARNING_MONTHS = 6;
-/** How far to look for services just over the boundary when no travel limit is given. */
-const NEARBY_KM = 25;
-const CANDIDATES = 200;
+/** Services within this distance of the child count as nearby when none serve the child's area. */
+export const DEFAULT_NEARBY_KM = 25;
+/** Eligible services ranked per need (all of them pass every condition; the cut is for ranking only). */
+const CANDIDATES = 100;
+/** Services fetched to explain a gap (the kind of gap is decided by counts over all services). */
+const SAMPLE = 50;
+
+export interface RouteOptions {
+  /** When no service covers the child's area: services within this many km count as nearby. */
+  nearbyKm: number;
+  /** When no service covers the child's area: services for its land neighbours count as nearby too. */
+  includeNeighbours: boolean;
+}
+export const DEFAULT_ROUTE_OPTIONS: RouteOptions = { nearbyKm: DEFAULT_NEARBY_KM, includeNeighbours: true };
 
 export interface ChildProfile {
   age: number;
   needs: string[];
+  /** GSS code: the district or unitary when known, else the county. */
   localAuthority: string;
   location: { lat: number; lng: number } | null;
   languages: string[];
@@ -78,6 +96,10 @@ export interface Gap {
   nearestDistanceKm: number | null;
   partners: string[];
   serviceIds: string[];
+  /** CONTRACT_ENDED: the latest date a contract ended. */
+  endedOn: string | null;
+  /** TEMPORARILY_CLOSED: the partners' notices (when and how it reopens), one per service that has one. */
+  notices: string[];
 }
 
 export interface NeedPlan {
@@ -100,7 +122,6 @@ const ROUTES_FOR: Record<ReferralPreference, string[]> = {
   SELF_REFERRAL: ["SELF", "PARENT"],
   PROFESSIONAL_REFERRAL: ["SELF", "PARENT", "PROFESSIONAL", "GP", "SCHOOL", "SOCIAL_WORKER"],
 };
-const TRAVEL_FREE_MODES = new Set(["ONLINE", "TELEPHONE", "HOME_VISIT"]);
 
 function monthsBetween(today: string, date: string): number {
   const a = new Date(`${today}T00:00:00Z`);
@@ -108,26 +129,45 @@ function monthsBetween(today: string, date: string): number {
   return (b.getTime() - a.getTime()) / (1000 * 60 * 60 * 24 * 30.44);
 }
 
+function dayBefore(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
 const needLabel = (code: string) => needInfo(code)?.label.toLowerCase() ?? code;
-const laName = (code: string) => localAuthorityInfo(code)?.name ?? code;
 const list = (xs: string[]) => (xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`);
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 interface Ctx {
   backend: SearchBackend;
   isStale: (partner: string) => boolean;
   offline: PartnerId[];
+  options: RouteOptions;
+  /** Codes whose services serve the child (the authority, its county or its districts). */
+  areas: string[];
+  /** Where distances are measured from: the child's position, else the authority's centre. */
+  origin: { lat: number; lng: number } | null;
 }
 
 export async function routeChild(
   profile: ChildProfile,
-  deps: { backend: SearchBackend; isStale: (partner: string) => boolean },
+  deps: { backend: SearchBackend; isStale: (partner: string) => boolean; options?: Partial<RouteOptions> },
 ): Promise<RoutePlan> {
   const offline = PARTNERS.filter((p) => deps.isStale(p));
-  const ctx: Ctx = { ...deps, offline };
+  const la = localAuthorityInfo(profile.localAuthority);
+  const ctx: Ctx = {
+    backend: deps.backend,
+    isStale: deps.isStale,
+    offline,
+    options: { ...DEFAULT_ROUTE_OPTIONS, ...deps.options },
+    areas: areasServing(profile.localAuthority),
+    origin: profile.location ?? (la ? { lat: la.lat, lng: la.lng } : null),
+  };
   const needs = [...new Set(profile.needs)];
   // Services meeting several of the child's needs are found directly, so they can rank first
   // even when a need has hundreds of single-need providers.
-  const multi = needs.length > 1 ? await candidates(ctx, profile, { needs, needsMatch: "ANY" }) : [];
+  const multi = needs.length > 1 ? await fetchDocs(ctx, { ...eligible(ctx, profile, needs), needsMatch: "ANY" }, "WAIT", CANDIDATES) : [];
   const plans = await Promise.all(needs.map((need) => planNeed(ctx, profile, need, multi)));
   const gaps = plans.flatMap((p) => p.gaps);
   return {
@@ -139,72 +179,116 @@ export async function routeChild(
   };
 }
 
-async function candidates(ctx: Ctx, profile: ChildProfile, filter: SearchFilter): Promise<ServiceDoc[]> {
-  const res = await ctx.backend.search({
-    filter: { ...filter, age: profile.age, localAuthorities: [profile.localAuthority] },
-    sort: "WAIT",
-    limit: CANDIDATES,
-    offset: 0,
-  });
+/** What every service for the need in the child's area must be, whatever the child: active, contract not ended, right age. */
+function inArea(ctx: Ctx, profile: ChildProfile, needs: string[]): SearchFilter {
+  return {
+    needs,
+    age: profile.age,
+    localAuthorities: ctx.areas,
+    statuses: ["ACTIVE"],
+    contractEnd: { onOrAfter: profile.today },
+  };
+}
+
+/**
+ * The conditions that depend on this child, in the order gaps are explained: the first one a
+ * service fails is why it cannot take the child.
+ */
+type Condition = "LANGUAGE" | "REFERRAL_ROUTE" | "OUTSIDE_AREA" | "NO_CAPACITY";
+const CONDITIONS: Condition[] = ["LANGUAGE", "REFERRAL_ROUTE", "OUTSIDE_AREA", "NO_CAPACITY"];
+
+function conditionFilter(profile: ChildProfile, c: Condition): SearchFilter {
+  switch (c) {
+    case "LANGUAGE":
+      return profile.languages.length ? { languages: profile.languages } : {};
+    case "REFERRAL_ROUTE":
+      return { referralRoutes: ROUTES_FOR[profile.referral] };
+    case "OUTSIDE_AREA":
+      return profile.location && profile.maxTravelKm !== null
+        ? { reachableFrom: { ...profile.location, radiusKm: profile.maxTravelKm } }
+        : {};
+    case "NO_CAPACITY": {
+      const max = URGENCY_MAX_WAIT[profile.urgency];
+      return { acceptingReferrals: true, ...(Number.isFinite(max) ? { maxWaitWeeks: max } : {}) };
+    }
+  }
+}
+
+/** The same condition checked on one document, to pick examples for a gap's message. */
+function fails(profile: ChildProfile, c: Condition, doc: ServiceDoc): boolean {
+  switch (c) {
+    case "LANGUAGE":
+      return profile.languages.length > 0 && !doc.languages.some((l) => profile.languages.includes(l));
+    case "REFERRAL_ROUTE":
+      return !doc.referralRoutes.some((r) => ROUTES_FOR[profile.referral].includes(r));
+    case "OUTSIDE_AREA": {
+      const d = distanceFrom(profile.location, doc);
+      return profile.maxTravelKm !== null && needsTravel(doc) && d !== null && d > profile.maxTravelKm;
+    }
+    case "NO_CAPACITY":
+      return !doc.acceptingReferrals || (doc.typicalWaitWeeks ?? 0) > URGENCY_MAX_WAIT[profile.urgency];
+  }
+}
+
+function eligible(ctx: Ctx, profile: ChildProfile, needs: string[], upTo = CONDITIONS.length): SearchFilter {
+  return Object.assign(inArea(ctx, profile, needs), ...CONDITIONS.slice(0, upTo).map((c) => conditionFilter(profile, c)));
+}
+
+async function count(ctx: Ctx, filter: SearchFilter): Promise<number> {
+  return (await ctx.backend.search({ filter, limit: 0, offset: 0 })).totalCount;
+}
+
+async function fetchDocs(
+  ctx: Ctx,
+  filter: SearchFilter,
+  sort: "WAIT" | "DISTANCE" | "CONTRACT_END",
+  limit: number,
+  near?: { lat: number; lng: number; radiusKm: number },
+): Promise<ServiceDoc[]> {
+  const res = await ctx.backend.search({ filter, sort, limit, offset: 0, ...(near ? { near } : {}) });
   const docs = await ctx.backend.get(res.hits.map((h) => h.id));
   return docs.filter((d): d is ServiceDoc => d !== null);
 }
 
-function distanceTo(profile: ChildProfile, doc: ServiceDoc): number | null {
-  return profile.location && doc.location
-    ? haversineKm(profile.location.lat, profile.location.lng, doc.location.lat, doc.location.lng)
-    : null;
+function distanceFrom(point: { lat: number; lng: number } | null, doc: ServiceDoc): number | null {
+  return point && doc.location ? haversineKm(point.lat, point.lng, doc.location.lat, doc.location.lng) : null;
 }
 
 /** Whether the child has to travel to the service (and so the travel limit applies). */
 function needsTravel(doc: ServiceDoc): boolean {
-  return !doc.deliveryModes.some((m) => TRAVEL_FREE_MODES.has(m));
+  return !doc.deliveryModes.some((m) => TRAVEL_FREE_DELIVERY_MODES.includes(m));
 }
 
-interface Check {
-  ok: boolean;
-  doc: ServiceDoc;
-  distanceKm: number | null;
-  failed: GapKind | null;
-}
-
-function check(profile: ChildProfile, doc: ServiceDoc): Check {
-  const distanceKm = distanceTo(profile, doc);
-  const fail = (failed: GapKind): Check => ({ ok: false, doc, distanceKm, failed });
-  if (profile.languages.length && !doc.languages.some((l) => profile.languages.includes(l))) return fail("LANGUAGE");
-  if (!doc.referralRoutes.some((r) => ROUTES_FOR[profile.referral].includes(r))) return fail("REFERRAL_ROUTE");
-  if (profile.maxTravelKm !== null && needsTravel(doc) && distanceKm !== null && distanceKm > profile.maxTravelKm) {
-    return fail("OUTSIDE_AREA");
-  }
-  const wait = doc.typicalWaitWeeks ?? 0;
-  if (!doc.acceptingReferrals || wait > URGENCY_MAX_WAIT[profile.urgency]) return fail("NO_CAPACITY");
-  return { ok: true, doc, distanceKm, failed: null };
-}
-
-function routed(profile: ChildProfile, c: Check, isStale: (p: string) => boolean): RoutedService {
-  const d = c.doc;
+function routed(ctx: Ctx, profile: ChildProfile, d: ServiceDoc): RoutedService {
+  const distanceKm = distanceFrom(profile.location, d);
   const covers = profile.needs.filter((n) => d.needs.includes(n));
+  const own = d.localAuthorities.filter((la) => ctx.areas.includes(la));
   const reasons = [
     `Meets ${list(covers.map(needLabel))}`,
     `Takes ages ${d.minAge}–${d.maxAge}`,
-    `Covers ${list(d.localAuthorities.filter((la) => la === profile.localAuthority).map(laName))}`,
+    `Covers ${list(own.map(areaName))}`,
   ];
+  const home = localAuthorityInfo(profile.localAuthority);
+  // A child placed only at county level may not live in the one district a service covers.
+  if (home?.tier === "upper" && own.length && own.every((c) => c !== home.code)) {
+    reasons.push(`Covers only part of ${home.name}: check the child lives in ${list(own.map(areaName))}`);
+  }
   const routes = d.referralRoutes.filter((r) => ROUTES_FOR[profile.referral].includes(r));
   reasons.push(`Referral: ${routes.map((r) => r.toLowerCase().replace("_", " ")).join(", ")}`);
   if (d.typicalWaitWeeks !== null) reasons.push(`Typical wait ${d.typicalWaitWeeks} week${d.typicalWaitWeeks === 1 ? "" : "s"}`);
-  if (c.distanceKm !== null) reasons.push(`${c.distanceKm.toFixed(1)} km away`);
+  if (distanceKm !== null) reasons.push(`${distanceKm.toFixed(1)} km away`);
   else if (!needsTravel(d)) reasons.push(`No travel: ${d.deliveryModes.map((m) => m.toLowerCase().replace("_", " ")).join(", ")}`);
   const months = d.contractEndDate ? monthsBetween(profile.today, d.contractEndDate) : Infinity;
-  const stale = isStale(d.partner);
+  const stale = ctx.isStale(d.partner);
   if (stale) reasons.push(`The ${d.partner} partner is offline: details may be out of date`);
   // Fewer handoffs first: each extra need met outweighs any wait or distance difference.
-  const score = covers.length * 100 - (d.typicalWaitWeeks ?? 0) - (c.distanceKm ?? 0) / 2 - (stale ? 5 : 0);
+  const score = covers.length * 100 - (d.typicalWaitWeeks ?? 0) - (distanceKm ?? 0) / 2 - (stale ? 5 : 0);
   return {
     id: d.id,
     partner: d.partner as PartnerId,
     coversNeeds: covers,
     reasons,
-    distanceKm: c.distanceKm === null ? null : Math.round(c.distanceKm * 10) / 10,
+    distanceKm: distanceKm === null ? null : round1(distanceKm),
     referralRoutes: d.referralRoutes,
     acceptingReferrals: d.acceptingReferrals,
     typicalWaitWeeks: d.typicalWaitWeeks,
@@ -224,22 +308,22 @@ function gap(need: string, kind: GapKind, message: string, extra: Partial<Gap> =
     nearestDistanceKm: null,
     partners: [],
     serviceIds: [],
+    endedOn: null,
+    notices: [],
     ...extra,
   };
 }
 
 async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: ServiceDoc[]): Promise<NeedPlan> {
-  const own = await candidates(ctx, profile, { needs: [need] });
+  const own = await fetchDocs(ctx, eligible(ctx, profile, [need]), "WAIT", CANDIDATES);
   const byId = new Map<string, ServiceDoc>();
   for (const d of [...multi.filter((d) => d.needs.includes(need)), ...own]) byId.set(d.id, d);
-  const checks = [...byId.values()].map((d) => check(profile, d));
-  const services = checks
-    .filter((c) => c.ok)
-    .map((c) => routed(profile, c, ctx.isStale))
+  const services = [...byId.values()]
+    .map((d) => routed(ctx, profile, d))
     .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
     .slice(0, 10);
   const label = needLabel(need);
-  const area = laName(profile.localAuthority);
+  const area = areaName(profile.localAuthority);
 
   if (services.length) {
     const gaps: Gap[] = [];
@@ -263,76 +347,148 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: Se
       }),
     );
   }
-  const failures = checks.filter((c) => !c.ok);
-  if (failures.length) {
-    // Services for this need, age and area exist; say what stops each kind of them.
-    const kinds = [...new Set(failures.map((f) => f.failed!))];
-    for (const kind of kinds) {
-      const these = failures.filter((f) => f.failed === kind);
-      const ids = these.map((f) => f.doc.id);
-      if (kind === "LANGUAGE") {
-        gaps.push(gap(need, kind, `Services for ${label} in ${area} are not offered in ${list(profile.languages)}; ask about interpreters (offered: ${list([...new Set(these.flatMap((f) => f.doc.languages))])}).`, { serviceIds: ids }));
-      } else if (kind === "REFERRAL_ROUTE") {
-        const routes = [...new Set(these.flatMap((f) => f.doc.referralRoutes))];
-        gaps.push(gap(need, kind, `Services for ${label} in ${area} need a referral by ${list(routes.map((r) => r.toLowerCase().replace("_", " ")))}; the family cannot self-refer.`, { serviceIds: ids }));
-      } else if (kind === "OUTSIDE_AREA") {
-        const nearest = Math.min(...these.map((f) => f.distanceKm ?? Infinity));
-        gaps.push(gap(need, kind, `Services for ${label} exist, but the nearest is ${nearest.toFixed(1)} km away, beyond the ${profile.maxTravelKm} km the family can travel.`, { serviceIds: ids, nearestDistanceKm: round1(nearest) }));
-      } else if (kind === "NO_CAPACITY") {
-        const accepting = these.filter((f) => f.doc.acceptingReferrals);
-        const shortest = Math.min(...accepting.map((f) => f.doc.typicalWaitWeeks ?? 0));
-        gaps.push(
-          gap(
-            need,
-            kind,
-            accepting.length
-              ? `Services for ${label} in ${area} have waits of ${shortest} weeks or more, longer than ${profile.urgency.toLowerCase()} urgency allows (${URGENCY_MAX_WAIT[profile.urgency]} weeks).`
-              : `No service for ${label} in ${area} is accepting referrals now.`,
-            { serviceIds: ids },
-          ),
-        );
-      }
+
+  // Services for this need, age and area exist but none can take the child: the first condition
+  // each fails is why. Counts over the whole index decide which kinds apply; samples fill in words.
+  const counts = await Promise.all(CONDITIONS.map((_, i) => count(ctx, eligible(ctx, profile, [need], i))));
+  if (counts[0]! > 0) {
+    for (const [i, kind] of CONDITIONS.entries()) {
+      const before = counts[i]!;
+      const after = i + 1 < counts.length ? counts[i + 1]! : 0;
+      if (before === after) continue;
+      const filter = eligible(ctx, profile, [need], i);
+      const sample =
+        kind === "OUTSIDE_AREA" && profile.location
+          ? await fetchDocs(ctx, filter, "DISTANCE", SAMPLE, { ...profile.location, radiusKm: MAX_RADIUS_KM })
+          : await fetchDocs(ctx, filter, "WAIT", SAMPLE);
+      const these = sample.filter((d) => fails(profile, kind, d));
+      gaps.push(conditionGap(profile, need, kind, these, area));
     }
     return { need, status: "GAP", services, gaps };
   }
 
-  // Nothing for this need at this age in this area: is it the age, or the area?
-  const anyAge = await ctx.backend.search({ filter: { needs: [need], localAuthorities: [profile.localAuthority] }, limit: 50, offset: 0 });
-  if (anyAge.totalCount > 0) {
-    const docs = (await ctx.backend.get(anyAge.hits.map((h) => h.id))).filter((d): d is ServiceDoc => !!d);
-    const nearestAge = nearestServedAge(profile.age, docs);
+  // Nothing in the area can take a child of this age for this need today. Say what exists but is
+  // closed or out of contract, then look at other ages, then beyond the area.
+  const inAreaAnyState = { needs: [need], age: profile.age, localAuthorities: ctx.areas };
+  const [ended, closed] = await Promise.all([
+    fetchDocs(ctx, { ...inAreaAnyState, statuses: ["ACTIVE"], contractEnd: { onOrBefore: dayBefore(profile.today) } }, "CONTRACT_END", SAMPLE),
+    fetchDocs(ctx, { ...inAreaAnyState, statuses: ["TEMPORARILY_CLOSED"] }, "WAIT", SAMPLE),
+  ]);
+  if (ended.length) {
+    const endedOn = ended.map((d) => d.contractEndDate!).sort().at(-1)!;
     gaps.push(
-      gap(need, "AGE", `Services for ${label} in ${area} do not take children aged ${profile.age}; the nearest age served is ${nearestAge}.`, {
-        nearestAge,
-        serviceIds: docs.map((d) => d.id),
+      gap(need, "CONTRACT_ENDED", `The contract${ended.length === 1 ? "" : "s"} for ${label} in ${area} ended (the last on ${endedOn}); ${ended.length === 1 ? "that service is" : "those services are"} not offered. Tell the commissioner; ask the provider whether anything continues.`, {
+        endedOn,
+        serviceIds: ended.map((d) => d.id),
       }),
     );
-    return { need, status: "GAP", services, gaps };
   }
-  if (profile.location) {
-    const radiusKm = profile.maxTravelKm ?? NEARBY_KM;
-    const near = await ctx.backend.search({ filter: { needs: [need], age: profile.age }, near: { ...profile.location, radiusKm: Math.max(radiusKm, NEARBY_KM) }, sort: "DISTANCE", limit: 10, offset: 0 });
-    if (near.totalCount > 0) {
-      const first = near.hits[0]!;
-      const docs = (await ctx.backend.get(near.hits.map((h) => h.id))).filter((d): d is ServiceDoc => !!d);
-      const areas = [...new Set(docs.flatMap((d) => d.localAuthorities))].map(laName);
+  if (closed.length) {
+    const notices = closed.filter((d) => d.alert).map((d) => `${d.name}: ${d.alert}`);
+    gaps.push(
+      gap(need, "TEMPORARILY_CLOSED", `${closed.length === 1 ? `${closed[0]!.name} is` : `${closed.length} services for ${label} in ${area} are`} temporarily closed${notices.length ? ` (${notices.join("; ")})` : ""}. Ask when it reopens, and use another service meanwhile.`, {
+        notices,
+        serviceIds: closed.map((d) => d.id),
+      }),
+    );
+  }
+
+  if (!ended.length && !closed.length) {
+    const anyAge = await fetchDocs(ctx, { needs: [need], localAuthorities: ctx.areas, contractEnd: { onOrAfter: profile.today } }, "WAIT", SAMPLE);
+    if (anyAge.length) {
+      const nearestAge = nearestServedAge(profile.age, anyAge);
       gaps.push(
-        gap(need, "OUTSIDE_AREA", `No service for ${label} covers ${area}, but ${near.totalCount} nearby (nearest ${first.distanceKm?.toFixed(1)} km) serve${near.totalCount === 1 ? "s" : ""} ${list(areas)}. Ask whether they will take an out-of-area referral.`, {
-          nearestDistanceKm: first.distanceKm === null ? null : round1(first.distanceKm),
-          serviceIds: docs.map((d) => d.id),
+        gap(need, "AGE", `Services for ${label} in ${area} do not take children aged ${profile.age}; the nearest age served is ${nearestAge}.`, {
+          nearestAge,
+          serviceIds: anyAge.map((d) => d.id),
         }),
       );
       return { need, status: "GAP", services, gaps };
     }
   }
-  // An offline partner might run the only service: that is "unknown", not "no service".
-  if (!ctx.offline.length) {
-    gaps.push(gap(need, "NO_SERVICE", `No partner lists a service for ${label} for a child aged ${profile.age} in or near ${area}. Raise it with the commissioner; consider universal services meanwhile.`));
+
+  const outside = await beyondArea(ctx, profile, need, label, area);
+  if (outside) gaps.push(outside);
+  // Something exists (closed, ended, elsewhere), or an offline partner might run the only service:
+  // either way it is not "no service".
+  if (!gaps.length) {
+    gaps.push(gap(need, "NO_SERVICE", `No partner lists a service for ${label} for a child aged ${profile.age} anywhere in the UK. Raise it with the commissioner; consider universal services meanwhile.`));
   }
-  return { need, status: ctx.offline.length ? "UNKNOWN" : "GAP", services, gaps };
+  // With a partner offline and nothing known in the area, that partner may run the service here.
+  const unknown = ctx.offline.length > 0 && gaps.every((g) => g.kind === "PARTNER_OFFLINE" || g.kind === "OUTSIDE_AREA");
+  return { need, status: unknown ? "UNKNOWN" : "GAP", services, gaps };
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
+function conditionGap(profile: ChildProfile, need: string, kind: Condition, these: ServiceDoc[], area: string): Gap {
+  const label = needLabel(need);
+  const ids = these.map((d) => d.id);
+  switch (kind) {
+    case "LANGUAGE":
+      return gap(need, kind, `Services for ${label} in ${area} are not offered in ${list(profile.languages)}; ask about interpreters (offered: ${list([...new Set(these.flatMap((d) => d.languages))])}).`, { serviceIds: ids });
+    case "REFERRAL_ROUTE": {
+      const routes = [...new Set(these.flatMap((d) => d.referralRoutes))];
+      return gap(need, kind, `Services for ${label} in ${area} need a referral by ${list(routes.map((r) => r.toLowerCase().replace("_", " ")))}; the family cannot self-refer.`, { serviceIds: ids });
+    }
+    case "OUTSIDE_AREA": {
+      const nearest = Math.min(...these.map((d) => distanceFrom(profile.location, d) ?? Infinity));
+      return gap(need, kind, `Services for ${label} exist, but the nearest is ${nearest.toFixed(1)} km away, beyond the ${profile.maxTravelKm} km the family can travel.`, { serviceIds: ids, nearestDistanceKm: round1(nearest) });
+    }
+    case "NO_CAPACITY": {
+      const accepting = these.filter((d) => d.acceptingReferrals);
+      const shortest = Math.min(...accepting.map((d) => d.typicalWaitWeeks ?? 0));
+      return gap(
+        need,
+        kind,
+        accepting.length
+          ? `Services for ${label} in ${area} have waits of ${shortest} weeks or more, longer than ${profile.urgency.toLowerCase()} urgency allows (${URGENCY_MAX_WAIT[profile.urgency]} weeks).`
+          : `No service for ${label} in ${area} is accepting referrals now.`,
+        { serviceIds: ids },
+      );
+    }
+  }
+}
+
+/**
+ * No service covers the child's area: the nearby ones (for a land-neighbouring authority, or within
+ * nearbyKm), else the nearest anywhere. Null only when no service for this need and age exists.
+ */
+async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: string, area: string): Promise<Gap | null> {
+  const open: SearchFilter = { needs: [need], age: profile.age, statuses: ["ACTIVE"], contractEnd: { onOrAfter: profile.today } };
+  const { nearbyKm, includeNeighbours } = ctx.options;
+  const neighbours = includeNeighbours ? neighbouringAreas(profile.localAuthority) : [];
+  const [byNeighbour, byDistance] = await Promise.all([
+    neighbours.length ? fetchDocs(ctx, { ...open, localAuthorities: neighbours }, "WAIT", SAMPLE) : Promise.resolve([]),
+    ctx.origin ? fetchDocs(ctx, open, "DISTANCE", SAMPLE, { ...ctx.origin, radiusKm: nearbyKm }) : Promise.resolve([]),
+  ]);
+  const servesOf = (docs: ServiceDoc[]) => list([...new Set(docs.flatMap((d) => d.localAuthorities))].slice(0, 5).map(areaName));
+  const nearestOf = (docs: ServiceDoc[]) => {
+    const ds = docs.map((d) => distanceFrom(ctx.origin, d)).filter((d): d is number => d !== null);
+    return ds.length ? round1(Math.min(...ds)) : null;
+  };
+  const from = profile.location ? "" : ` from the centre of ${area}`;
+  const nearby = [...new Map([...byDistance, ...byNeighbour].map((d) => [d.id, d])).values()];
+  if (nearby.length) {
+    const nearest = nearestOf(nearby);
+    const where = [includeNeighbours ? "its neighbouring areas" : "", `${nearbyKm} km`].filter(Boolean).join(" or within ");
+    return gap(
+      need,
+      "OUTSIDE_AREA",
+      `No service for ${label} covers ${area}, but ${nearby.length} nearby (in ${where}${nearest !== null ? `; nearest ${nearest.toFixed(1)} km${from}` : ""}) serve${nearby.length === 1 ? "s" : ""} ${servesOf(nearby)}. Ask whether they will take an out-of-area referral.`,
+      { nearestDistanceKm: nearest, serviceIds: nearby.map((d) => d.id) },
+    );
+  }
+  // Nothing nearby: the nearest help anywhere is still help, and never "no service".
+  const far = ctx.origin ? await fetchDocs(ctx, open, "DISTANCE", 5, { ...ctx.origin, radiusKm: MAX_RADIUS_KM }) : [];
+  const anywhere = far.length ? far : await fetchDocs(ctx, open, "WAIT", 5);
+  if (!anywhere.length) return null;
+  const nearest = nearestOf(anywhere);
+  return gap(
+    need,
+    "OUTSIDE_AREA",
+    `No service for ${label} covers ${area} or is nearby (${includeNeighbours ? "its neighbouring areas or " : ""}within ${nearbyKm} km). The nearest help${nearest !== null ? ` is ${nearest.toFixed(1)} km away${from}, serving` : " serves"} ${servesOf(anywhere.slice(0, 1))}. Ask whether they will take an out-of-area referral, and tell the commissioner.`,
+    { nearestDistanceKm: nearest, serviceIds: anywhere.map((d) => d.id) },
+  );
+}
 
 function nearestServedAge(age: number, docs: ServiceDoc[]): number {
   let best = Infinity;

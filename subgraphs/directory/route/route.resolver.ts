@@ -4,13 +4,15 @@ import "reflect-metadata";
 import { Arg, Ctx, Query, Resolver } from "type-graphql";
 import { GraphQLError } from "graphql";
 import { AgeBand } from "../../../schema/enums.ts";
-import { NEED_CODES, PARTNERS, localAuthorityInfo } from "../../../schema/vocabulary.ts";
+import { NEED_CODES, PARTNERS } from "../../../schema/vocabulary.ts";
+import { localAuthorityInfo } from "../../../schema/areas.ts";
 import { log } from "../../../platform/log.ts";
 import { serviceRef } from "../types/entities.ts";
 import type { DirectoryContext } from "../context.ts";
-import { ChildProfileInput, CoverageReport, RoutePlan } from "./route.types.ts";
+import { ChildProfileInput, CoverageReport, RouteOptionsInput, RoutePlan } from "./route.types.ts";
 import { coverage } from "./coverage.ts";
-import { routeChild, type ChildProfile } from "./route.engine.ts";
+import { DEFAULT_ROUTE_OPTIONS, routeChild, type ChildProfile, type RouteOptions } from "./route.engine.ts";
+import { MAX_RADIUS_KM } from "../search/request.ts";
 
 const badInput = (message: string, field: string) =>
   new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", field } });
@@ -25,6 +27,12 @@ function ageFrom(dob: Date | string, today: string): number {
   return age;
 }
 
+export function toRouteOptions(input: RouteOptionsInput | undefined | null): RouteOptions {
+  const nearbyKm = input?.nearbyKm ?? DEFAULT_ROUTE_OPTIONS.nearbyKm;
+  if (!(nearbyKm > 0 && nearbyKm <= MAX_RADIUS_KM)) throw badInput(`nearbyKm must be more than 0 and at most ${MAX_RADIUS_KM}`, "options.nearbyKm");
+  return { nearbyKm, includeNeighbours: input?.includeNeighbours ?? DEFAULT_ROUTE_OPTIONS.includeNeighbours };
+}
+
 export async function toChildProfile(input: ChildProfileInput, ctx: DirectoryContext, today: string): Promise<ChildProfile> {
   if (!input.needs?.length) throw badInput("profile.needs must name at least one need", "profile.needs");
   const unknown = input.needs.filter((n) => !NEED_CODES.includes(n));
@@ -37,18 +45,27 @@ export async function toChildProfile(input: ChildProfileInput, ctx: DirectoryCon
     throw badInput("age must be a whole number of years from 0 to 25", input.age !== undefined && input.age !== null ? "profile.age" : "profile.dateOfBirth");
   }
   let location: ChildProfile["location"] = null;
-  let la = input.localAuthority ?? null;
-  if (la && !localAuthorityInfo(la)) throw badInput(`unknown local authority "${la.slice(0, 20)}"`, "profile.localAuthority");
+  let la: string | null = null;
+  if (input.localAuthority !== undefined && input.localAuthority !== null) {
+    const known = localAuthorityInfo(input.localAuthority);
+    if (!known) throw badInput(`unknown local authority "${input.localAuthority.slice(0, 20)}": give a current ONS GSS code such as "E06000017" (Rutland); the localAuthorities query lists them all`, "profile.localAuthority");
+    la = known.code;
+  }
   if (input.postcode) {
     try {
       const place = await ctx.postcodes.resolve(input.postcode);
       location = { lat: place.lat, lng: place.lng };
-      la ??= place.localAuthorityCode ?? null;
+      // An explicit authority wins: the outward code's main authority is only the likeliest.
+      la ??= (place.localAuthorityCode && localAuthorityInfo(place.localAuthorityCode)?.code) || null;
+      if (!la) {
+        throw badInput(`postcode ${place.postcode} could not be placed in a local authority; give profile.localAuthority as well`, "profile.postcode");
+      }
     } catch (err) {
+      if (err instanceof GraphQLError) throw err;
       throw badInput(err instanceof Error ? err.message : "unknown postcode", "profile.postcode");
     }
   }
-  if (!la) throw badInput("give the child's postcode or localAuthority", input.postcode ? "profile.localAuthority" : "profile.postcode");
+  if (!la) throw badInput("give the child's postcode (profile.postcode) or local authority GSS code (profile.localAuthority)", "profile.postcode");
   if (input.maxTravelKm !== undefined && input.maxTravelKm !== null && !(input.maxTravelKm > 0 && input.maxTravelKm <= 500)) {
     throw badInput("maxTravelKm must be between 0 and 500", "profile.maxTravelKm");
   }
@@ -79,10 +96,12 @@ export class RouteResolver {
   async routeChild(
     @Ctx() ctx: DirectoryContext,
     @Arg("profile", () => ChildProfileInput, { description: "The child's age, needs and where they live." }) input: ChildProfileInput,
+    @Arg("options", () => RouteOptionsInput, { nullable: true, description: "What counts as nearby when no service covers the child's area." }) optionsInput?: RouteOptionsInput,
   ): Promise<RoutePlan> {
     const started = performance.now();
+    const options = toRouteOptions(optionsInput);
     const profile = await toChildProfile(input, ctx, todayIso());
-    const plan = await routeChild(profile, { backend: ctx.backend, isStale: (p) => ctx.sync.isStale(p) });
+    const plan = await routeChild(profile, { backend: ctx.backend, isStale: (p) => ctx.sync.isStale(p), options });
     log("info", "route.computed", {
       ms: Math.round(performance.now() - started),
       needs: plan.needs.length,
@@ -112,9 +131,10 @@ export class RouteResolver {
     @Arg("area", () => String, { description: "Local authority GSS code." }) area: string,
     @Arg("ageBand", () => AgeBand, { nullable: true, description: "One age band; all when omitted." }) ageBand?: string,
   ) {
-    if (!localAuthorityInfo(area)) throw badInput(`unknown local authority "${area.slice(0, 20)}"`, "area");
+    const la = localAuthorityInfo(area);
+    if (!la) throw badInput(`unknown local authority "${area.slice(0, 20)}"`, "area");
     const offline = PARTNERS.filter((p) => ctx.sync.isStale(p));
-    const report = await coverage({ area, ageBand, today: todayIso() }, { backend: ctx.backend, offline });
+    const report = await coverage({ area: la.code, ageBand, today: todayIso() }, { backend: ctx.backend, offline });
     return {
       ...report,
       endingContracts: report.endingContracts.map((e) => ({ ...e, service: serviceRef(e.service.id) })),

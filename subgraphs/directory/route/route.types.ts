@@ -42,6 +42,8 @@ export enum GapKind {
   OUTSIDE_AREA = "OUTSIDE_AREA",
   NO_CAPACITY = "NO_CAPACITY",
   CONTRACT_ENDING = "CONTRACT_ENDING",
+  CONTRACT_ENDED = "CONTRACT_ENDED",
+  TEMPORARILY_CLOSED = "TEMPORARILY_CLOSED",
   LANGUAGE = "LANGUAGE",
   REFERRAL_ROUTE = "REFERRAL_ROUTE",
   PARTNER_OFFLINE = "PARTNER_OFFLINE",
@@ -50,11 +52,13 @@ registerEnumType(GapKind, {
   name: "GapKind",
   description: "Why a need is not (or may soon not be) met.",
   valuesConfig: {
-    NO_SERVICE: { description: "No partner lists a service for this need near the child." },
+    NO_SERVICE: { description: "No partner lists a service for this need and age anywhere (nothing closed, ended or elsewhere either)." },
     AGE: { description: "Services exist in the area, but not for this age (see nearestAge)." },
-    OUTSIDE_AREA: { description: "Services exist nearby, but outside the child's area or travel distance." },
+    OUTSIDE_AREA: { description: "Services exist, but beyond the child's travel distance, or none covers the child's area: then the nearby ones (land-neighbouring areas or within options.nearbyKm), else the nearest anywhere (see nearestDistanceKm)." },
     NO_CAPACITY: { description: "None accepting referrals, or waits longer than the urgency allows." },
     CONTRACT_ENDING: { description: "Met today, but every suitable service's contract ends within 6 months (a warning)." },
+    CONTRACT_ENDED: { description: "The services for this need in the area are out of contract, so not offered (see endedOn)." },
+    TEMPORARILY_CLOSED: { description: "The services for this need in the area are temporarily closed (see notices for when they reopen)." },
     LANGUAGE: { description: "Services exist, but not in the child's language." },
     REFERRAL_ROUTE: { description: "Services exist, but need a referral route the family cannot use." },
     PARTNER_OFFLINE: { description: "A partner could not be reached, so its services could not be checked." },
@@ -84,10 +88,10 @@ export class ChildProfileInput {
   @Field(() => [Need], { description: "The child's needs (at least one)." })
   needs!: string[];
 
-  @Field(() => String, { nullable: true, description: "Home postcode (or give localAuthority)." })
+  @Field(() => String, { nullable: true, description: "Home postcode, any GB postcode or outward code (or give localAuthority). Without POSTCODES_URL it is placed at its outward code's centre and main authority; Northern Ireland (BT) postcodes need POSTCODES_URL." })
   postcode?: string;
 
-  @Field(() => String, { nullable: true, description: "Home local authority GSS code, instead of or as well as postcode." })
+  @Field(() => String, { nullable: true, description: "Home local authority GSS code, any current UK authority, district or county (\"E07000148\" Norwich, \"E10000020\" Norfolk), instead of or as well as postcode; it wins over the postcode's authority." })
   localAuthority?: string;
 
   @Field(() => [String], { nullable: true, description: "Languages the family needs, as codes (\"cy\", \"pl\"); any one will do." })
@@ -104,6 +108,15 @@ export class ChildProfileInput {
 
   @Field(() => Urgency, { nullable: true, defaultValue: Urgency.ROUTINE, description: "How soon help is needed." })
   urgency?: Urgency;
+}
+
+@InputType("RouteOptionsInput", { description: "What counts as nearby when no service covers the child's area. Services for the child's own authority (its county, for a district; its districts, for a county) always come first." })
+export class RouteOptionsInput {
+  @Field(() => Float, { nullable: true, defaultValue: 25, description: "Services within this many km of the child (of the authority's centre without a postcode) count as nearby. Default 25." })
+  nearbyKm?: number;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: "Services covering an authority that shares a land boundary with the child's (its district's or its upper tier's) count as nearby, at any distance. Default true." })
+  includeNeighbours?: boolean;
 }
 
 @ObjectType("RoutedService", { description: "A service that can take this child for a need, and why." })
@@ -138,6 +151,8 @@ export class Gap {
   @Field(() => Float, { nullable: true, description: "OUTSIDE_AREA gaps: distance to the nearest service, km." }) nearestDistanceKm!: number | null;
   @Field(() => [Partner], { description: "PARTNER_OFFLINE gaps: the partners that could not be checked." }) partners!: string[];
   @Field(() => [String], { description: "Ids of the services the gap is about (those that nearly fit)." }) serviceIds!: string[];
+  @Field(() => DateScalar, { nullable: true, description: "CONTRACT_ENDED gaps: the date the (last) contract ended." }) endedOn!: string | null;
+  @Field(() => [String], { description: "TEMPORARILY_CLOSED gaps: each closed service's notice (\"<name>: <notice>\"), e.g. when it reopens." }) notices!: string[];
 }
 
 @ObjectType("NeedRoute", { description: "Services for one of the child's needs, or why there are none." })

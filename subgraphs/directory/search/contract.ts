@@ -202,6 +202,40 @@ export function searchContract(name: string, makeBackend: () => Promise<SearchBa
         expect((await search({ filter: { acceptingReferrals: true } })).totalCount).toBe(25);
       });
 
+      it("filters by longest wait, counting an unstated wait as none", async () => {
+        const two = await expectFilter({ maxWaitWeeks: 2 });
+        expect(two.length).toBeGreaterThan(0);
+        expect(two.length).toBeLessThan(FIXTURE.filter((d) => d.status === "ACTIVE").length);
+        await expectFilter({ maxWaitWeeks: 0 });
+        await expectFilter({ maxWaitWeeks: 12, needs: ["MENTAL_HEALTH"] });
+      });
+
+      it("filters by contract end window: open-ended keeps no end date, a closed window drops it", async () => {
+        const notEnded = await expectFilter({ contractEnd: { onOrAfter: "2026-06-01" } });
+        const between = await expectFilter({
+          contractEnd: { onOrAfter: "2026-01-01", onOrBefore: "2026-12-31" },
+        });
+        const ended = await expectFilter({ contractEnd: { onOrBefore: "2026-05-31" } });
+        expect(between.length).toBeGreaterThan(0);
+        expect(ended.length).toBeGreaterThan(0);
+        // Every active service has either ended by 31 May or not (no end date counts as not).
+        expect(notEnded.length + ended.length).toBe(
+          FIXTURE.filter((d) => d.status === "ACTIVE").length,
+        );
+        await expectFilter({ contractEnd: { onOrAfter: "2027-01-01", onOrBefore: "2026-01-01" } }, []);
+      });
+
+      it("filters by reach: within the radius, or without travel, or with no location", async () => {
+        const from = { ...NORWICH, radiusKm: 5 };
+        const reach = await expectFilter({ reachableFrom: from });
+        const near = (await search({ near: from, limit: 100 })).hits.map((h) => h.id);
+        // Everything near is reachable; so is what needs no journey or has no place to go to.
+        for (const id of near) expect(reach).toContain(id);
+        expect(reach.length).toBeGreaterThan(near.length);
+        await expectFilter({ reachableFrom: { ...NORWICH, radiusKm: 500 } });
+        await expectFilter({ reachableFrom: from, needs: ["MENTAL_HEALTH"], maxWaitWeeks: 4 });
+      });
+
       it("filters by opening day and hour", async () => {
         await expectFilter({ openAt: { day: "SA" } }, [
           "charity:h02",

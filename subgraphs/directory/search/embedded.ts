@@ -7,6 +7,7 @@
 // So this index keeps one bitset per filter value (filters and facet counts are word-wise AND and
 // popcount), posting lists for text, and a top-k heap for sorting: queries touch each matching
 // document a few times at most.
+import { TRAVEL_FREE_DELIVERY_MODES } from "../../../schema/vocabulary.ts";
 import { inProcessBackend } from "./in-process.ts";
 import {
   damerauWithin,
@@ -526,6 +527,33 @@ export class EmbeddedIndex {
       const age = f.age;
       eachSet(r, words, (s) => {
         if (this.minAge[s]! > age || this.maxAge[s]! < age) unset(r, s);
+      });
+    }
+    if (f.maxWaitWeeks !== null) {
+      const max = f.maxWaitWeeks;
+      eachSet(r, words, (s) => {
+        const w = this.waitKey[s]!;
+        if (w !== LAST && w > max) unset(r, s);
+      });
+    }
+    if (f.contractFrom !== null || f.contractTo !== null) {
+      const from = f.contractFrom ?? -Infinity;
+      const to = f.contractTo ?? Infinity;
+      eachSet(r, words, (s) => {
+        const k = this.contractKey[s]!;
+        if (k === LAST ? f.contractTo !== null : k < from || k > to) unset(r, s);
+      });
+    }
+    if (f.reachableFrom !== null) {
+      const { lat, lng, radiusKm } = f.reachableFrom;
+      const travelFree = new Uint32Array(r.length);
+      for (const m of TRAVEL_FREE_DELIVERY_MODES) {
+        const b = this.bitsFor("deliveryModes", m);
+        if (b) for (let i = 0; i < words; i++) travelFree[i]! |= b[i]!;
+      }
+      eachSet(r, words, (s) => {
+        if (!has(this.hasLocation, s) || has(travelFree, s)) return;
+        if (haversineKm(lat, lng, this.lat[s]!, this.lng[s]!) > radiusKm) unset(r, s);
       });
     }
     return r;

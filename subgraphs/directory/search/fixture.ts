@@ -33,6 +33,7 @@ function doc({ ages, ...s }: Spec): ServiceDoc {
         partner
       ] ?? "",
     status: "ACTIVE",
+    alert: null,
     referralRoutes: ["PROFESSIONAL"],
     languages: ["en"],
     deliveryModes: ["IN_PERSON"],
@@ -433,6 +434,28 @@ export function reference(docs: ServiceDoc[], req: Omit<SearchRequest, "query">)
     .filter((d) => slot === undefined || (slot !== null && d.openSlots.includes(slot)))
     .filter((d) => f.ids === undefined || f.ids.includes(d.id))
     .filter((d) => f.age === undefined || (d.minAge <= f.age && f.age <= d.maxAge))
+    .filter(
+      (d) =>
+        f.maxWaitWeeks === undefined ||
+        d.typicalWaitWeeks === null ||
+        d.typicalWaitWeeks <= f.maxWaitWeeks,
+    )
+    .filter((d) => {
+      const w = f.contractEnd;
+      if (!w || (w.onOrAfter === undefined && w.onOrBefore === undefined)) return true;
+      if (d.contractEndDate === null) return w.onOrBefore === undefined;
+      return (
+        (w.onOrAfter === undefined || d.contractEndDate >= w.onOrAfter) &&
+        (w.onOrBefore === undefined || d.contractEndDate <= w.onOrBefore)
+      );
+    })
+    .filter((d) => {
+      const at = f.reachableFrom;
+      if (!at || !d.location) return true;
+      if (d.deliveryModes.some((m) => ["ONLINE", "TELEPHONE", "HOME_VISIT"].includes(m)))
+        return true;
+      return haversineKm(at.lat, at.lng, d.location.lat, d.location.lng) <= at.radiusKm;
+    })
     .map((d) => ({
       doc: d,
       distanceKm:

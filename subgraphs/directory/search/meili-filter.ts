@@ -2,6 +2,7 @@
 // are constants; vocabulary values were checked against the vocabulary by normaliseRequest; every
 // string value is double-quoted with `\` and `"` escaped; numbers are finite by construction. User
 // text is never pasted into filter syntax.
+import { TRAVEL_FREE_DELIVERY_MODES } from "../../../schema/vocabulary.ts";
 import type { NormalisedFilter, NormalisedRequest } from "./request.ts";
 
 /** A double-quoted Meilisearch filter string literal (Meilisearch ≥ 1.4 unescapes \\ and \"). */
@@ -44,6 +45,16 @@ export function buildMeiliFilter(req: Pick<NormalisedRequest, "filter" | "near">
   if (f.openSlot !== null) clauses.push(`openSlots = ${quote(f.openSlot)}`);
   if (f.ids !== null) clauses.push(anyOf("id", f.ids));
   if (f.age !== null) clauses.push(`minAge <= ${num(f.age)}`, `maxAge >= ${num(f.age)}`);
+  // waitFilter is 0 for "no wait given"; contractSort is LAST for "no end date".
+  if (f.maxWaitWeeks !== null) clauses.push(`waitFilter <= ${num(f.maxWaitWeeks)}`);
+  if (f.contractFrom !== null) clauses.push(`contractSort >= ${num(f.contractFrom)}`);
+  if (f.contractTo !== null) clauses.push(`contractSort <= ${num(f.contractTo)}`);
+  if (f.reachableFrom !== null) {
+    const { lat, lng, radiusKm } = f.reachableFrom;
+    clauses.push(
+      `_geoRadius(${num(lat)}, ${num(lng)}, ${num(Math.round(radiusKm * 1000))}) OR located = false OR ${anyOf("deliveryModes", [...TRAVEL_FREE_DELIVERY_MODES])}`,
+    );
+  }
   if (req.near) {
     const { lat, lng, radiusKm } = req.near;
     clauses.push(`_geoRadius(${num(lat)}, ${num(lng)}, ${num(Math.round(radiusKm * 1000))})`);

@@ -64,7 +64,11 @@ interface MeiliDoc extends ServiceDoc {
   cost: "free" | "paid";
   nameSort: string;
   waitSort: number;
+  /** typicalWaitWeeks for filters, 0 when not given (no known wait). */
+  waitFilter: number;
   contractSort: number;
+  /** Has a position (reachableFrom keeps unlocated services). */
+  located: boolean;
   /** Need labels and synonyms, acronym expansions (the same hidden text the embedded index uses). */
   terms: string;
 }
@@ -87,6 +91,9 @@ export const MEILI_SETTINGS: Settings = {
     "cost",
     "acceptingReferrals",
     "openSlots",
+    "waitFilter",
+    "contractSort",
+    "located",
     "_geo",
   ],
   sortableAttributes: ["id", "nameSort", "waitSort", "contractSort", "_geo"],
@@ -126,7 +133,9 @@ export function toMeiliDoc(input: ServiceDoc): MeiliDoc {
     cost: doc.free ? "free" : "paid",
     nameSort: nameSortKey(doc.name),
     waitSort: doc.typicalWaitWeeks ?? LAST,
+    waitFilter: doc.typicalWaitWeeks ?? 0,
     contractSort: dateKey(doc.contractEndDate) ?? LAST,
+    located: doc.location !== null,
     terms: expansionTerms(doc),
   };
 }

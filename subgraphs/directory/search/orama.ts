@@ -32,6 +32,7 @@
 //    from the live points once enough have emptied.
 // 8. get/remove look an id up in Orama's id map before asking Orama, which would otherwise assign
 //    every unknown id it is asked about an internal id for good.
+import { TRAVEL_FREE_DELIVERY_MODES } from "../../../schema/vocabulary.ts";
 import { inProcessBackend } from "./in-process.ts";
 import {
   count as oramaCount,
@@ -98,6 +99,9 @@ export const ORAMA_SCHEMA = {
   acceptingReferrals: "boolean",
   minAge: "number",
   maxAge: "number",
+  waitFilter: "number",
+  contractKey: "number",
+  located: "boolean",
   geo: "geopoint",
   name: "string",
   organizationName: "string",
@@ -123,6 +127,11 @@ interface OramaDoc extends ServiceDoc {
   nameSort: string;
   waitSort: number;
   contractSort: number;
+  /** typicalWaitWeeks for filters, 0 when not given (no known wait). */
+  waitFilter: number;
+  /** contractSort under a name the schema indexes. */
+  contractKey: number;
+  located: boolean;
 }
 
 
@@ -136,6 +145,9 @@ function toOramaDoc(input: ServiceDoc): OramaDoc {
     nameSort: nameSortKey(doc.name),
     waitSort: doc.typicalWaitWeeks ?? LAST,
     contractSort: dateKey(doc.contractEndDate) ?? LAST,
+    waitFilter: doc.typicalWaitWeeks ?? 0,
+    contractKey: dateKey(doc.contractEndDate) ?? LAST,
+    located: doc.location !== null,
   };
 }
 
@@ -339,6 +351,24 @@ function filterClauses(f: NormalisedFilter): Where[] {
   if (f.age !== null) {
     out.push({ minAge: { lte: f.age } });
     out.push({ maxAge: { gte: f.age } });
+  }
+  if (f.maxWaitWeeks !== null) out.push({ waitFilter: { lte: f.maxWaitWeeks } });
+  // contractKey is LAST for "no end date": it passes a lower bound and fails an upper one.
+  if (f.contractFrom !== null) out.push({ contractKey: { gte: f.contractFrom } });
+  if (f.contractTo !== null) out.push({ contractKey: { lte: f.contractTo } });
+  if (f.reachableFrom !== null) {
+    const { lat, lng, radiusKm } = f.reachableFrom;
+    out.push({
+      or: [
+        {
+          geo: {
+            radius: { coordinates: { lat, lon: lng }, value: radiusKm, unit: "km", inside: true },
+          },
+        },
+        { located: false },
+        { deliveryModes: { containsAny: [...TRAVEL_FREE_DELIVERY_MODES] } },
+      ],
+    });
   }
   return out;
 }

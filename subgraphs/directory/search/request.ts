@@ -56,6 +56,11 @@ export interface NormalisedFilter {
   openSlot: string | null;
   statuses: string[] | null;
   ids: string[] | null;
+  maxWaitWeeks: number | null;
+  /** Contract end window as dateKey() days, inclusive. */
+  contractFrom: number | null;
+  contractTo: number | null;
+  reachableFrom: { lat: number; lng: number; radiusKm: number } | null;
   /** Some filter can never match (only unknown codes, an unreadable openAt, ids: []). */
   impossible: boolean;
 }
@@ -111,6 +116,27 @@ function finite(value: unknown, what: string): number {
   return value;
 }
 
+function circle(c: { lat: number; lng: number; radiusKm: number }, what: string) {
+  const lat = finite(c?.lat, `${what}.lat`);
+  const lng = finite(c?.lng, `${what}.lng`);
+  const radiusKm = finite(c?.radiusKm, `${what}.radiusKm`);
+  if (lat < -90 || lat > 90 || lng < -180 || lng > 180)
+    throw new SearchRequestError(`${what} is not a position on Earth`);
+  if (radiusKm <= 0 || radiusKm > MAX_RADIUS_KM)
+    throw new SearchRequestError(`${what}.radiusKm must be in (0, ${MAX_RADIUS_KM}]`);
+  return { lat, lng, radiusKm };
+}
+
+function day(value: unknown, what: string): number | null {
+  if (value === undefined || value === null) return null;
+  const key = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? dateKey(value) : null;
+  if (key === null) throw new SearchRequestError(`${what} must be a date, YYYY-MM-DD`);
+  return key;
+}
+
+/** Largest radius a search takes: the length of the UK, Shetland to the Isles of Scilly and more. */
+export const MAX_RADIUS_KM = 1500;
+
 export function normaliseRequest(req: SearchRequest): NormalisedRequest {
   const f = req.filter ?? {};
   const state = { impossible: false };
@@ -131,8 +157,20 @@ export function normaliseRequest(req: SearchRequest): NormalisedRequest {
         ? [...DEFAULT_STATUSES]
         : codes(f.statuses, KNOWN.statuses, upperCode, state),
     ids: null,
+    maxWaitWeeks:
+      f.maxWaitWeeks === undefined || f.maxWaitWeeks === null
+        ? null
+        : finite(f.maxWaitWeeks, "filter.maxWaitWeeks"),
+    contractFrom: day(f.contractEnd?.onOrAfter, "filter.contractEnd.onOrAfter"),
+    contractTo: day(f.contractEnd?.onOrBefore, "filter.contractEnd.onOrBefore"),
+    reachableFrom:
+      f.reachableFrom === undefined || f.reachableFrom === null
+        ? null
+        : circle(f.reachableFrom, "filter.reachableFrom"),
     impossible: false,
   };
+  if (filter.contractFrom !== null && filter.contractTo !== null && filter.contractFrom > filter.contractTo)
+    state.impossible = true;
   if (f.openAt !== undefined && f.openAt !== null) {
     const slot =
       typeof f.openAt.day === "string" &&
@@ -153,17 +191,8 @@ export function normaliseRequest(req: SearchRequest): NormalisedRequest {
   }
   filter.impossible = state.impossible;
 
-  let near: NormalisedRequest["near"] = null;
-  if (req.near !== undefined && req.near !== null) {
-    const lat = finite(req.near.lat, "near.lat");
-    const lng = finite(req.near.lng, "near.lng");
-    const radiusKm = finite(req.near.radiusKm, "near.radiusKm");
-    if (lat < -90 || lat > 90 || lng < -180 || lng > 180)
-      throw new SearchRequestError("near is not a position on Earth");
-    if (radiusKm <= 0 || radiusKm > 1000)
-      throw new SearchRequestError("near.radiusKm must be in (0, 1000]");
-    near = { lat, lng, radiusKm };
-  }
+  const near: NormalisedRequest["near"] =
+    req.near !== undefined && req.near !== null ? circle(req.near, "near") : null;
 
   const limit = Math.floor(finite(req.limit, "limit"));
   const offset = Math.floor(finite(req.offset, "offset"));
@@ -269,6 +298,7 @@ export function normaliseDoc(doc: ServiceDoc): ServiceDoc {
     description: String(doc.description ?? ""),
     organizationName: String(doc.organizationName ?? ""),
     status: intern(String(doc.status ?? "")),
+    alert: typeof doc.alert === "string" && doc.alert !== "" ? doc.alert : null,
     needs: codeList(doc.needs),
     referralRoutes: codeList(doc.referralRoutes),
     languages: list(doc.languages).map((l) => intern(l.trim().toLowerCase())),

@@ -71,6 +71,7 @@ export function syntheticDocs(n: number, seed = 42): ServiceDoc[] {
       description: desc.join(" "),
       organizationName: `${la.name} ${pick(["Council", "Family Trust", "NHS Foundation Trust", "Youth Charity"])}`,
       status: rnd() < 0.9 ? "ACTIVE" : pick(["TEMPORARILY_CLOSED", "INACTIVE", "DEFUNCT"]),
+      alert: null,
       needs,
       referralRoutes: some(REFERRAL_ROUTE_CODES, 3),
       languages: rnd() < 0.7 ? ["en"] : ["en", ...some(LANGS, 2)],

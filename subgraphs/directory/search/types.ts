@@ -12,6 +12,8 @@ export interface ServiceDoc {
   organizationName: string;
   /** ServiceStatusCode: "ACTIVE" | "TEMPORARILY_CLOSED" | "INACTIVE" | "DEFUNCT". */
   status: string;
+  /** The partner's temporary notice (HSDS alert), e.g. when a closed service reopens. */
+  alert: string | null;
   /** Need codes from the vocabulary (NEEDS). */
   needs: string[];
   /** Referral route codes (REFERRAL_ROUTES). */
@@ -52,6 +54,7 @@ export const SERVICE_DOC_KEYS: (keyof ServiceDoc)[] = [
   "description",
   "organizationName",
   "status",
+  "alert",
   "needs",
   "referralRoutes",
   "languages",
@@ -100,6 +103,19 @@ export interface SearchFilter {
   /** Default ["ACTIVE"] when undefined; [] means any status. */
   statuses?: string[];
   ids?: string[];
+  /** Typical wait of at most this many weeks; a service that gives no wait counts as none. */
+  maxWaitWeeks?: number;
+  /**
+   * Contract end date within a window, YYYY-MM-DD, both ends inclusive. `onOrAfter` alone keeps
+   * services with no end date ("contract not ended"); with `onOrBefore` they never match.
+   */
+  contractEnd?: { onOrAfter?: string; onOrBefore?: string };
+  /**
+   * Services a child at this point can use: located within radiusKm of it, or delivered without
+   * travel (TRAVEL_FREE_DELIVERY_MODES: online, by phone, at home), or with no location to measure.
+   * Unlike `near`, it reports no distances and does not drop unlocated services.
+   */
+  reachableFrom?: { lat: number; lng: number; radiusKm: number };
 }
 
 export type SearchSort = "RELEVANCE" | "DISTANCE" | "NAME" | "WAIT" | "CONTRACT_END";

@@ -6,43 +6,69 @@ import "reflect-metadata";
 import { Directive, Field, Float, InterfaceType, ObjectType, type ClassType } from "type-graphql";
 import { GraphQLError } from "graphql";
 import { Partner } from "../../../schema/enums.ts";
-import {
-  LOCAL_AUTHORITIES,
-  PARTNERS,
-  PARTNER_INFO,
-  isPartnerId,
-  localAuthorityInfo,
-  type PartnerId,
-} from "../../../schema/vocabulary.ts";
+import { PARTNERS, PARTNER_INFO, isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
+import { allAreas, localAuthorityInfo, type AreaInfo } from "../../../schema/areas.ts";
 import { ORGANIZATION_FIELDS, applyFields, serviceFields } from "../../kit/types/service.fields.ts";
 import { parseGlobalId } from "../../kit/service.map.ts";
 
 @Directive('@key(fields: "code")')
 @ObjectType("LocalAuthority", {
-  description: "A local authority area (ONS GSS code). Services list the areas whose children they take.",
+  description:
+    "A UK local authority (ONS GSS code): district, unitary, London borough, county, Welsh principal area, Scottish council area or Northern Ireland district. Services list the areas whose children they take.",
 })
 export class LocalAuthority {
-  @Field(() => String, { description: "ONS GSS code, e.g. \"E10000020\" (Norfolk)." })
+  @Field(() => String, { description: "ONS GSS code, e.g. \"E10000020\" (Norfolk), \"E07000148\" (Norwich)." })
   code!: string;
 
-  @Field(() => String, { description: "Area name, e.g. \"Norfolk\"." })
+  @Field(() => String, { description: "Official name (ONS), e.g. \"Norfolk\", \"King's Lynn and West Norfolk\"." })
   name!: string;
 
-  @Field(() => String, { description: "Region or nation." })
+  @Field(() => String, { nullable: true, description: "Welsh name, for Welsh principal areas (\"Casnewydd\")." })
+  nameWelsh!: string | null;
+
+  @Field(() => String, { description: "The nation: England, Wales, Scotland or Northern Ireland." })
   region!: string;
 
-  @Field(() => Float, { description: "Latitude of the area's centre." })
+  @Field(() => String, { description: "Kind of authority: \"county\", \"non-metropolitan district\", \"unitary authority\", \"London borough\" …" })
+  type!: string;
+
+  @Field(() => String, { description: "\"upper\" (an English county), \"lower\" (a district in a county) or \"unitary\" (all others)." })
+  tier!: string;
+
+  @Field(() => Float, { description: "Latitude of the area's centre (ONS centroid; computed for counties)." })
   latitude!: number;
 
   @Field(() => Float, { description: "Longitude of the area's centre." })
   longitude!: number;
+
+  countyCode!: string | null;
+  upperTierCode!: string;
+  districtCodes!: string[];
+  neighbourCodes!: string[];
+}
+
+function toLocalAuthority(la: AreaInfo): LocalAuthority {
+  return {
+    code: la.code,
+    name: la.name,
+    nameWelsh: la.nameWelsh,
+    region: la.country,
+    type: la.type,
+    tier: la.tier,
+    latitude: la.lat,
+    longitude: la.lng,
+    countyCode: la.county,
+    upperTierCode: la.upperTier,
+    districtCodes: la.districts,
+    neighbourCodes: la.neighbours,
+  };
 }
 
 export function localAuthority(code: string): LocalAuthority | null {
   const la = localAuthorityInfo(code);
-  return la ? { code: la.code, name: la.name, region: la.region, latitude: la.lat, longitude: la.lng } : null;
+  return la ? toLocalAuthority(la) : null;
 }
-export const allLocalAuthorities = () => LOCAL_AUTHORITIES.map((la) => localAuthority(la.code)!);
+export const allLocalAuthorities = () => allAreas().map(toLocalAuthority);
 
 const typeName = (partner: PartnerId, entity: "Service" | "Organization") =>
   `${PARTNER_INFO[partner].typePrefix}${entity}`;
