@@ -1,5 +1,5 @@
 // Whole-stack test helper (Apollo's startSubgraphsAndGateway habit): real partner databases loaded
-// from the fixed dataset, real subgraphs and gateway on port 0.
+// from the fixed dataset (or a test's own), real subgraphs and gateway on port 0.
 import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
 import { openDb, type Db } from "../../subgraphs/kit/db/db.ts";
 import { importHsds } from "../../subgraphs/kit/hsds/import.ts";
@@ -12,18 +12,22 @@ import type { DirectoryConfig } from "../../platform/config.ts";
 import type { BatchObserver } from "../../subgraphs/kit/loaders.ts";
 import type { SearchBackend } from "../../subgraphs/directory/search/types.ts";
 import { DATASET } from "../fixtures/dataset.ts";
+import type { HsdsBundle } from "../../subgraphs/kit/hsds/format.ts";
 import { dropSchemaOf, freshSchemaUrl } from "./postgres.ts";
 
 export type DbKind = "pglite" | "postgres";
 
-export async function openFixtureDbs(kind: DbKind): Promise<{ dbs: Record<PartnerId, Db>; close(): Promise<void> }> {
+export async function openFixtureDbs(
+  kind: DbKind,
+  dataset: Record<PartnerId, HsdsBundle> = DATASET,
+): Promise<{ dbs: Record<PartnerId, Db>; close(): Promise<void> }> {
   const urls = {} as Record<PartnerId, string>;
   const dbs = Object.fromEntries(
     await Promise.all(
       PARTNERS.map(async (p) => {
         urls[p] = freshSchemaUrl(`e2e_${p}`);
         const db = await openDb(kind === "postgres" ? { url: urls[p] } : {});
-        await importHsds(db, validateHsds(DATASET[p]));
+        await importHsds(db, validateHsds(dataset[p]));
         return [p, db] as const;
       }),
     ),
@@ -77,9 +81,9 @@ export function testStackConfig(opts: TestStackOptions = {}): StackConfig {
 
 export async function startTestStack(
   kind: DbKind,
-  opts: TestStackOptions = {},
+  opts: TestStackOptions & { dataset?: Record<PartnerId, HsdsBundle> } = {},
 ): Promise<Stack & { dbs: Record<PartnerId, Db>; config: StackConfig }> {
-  const fixture = await openFixtureDbs(kind);
+  const fixture = await openFixtureDbs(kind, opts.dataset);
   const config = testStackConfig(opts);
   configureLogging({ service: "test", level: config.logLevel });
   const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches });

@@ -362,7 +362,12 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: Se
           ? await fetchDocs(ctx, filter, "DISTANCE", SAMPLE, { ...profile.location, radiusKm: MAX_RADIUS_KM })
           : await fetchDocs(ctx, filter, "WAIT", SAMPLE);
       const these = sample.filter((d) => fails(profile, kind, d));
-      gaps.push(conditionGap(profile, need, kind, these, area));
+      // The languages on offer are counted over every candidate, not read from the sample.
+      const offered =
+        kind === "LANGUAGE"
+          ? ((await ctx.backend.search({ filter, limit: 0, offset: 0, facets: true })).facets?.languages ?? []).map((f) => f.value)
+          : [];
+      gaps.push(conditionGap(profile, need, kind, these, area, offered));
     }
     return { need, status: "GAP", services, gaps };
   }
@@ -419,12 +424,12 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: Se
   return { need, status: unknown ? "UNKNOWN" : "GAP", services, gaps };
 }
 
-function conditionGap(profile: ChildProfile, need: string, kind: Condition, these: ServiceDoc[], area: string): Gap {
+function conditionGap(profile: ChildProfile, need: string, kind: Condition, these: ServiceDoc[], area: string, offered: string[]): Gap {
   const label = needLabel(need);
   const ids = these.map((d) => d.id);
   switch (kind) {
     case "LANGUAGE":
-      return gap(need, kind, `Services for ${label} in ${area} are not offered in ${list(profile.languages)}; ask about interpreters (offered: ${list([...new Set(these.flatMap((d) => d.languages))])}).`, { serviceIds: ids });
+      return gap(need, kind, `Services for ${label} in ${area} are not offered in ${list(profile.languages)}; ask about interpreters (offered: ${list(offered.slice(0, 10))}).`, { serviceIds: ids });
     case "REFERRAL_ROUTE": {
       const routes = [...new Set(these.flatMap((d) => d.referralRoutes))];
       return gap(need, kind, `Services for ${label} in ${area} need a referral by ${list(routes.map((r) => r.toLowerCase().replace("_", " ")))}; the family cannot self-refer.`, { serviceIds: ids });
@@ -469,11 +474,11 @@ async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: 
   const nearby = [...new Map([...byDistance, ...byNeighbour].map((d) => [d.id, d])).values()];
   if (nearby.length) {
     const nearest = nearestOf(nearby);
-    const where = [includeNeighbours ? "its neighbouring areas" : "", `${nearbyKm} km`].filter(Boolean).join(" or within ");
+    const where = includeNeighbours ? `its neighbouring areas or within ${nearbyKm} km` : `within ${nearbyKm} km`;
     return gap(
       need,
       "OUTSIDE_AREA",
-      `No service for ${label} covers ${area}, but ${nearby.length} nearby (in ${where}${nearest !== null ? `; nearest ${nearest.toFixed(1)} km${from}` : ""}) serve${nearby.length === 1 ? "s" : ""} ${servesOf(nearby)}. Ask whether they will take an out-of-area referral.`,
+      `No service for ${label} covers ${area}, but ${nearby.length} nearby (${where}${nearest !== null ? `; nearest ${nearest.toFixed(1)} km${from}` : ""}) serve${nearby.length === 1 ? "s" : ""} ${servesOf(nearby)}. Ask whether they will take an out-of-area referral.`,
       { nearestDistanceKm: nearest, serviceIds: nearby.map((d) => d.id) },
     );
   }
