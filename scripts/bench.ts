@@ -92,8 +92,9 @@ const ROUTE_QUERY = /* GraphQL */ `
   }
 `;
 const PROFILES = [
-  { age: 9, needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"], postcode: "NR2 4AB" },
-  { age: 14, needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"], postcode: "NP20 1AA" },
+  // Every routing condition is an index filter: language, referral route, travel, wait, contract.
+  { age: 9, needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"], postcode: "NR2 4AB", languages: ["pl"] },
+  { age: 14, needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"], postcode: "NP20 1AA", referral: "SELF_REFERRAL" },
   { age: 4, needs: ["SPEECH_LANGUAGE", "AUTISM", "PARENTING", "FINANCIAL_HARDSHIP"], localAuthority: "E06000023", urgency: "SOON" },
   { age: 16, needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"], postcode: "BS5 0AA", maxTravelKm: 10 },
 ];

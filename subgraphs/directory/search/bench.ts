@@ -1,8 +1,10 @@
 // Latency check for the embedded backend (not a test): `npx tsx subgraphs/directory/search/bench.ts
 // [docs=100000] [runs=200]`. Loads synthetic documents, warms up, then times a mix of typical
 // queries and prints p50/p95/p99/max per query and overall. With `--orama` it also times the same
-// filters through stock Orama for comparison (slow: minutes).
+// filters through stock Orama for comparison (slow: minutes). It ends with routeChild's engine
+// over the same index (the gateway path is in `npm run bench -- route`).
 import { createEmbeddedBackend } from "./embedded.ts";
+import { routeChild, type ChildProfile } from "../route/route.engine.ts";
 import { syntheticDocs } from "./synthetic.ts";
 import type { SearchRequest } from "./types.ts";
 
@@ -149,6 +151,33 @@ for (const [label, run] of cold) {
     times.push(performance.now() - s);
   }
   all.push(...times);
+  times.sort((a, b) => a - b);
+  console.log(
+    `${label.padEnd(34)} ${"".padStart(7)} ${fmt(pct(times, 50))} ${fmt(pct(times, 95))} ${fmt(pct(times, 99))} ${fmt(times.at(-1)!)}`,
+  );
+}
+
+// routeChild's engine on the same index: 4 needs, every condition a filter (language, referral
+// route, travel, wait, contract); the last profile finds nothing in its language, so each need
+// takes the gap path (counts per condition, samples, offered languages).
+const ROUTE_PROFILES: ChildProfile[] = [
+  { age: 9, needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"], localAuthority: "E07000148", location: { lat: 52.6292, lng: 1.28 }, languages: ["pl"], referral: "PROFESSIONAL_REFERRAL", maxTravelKm: null, urgency: "ROUTINE", senProvision: "NONE", today: "2026-12-01" },
+  { age: 14, needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"], localAuthority: "W06000022", location: { lat: 51.5836, lng: -3.0105 }, languages: [], referral: "SELF_REFERRAL", maxTravelKm: 10, urgency: "SOON", senProvision: "NONE", today: "2026-12-01" },
+  { age: 4, needs: ["SPEECH_LANGUAGE", "AUTISM", "PARENTING", "FINANCIAL_HARDSHIP"], localAuthority: "E06000023", location: null, languages: [], referral: "PROFESSIONAL_REFERRAL", maxTravelKm: null, urgency: "URGENT", senProvision: "NONE", today: "2026-12-01" },
+  { age: 16, needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"], localAuthority: "E06000023", location: { lat: 51.464, lng: -2.556 }, languages: ["ur"], referral: "PROFESSIONAL_REFERRAL", maxTravelKm: 10, urgency: "ROUTINE", senProvision: "NONE", today: "2026-12-01" },
+];
+for (const [label, profiles] of [
+  ["routeChild engine, 4 needs (4 profiles)", ROUTE_PROFILES],
+  ["routeChild engine, 4 needs, all gaps", ROUTE_PROFILES.slice(3)],
+] as const) {
+  const deps = { backend, isStale: () => false };
+  for (let i = 0; i < 20; i++) await routeChild(profiles[i % profiles.length]!, deps);
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const s = performance.now();
+    await routeChild(profiles[i % profiles.length]!, deps);
+    times.push(performance.now() - s);
+  }
   times.sort((a, b) => a - b);
   console.log(
     `${label.padEnd(34)} ${"".padStart(7)} ${fmt(pct(times, 50))} ${fmt(pct(times, 95))} ${fmt(pct(times, 99))} ${fmt(times.at(-1)!)}`,

@@ -26,6 +26,26 @@ describe("quote", () => {
 });
 
 describe("buildMeiliFilter", () => {
+  it("builds the routing filters: longest wait, contract window, reach with its travel-free exemption", () => {
+    expect(
+      build({
+        filter: {
+          maxWaitWeeks: 6,
+          contractEnd: { onOrAfter: "2026-12-01", onOrBefore: "2027-12-01" },
+          reachableFrom: { lat: 54.88, lng: -2.9, radiusKm: 10 },
+        },
+      }),
+    ).toEqual([
+      'status IN ["ACTIVE"]',
+      "waitFilter <= 6",
+      "contractSort >= 20788",
+      "contractSort <= 21153",
+      '_geoRadius(54.88, -2.9, 10000) OR located = false OR deliveryModes IN ["ONLINE", "TELEPHONE", "HOME_VISIT"]',
+    ]);
+    expect(build({ filter: { contractEnd: { onOrAfter: "2027-01-01", onOrBefore: "2026-01-01" } } })).toBeNull();
+    expect(() => build({ filter: { contractEnd: { onOrAfter: "next week" } } })).toThrow(/YYYY-MM-DD/);
+  });
+
   it("builds each filter from constants, checked codes and quoted values", () => {
     const clauses = build({
       filter: {
