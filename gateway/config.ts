@@ -11,6 +11,8 @@ import {
   internalSecret,
   isProduction,
   logLevel,
+  operatorToken,
+  otlpEndpoint,
   subgraphUrl,
   type Env,
   type LogLevel,
@@ -30,8 +32,19 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   internalSecret: string;
   auth: AuthConfig;
-  /** Per-client token bucket; false when GATEWAY_RATE_LIMIT_RPS=0. */
-  rateLimit: { rps: number; burst: number; trustProxy: boolean | number } | false;
+  /**
+   * Per-client limit; false when GATEWAY_RATE_LIMIT_RPS=0. With REDIS_URL the buckets live in
+   * Redis, shared by every gateway replica (gateway/ratelimit-redis.ts).
+   */
+  rateLimit: { rps: number; burst: number; trustProxy: boolean | number; redis?: { url: string; keyPrefix?: string } } | false;
+  /** OPERATOR_TOKEN: /ready's detail and /metrics. */
+  operatorToken?: string;
+  /** GATEWAY_READY_CACHE_MS: one round of readiness probes answers /ready for this long. */
+  readyCacheMs: number;
+  /** GATEWAY_CORS_ORIGINS: browser origins allowed to call /graphql (comma-separated). */
+  corsOrigins: string[];
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: where traces go; unset → none. */
+  otlpEndpoint?: string;
   /** GATEWAY_PARTNER_TIMEOUT_MS, GATEWAY_PARTNER_RETRIES, GATEWAY_BREAKER_FAILURES, GATEWAY_BREAKER_COOLDOWN_MS. */
   partnerPolicy: PartnerPolicy;
 }
@@ -45,12 +58,25 @@ function trustProxy(env: Env): boolean | number {
   throw new Error(`GATEWAY_TRUST_PROXY must be true, false or a number of proxies, got "${tp}"`);
 }
 
+function corsOrigins(env: Env): string[] {
+  const list = (envOptional(env, "GATEWAY_CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const o of list) {
+    // An origin is scheme://host[:port], exactly as browsers send it (no path, no trailing slash).
+    if (o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o)) {
+      throw new Error(`GATEWAY_CORS_ORIGINS: "${o}" is not an origin such as https://app.example.org`);
+    }
+  }
+  return list;
+}
+
 export function gatewayConfig(env: Env = process.env): GatewayConfig {
   const production = isProduction(env);
   const compose = envEnum(env, "GATEWAY_COMPOSE", ["file", "live"] as const, "file");
   if (production && compose === "live") throw new Error("GATEWAY_COMPOSE=live is a development option; production serves SUPERGRAPH_PATH");
   const rps = envNumber(env, "GATEWAY_RATE_LIMIT_RPS", 20, 0);
   const burst = envNumber(env, "GATEWAY_RATE_LIMIT_BURST", 60, 1);
+  const redisUrl = envOptional(env, "REDIS_URL");
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new Error(`REDIS_URL must be a redis:// or rediss:// URL, got "${redisUrl}"`);
   return {
     host: envStr(env, "GATEWAY_HOST", "127.0.0.1"),
     port: envInt(env, "GATEWAY_PORT", 4000),
@@ -61,7 +87,14 @@ export function gatewayConfig(env: Env = process.env): GatewayConfig {
     logLevel: logLevel(env),
     internalSecret: internalSecret(env),
     auth: authConfig(env),
-    rateLimit: rps === 0 ? false : { rps, burst, trustProxy: trustProxy(env) },
+    rateLimit:
+      rps === 0
+        ? false
+        : { rps, burst, trustProxy: trustProxy(env), redis: redisUrl ? { url: redisUrl } : undefined },
+    operatorToken: operatorToken(env),
+    readyCacheMs: envInt(env, "GATEWAY_READY_CACHE_MS", 2000),
+    corsOrigins: corsOrigins(env),
+    otlpEndpoint: otlpEndpoint(env),
     partnerPolicy: {
       ...PARTNER_POLICY_DEFAULTS,
       timeoutMs: envInt(env, "GATEWAY_PARTNER_TIMEOUT_MS", PARTNER_POLICY_DEFAULTS.timeoutMs, 1),

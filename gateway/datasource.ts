@@ -1,10 +1,16 @@
 // How the gateway talks to one subgraph: keep-alive connections, the signed claims header that is
 // the only thing subgraphs trust, and what happens when the partner is slow or down (a timeout per
 // attempt, one retry for reads, a circuit breaker), so one failing partner costs the others nothing.
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import {
+  HEALTH_CHECK_QUERY,
+  RemoteGraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from "@apollo/gateway";
 import type { Fetcher, FetcherResponse } from "@apollo/utils.fetcher";
 import { GraphQLError } from "graphql";
 import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../platform/claims.ts";
+import { REQUEST_ID_HEADER, requestScope } from "../platform/request.ts";
+import { SpanKind, SpanStatusCode, inSpan, injectContext } from "../platform/tracing.ts";
 import { BREAKER_DEFAULTS, CircuitBreaker } from "./breaker.ts";
 import type { GatewayContext } from "./context.ts";
 import type { Logger } from "../platform/log.ts";
@@ -38,9 +44,27 @@ export interface DataSourceOptions extends Partial<PartnerPolicy> {
   fetch?: typeof fetch;
   /** Where breaker transitions are reported. */
   logger?: Pick<Logger, "info" | "warn">;
+  /** Called once per attempt with its outcome ("ok" or a reason code) and duration. */
+  observe?: (partner: string, outcome: string, seconds: number) => void;
 }
 
 export type UnavailableReason = "TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "CIRCUIT_OPEN";
+
+/**
+ * What a readiness probe found. UNAUTHORIZED: the partner answers but refuses the gateway's signed
+ * calls (a different INTERNAL_SECRET), so every real call fails too. BAD_RESPONSE: it answered
+ * something that is not a GraphQL result.
+ */
+export type ProbeReason = Exclude<UnavailableReason, "CIRCUIT_OPEN"> | "UNAUTHORIZED" | "BAD_RESPONSE";
+
+export interface ProbeResult {
+  up: boolean;
+  reason: ProbeReason | null;
+  /** For operators only: the raw cause (it may name hosts). */
+  error: string | null;
+  latencyMs: number;
+  checkedAt: string;
+}
 
 /** A partner did not answer usefully: timed out, refused or dropped the connection, or sent 5xx. */
 export class PartnerFetchError extends Error {
@@ -99,6 +123,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly secret: string;
   private readonly transport: typeof fetch;
   private readonly logger: DataSourceOptions["logger"];
+  private readonly observe: DataSourceOptions["observe"];
   private readonly counts = { attempts: 0, retries: 0, failures: 0, failedFast: 0 };
 
   constructor(opts: DataSourceOptions) {
@@ -108,6 +133,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // Node's fetch (undici) keeps connections to subgraphs alive between requests.
     this.transport = opts.fetch ?? fetch;
     this.logger = opts.logger;
+    this.observe = opts.observe;
     this.policy = {
       timeoutMs: opts.timeoutMs ?? PARTNER_POLICY_DEFAULTS.timeoutMs,
       retries: opts.retries ?? PARTNER_POLICY_DEFAULTS.retries,
@@ -143,6 +169,39 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // Gateway-internal requests (health checks, live composition) carry no user: public claims.
     const claims = (context as Partial<GatewayContext> | undefined)?.claims ?? PUBLIC_CLAIMS;
     request.http?.headers.set(CLAIMS_HEADER, await signClaims(claims, this.secret));
+    // The subgraph logs under the gateway's request id, so one id finds every line of a request.
+    const requestId = (context as Partial<GatewayContext> | undefined)?.requestId ?? requestScope()?.requestId;
+    if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
+  }
+
+  /**
+   * Calls the subgraph the way real requests go (signed by willSendRequest, through the same
+   * fetcher and timeout) but outside the breaker and the counters, and says whether it answered.
+   */
+  async probe(): Promise<ProbeResult> {
+    const started = performance.now();
+    const done = (reason: ProbeReason | null, error: string | null): ProbeResult => ({
+      up: reason === null,
+      reason,
+      error,
+      latencyMs: Math.round(performance.now() - started),
+      checkedAt: new Date().toISOString(),
+    });
+    try {
+      // The enum GraphQLDataSourceRequestKind is not exported; its HEALTH_CHECK value is this string.
+      const response = await super.process({
+        kind: "health check",
+        request: { query: HEALTH_CHECK_QUERY },
+        context: {},
+      } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+      if (response.errors?.length || !response.data) return done("BAD_RESPONSE", response.errors?.[0]?.message ?? "no data");
+      return done(null, null);
+    } catch (err) {
+      if (err instanceof PartnerFetchError) return done(err.reason, err.message);
+      const status = (err as GraphQLError).extensions?.response as { status?: number } | undefined;
+      if (status?.status === 401 || status?.status === 403) return done("UNAUTHORIZED", `HTTP ${status.status}`);
+      return done("BAD_RESPONSE", err instanceof Error ? err.message : String(err));
+    }
   }
 
   /**
@@ -157,6 +216,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     for (let attempt = 1; ; attempt++) {
       if (!this.breaker.tryAcquire()) {
         this.counts.failedFast++;
+        this.observe?.(this.name, "CIRCUIT_OPEN", 0);
         throw lastFailure ? this.unavailable(lastFailure) : this.circuitOpen();
       }
       this.counts.attempts++;
@@ -184,7 +244,34 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   /** The gateway's fetcher: one attempt, bounded by the timeout from request to last body byte. */
-  private readonly attempt: Fetcher = async (url, init) => {
+  private readonly attempt: Fetcher = (url, init) =>
+    // One client span per attempt (retries show as siblings); its context goes out as traceparent.
+    inSpan(
+      `${this.name} POST`,
+      { kind: SpanKind.CLIENT, attributes: { "wayfinder.partner": this.name, "server.address": this.name } },
+      async (span, ctx) => {
+        const headers = { ...(init?.headers as Record<string, string> | undefined) };
+        injectContext(ctx, headers);
+        const started = performance.now();
+        let outcome = "ok";
+        try {
+          const res = await this.send(url, { ...init, headers });
+          span.setAttribute("http.response.status_code", res.status);
+          if (res.status === 401 || res.status === 403) outcome = "UNAUTHORIZED";
+          else if (res.status >= 400) outcome = "HTTP_4XX";
+          return res;
+        } catch (err) {
+          outcome = err instanceof PartnerFetchError ? err.reason : "ERROR";
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+          throw err;
+        } finally {
+          this.observe?.(this.name, outcome, (performance.now() - started) / 1000);
+        }
+      },
+    );
+
+  /** One HTTP exchange, bounded by the timeout from request to last body byte. */
+  private async send(url: string, init: Parameters<Fetcher>[1]): Promise<FetcherResponse> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -211,7 +298,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     } finally {
       clearTimeout(timer);
     }
-  };
+  }
 
   private succeeded(trial: boolean) {
     this.breaker.success();

@@ -8,11 +8,15 @@ import { ApolloGateway } from "@apollo/gateway";
 import { fileSupergraph, liveSupergraph } from "./supergraph.ts";
 import { startHttp, type RunningHttp } from "../platform/http.ts";
 import { createVerifier, type AuthConfig } from "./auth.ts";
-import { SAFE_REQUEST_ID, type GatewayContext } from "./context.ts";
+import type { GatewayContext } from "./context.ts";
 import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
 import { createHardening, type HardeningOptions } from "./hardening.ts";
 import { createLogger, rootLogger, type Logger } from "../platform/log.ts";
 import type { LogLevel } from "../platform/config.ts";
+import { createMetrics, graphqlMetricsPlugin } from "../platform/metrics.ts";
+import { requestScope } from "../platform/request.ts";
+import { gatewayMetrics } from "./metrics.ts";
+import { readinessRoute } from "./readiness.ts";
 
 export interface GatewayOptions {
   /** Path of the supergraph file; ignored when composeLive. */
@@ -36,19 +40,16 @@ export interface GatewayOptions {
   partnerPolicy?: Partial<PartnerPolicy> & { bySubgraph?: Record<string, Partial<PartnerPolicy>> };
   /** Per-client rate limit; false turns it off (benchmarks, trusted callers). */
   rateLimit?: HardeningOptions["rateLimit"];
+  /** OPERATOR_TOKEN: bearer token for /ready's detail and /metrics; unset keeps them closed. */
+  operatorToken?: string;
+  /** GATEWAY_READY_CACHE_MS: how long one round of readiness probes answers /ready (default 2000). */
+  readyCacheMs?: number;
+  /** GATEWAY_CORS_ORIGINS: browser origins allowed to call /graphql. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RunningGateway extends RunningHttp {
   gateway: ApolloGateway;
-}
-
-async function probe(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(new URL("/health", url), { signal: AbortSignal.timeout(1000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
 }
 
 export async function startGateway(opts: GatewayOptions & { host: string; port: number }): Promise<RunningGateway> {
@@ -56,6 +57,8 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
   const logger = opts.logger ?? (opts.logLevel ? createLogger({ service: "gateway", level: opts.logLevel }) : rootLogger());
   const { bySubgraph, ...policy } = opts.partnerPolicy ?? {};
   const sources = new Map<string, PartnerDataSource>();
+  const metrics = createMetrics("gateway");
+  const partnerMetrics = gatewayMetrics(metrics, sources);
   const gateway = new ApolloGateway({
     supergraphSdl: opts.composeLive
       ? liveSupergraph(opts.subgraphUrls, opts.internalSecret)
@@ -68,6 +71,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
         ...policy,
         ...bySubgraph?.[name],
         logger,
+        observe: partnerMetrics.observe,
       });
       sources.set(name, source);
       return source;
@@ -81,7 +85,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     includeStacktraceInErrorResponses: !opts.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: hardening.maxBatch > 1,
-    plugins: hardening.plugins,
+    plugins: [...hardening.plugins, graphqlMetricsPlugin(metrics)],
     validationRules: hardening.validationRules,
     formatError: hardening.formatError,
     parseOptions: hardening.parseOptions,
@@ -95,28 +99,26 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     guard: hardening.guard,
     bodyLimit: hardening.bodyLimit,
     maxBatch: hardening.maxBatch,
+    service: "gateway",
+    metrics,
+    operatorToken: opts.operatorToken,
+    cors: opts.corsOrigins?.length ? { origins: opts.corsOrigins } : undefined,
     authenticate: async (req) => ({
       claims: await verify(req.headers.authorization),
-      requestId: SAFE_REQUEST_ID.test((req.headers["x-request-id"] as string | undefined) ?? "")
-        ? (req.headers["x-request-id"] as string)
-        : randomUUID(),
+      // platform/http.ts chose it (the caller's, if plain, or a UUID) and put it on the response.
+      requestId: requestScope()?.requestId ?? randomUUID(),
     }),
     context: async (_req, auth) => auth,
     routes: {
       "/health": async () => ({ status: 200, body: { status: "ok" } }),
-      "/ready": async () => {
-        const names = Object.keys(opts.subgraphUrls);
-        const up = await Promise.all(names.map((n) => probe(opts.subgraphUrls[n]!)));
-        const subgraphs = Object.fromEntries(names.map((n, i) => [n, up[i] ? "up" : "down"]));
-        const connections = Object.fromEntries([...sources].map(([n, s]) => [n, s.status()]));
-        const allUp = up.every(Boolean);
-        // Degraded (some partners down) still serves everyone else's data, so it stays in rotation.
-        const status = !loaded ? "not-loaded" : allUp ? "ready" : up.some(Boolean) ? "degraded" : "unavailable";
-        return {
-          status: status === "ready" || status === "degraded" ? 200 : 503,
-          body: { status, supergraph: loaded ? "loaded" : "missing", subgraphs, connections },
-        };
-      },
+      "/ready": readinessRoute({
+        names: [...new Set([...Object.keys(opts.subgraphUrls), ...sources.keys()])],
+        sources,
+        loaded: () => loaded,
+        cacheMs: opts.readyCacheMs ?? 2000,
+        operatorToken: opts.operatorToken,
+        onRound: partnerMetrics.readiness,
+      }),
     },
   });
   return {

@@ -119,6 +119,26 @@ export interface CommonConfig {
   logLevel: LogLevel;
   /** Shared secret for the gateway → subgraph claims header (platform/claims.ts). */
   internalSecret: string;
+  /** OPERATOR_TOKEN: bearer token for /metrics and /ready's detail; unset keeps them closed. */
+  operatorToken?: string;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: OTLP/HTTP receiver for traces; unset → no tracing. */
+  otlpEndpoint?: string;
+}
+
+/** OPERATOR_TOKEN: no default (operator endpoints stay closed without it). */
+export function operatorToken(env: Env): string | undefined {
+  const token = envOptional(env, "OPERATOR_TOKEN");
+  if (token !== undefined && token.length < 16) throw new ConfigError("OPERATOR_TOKEN must be at least 16 characters");
+  return token;
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT, the standard OpenTelemetry variable (base URL; /v1/traces is added). */
+export function otlpEndpoint(env: Env): string | undefined {
+  const url = envOptional(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+  if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${url}"`);
+  }
+  return url;
 }
 
 export function commonConfig(env: Env = process.env): CommonConfig {
@@ -128,6 +148,8 @@ export function commonConfig(env: Env = process.env): CommonConfig {
     production: isProduction(env),
     logLevel: logLevel(env),
     internalSecret: internalSecret(env),
+    operatorToken: operatorToken(env),
+    otlpEndpoint: otlpEndpoint(env),
   };
 }
 

@@ -5,11 +5,21 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { CLAIMS_HEADER, verifyClaims } from "./claims.ts";
+import { METRICS_CONTENT_TYPE, type Metrics } from "./metrics.ts";
+import { OPERATOR_REFUSAL, isOperator } from "./operator.ts";
+import { requestIdFrom, runInRequestScope, REQUEST_ID_HEADER } from "./request.ts";
+import { SpanKind, extractContext, inSpan } from "./tracing.ts";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 
-export type Route = (
-  req: http.IncomingMessage,
-  url: URL,
-) => Promise<{ status: number; body: unknown; headers?: Record<string, string> } | null>;
+/** A plain route's answer: `body` is sent as JSON, or `text` as it is (with its content-type). */
+export type RouteAnswer = { status: number; body?: unknown; text?: string; headers?: Record<string, string> };
+
+export type Route = (req: http.IncomingMessage, url: URL) => Promise<RouteAnswer | null>;
+
+export interface CorsOptions {
+  /** Origins allowed to call the GraphQL endpoint from a browser ("*" = any). */
+  origins: readonly string[];
+}
 
 /** Guards a plain route: only callers whose verified claims carry `scope` get through. */
 export function requireScope(route: Route, scope: string, secret: string): Route {
@@ -41,6 +51,16 @@ export interface HttpOptions<C extends BaseContext, A = undefined> {
   guard?: Route;
   /** Most operations accepted in one batched (JSON array) request; 1 = no batching. */
   maxBatch?: number;
+  /** Names the process in spans ("gateway", "council" …). */
+  service?: string;
+  /** Counts every answer; served at /metrics to operators. */
+  metrics?: Metrics;
+  /** OPERATOR_TOKEN: opens /metrics (and routes that check isOperator); unset keeps them closed. */
+  operatorToken?: string;
+  /** Continue a caller's `traceparent` (subgraphs, called by the gateway); the public gateway starts its own. */
+  trustTraceparent?: boolean;
+  /** Cross-origin browser access to the GraphQL endpoint (GATEWAY_CORS_ORIGINS). */
+  cors?: CorsOptions;
 }
 
 export interface RunningHttp {
@@ -69,19 +89,69 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
+function sendAnswer(res: http.ServerResponse, out: RouteAnswer) {
+  if (out.text === undefined) return sendJson(res, out.status, out.body, out.headers);
+  res.writeHead(out.status, { "content-type": "text/plain; charset=utf-8", ...out.headers });
+  res.end(out.text);
+}
+
+const GRAPHQL_PATHS = new Set(["/graphql", "/"]);
+/** Request headers a browser client may send (Apollo's CSRF header among them). */
+const CORS_ALLOW_HEADERS =
+  "authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id, traceparent, tracestate";
+
+/**
+ * CORS for the GraphQL endpoint. Answers a preflight itself (true), before the rate limit and
+ * before Apollo's CSRF check, which would refuse the OPTIONS request; otherwise only adds the
+ * allow headers for a listed origin. A disallowed origin's preflight gets 403 and no allow headers,
+ * so the browser never sends the real request.
+ */
+function applyCors(req: http.IncomingMessage, res: http.ServerResponse, cors: CorsOptions): boolean {
+  const origin = req.headers.origin;
+  res.setHeader("vary", "Origin");
+  const allowed = !!origin && (cors.origins.includes("*") || cors.origins.includes(origin));
+  const preflight = req.method === "OPTIONS" && !!origin && !!req.headers["access-control-request-method"];
+  if (allowed) {
+    res.setHeader("access-control-allow-origin", cors.origins.includes("*") ? "*" : origin!);
+    res.setHeader("access-control-expose-headers", "x-request-id, retry-after");
+  }
+  if (!preflight) return false;
+  if (!allowed) {
+    sendJson(res, 403, { error: "origin not allowed" });
+    return true;
+  }
+  res.writeHead(204, {
+    "access-control-allow-methods": "GET, POST, OPTIONS",
+    "access-control-allow-headers": CORS_ALLOW_HEADERS,
+    "access-control-max-age": "600",
+  });
+  res.end();
+  return true;
+}
+
 export async function startHttp<C extends BaseContext, A = undefined>(opts: HttpOptions<C, A>): Promise<RunningHttp> {
   const limit = opts.bodyLimit ?? 1_000_000;
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+  const routes: Record<string, Route> = { ...opts.routes };
+  if (opts.metrics) {
+    const { registry } = opts.metrics;
+    routes["/metrics"] = async (req) =>
+      isOperator(req, opts.operatorToken)
+        ? { status: 200, text: await registry.metrics(), headers: { "content-type": METRICS_CONTENT_TYPE } }
+        : OPERATOR_REFUSAL;
+  }
+  const service = opts.service ?? "wayfinder";
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
     try {
-      if (opts.guard && url.pathname !== "/health" && url.pathname !== "/ready") {
+      if (opts.cors && GRAPHQL_PATHS.has(url.pathname) && applyCors(req, res, opts.cors)) return;
+      // /health stays free: orchestrators poll it and it does no work.
+      if (opts.guard && url.pathname !== "/health") {
         const blocked = await opts.guard(req, url);
-        if (blocked) return sendJson(res, blocked.status, blocked.body, blocked.headers);
+        if (blocked) return sendAnswer(res, blocked);
       }
-      const route = opts.routes?.[url.pathname];
+      const route = routes[url.pathname];
       if (route) {
         const out = await route(req, url);
-        if (out) return sendJson(res, out.status, out.body, out.headers);
+        if (out) return sendAnswer(res, out);
       }
       if (url.pathname !== "/graphql" && url.pathname !== "/") {
         return sendJson(res, 404, { error: "not found" });
@@ -130,6 +200,31 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
       else res.end();
     }
+  };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const requestId = requestIdFrom(req.headers);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const route = (routes[url.pathname] || GRAPHQL_PATHS.has(url.pathname)) ? url.pathname : "other";
+    if (opts.metrics) {
+      const counter = opts.metrics.httpRequests;
+      res.once("finish", () => counter.inc({ route, status: String(res.statusCode) }));
+    }
+    // Everything this request does, logs and subgraph calls included, runs in its scope and span.
+    void runInRequestScope({ requestId }, () =>
+      inSpan(
+        `${service} ${req.method ?? "GET"} ${route}`,
+        {
+          kind: SpanKind.SERVER,
+          parent: opts.trustTraceparent ? extractContext(req.headers) : ROOT_CONTEXT,
+          attributes: { "http.request.method": req.method ?? "GET", "url.path": route, "wayfinder.service": service },
+        },
+        async (span) => {
+          await handle(req, res, url);
+          span.setAttribute("http.response.status_code", res.statusCode);
+        },
+      ),
+    ).catch(() => undefined);
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

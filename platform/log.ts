@@ -4,6 +4,18 @@
 // configureLogging() once with the LOG_LEVEL its config loader read.
 import pino, { type Logger } from "pino";
 import type { LogLevel } from "./config.ts";
+import { requestScope } from "./request.ts";
+import { activeTraceId } from "./tracing.ts";
+
+/**
+ * pino `mixin`: every line written while serving a request carries its requestId (the gateway's,
+ * forwarded to subgraphs as x-request-id) and, when tracing, its traceId.
+ */
+export function requestBindings(): Record<string, string> {
+  const requestId = requestScope()?.requestId;
+  const traceId = activeTraceId();
+  return { ...(requestId ? { requestId } : {}), ...(traceId ? { traceId } : {}) };
+}
 
 /** Paths censored wherever they appear (one level of nesting for the starred ones). */
 export const REDACT_PATHS = [
@@ -31,7 +43,7 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions): Logger {
   return pino(
-    { level: opts.level, base: { service: opts.service ?? "wayfinder" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
+    { level: opts.level, base: { service: opts.service ?? "wayfinder" }, mixin: requestBindings, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
     opts.destination ?? pino.destination(2),
   );
 }

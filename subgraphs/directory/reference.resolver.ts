@@ -73,7 +73,8 @@ export class ReferenceResolver {
       partner: s.partner.toUpperCase(),
       reachable: s.reachable,
       lastSyncAt: s.lastSyncAt,
-      lastError: s.lastError,
+      // A code (UNAUTHORIZED, TIMEOUT …): the raw cause names internal hosts, so it is for /ready's operator detail only.
+      lastError: s.reason,
       stale: ctx.sync.isStale(s.partner),
     }));
   }

@@ -4,6 +4,8 @@ import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "../kit/federation.ts";
 import { requireScope, type RunningHttp } from "../../platform/http.ts";
 import { serveSubgraph } from "../kit/serve.ts";
+import { isOperator } from "../../platform/operator.ts";
+import { directoryMetrics } from "./metrics.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 import type { SearchBackend } from "./search/types.ts";
 import type { DirectoryContext, PostcodeLookup } from "./context.ts";
@@ -16,8 +18,8 @@ import { RouteResolver } from "./route/route.resolver.ts";
 export interface DirectoryServer {
   schema: GraphQLSchema;
   sync: DirectorySync;
-  /** internalSecret: INTERNAL_SECRET from the process's config; no default. */
-  start(opts: { host: string; port: number; internalSecret: string }): Promise<RunningHttp>;
+  /** internalSecret: INTERNAL_SECRET from the process's config; no default. operatorToken: OPERATOR_TOKEN, opening /metrics and /ready's detail. */
+  start(opts: { host: string; port: number; internalSecret: string; operatorToken?: string }): Promise<RunningHttp>;
 }
 
 export async function buildDirectorySchema(): Promise<GraphQLSchema> {
@@ -47,20 +49,32 @@ export async function createServer(opts: {
   return {
     schema,
     sync: opts.sync,
-    start({ host, port, internalSecret: secret }) {
+    start({ host, port, internalSecret: secret, operatorToken }) {
       if (!secret) throw new Error("directory: start() needs internalSecret (INTERNAL_SECRET)");
       return serveSubgraph({
         schema,
+        service: "directory",
         host,
         port,
         secret,
+        operatorToken,
+        registerMetrics: (metrics) => directoryMetrics(metrics, sync),
         context: (claims): DirectoryContext => ({ ...context, backend: sync.backend, claims }),
         routes: {
           "/health": async () => ({ status: 200, body: { status: "ok", subgraph: "directory" } }),
-          "/ready": async () => {
+          // Ready once any partner's feed has been read; a partner whose feed cannot be read (now)
+          // is `down` with its reason, and its documents are served as stale.
+          "/ready": async (req) => {
             const partners = PARTNERS.map((p) => opts.sync.status.get(p)!);
-            const ready = partners.some((p) => p.lastSyncAt !== null);
-            return { status: ready ? 200 : 503, body: { status: ready ? "ready" : "syncing", backend: sync.backend.name, partners } };
+            const synced = partners.some((p) => p.lastSyncAt !== null);
+            const allUp = partners.every((p) => p.reachable);
+            const body: Record<string, unknown> = {
+              status: !synced ? "syncing" : allUp ? "ready" : "degraded",
+              partners: Object.fromEntries(partners.map((p) => [p.partner, p.reachable ? "up" : "down"])),
+              reasons: Object.fromEntries(partners.flatMap((p) => (p.reachable ? [] : [[p.partner, p.reason]]))),
+            };
+            if (isOperator(req, operatorToken)) Object.assign(body, { backend: sync.backend.name, detail: partners });
+            return { status: synced ? 200 : 503, body, headers: { "cache-control": "no-store" } };
           },
           // Internal admin route for `npm run reindex`: POST starts a rebuild, GET reports progress.
           "/reindex": requireScope(

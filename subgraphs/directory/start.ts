@@ -19,7 +19,7 @@ export interface RunningDirectory {
 export async function startDirectory(
   cfg: Pick<
     DirectoryConfig,
-    "host" | "port" | "internalSecret" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"
+    "host" | "port" | "internalSecret" | "operatorToken" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"
   > &
     Partial<Pick<DirectoryConfig, "stateDir" | "stateUrl" | "reconcileIntervalMs">>,
   opts: { backend?: SearchBackend } = {},
@@ -44,7 +44,7 @@ export async function startDirectory(
   await sync.syncOnce();
   sync.start();
   const server = await createServer({ sync, postcodes });
-  const http = await server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret });
+  const http = await server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret, operatorToken: cfg.operatorToken });
   return {
     http,
     get backend() {

@@ -15,12 +15,47 @@ export interface PartnerSyncStatus {
   /** The partner answered the last sync or liveness check. */
   reachable: boolean;
   lastSyncAt: Date | null;
+  /** Raw cause of the last failure: for operators only (it names hosts). */
   lastError: string | null;
+  /**
+   * Why the partner could not be read, as a code safe to publish: UNAUTHORIZED (its feed refuses
+   * the directory's signed token: a different INTERNAL_SECRET), TIMEOUT, UNREACHABLE, HTTP_ERROR,
+   * BAD_RESPONSE, INDEX_ERROR (the search index refused the update), NOT_SYNCED.
+   */
+  reason: string | null;
   /** Change-feed cursor ("0" before the first page). */
   cursor: string;
   lastReconciledAt: Date | null;
   /** performance.now() of the last answer from the partner (sync or liveness check). */
   lastContact: number;
+}
+
+/** A change feed that could not be read, with a reason code (see PartnerSyncStatus.reason). */
+export class FeedError extends Error {
+  override name = "FeedError";
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function feedFailure(err: unknown): { reason: string; message: string } {
+  if (err instanceof FeedError) return { reason: err.reason, message: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  const name = (err as { name?: string })?.name;
+  if (name === "TimeoutError" || name === "AbortError") return { reason: "TIMEOUT", message };
+  if (err instanceof TypeError && /fetch failed/.test(message)) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return { reason: "UNREACHABLE", message: cause?.message ?? message };
+  }
+  return { reason: "INDEX_ERROR", message };
+}
+
+function refusal(res: Response, what: string): FeedError {
+  const reason = res.status === 401 || res.status === 403 ? "UNAUTHORIZED" : "HTTP_ERROR";
+  return new FeedError(reason, `${what} answered ${res.status}`);
 }
 
 export interface SyncOptions {
@@ -106,6 +141,8 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
 
 export class DirectorySync {
   readonly status = new Map<PartnerId, PartnerSyncStatus>();
+  /** Until a partner's first sync, its lag counts from here. */
+  readonly startedAt = new Date();
   readonly state: DirectoryState;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -128,6 +165,7 @@ export class DirectorySync {
         reachable: false,
         lastSyncAt: null,
         lastError: "not synced yet",
+        reason: "NOT_SYNCED",
         cursor: FEED_START,
         lastReconciledAt: null,
         lastContact: -Infinity,
@@ -236,13 +274,19 @@ export class DirectorySync {
         signal: AbortSignal.timeout(LIVENESS_TIMEOUT_MS),
       });
       await res.body?.cancel();
-      if (!res.ok) throw new Error(`health check answered ${res.status}`);
+      if (!res.ok) throw refusal(res, "health check");
       s.lastContact = performance.now();
-      // Back up: the next sync catches up; until then its entries are what the last sync saw.
-      if (!s.reachable && s.lastSyncAt !== null) s.reachable = true;
+      // Back up: the next sync catches up; until then its entries are what the last sync saw. A
+      // partner whose feed refuses the directory is not back because its /health answers.
+      if (!s.reachable && s.lastSyncAt !== null && s.reason !== "UNAUTHORIZED") {
+        s.reachable = true;
+        s.reason = null;
+      }
     } catch (err) {
+      const failure = feedFailure(err);
       s.reachable = false;
-      s.lastError = err instanceof Error ? err.message : String(err);
+      s.lastError = failure.message;
+      s.reason = failure.reason;
     }
   }
 
@@ -261,7 +305,7 @@ export class DirectorySync {
       if (!fresh) await target.clear();
       const rebuilt = new Map<PartnerId, { status: PartnerSyncStatus; docs: Map<string, StoredDoc> }>();
       for (const partner of PARTNERS) {
-        const scratch: PartnerSyncStatus = { ...this.status.get(partner)!, reachable: false, lastError: null, cursor: FEED_START };
+        const scratch: PartnerSyncStatus = { ...this.status.get(partner)!, reachable: false, lastError: null, reason: null, cursor: FEED_START };
         const docs = new Map<string, StoredDoc>();
         let before = 0;
         await this.syncPartner(partner, target, scratch, (done, remaining) => {
@@ -280,7 +324,7 @@ export class DirectorySync {
       }
       for (const [partner, { status, docs }] of rebuilt) {
         const live = this.status.get(partner)!;
-        Object.assign(live, { cursor: status.cursor, reachable: true, lastError: null, lastSyncAt: new Date(), lastContact: performance.now() });
+        Object.assign(live, { cursor: status.cursor, reachable: true, lastError: null, reason: null, lastSyncAt: new Date(), lastContact: performance.now() });
         await this.state.replacePartner(checkpointOf(live), [...docs.values()]);
       }
       progress.state = "done";
@@ -432,8 +476,10 @@ export class DirectorySync {
           headers: { [CLAIMS_HEADER]: token },
           signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
         });
-        if (!res.ok) throw new Error(`change feed answered ${res.status}`);
-        const page = (await res.json()) as FeedPage;
+        if (!res.ok) throw refusal(res, "change feed");
+        const page = (await res.json().catch((err) => {
+          throw new FeedError("BAD_RESPONSE", `change feed sent no JSON: ${String(err)}`);
+        })) as FeedPage;
         const cursorBefore = status.cursor;
         status.cursor = page.cursor;
         try {
@@ -450,13 +496,16 @@ export class DirectorySync {
       const firstSync = status.lastSyncAt === null;
       status.reachable = true;
       status.lastError = null;
+      status.reason = null;
       status.lastSyncAt = new Date();
       status.lastContact = performance.now();
       // "Synced before" must survive a restart; the exact time of every quiet pass need not.
       if (!collect && (firstSync || !wasReachable)) await this.state.saveCheckpoint(checkpointOf(status));
     } catch (err) {
+      const failure = feedFailure(err);
       status.reachable = false;
-      status.lastError = err instanceof Error ? err.message : String(err);
+      status.lastError = failure.message;
+      status.reason = failure.reason;
     }
   }
 }

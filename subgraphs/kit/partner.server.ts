@@ -10,6 +10,7 @@ import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.
 import { feedRoute, inventoryRoute } from "./feed.ts";
 import { requireScope, type Route, type RunningHttp } from "../../platform/http.ts";
 import { serveSubgraph } from "./serve.ts";
+import { isOperator } from "../../platform/operator.ts";
 import type { Db } from "./db/db.ts";
 
 export interface PartnerServerOptions {
@@ -29,6 +30,8 @@ export interface PartnerListen {
   port: number;
   /** Secret of the gateway's claims header (INTERNAL_SECRET), from the process's config; no default. */
   internalSecret: string;
+  /** OPERATOR_TOKEN: opens /metrics and /ready's detail; unset keeps them closed. */
+  operatorToken?: string;
 }
 
 export interface PartnerServer {
@@ -44,14 +47,16 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     { resolvers: opts.resolvers, orphanedTypes: opts.orphanedTypes ?? [] },
     { ...partnerReferenceResolvers(partner, PARTNER_INFO[partner].typePrefix), ...opts.referenceResolvers },
   );
-  const routes = (secret: string): Record<string, Route> => ({
+  const routes = (secret: string, operatorToken: string | undefined): Record<string, Route> => ({
     "/health": async () => ({ status: 200, body: { status: "ok", partner } }),
-    "/ready": async () => {
+    "/ready": async (req) => {
       try {
         await db.query("SELECT 1");
         return { status: 200, body: { status: "ready", partner, database: db.kind } };
       } catch (err) {
-        return { status: 503, body: { status: "unavailable", partner, error: String(err) } };
+        // The database's message names hosts and users: operators only.
+        const detail = isOperator(req, operatorToken) ? { error: String(err) } : {};
+        return { status: 503, body: { status: "unavailable", partner, reason: "DATABASE_UNAVAILABLE", ...detail } };
       }
     },
     "/changes": requireScope(feed, "service:sync", secret),
@@ -60,14 +65,16 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
   return {
     partner,
     schema,
-    start({ host, port, internalSecret }) {
+    start({ host, port, internalSecret, operatorToken }) {
       if (!internalSecret) throw new Error(`${partner}: start() needs internalSecret (INTERNAL_SECRET)`);
       return serveSubgraph({
         schema,
+        service: partner,
         host,
         port,
         secret: internalSecret,
-        routes: routes(internalSecret),
+        operatorToken,
+        routes: routes(internalSecret, operatorToken),
         context: (claims) => {
           const ctx: PartnerContext = { partner, db, claims, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
           return { ...ctx, ...opts.extendContext?.(ctx) } as PartnerContext;

@@ -1,24 +1,53 @@
 // Serves any Wayfinder subgraph schema over HTTP: Apollo Server behind the kit's node:http front,
-// accepting only requests that carry gateway-signed claims.
-import { ApolloServer, type BaseContext } from "@apollo/server";
+// accepting only requests that carry gateway-signed claims. Each request runs under the gateway's
+// request id (x-request-id) and trace (traceparent), so its log lines and spans join the gateway's.
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
 import { startHttp, type Route, type RunningHttp } from "../../platform/http.ts";
 import { CLAIMS_HEADER, verifyClaims, type Claims } from "../../platform/claims.ts";
+import { log } from "../../platform/log.ts";
+import { createMetrics, graphqlMetricsPlugin, type Metrics } from "../../platform/metrics.ts";
+
+/** One line per operation; requestId (and traceId) come from the request's scope. */
+const requestLog: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    const started = performance.now();
+    return {
+      async willSendResponse(ctx) {
+        const body = ctx.response.body;
+        const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
+        log("info", "subgraph_request", {
+          operationName: (ctx.operationName ?? ctx.request.operationName ?? null)?.slice(0, 100) ?? null,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          errorCount: errors.length,
+        });
+      },
+    };
+  },
+};
 
 export async function serveSubgraph<C extends BaseContext>(opts: {
   schema: GraphQLSchema;
+  /** The subgraph's name in metrics and spans ("council", "directory" …). */
+  service: string;
   host: string;
   port: number;
   secret: string;
   routes: Record<string, Route>;
   context: (claims: Claims) => C;
+  /** OPERATOR_TOKEN: opens /metrics and /ready's detail. */
+  operatorToken?: string;
+  /** Adds the subgraph's own series (the directory's sync lag and index size). */
+  registerMetrics?: (metrics: Metrics) => void;
 }): Promise<RunningHttp> {
+  const metrics = createMetrics(opts.service);
+  opts.registerMetrics?.(metrics);
   const apollo = new ApolloServer<C>({
     schema: opts.schema,
     introspection: true,
     // Traces are for Apollo Studio, which Wayfinder does not report to; they cost time per request.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), graphqlMetricsPlugin(metrics), requestLog],
   });
   await apollo.start();
   const running = await startHttp({
@@ -26,6 +55,11 @@ export async function serveSubgraph<C extends BaseContext>(opts: {
     host: opts.host,
     port: opts.port,
     routes: opts.routes,
+    service: opts.service,
+    metrics,
+    operatorToken: opts.operatorToken,
+    // Only the gateway reaches a subgraph (its claims are required), so its trace is continued.
+    trustTraceparent: true,
     authenticate: (req) => verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, opts.secret),
     context: async (_req, claims) => opts.context(claims),
   });
