@@ -26,11 +26,14 @@ const POLICY: Partial<PartnerPolicy> = {
 };
 testPolicy.current = POLICY;
 
+// /ready's connection detail (breaker, failures) is for operators.
+const OPERATOR_TOKEN = "resilience-operator-token-0123456789";
+
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite", { partnerPolicy: POLICY });
+  stack = await startTestStack("pglite", { partnerPolicy: POLICY, env: { OPERATOR_TOKEN } });
 });
 afterEach(async () => {
   testPolicy.current = POLICY;
@@ -82,7 +85,10 @@ const timed = async <T>(fn: () => Promise<T>) => {
 };
 
 async function ready(gatewayUrl: string) {
-  return (await (await fetch(new URL("/ready", gatewayUrl))).json()) as {
+  const res = await fetch(new URL("/ready", gatewayUrl), {
+    headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+  });
+  return (await res.json()) as {
     status: string;
     subgraphs: Record<string, string>;
     connections: Record<
@@ -255,7 +261,16 @@ async function gatewayWith(
     directory: stack.directory.http.url,
     ...overrides,
   };
-  const gw = await startGateway({ ...testGatewayConfig(), supergraphPath, subgraphUrls, host: "127.0.0.1", port: 0, partnerPolicy: testPolicy.current });
+  const gw = await startGateway({
+    ...testGatewayConfig(),
+    supergraphPath,
+    subgraphUrls,
+    host: "127.0.0.1",
+    port: 0,
+    partnerPolicy: testPolicy.current,
+    operatorToken: OPERATOR_TOKEN,
+    readyCacheMs: 0,
+  });
   cleanups.push(() => gw.close());
   return gw;
 }

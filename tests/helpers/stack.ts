@@ -74,6 +74,8 @@ export function testStackConfig(opts: TestStackOptions = {}): StackConfig {
   cfg.directory.stateUrl = opts.directoryStateUrl;
   if (opts.reconcileIntervalMs) cfg.directory.reconcileIntervalMs = opts.reconcileIntervalMs;
   cfg.gateway.rateLimit = opts.rateLimit ?? false;
+  // /ready answers from fresh probes, so a test sees a partner go down at once (the cache has its own test).
+  if (!opts.env?.GATEWAY_READY_CACHE_MS) cfg.gateway.readyCacheMs = 0;
   if (opts.partnerPolicy) cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, ...opts.partnerPolicy };
   if (opts.supergraphPath) cfg.gateway.supergraphPath = opts.supergraphPath;
   return cfg;
