@@ -121,6 +121,8 @@ export interface Hardening {
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** Runs before GraphQL on every request (rate limits); a non-null answer is sent instead. */
   guard: Route;
+  /** Releases the rate limiter's Redis connection, if any. */
+  close(): Promise<void>;
   bodyLimit: number;
   maxBatch: number;
   /**
@@ -395,11 +397,13 @@ export function createHardening(opts: HardeningOptions): Hardening {
   };
 
   const rateLimit = opts.rateLimit === false ? null : { ...RATE_LIMIT_DEFAULTS, ...opts.rateLimit };
+  const guard = rateLimit ? rateLimitGuard(rateLimit, logger) : null;
   return {
     plugins: [requestPlugin, ...(armor.plugins as ApolloServerPlugin<GatewayContext>[])],
     validationRules: [maxTokensRule(limits.maxTokens), ...armor.validationRules],
     formatError,
-    guard: rateLimit ? rateLimitGuard(rateLimit, logger) : async () => null,
+    guard: guard ?? (async () => null),
+    close: async () => guard?.close(),
     bodyLimit: limits.bodyLimit,
     maxBatch: limits.maxBatch,
     parseOptions: { maxTokens: limits.maxTokens },

@@ -3,9 +3,14 @@ import { gatewayConfig } from "./config.ts";
 import { startGateway } from "./server.ts";
 import { configureLogging } from "../platform/log.ts";
 import { loadConfig, onShutdown } from "../platform/process.ts";
+import { initTracing } from "../platform/tracing.ts";
 
 const cfg = loadConfig(() => gatewayConfig());
 configureLogging({ service: "gateway", level: cfg.logLevel });
+const tracing = initTracing("wayfinder-gateway", cfg);
 const gw = await startGateway(cfg);
 console.log(`Wayfinder gateway ready at ${gw.url}`);
-onShutdown(() => gw.close());
+onShutdown(async () => {
+  await gw.close();
+  await tracing?.shutdown();
+});

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type http from "node:http";
 import type { Route } from "../platform/http.ts";
+import { RedisBuckets } from "./ratelimit-redis.ts";
 import type { Logger } from "../platform/log.ts";
 
 export interface RateLimitOptions {
@@ -20,6 +21,8 @@ export interface RateLimitOptions {
   maxBuckets?: number;
   /** Clock in milliseconds; tests pass a fake one. */
   now?: () => number;
+  /** REDIS_URL: keep the buckets in Redis, shared by every gateway replica (ratelimit-redis.ts). */
+  redis?: { url: string; keyPrefix?: string };
 }
 
 export const RATE_LIMIT_DEFAULTS = { rps: 20, burst: 60, maxBuckets: 50_000 } as const;
@@ -160,11 +163,13 @@ export const RATE_LIMITED = "RATE_LIMITED";
 export function rateLimitGuard(
   opts: RateLimitOptions,
   logger?: Logger,
-): Route & { buckets: TokenBuckets } {
-  const buckets = new TokenBuckets(opts);
+): Route & { buckets: TokenBuckets | RedisBuckets; close(): Promise<void> } {
+  const buckets = opts.redis
+    ? new RedisBuckets({ rps: opts.rps, burst: opts.burst, ...opts.redis }, logger)
+    : new TokenBuckets(opts);
   const guard: Route = async (req) => {
     const key = clientKey(req, opts.trustProxy);
-    const taken = buckets.take(key);
+    const taken = await buckets.take(key);
     if (taken.ok) return null;
     if (taken.log) {
       // The key is an address or a hash of the header, never the token.
@@ -192,5 +197,10 @@ export function rateLimitGuard(
       },
     };
   };
-  return Object.assign(guard, { buckets });
+  return Object.assign(guard, {
+    buckets,
+    close: async () => {
+      if (buckets instanceof RedisBuckets) await buckets.close();
+    },
+  });
 }

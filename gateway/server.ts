@@ -128,6 +128,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
       loaded = false;
       await running.close();
       await apollo.stop();
+      await hardening.close();
     },
   };
 }

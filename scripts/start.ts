@@ -8,6 +8,7 @@ import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import { openPartnerDb } from "../subgraphs/kit/run.ts";
 import { configureLogging } from "../platform/log.ts";
 import { loadConfig, onShutdown } from "../platform/process.ts";
+import { initTracing } from "../platform/tracing.ts";
 import { PARTNER_MODULES } from "../subgraphs/partners.ts";
 import type { Db } from "../subgraphs/kit/db/db.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
@@ -18,6 +19,8 @@ import { startStack } from "./stack.ts";
 
 const cfg = loadConfig(() => stackConfig());
 configureLogging({ service: "wayfinder", level: cfg.logLevel });
+// One process, one tracer provider: spans name their part in the wayfinder.service attribute.
+const tracing = initTracing("wayfinder", cfg.gateway);
 const started = Date.now();
 const dbs = {} as Record<PartnerId, Db>;
 let dataset: ReturnType<typeof generateDataset> | null = null;
@@ -54,4 +57,5 @@ if (!cfg.production) {
 onShutdown(async () => {
   await stack.close();
   await Promise.all(PARTNERS.map((p) => dbs[p]!.close()));
+  await tracing?.shutdown();
 });

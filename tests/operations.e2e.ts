@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestStack } from "./helpers/stack.ts";
+import { eventually, startTestStack, testGatewayConfig } from "./helpers/stack.ts";
 import { sample, scrape, startOtlpReceiver, total, type ReceivedSpan } from "./helpers/observability.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { startDirectory } from "../subgraphs/directory/start.ts";
@@ -16,6 +16,7 @@ import { setLogSink } from "../platform/log.ts";
 import { PARTNERS } from "../schema/vocabulary.ts";
 
 const OPERATOR = `op-${randomUUID()}`;
+const INTERNAL_SECRET = "the-stacks-own-internal-secret-0123456789";
 const WRONG_SECRET = "not-the-stacks-secret-but-long-enough-0123456789";
 const SEARCH = /* GraphQL */ `
   query OpsSearch {
@@ -42,7 +43,7 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   // One provider for this test process, exporting over OTLP/HTTP as a deployed process does.
   tracing = initTracing("wayfinder-test", { otlpEndpoint: receiver.url });
-  stack = await startTestStack("pglite", { operatorToken: OPERATOR, readyCacheMs: 0 });
+  stack = await startTestStack("pglite", { env: { OPERATOR_TOKEN: OPERATOR, INTERNAL_SECRET } });
 });
 afterAll(async () => {
   for (const x of extra.reverse()) await x.close().catch(() => undefined);
@@ -73,9 +74,9 @@ const subgraphUrls = () => ({
 
 async function gateway(opts: Partial<Parameters<typeof startGateway>[0]> = {}): Promise<RunningGateway> {
   const gw = await startGateway({
+    ...testGatewayConfig({ internalSecret: INTERNAL_SECRET }),
     host: "127.0.0.1",
     port: 0,
-    supergraphPath: "schema/supergraph.graphql",
     subgraphUrls: subgraphUrls(),
     rateLimit: false,
     operatorToken: OPERATOR,

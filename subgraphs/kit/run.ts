@@ -3,6 +3,7 @@
 import { partnerConfig, type PartnerConfig, type PartnerDbConfig } from "../../platform/config.ts";
 import { configureLogging } from "../../platform/log.ts";
 import { loadConfig, onShutdown } from "../../platform/process.ts";
+import { initTracing } from "../../platform/tracing.ts";
 import { openDb, type Db } from "./db/db.ts";
 import type { PartnerServer } from "./partner.server.ts";
 import type { PartnerId } from "../../schema/vocabulary.ts";
@@ -13,8 +14,11 @@ export async function openPartnerDb(cfg: PartnerDbConfig, migrationDirs: string[
 }
 
 /** Starts a built partner server with its process config: the one place its secret is passed. */
-export function listenPartner(server: PartnerServer, cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret">): Promise<RunningHttp> {
-  return server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret });
+export function listenPartner(
+  server: PartnerServer,
+  cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret" | "operatorToken">,
+): Promise<RunningHttp> {
+  return server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret, operatorToken: cfg.operatorToken });
 }
 
 export async function runPartner(
@@ -24,12 +28,14 @@ export async function runPartner(
 ): Promise<{ db: Db; http: RunningHttp }> {
   const cfg = loadConfig(() => partnerConfig(partner));
   configureLogging({ service: partner, level: cfg.logLevel });
+  const tracing = initTracing(`wayfinder-${partner}`, cfg);
   const db = await openPartnerDb(cfg, migrationDirs);
   const http = await listenPartner(await createServer(db), cfg);
   console.log(`${partner} subgraph ready at ${http.url} (${db.kind})`);
   onShutdown(async () => {
     await http.close();
     await db.close();
+    await tracing?.shutdown();
   });
   return { db, http };
 }
