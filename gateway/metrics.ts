@@ -15,7 +15,10 @@ export interface GatewayMetrics {
   readiness(states: Record<string, SubgraphState>): void;
 }
 
-export function gatewayMetrics(metrics: Metrics, sources: ReadonlyMap<string, PartnerDataSource>): GatewayMetrics {
+export function gatewayMetrics(
+  metrics: Metrics,
+  sources: ReadonlyMap<string, PartnerDataSource>,
+): GatewayMetrics {
   const registers = [metrics.registry];
   const requests = new client.Counter({
     name: "wayfinder_partner_requests_total",
@@ -36,7 +39,8 @@ export function gatewayMetrics(metrics: Metrics, sources: ReadonlyMap<string, Pa
     labelNames: ["partner"],
     registers,
     collect() {
-      for (const [name, source] of sources) this.set({ partner: name }, BREAKER_VALUE[source.breaker.state]);
+      for (const [name, source] of sources)
+        this.set({ partner: name }, BREAKER_VALUE[source.breaker.state]);
     },
   });
   const up = new client.Gauge({
@@ -51,7 +55,8 @@ export function gatewayMetrics(metrics: Metrics, sources: ReadonlyMap<string, Pa
       if (outcome !== "CIRCUIT_OPEN") duration.observe({ partner }, seconds);
     },
     readiness(states) {
-      for (const [partner, s] of Object.entries(states)) up.set({ partner }, s.state === "up" ? 1 : 0);
+      for (const [partner, s] of Object.entries(states))
+        up.set({ partner }, s.state === "up" ? 1 : 0);
     },
   };
 }

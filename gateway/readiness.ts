@@ -53,7 +53,8 @@ export function readinessRoute(opts: ReadinessOptions): Route {
     if (!probe) return { state: "down", reason: "NOT_LOADED" };
     if (!probe.up) return { state: "down", reason: probe.reason };
     // It answers a probe, but the breaker still fails the real calls fast until its cool-down ends.
-    if (opts.sources.get(name)?.breaker.state === "open") return { state: "down", reason: "CIRCUIT_OPEN" };
+    if (opts.sources.get(name)?.breaker.state === "open")
+      return { state: "down", reason: "CIRCUIT_OPEN" };
     return { state: "up", reason: null };
   };
 
@@ -83,9 +84,7 @@ export function readinessRoute(opts: ReadinessOptions): Route {
     };
     if (isOperator(req, opts.operatorToken)) {
       body.probes = probes;
-      body.connections = Object.fromEntries(
-        [...opts.sources].map(([n, s]) => [n, s.status()]),
-      );
+      body.connections = Object.fromEntries([...opts.sources].map(([n, s]) => [n, s.status()]));
     }
     return {
       status: status === "ready" || status === "degraded" ? 200 : 503,

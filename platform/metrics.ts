@@ -85,13 +85,18 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<any> 
       const stop = metrics.graphqlDuration.startTimer();
       return {
         async willSendResponse(ctx) {
-          const operation = metrics.label("operation", ctx.operationName ?? ctx.request.operationName);
+          const operation = metrics.label(
+            "operation",
+            ctx.operationName ?? ctx.request.operationName,
+          );
           const errors = responseErrors(ctx);
           stop({ operation });
           metrics.graphqlRequests.inc({ operation, outcome: errors.length ? "error" : "ok" });
           for (const e of errors) {
             const code = e.extensions?.code;
-            metrics.graphqlErrors.inc({ code: metrics.label("code", typeof code === "string" ? code : null) });
+            metrics.graphqlErrors.inc({
+              code: metrics.label("code", typeof code === "string" ? code : null),
+            });
           }
         },
       };

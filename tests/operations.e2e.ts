@@ -8,7 +8,13 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestStack, testGatewayConfig } from "./helpers/stack.ts";
-import { sample, scrape, startOtlpReceiver, total, type ReceivedSpan } from "./helpers/observability.ts";
+import {
+  sample,
+  scrape,
+  startOtlpReceiver,
+  total,
+  type ReceivedSpan,
+} from "./helpers/observability.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { startDirectory } from "../subgraphs/directory/start.ts";
 import { initTracing, type Tracing } from "../platform/tracing.ts";
@@ -72,7 +78,9 @@ const subgraphUrls = () => ({
   directory: stack.directory.http.url,
 });
 
-async function gateway(opts: Partial<Parameters<typeof startGateway>[0]> = {}): Promise<RunningGateway> {
+async function gateway(
+  opts: Partial<Parameters<typeof startGateway>[0]> = {},
+): Promise<RunningGateway> {
   const gw = await startGateway({
     ...testGatewayConfig({ internalSecret: INTERNAL_SECRET }),
     host: "127.0.0.1",
@@ -102,11 +110,16 @@ describe("readiness", () => {
     expect(JSON.stringify(pub.body)).not.toMatch(/127\.0\.0\.1|http:|localhost/);
 
     // A wrong token is the public answer, not an error page.
-    const wrong = await getJson(new URL("/ready", stack.gatewayUrl).href, { authorization: "Bearer nope" });
+    const wrong = await getJson(new URL("/ready", stack.gatewayUrl).href, {
+      authorization: "Bearer nope",
+    });
     expect(wrong.body).not.toHaveProperty("connections");
 
     const detail = await getJson(new URL("/ready", stack.gatewayUrl).href, op);
-    expect(detail.body.connections.council).toMatchObject({ url: stack.partners.council.url, breaker: "closed" });
+    expect(detail.body.connections.council).toMatchObject({
+      url: stack.partners.council.url,
+      breaker: "closed",
+    });
     expect(detail.body.probes.directory).toMatchObject({ up: true, reason: null });
   });
 
@@ -116,8 +129,18 @@ describe("readiness", () => {
     const ready = await getJson(new URL("/ready", gw.url).href);
     expect(ready.status).toBe(503);
     expect(ready.body.status).toBe("unavailable");
-    expect(ready.body.subgraphs).toEqual({ council: "down", charity: "down", health: "down", directory: "down" });
-    expect(ready.body.reasons).toEqual({ council: "UNAUTHORIZED", charity: "UNAUTHORIZED", health: "UNAUTHORIZED", directory: "UNAUTHORIZED" });
+    expect(ready.body.subgraphs).toEqual({
+      council: "down",
+      charity: "down",
+      health: "down",
+      directory: "down",
+    });
+    expect(ready.body.reasons).toEqual({
+      council: "UNAUTHORIZED",
+      charity: "UNAUTHORIZED",
+      health: "UNAUTHORIZED",
+      directory: "UNAUTHORIZED",
+    });
     // …and the real calls do fail, as readiness said.
     const res = await post(gw.url, { query: SEARCH });
     expect(res.body.data?.searchServices ?? null).toBeNull();
@@ -128,13 +151,23 @@ describe("readiness", () => {
     await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));
     const port = (dead.address() as AddressInfo).port;
     await new Promise((r) => dead.close(r));
-    const gw = await gateway({ subgraphUrls: { ...subgraphUrls(), health: `http://127.0.0.1:${port}/graphql` } });
+    const gw = await gateway({
+      subgraphUrls: { ...subgraphUrls(), health: `http://127.0.0.1:${port}/graphql` },
+    });
     const ready = await getJson(new URL("/ready", gw.url).href);
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: "degraded", subgraphs: { health: "down", council: "up" }, reasons: { health: "UNREACHABLE" } });
+    expect(ready.body).toMatchObject({
+      status: "degraded",
+      subgraphs: { health: "down", council: "up" },
+      reasons: { health: "UNREACHABLE" },
+    });
     expect(JSON.stringify(ready.body)).not.toContain(String(port));
     const detail = await getJson(new URL("/ready", gw.url).href, op);
-    expect(detail.body.probes.health).toMatchObject({ up: false, reason: "UNREACHABLE", error: expect.any(String) });
+    expect(detail.body.probes.health).toMatchObject({
+      up: false,
+      reason: "UNREACHABLE",
+      error: expect.any(String),
+    });
   });
 
   it("answers many callers from one round of probes", async () => {
@@ -144,17 +177,30 @@ describe("readiness", () => {
       for await (const c of req) chunks.push(c as Buffer);
       probes++;
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !["host", "content-length", "connection"].includes(k)) headers[k] = v;
-      const upstream = await fetch(new URL(req.url ?? "/", stack.partners.charity.url), { method: req.method, headers, body: Buffer.concat(chunks) });
-      res.writeHead(upstream.status, { "content-type": "application/json" }).end(Buffer.from(await upstream.arrayBuffer()));
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string" && !["host", "content-length", "connection"].includes(k))
+          headers[k] = v;
+      const upstream = await fetch(new URL(req.url ?? "/", stack.partners.charity.url), {
+        method: req.method,
+        headers,
+        body: Buffer.concat(chunks),
+      });
+      res
+        .writeHead(upstream.status, { "content-type": "application/json" })
+        .end(Buffer.from(await upstream.arrayBuffer()));
     });
     await new Promise<void>((r) => counting.listen(0, "127.0.0.1", r));
     extra.push({ close: () => new Promise((r) => counting.close(() => r())) });
     const gw = await gateway({
-      subgraphUrls: { ...subgraphUrls(), charity: `http://127.0.0.1:${(counting.address() as AddressInfo).port}/graphql` },
+      subgraphUrls: {
+        ...subgraphUrls(),
+        charity: `http://127.0.0.1:${(counting.address() as AddressInfo).port}/graphql`,
+      },
       readyCacheMs: 600_000,
     });
-    const answers = await Promise.all(Array.from({ length: 5 }, () => getJson(new URL("/ready", gw.url).href)));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => getJson(new URL("/ready", gw.url).href)),
+    );
     answers.push(await getJson(new URL("/ready", gw.url).href));
     for (const a of answers) expect(a.body.subgraphs.charity).toBe("up");
     expect(probes).toBe(1);
@@ -189,56 +235,99 @@ describe("readiness", () => {
       reasons: { council: "UNAUTHORIZED", charity: "UNAUTHORIZED", health: "UNAUTHORIZED" },
     });
     const detail = await getJson(new URL("/ready", dir.http.url).href, op);
-    expect(detail.body.detail[0]).toMatchObject({ partner: "council", reachable: false, lastError: "change feed answered 401" });
+    expect(detail.body.detail[0]).toMatchObject({
+      partner: "council",
+      reachable: false,
+      lastError: "change feed answered 401",
+    });
 
     // The stack's own directory reads every feed.
     const ok = await getJson(new URL("/ready", stack.directory.http.url).href);
-    expect(ok.body).toMatchObject({ status: "ready", partners: { council: "up", charity: "up", health: "up" }, reasons: {} });
+    expect(ok.body).toMatchObject({
+      status: "ready",
+      partners: { council: "up", charity: "up", health: "up" },
+      reasons: {},
+    });
   });
 });
 
 describe("metrics", () => {
   it("are for operators only", async () => {
     expect((await fetch(new URL("/metrics", stack.gatewayUrl))).status).toBe(401);
-    expect((await fetch(new URL("/metrics", stack.partners.council.url), { headers: { authorization: "Bearer x" } })).status).toBe(401);
+    expect(
+      (
+        await fetch(new URL("/metrics", stack.partners.council.url), {
+          headers: { authorization: "Bearer x" },
+        })
+      ).status,
+    ).toBe(401);
     // No token configured: closed, whatever is sent.
     const closed = await gateway({ operatorToken: undefined });
-    expect((await fetch(new URL("/metrics", closed.url), { headers: { authorization: "Bearer " } })).status).toBe(401);
+    expect(
+      (await fetch(new URL("/metrics", closed.url), { headers: { authorization: "Bearer " } }))
+        .status,
+    ).toBe(401);
   });
 
   it("count operations, partner calls, errors and breaker state on the gateway, and change after requests", async () => {
     const before = await scrape(stack.gatewayUrl, OPERATOR);
-    const ok0 = sample(before, "wayfinder_graphql_requests_total", { operation: "OpsSearch", outcome: "ok" }) ?? 0;
-    const dir0 = sample(before, "wayfinder_partner_requests_total", { partner: "directory", outcome: "ok" }) ?? 0;
-    const bad0 = sample(before, "wayfinder_graphql_errors_total", { code: "GRAPHQL_VALIDATION_FAILED" }) ?? 0;
+    const ok0 =
+      sample(before, "wayfinder_graphql_requests_total", {
+        operation: "OpsSearch",
+        outcome: "ok",
+      }) ?? 0;
+    const dir0 =
+      sample(before, "wayfinder_partner_requests_total", { partner: "directory", outcome: "ok" }) ??
+      0;
+    const bad0 =
+      sample(before, "wayfinder_graphql_errors_total", { code: "GRAPHQL_VALIDATION_FAILED" }) ?? 0;
 
     const res = await post(stack.gatewayUrl, { query: SEARCH, operationName: "OpsSearch" });
     expect(res.body.errors).toBeUndefined();
     await post(stack.gatewayUrl, { query: "{ noSuchField }" });
 
     const after = await scrape(stack.gatewayUrl, OPERATOR);
-    expect(sample(after, "wayfinder_graphql_requests_total", { operation: "OpsSearch", outcome: "ok" })).toBe(ok0 + 1);
-    expect(sample(after, "wayfinder_graphql_request_duration_seconds_count", { operation: "OpsSearch" })).toBeGreaterThanOrEqual(1);
-    expect(sample(after, "wayfinder_partner_requests_total", { partner: "directory", outcome: "ok" })).toBeGreaterThan(dir0);
-    expect(sample(after, "wayfinder_partner_request_duration_seconds_count", { partner: "council" })).toBeGreaterThanOrEqual(1);
-    expect(sample(after, "wayfinder_graphql_errors_total", { code: "GRAPHQL_VALIDATION_FAILED" })).toBe(bad0 + 1);
-    for (const p of [...PARTNERS, "directory"]) expect(sample(after, "wayfinder_partner_breaker_state", { partner: p })).toBe(0);
-    expect(sample(after, "wayfinder_http_requests_total", { route: "/graphql", status: "200" })).toBeGreaterThan(0);
+    expect(
+      sample(after, "wayfinder_graphql_requests_total", { operation: "OpsSearch", outcome: "ok" }),
+    ).toBe(ok0 + 1);
+    expect(
+      sample(after, "wayfinder_graphql_request_duration_seconds_count", { operation: "OpsSearch" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, "wayfinder_partner_requests_total", { partner: "directory", outcome: "ok" }),
+    ).toBeGreaterThan(dir0);
+    expect(
+      sample(after, "wayfinder_partner_request_duration_seconds_count", { partner: "council" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, "wayfinder_graphql_errors_total", { code: "GRAPHQL_VALIDATION_FAILED" }),
+    ).toBe(bad0 + 1);
+    for (const p of [...PARTNERS, "directory"])
+      expect(sample(after, "wayfinder_partner_breaker_state", { partner: p })).toBe(0);
+    expect(
+      sample(after, "wayfinder_http_requests_total", { route: "/graphql", status: "200" }),
+    ).toBeGreaterThan(0);
   });
 
   it("show each subgraph's operations, and the directory's sync lag and index size", async () => {
     const council0 = await scrape(stack.partners.council.url, OPERATOR);
     await post(stack.gatewayUrl, { query: SEARCH });
     const council1 = await scrape(stack.partners.council.url, OPERATOR);
-    expect(total(council1, "wayfinder_graphql_requests_total")).toBeGreaterThan(total(council0, "wayfinder_graphql_requests_total"));
-    expect(council1.families.find((f) => f.name === "wayfinder_graphql_request_duration_seconds")?.type).toBe("HISTOGRAM");
+    expect(total(council1, "wayfinder_graphql_requests_total")).toBeGreaterThan(
+      total(council0, "wayfinder_graphql_requests_total"),
+    );
+    expect(
+      council1.families.find((f) => f.name === "wayfinder_graphql_request_duration_seconds")?.type,
+    ).toBe("HISTOGRAM");
 
     const dir = await scrape(stack.directory.http.url, OPERATOR);
     for (const p of PARTNERS) {
       expect(sample(dir, "wayfinder_sync_lag_seconds", { partner: p })).toBeGreaterThanOrEqual(0);
       expect(sample(dir, "wayfinder_sync_partner_up", { partner: p })).toBe(1);
     }
-    expect(sample(dir, "wayfinder_search_index_documents")).toBe(await stack.directory.backend.count());
+    expect(sample(dir, "wayfinder_search_index_documents")).toBe(
+      await stack.directory.backend.count(),
+    );
     expect(sample(dir, "wayfinder_search_index_documents")).toBeGreaterThan(0);
   });
 });
@@ -250,7 +339,11 @@ describe("traces and request ids", () => {
     const requestId = `ops-${randomUUID().slice(0, 8)}`;
     let res;
     try {
-      res = await post(stack.gatewayUrl, { query: SEARCH, operationName: "OpsSearch" }, { "x-request-id": requestId });
+      res = await post(
+        stack.gatewayUrl,
+        { query: SEARCH, operationName: "OpsSearch" },
+        { "x-request-id": requestId },
+      );
     } finally {
       restore();
     }
@@ -264,13 +357,17 @@ describe("traces and request ids", () => {
     await tracing!.forceFlush();
     const spans = await eventually(async () => {
       const root = receiver.spans.find(
-        (s) => s.kind === 2 && s.attributes["wayfinder.service"] === "gateway" && mine.some((l) => l.traceId === s.traceId),
+        (s) =>
+          s.kind === 2 &&
+          s.attributes["wayfinder.service"] === "gateway" &&
+          mine.some((l) => l.traceId === s.traceId),
       );
       expect(root).toBeDefined();
       return receiver.spans.filter((s) => s.traceId === root!.traceId);
     });
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const server = (svc: string) => spans.filter((s) => s.kind === 2 && s.attributes["wayfinder.service"] === svc);
+    const server = (svc: string) =>
+      spans.filter((s) => s.kind === 2 && s.attributes["wayfinder.service"] === svc);
     const gatewaySpan = server("gateway")[0]!;
     expect(gatewaySpan.parentSpanId).toBe("");
     for (const svc of ["directory", "council"]) {
@@ -281,14 +378,20 @@ describe("traces and request ids", () => {
       expect(parent).toMatchObject({ kind: 3, attributes: { "wayfinder.partner": svc } });
     }
     // @apollo/gateway's own spans (request, fetch) sit in the same trace.
-    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(["gateway.request", "gateway.fetch"]));
+    expect(spans.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["gateway.request", "gateway.fetch"]),
+    );
     // The log lines carry the trace id too, for jumping from a log line to its trace.
     expect(mine.every((l) => l.traceId === gatewaySpan.traceId)).toBe(true);
   });
 
   it("starts its own trace at the gateway rather than continuing one a public caller sends", async () => {
     const forged = "0af7651916cd43dd8448eb211c80319c";
-    await post(stack.gatewayUrl, { query: SEARCH }, { traceparent: `00-${forged}-b7ad6b7169203331-01` });
+    await post(
+      stack.gatewayUrl,
+      { query: SEARCH },
+      { traceparent: `00-${forged}-b7ad6b7169203331-01` },
+    );
     await tracing!.forceFlush();
     expect(receiver.spans.some((s) => s.traceId === forged)).toBe(false);
   });
@@ -317,7 +420,9 @@ describe("CORS on /graphql", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe(ORIGIN);
     expect(res.headers.get("access-control-allow-methods")).toContain("POST");
     const allowed = res.headers.get("access-control-allow-headers")!.split(/,\s*/);
-    expect(allowed).toEqual(expect.arrayContaining(["content-type", "authorization", "apollo-require-preflight"]));
+    expect(allowed).toEqual(
+      expect.arrayContaining(["content-type", "authorization", "apollo-require-preflight"]),
+    );
     expect(res.headers.get("vary")).toContain("Origin");
   });
 
@@ -325,7 +430,11 @@ describe("CORS on /graphql", () => {
     const res = await preflight("https://evil.example");
     expect(res.status).toBe(403);
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
-    const real = await post(gw.url, { query: "{ __typename }" }, { origin: "https://evil.example" });
+    const real = await post(
+      gw.url,
+      { query: "{ __typename }" },
+      { origin: "https://evil.example" },
+    );
     expect(real.headers.get("access-control-allow-origin")).toBeNull();
   });
 
@@ -338,7 +447,9 @@ describe("CORS on /graphql", () => {
   });
 
   it("keeps CSRF prevention for simple requests, CORS or not", async () => {
-    const res = await fetch(`${gw.url}?query=${encodeURIComponent("{ __typename }")}`, { headers: { origin: ORIGIN } });
+    const res = await fetch(`${gw.url}?query=${encodeURIComponent("{ __typename }")}`, {
+      headers: { origin: ORIGIN },
+    });
     expect(res.status).toBe(400);
   });
 

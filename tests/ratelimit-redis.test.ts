@@ -17,17 +17,31 @@ afterAll(async () => {
   if (hasRedis) await Promise.all(prefixes.map(dropPrefix));
 });
 
-async function replica(redis: { url: string; keyPrefix: string }, lines?: Record<string, unknown>[]) {
+async function replica(
+  redis: { url: string; keyPrefix: string },
+  lines?: Record<string, unknown>[],
+) {
   const gw = await startGateway({
     ...testGatewayConfig(),
     host: "127.0.0.1",
     port: 0,
     // Nothing listens there: these tests never reach a subgraph.
-    subgraphUrls: { council: "http://127.0.0.1:9/graphql", charity: "http://127.0.0.1:9/graphql", health: "http://127.0.0.1:9/graphql", directory: "http://127.0.0.1:9/graphql" },
+    subgraphUrls: {
+      council: "http://127.0.0.1:9/graphql",
+      charity: "http://127.0.0.1:9/graphql",
+      health: "http://127.0.0.1:9/graphql",
+      directory: "http://127.0.0.1:9/graphql",
+    },
     // 3 requests per window; the window (3 / 0.001 s) outlasts any test run, so nothing refills.
     rateLimit: { rps: 0.001, burst: 3, trustProxy: 1, redis },
     ...(lines
-      ? { logger: createLogger({ service: "gateway", level: "info", destination: { write: (l: string) => void lines.push(JSON.parse(l)) } }) }
+      ? {
+          logger: createLogger({
+            service: "gateway",
+            level: "info",
+            destination: { write: (l: string) => void lines.push(JSON.parse(l)) },
+          }),
+        }
       : {}),
   });
   gateways.push(gw);

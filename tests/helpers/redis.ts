@@ -7,13 +7,21 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const required = process.env.WAYFINDER_REQUIRE_REDIS === "1";
 
 async function reachable(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on("error", () => undefined);
   try {
     await client.connect();
     return (await client.ping()) === "PONG";
   } catch (err) {
-    if (required) throw new Error(`Redis is required (WAYFINDER_REQUIRE_REDIS=1) but ${REDIS_URL} is unreachable: ${String(err)}`);
+    if (required)
+      throw new Error(
+        `Redis is required (WAYFINDER_REQUIRE_REDIS=1) but ${REDIS_URL} is unreachable: ${String(err)}`,
+      );
     return false;
   } finally {
     client.disconnect();
