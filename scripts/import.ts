@@ -1,13 +1,31 @@
-// Imports an HSDS / Open Referral UK file into one partner's database (docs/import-format.md):
-//   npm run import -- --partner council path/to/file.json [--replace]
+// Imports an HSDS / Open Referral UK feed into one partner's database (docs/import-format.md):
+//   npm run import -- --partner council path/to/file.json [--replace [--dry-run] [--force]]
+//   npm run import -- --partner council path/to/csv-folder
+//   npm run import -- --partner council --url https://example.gov.uk/api/v3
 import path from "node:path";
+import cliProgress from "cli-progress";
 import { PARTNERS, isPartnerId } from "../schema/vocabulary.ts";
 import { importConfig } from "./config.ts";
-import { HsdsFileError, importFile } from "../subgraphs/kit/hsds/import.ts";
-import { HsdsValidationError } from "../subgraphs/kit/hsds/validate.ts";
+import { openDb } from "../subgraphs/kit/db/db.ts";
+import {
+  HsdsFileError,
+  ReplaceRefusedError,
+  importHsds,
+  readHsdsSource,
+} from "../subgraphs/kit/hsds/import.ts";
+import { FeedError, pullFeed } from "../subgraphs/kit/hsds/pull.ts";
+import { formatReport, reportJson } from "../subgraphs/kit/hsds/report.ts";
+import { HsdsValidationError, validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 
-const USAGE = `usage: npm run import -- --partner <${PARTNERS.join("|")}> <file.json> [--replace]
-  --replace  mark this partner's services that are not in the file as deleted`;
+const USAGE = `usage: npm run import -- --partner <${PARTNERS.join("|")}> (<file.json | csv folder> | --url <ORUK API base>) [options]
+  --url <base>    pull from an ORUK / HSDS 3.0 API: GET <base>/services page by page, then
+                  <base>/services/{id} for each
+  --replace       mark this partner's services that are not in the feed as deleted; refused
+                  when that is more than a fifth of them, unless --force
+  --dry-run       do everything, print the report and what --replace would remove, write nothing
+  --force         let --replace remove more than a fifth of the partner's services
+  --rate <n>      with --url: at most n requests a second (default 5)
+  --json          print the report as JSON instead of text`;
 
 class UsageError extends Error {
   constructor(message: string) {
@@ -19,14 +37,28 @@ class UsageError extends Error {
 function parseArgs(argv: string[]) {
   let partner: string | undefined;
   let file: string | undefined;
-  let replace = false;
+  let url: string | undefined;
+  let rate = 5;
+  const flags = { replace: false, dryRun: false, force: false, json: false };
+  const value = (i: number, name: string) => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`${name} needs a value`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--partner" || arg === "-p") {
-      partner = argv[++i];
-      if (partner === undefined) throw new UsageError("--partner needs a value");
-    } else if (arg.startsWith("--partner=")) partner = arg.slice("--partner=".length);
-    else if (arg === "--replace") replace = true;
+    if (arg === "--partner" || arg === "-p") partner = value(++i, "--partner");
+    else if (arg.startsWith("--partner=")) partner = arg.slice("--partner=".length);
+    else if (arg === "--url") url = value(++i, "--url");
+    else if (arg.startsWith("--url=")) url = arg.slice("--url=".length);
+    else if (arg === "--rate") {
+      rate = Number(value(++i, "--rate"));
+      if (!(rate > 0))
+        throw new UsageError("--rate must be a positive number of requests a second");
+    } else if (arg === "--replace") flags.replace = true;
+    else if (arg === "--dry-run") flags.dryRun = true;
+    else if (arg === "--force") flags.force = true;
+    else if (arg === "--json") flags.json = true;
     else if (arg === "-h" || arg === "--help") {
       console.log(USAGE);
       process.exit(0);
@@ -37,8 +69,13 @@ function parseArgs(argv: string[]) {
   if (partner === undefined) throw new UsageError("--partner is required");
   if (!isPartnerId(partner))
     throw new UsageError(`unknown partner "${partner}" (expected one of ${PARTNERS.join(", ")})`);
-  if (file === undefined) throw new UsageError("a file to import is required");
-  return { partner, file, replace };
+  if (file === undefined && url === undefined)
+    throw new UsageError("a file or folder to import, or --url, is required");
+  if (file !== undefined && url !== undefined)
+    throw new UsageError("give a file or --url, not both");
+  if (url !== undefined && !/^https?:\/\//i.test(url))
+    throw new UsageError(`--url must be an http(s) URL (got "${url}")`);
+  return { partner, file, url, rate, ...flags };
 }
 
 /** A path relative to the working directory when it is inside it, else absolute. */
@@ -47,28 +84,125 @@ function shown(p: string): string {
   return rel && !rel.startsWith("..") ? rel : p;
 }
 
+/** A progress bar with rate and ETA on stderr; silent when stderr is not a terminal. */
+function progressBar(label: string, unit: string) {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label.padEnd(8)} [{bar}] {percentage}% | {value}/{total} ${unit} | {speed}/s | ETA {eta_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const t0 = performance.now();
+  return {
+    update(done: number, total: number) {
+      if (!started) {
+        bar.start(total, 0, { speed: "0" });
+        started = true;
+      }
+      bar.setTotal(total);
+      const seconds = (performance.now() - t0) / 1000;
+      bar.update(done, { speed: seconds > 0 ? Math.round(done / seconds).toString() : "0" });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
 async function main() {
-  const { partner, file, replace } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  const { partner } = args;
   const cfg = importConfig(partner);
   const target = cfg.databaseUrl
     ? `PostgreSQL (${partner.toUpperCase()}_DATABASE_URL)`
     : `PGlite ${shown(cfg.pgliteDir)}`;
   const started = performance.now();
-  const r = await importFile(partner, file, { replace, target: cfg });
+
+  // Read everything first (file or every page of the feed): a feed that fails halfway leaves the
+  // database untouched.
+  let input: unknown;
+  let source: string;
+  if (args.url) {
+    source = args.url;
+    const bar = progressBar("fetch", "services");
+    try {
+      const pulled = await pullFeed(args.url, {
+        requestsPerSecond: args.rate,
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      input = pulled.services;
+    } finally {
+      bar.stop();
+    }
+  } else {
+    source = args.file!;
+    input = await readHsdsSource(args.file!);
+  }
+  const bundle = validateHsds(input);
+
+  const db = await openDb({
+    url: cfg.databaseUrl,
+    dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,
+    migrationDirs: [],
+  });
+  const bar = progressBar("write", "rows");
+  let result;
+  try {
+    result = await importHsds(db, bundle, {
+      replace: args.replace,
+      dryRun: args.dryRun,
+      force: args.force,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+  } finally {
+    bar.stop();
+    await db.close();
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(
-    `imported ${file} into ${partner} (${target}) in ${seconds} s: ` +
-      `${r.organizations} organizations, ${r.services} services, ${r.locations} locations, ` +
-      `${r.coDeliveries} co-deliveries, ${r.tombstoned} tombstoned`,
-  );
+  if (args.json) {
+    console.log(
+      JSON.stringify(
+        { ...reportJson(result.report), removed: result.removed, dryRun: result.dryRun },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  const verb = args.dryRun ? "dry run (nothing written) of" : "imported";
+  console.log(`${verb} ${source} into ${partner} (${target}) in ${seconds} s`);
+  console.log(formatReport(result.report));
+  if (args.replace) {
+    const what = args.dryRun ? "would remove" : "removed";
+    console.log(`--replace ${what} ${result.removed.length} services:`);
+    for (const s of result.removed.slice(0, 50)) console.log(`  ${s.id}  ${s.name}`);
+    if (result.removed.length > 50) console.log(`  … and ${result.removed.length - 50} more`);
+  }
 }
 
 main().catch((err: unknown) => {
   // Problems with the input are the user's to fix: say what is wrong, without a stack trace.
   if (err instanceof UsageError) console.error(`import: ${err.message}\n${USAGE}`);
-  else if (err instanceof HsdsValidationError || err instanceof HsdsFileError)
-    console.error(`import: ${err.message}\nNothing was imported.`);
-  else {
+  else if (
+    err instanceof HsdsValidationError ||
+    err instanceof HsdsFileError ||
+    err instanceof FeedError
+  ) {
+    const refused =
+      err instanceof HsdsValidationError && err.refusedRecords
+        ? `\nrefused: ${err.refusedRecords} record${err.refusedRecords === 1 ? "" : "s"}`
+        : "";
+    console.error(`import: ${err.message}${refused}\nNothing was imported.`);
+  } else if (err instanceof ReplaceRefusedError) {
+    console.error(`import: ${err.message}\nNothing was imported. Services it would remove:`);
+    for (const s of err.removing.slice(0, 20)) console.error(`  ${s.id}  ${s.name}`);
+    if (err.removing.length > 20) console.error(`  … and ${err.removing.length - 20} more`);
+  } else {
     console.error("import: failed; nothing was imported.");
     console.error(err);
   }

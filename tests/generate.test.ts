@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,6 +20,8 @@ import type { HsdsBundle, HsdsService } from "../subgraphs/kit/hsds/format.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 
 const run = promisify(execFile);
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as (ajv: Ajv) => Ajv;
 const root = path.resolve(import.meta.dirname, "..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
@@ -87,6 +92,30 @@ describe("generateDataset", () => {
       expect(() => validateHsds(roundTripped), p).not.toThrow();
       expect(roundTripped).toEqual(JSON.parse(JSON.stringify(ds[p])));
     }
+  });
+
+  it("validates against the official HSDS 3.0 JSON Schema, UUID ids included", () => {
+    // A validator of the test's own over schema/hsds3, with ajv-formats' real uuid format (the
+    // importer relaxes it for council feeds), so this checks the files, not the importer.
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const dir = path.join(root, "schema", "hsds3");
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".json")))
+      ajv.addSchema(JSON.parse(readFileSync(path.join(dir, f), "utf8")), f);
+    const service = ajv.getSchema("service.json")!;
+    const organization = ajv.getSchema("organization.json")!;
+    let checked = 0;
+    for (const p of PARTNERS) {
+      for (const s of ds[p].services) {
+        expect(service(s), `${p} ${s.name}: ${JSON.stringify(service.errors)}`).toBe(true);
+        checked++;
+      }
+      for (const o of ds[p].organizations)
+        expect(organization(o), `${p} ${o.name}: ${JSON.stringify(organization.errors)}`).toBe(
+          true,
+        );
+    }
+    expect(checked).toBe(300);
   });
 
   it("has unique ids across all partners", () => {

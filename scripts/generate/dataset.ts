@@ -5,6 +5,7 @@
 //
 // Phone numbers are from Ofcom's ranges reserved for drama (never allocated); web and email
 // domains end in .example (RFC 2606), so nothing here reaches a real person.
+import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
@@ -634,6 +635,13 @@ const councilName = (la: string) => ORGS.find((o) => o.key === COUNCIL_ORG[la])!
 // Source: DFE-Digital/fh-services OrganisationSeedData.cs (MIT, Crown Copyright, DfE).
 
 const FH_TAXONOMY = "DfE family hubs service categories";
+
+/** HSDS ids are UUIDs: a term's is derived from its category code (UUID v5 layout, SHA-1). */
+function termId(code: string): string {
+  const h = createHash("sha1").update(`wayfinder:${FH_TAXONOMY}:${code}`).digest("hex");
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 const FH_CATEGORIES: Record<string, string> = {
   "fh-cat-2-2": "Debt and welfare advice",
   "fh-cat-2-3": "Domestic abuse",
@@ -2036,7 +2044,7 @@ export class DatasetGenerator {
     const status = slot.pinned
       ? "active"
       : statusRoll < 0.03
-        ? "temporarily_closed"
+        ? "temporarily closed"
         : statusRoll < 0.04
           ? "inactive"
           : "active";
@@ -2063,7 +2071,7 @@ export class DatasetGenerator {
 
     const alert =
       slot.pinned?.alert ??
-      (status === "temporarily_closed"
+      (status === "temporarily closed"
         ? "Temporarily closed for building works. Phone us for the nearest alternative."
         : !accepting
           ? "We are not accepting new referrals at the moment. Please check back or contact us for advice."
@@ -2100,7 +2108,13 @@ export class DatasetGenerator {
         .filter((c, k, all): c is string => !!c && all.indexOf(c) === k)
         .map((code, k) => ({
           id: sub("attribute", k),
-          taxonomy_term: { id: code, code, name: FH_CATEGORIES[code], taxonomy: FH_TAXONOMY },
+          taxonomy_term: {
+            id: termId(code),
+            code,
+            name: FH_CATEGORIES[code],
+            description: `${FH_TAXONOMY}: ${FH_CATEGORIES[code]}`,
+            taxonomy: FH_TAXONOMY,
+          },
         })),
       wayfinder: {
         needs: fitted.needs,

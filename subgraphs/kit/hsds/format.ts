@@ -141,6 +141,19 @@ export interface HsdsTaxonomyTerm {
   /** HSDS 3.0 `taxonomy`; `vocabulary` (HSDS 2 / ORUK 2) is read too. */
   taxonomy?: Maybe<string>;
   vocabulary?: Maybe<string>;
+  taxonomy_id?: Maybe<string>;
+  taxonomy_detail?: Maybe<HsdsTaxonomy>;
+  parent_id?: Maybe<string>;
+  term_uri?: Maybe<string>;
+}
+
+/** An HSDS 3.0 taxonomy: a vocabulary such as esdServiceTypes or the DfE service categories. */
+export interface HsdsTaxonomy {
+  id: string;
+  name: string;
+  description?: Maybe<string>;
+  uri?: Maybe<string>;
+  version?: Maybe<string>;
 }
 
 export interface HsdsAttribute {
@@ -178,7 +191,7 @@ export interface WayfinderServiceExtension {
 export interface HsdsService {
   id: string;
   name: string;
-  /** A key of HSDS_STATUS: "active" | "temporarily_closed" | "inactive" | "defunct". */
+  /** "active" | "temporarily closed" | "inactive" | "defunct" (validateHsds also reads "temporarily_closed"). */
   status: string;
   /** Either the organization nested here, or the id of one given elsewhere in the file. */
   organization_id?: Maybe<string>;
@@ -221,6 +234,11 @@ export interface WayfinderCoDelivery {
 
 /** The normalized file: what validateHsds returns and the generator writes. */
 export interface HsdsBundle {
+  /** What the file was, in words (set by validateHsds): "an HSDS 3.0 / ORUK page of 1 services (contents)". */
+  kind?: string;
+  /** Vocabularies and their terms given on their own (taxonomy files), not through services. */
+  taxonomies?: HsdsTaxonomy[];
+  taxonomy_terms?: HsdsTaxonomyTerm[];
   organizations: HsdsOrganization[];
   services: HsdsService[];
   co_deliveries: WayfinderCoDelivery[];
@@ -240,5 +258,5 @@ export interface OrukPage {
   empty?: boolean;
 }
 
-/** Everything the importer accepts: a bundle, an array of service_full, an ORUK page, one service. */
+/** Everything the importer accepts (see shapes.ts): a bundle, a list or page of records, one record. */
 export type HsdsFile = Partial<HsdsBundle> | HsdsService[] | OrukPage | HsdsService;

@@ -12,20 +12,53 @@ import type {
   HsdsOrganization,
   HsdsPhone,
   HsdsService,
+  HsdsTaxonomy,
+  HsdsTaxonomyTerm,
 } from "./format.ts";
-import { gssCodeOf, validateHsds } from "./validate.ts";
+import { canonicalTaxonomy, needsForTerm } from "./mapping.ts";
+import { readReport, type ImportCounts, type ImportReport, type UnmappedTerm } from "./report.ts";
+import { isTabularPath, readTabularDir, TabularError } from "./tabular.ts";
+import { HsdsValidationError, gssCodeOf, validateHsds } from "./validate.ts";
 
 export interface ImportOptions {
   /** Tombstone this database's services that are not in the bundle. */
   replace?: boolean;
+  /** Do everything in a transaction, report, and roll it back. */
+  dryRun?: boolean;
+  /** Let --replace remove more than MAX_REPLACE_SHARE of the partner's live services. */
+  force?: boolean;
+  /** Called as rows are written: done and total count rows of every table. */
+  onProgress?: (done: number, total: number) => void;
 }
 
-export interface ImportResult {
-  organizations: number;
-  services: number;
-  locations: number;
-  coDeliveries: number;
-  tombstoned: number;
+export interface ImportResult extends ImportCounts {
+  report: ImportReport;
+  /** With replace: the services tombstoned (or, with dryRun, that would be), id and name. */
+  removed: { id: string; name: string }[];
+  dryRun: boolean;
+}
+
+/** --replace stops before removing more than this share of a partner's live services. */
+export const MAX_REPLACE_SHARE = 0.2;
+
+/** --replace would remove too much: nothing was written. */
+export class ReplaceRefusedError extends Error {
+  constructor(
+    readonly removing: { id: string; name: string }[],
+    readonly live: number,
+  ) {
+    super(
+      `--replace would remove ${removing.length} of this partner's ${live} live services ` +
+        `(more than ${MAX_REPLACE_SHARE * 100}%); check with --dry-run, then add --force if that is intended`,
+    );
+    this.name = "ReplaceRefusedError";
+  }
+}
+
+class DryRunRollback extends Error {
+  constructor(readonly result: ImportResult) {
+    super("dry run");
+  }
 }
 
 /** Rows per statement: big enough to amortise round trips, small enough to keep each JSON modest. */
@@ -44,53 +77,84 @@ export async function importHsds(
   opts: ImportOptions = {},
 ): Promise<ImportResult> {
   const rows = toRows(bundle);
-  return db.transaction(async (tx) => {
-    await batched(tx, rows.organizations, UPSERT_ORGANIZATIONS);
-    await batched(tx, rows.locations, UPSERT_LOCATIONS);
-    await batched(tx, rows.services, UPSERT_SERVICES);
-
-    const serviceIds = rows.services.map((s) => s.id as string);
-    for (let i = 0; i < serviceIds.length; i += BATCH) {
-      const ids = serviceIds.slice(i, i + BATCH);
-      for (const table of CHILD_TABLES)
-        await tx.query(`DELETE FROM ${table} WHERE service_id = ANY($1::text[])`, [ids]);
+  const tables = Object.values(rows.lists) as Row[][];
+  const total = tables.reduce((n, t) => n + t.length, 0);
+  let done = 0;
+  const batched = async (tx: Queryable, list: Row[], sql: string) => {
+    for (let i = 0; i < list.length; i += BATCH) {
+      const slice = list.slice(i, i + BATCH);
+      await tx.query(sql, [JSON.stringify(slice)]);
+      done += slice.length;
+      opts.onProgress?.(done, total);
     }
-    await batched(tx, rows.serviceAtLocations, INSERT_SERVICE_AT_LOCATIONS);
-    await batched(tx, rows.serviceAreas, INSERT_SERVICE_AREAS);
-    await batched(tx, rows.schedules, INSERT_SCHEDULES);
-    await batched(tx, rows.costOptions, INSERT_COST_OPTIONS);
-    await batched(tx, rows.contacts, INSERT_CONTACTS);
-    await batched(tx, rows.languages, INSERT_LANGUAGES);
-    await batched(tx, rows.taxonomyTerms, UPSERT_TAXONOMY_TERMS);
-    await batched(tx, rows.serviceTaxonomy, INSERT_SERVICE_TAXONOMY);
-    await batched(tx, rows.coDeliveries, UPSERT_CO_DELIVERIES);
+  };
+  const r = rows.lists;
+  try {
+    return await db.transaction(async (tx) => {
+      const serviceIds = r.services.map((s) => s.id as string);
+      // Replace safety first, before anything is written: a truncated or wrong feed must not
+      // quietly tombstone a partner's directory.
+      let removing: { id: string; name: string }[] = [];
+      if (opts.replace) {
+        removing = await tx.query<{ id: string; name: string }>(MISSING_LIVE, [serviceIds]);
+        const [{ live }] = await tx.query<{ live: number }>(
+          `SELECT count(*)::int AS live FROM service WHERE deleted_at IS NULL`,
+        );
+        if (!opts.force && removing.length > 0 && removing.length > live * MAX_REPLACE_SHARE)
+          throw new ReplaceRefusedError(removing, live);
+      }
+      await batched(tx, r.organizations, UPSERT_ORGANIZATIONS);
+      await batched(tx, r.locations, UPSERT_LOCATIONS);
+      await batched(tx, r.services, UPSERT_SERVICES);
 
-    let tombstoned = 0;
-    if (opts.replace) {
-      const gone = await tx.query(TOMBSTONE_MISSING, [serviceIds]);
-      tombstoned = gone.length;
-    }
-    return {
-      organizations: rows.organizations.length,
-      services: rows.services.length,
-      locations: rows.locations.length,
-      coDeliveries: rows.coDeliveries.length,
-      tombstoned,
-    };
-  });
-}
+      for (let i = 0; i < serviceIds.length; i += BATCH) {
+        const ids = serviceIds.slice(i, i + BATCH);
+        for (const table of CHILD_TABLES)
+          await tx.query(`DELETE FROM ${table} WHERE service_id = ANY($1::text[])`, [ids]);
+      }
+      await batched(tx, r.serviceAtLocations, INSERT_SERVICE_AT_LOCATIONS);
+      await batched(tx, r.serviceAreas, INSERT_SERVICE_AREAS);
+      await batched(tx, r.schedules, INSERT_SCHEDULES);
+      await batched(tx, r.costOptions, INSERT_COST_OPTIONS);
+      await batched(tx, r.contacts, INSERT_CONTACTS);
+      await batched(tx, r.languages, INSERT_LANGUAGES);
+      await batched(tx, r.taxonomies, UPSERT_TAXONOMIES);
+      await batched(tx, r.taxonomyTerms, UPSERT_TAXONOMY_TERMS);
+      await batched(tx, r.serviceTaxonomy, INSERT_SERVICE_TAXONOMY);
+      await batched(tx, r.coDeliveries, UPSERT_CO_DELIVERIES);
 
-async function batched(tx: Queryable, rows: Row[], sql: string) {
-  for (let i = 0; i < rows.length; i += BATCH) {
-    await tx.query(sql, [JSON.stringify(rows.slice(i, i + BATCH))]);
+      let tombstoned = 0;
+      if (opts.replace) tombstoned = (await tx.query(TOMBSTONE_MISSING, [serviceIds])).length;
+      const written: ImportCounts = {
+        organizations: r.organizations.length,
+        services: r.services.length,
+        locations: r.locations.length,
+        coDeliveries: r.coDeliveries.length,
+        taxonomies: r.taxonomies.length,
+        taxonomyTerms: r.taxonomyTerms.length,
+        tombstoned,
+      };
+      const result: ImportResult = {
+        ...written,
+        report: { ...rows.report, written, refused: 0 },
+        removed: removing,
+        dryRun: !!opts.dryRun,
+      };
+      if (opts.dryRun) throw new DryRunRollback(result);
+      return result;
+    });
+  } catch (err) {
+    if (err instanceof DryRunRollback) return err.result;
+    throw err;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Mapping HSDS objects to table rows
 
-interface Rows {
+interface Lists {
   organizations: Row[];
+  taxonomies: Row[];
   locations: Row[];
   services: Row[];
   serviceAtLocations: Row[];
@@ -104,20 +168,38 @@ interface Rows {
   coDeliveries: Row[];
 }
 
+interface Rows {
+  lists: Lists;
+  report: Omit<ImportReport, "written" | "refused">;
+}
+
 const CHARITY_SCHEMES = new Set(["GB-CHC", "GB-SC", "GB-NIC"]);
 
 const text = (v: string | null | undefined) => (v === undefined || v === null ? null : v);
 const unique = (v: string[] | null | undefined) => [...new Set(v ?? [])];
 
 function toRows(bundle: HsdsBundle): Rows {
+  const notStored = new Map<string, number>();
+  const skip = (why: string) => notStored.set(why, (notStored.get(why) ?? 0) + 1);
+
   // Listed records win over nested copies; the first nested copy wins over later ones.
   const organizations = new Map<string, Row>();
   for (const org of bundle.organizations) organizations.set(org.id, organizationRow(org));
   const locations = new Map<string, Row>();
-  for (const loc of bundle.locations ?? []) locations.set(loc.id, locationRow(loc));
+  const addLocation = (loc: HsdsLocation) => {
+    if (locations.has(loc.id)) return;
+    const row = locationRow(loc);
+    if (row.latitude === null && typeof loc.latitude === "number")
+      skip("location latitude/longitude outside WGS84 (-90..90, -180..180): position not stored");
+    if ((loc.addresses?.length ?? 0) > 1)
+      skip("location addresses after the first (one is stored)");
+    locations.set(loc.id, row);
+  };
+  for (const loc of bundle.locations ?? []) addLocation(loc);
 
-  const r: Rows = {
+  const r: Lists = {
     organizations: [],
+    taxonomies: [],
     locations: [],
     services: [],
     serviceAtLocations: [],
@@ -130,17 +212,95 @@ function toRows(bundle: HsdsBundle): Rows {
     serviceTaxonomy: [],
     coDeliveries: [],
   };
+
+  // Vocabularies: listed taxonomies, then any given inside a term (taxonomy_detail).
+  const taxonomies = new Map<string, Row>();
+  const addTaxonomy = (t: HsdsTaxonomy) => {
+    if (!taxonomies.has(t.id))
+      taxonomies.set(t.id, {
+        id: t.id,
+        name: t.name,
+        description: text(t.description),
+        uri: text(t.uri),
+        version: text(t.version),
+      });
+  };
+  for (const t of bundle.taxonomies ?? []) addTaxonomy(t);
+  const taxonomyName = (term: HsdsTaxonomyTerm) =>
+    text(term.taxonomy) ??
+    text(term.vocabulary) ??
+    text(term.taxonomy_detail?.name) ??
+    (term.taxonomy_id
+      ? (taxonomies.get(term.taxonomy_id)?.name as string | undefined)
+      : undefined) ??
+    null;
   const terms = new Map<string, Row>();
+  const fileTerms = new Map<string, HsdsTaxonomyTerm>();
+  const addTerm = (term: HsdsTaxonomyTerm) => {
+    if (terms.has(term.id)) return;
+    if (term.taxonomy_detail) addTaxonomy(term.taxonomy_detail);
+    terms.set(term.id, {
+      id: term.id,
+      code: text(term.code),
+      name: term.name || term.term,
+      vocabulary: canonicalTaxonomy(taxonomyName(term)) ?? null,
+      description: text(term.description),
+      parent_id: text(term.parent_id),
+      taxonomy_id: text(term.taxonomy_id) ?? text(term.taxonomy_detail?.id),
+      term_uri: text(term.term_uri),
+    });
+  };
+  for (const term of bundle.taxonomy_terms ?? []) {
+    fileTerms.set(term.id, term);
+    addTerm(term);
+  }
+
+  const unmapped = new Map<string, UnmappedTerm>();
+  let servicesWithoutNeeds = 0;
 
   for (const svc of bundle.services) {
     const sid = svc.id;
     if (svc.organization && !organizations.has(svc.organization.id))
       organizations.set(svc.organization.id, organizationRow(svc.organization));
-    r.services.push(serviceRow(svc));
+
+    const linked = new Set<string>();
+    const mappedNeeds: string[] = [];
+    for (const attr of svc.attributes ?? []) {
+      const term =
+        attr.taxonomy_term ??
+        (attr.taxonomy_term_id ? fileTerms.get(attr.taxonomy_term_id) : undefined);
+      const termId = term?.id ?? attr.taxonomy_term_id;
+      if (!termId || linked.has(termId)) continue;
+      linked.add(termId);
+      if (term) {
+        addTerm(term);
+        const needs = needsForTerm(term, taxonomyName(term) ?? undefined);
+        if (needs) mappedNeeds.push(...needs);
+        else {
+          const tax = canonicalTaxonomy(taxonomyName(term)) ?? "(no taxonomy)";
+          const key = `${tax}|${term.id}`;
+          const u = unmapped.get(key) ?? {
+            taxonomy: tax,
+            id: term.id,
+            name: String(term.name ?? term.term ?? ""),
+            services: 0,
+          };
+          u.services++;
+          unmapped.set(key, u);
+        }
+      } else
+        skip(
+          "attributes naming a taxonomy_term_id the file does not define: linked only if already in the database",
+        );
+      r.serviceTaxonomy.push({ service_id: sid, taxonomy_term_id: termId });
+    }
+    const row = serviceRow(svc, mappedNeeds);
+    if ((row.needs as string[]).length === 0) servicesWithoutNeeds++;
+    r.services.push(row);
 
     for (const sal of svc.service_at_locations ?? []) {
       const loc = sal.location;
-      if (loc && !locations.has(loc.id)) locations.set(loc.id, locationRow(loc));
+      if (loc) addLocation(loc);
       r.serviceAtLocations.push({
         id: sal.id,
         service_id: sid,
@@ -150,7 +310,10 @@ function toRows(bundle: HsdsBundle): Rows {
     for (const area of svc.service_areas ?? []) {
       const code = gssCodeOf(area);
       // An area we cannot tie to a local authority (free-text or GeoJSON extent) is not stored.
-      if (!code) continue;
+      if (!code) {
+        skip("service_areas not naming a local authority by GSS code (free text, GeoJSON)");
+        continue;
+      }
       r.serviceAreas.push({
         id: area.id,
         service_id: sid,
@@ -190,24 +353,11 @@ function toRows(bundle: HsdsBundle): Rows {
     for (const lang of svc.languages ?? []) {
       const name = lang.name || lang.code;
       // HSDS allows a language with only an id (the ORUK example has one); it says nothing.
-      if (!name) continue;
-      r.languages.push({ id: lang.id, service_id: sid, name, code: text(lang.code) });
-    }
-    const linked = new Set<string>();
-    for (const attr of svc.attributes ?? []) {
-      const term = attr.taxonomy_term;
-      const termId = term?.id ?? attr.taxonomy_term_id;
-      if (!termId || linked.has(termId)) continue;
-      linked.add(termId);
-      if (term && !terms.has(term.id)) {
-        terms.set(term.id, {
-          id: term.id,
-          code: text(term.code),
-          name: term.name || term.term,
-          vocabulary: text(term.taxonomy) ?? text(term.vocabulary),
-        });
+      if (!name) {
+        skip("languages with neither name nor code");
+        continue;
       }
-      r.serviceTaxonomy.push({ service_id: sid, taxonomy_term_id: termId });
+      r.languages.push({ id: lang.id, service_id: sid, name, code: text(lang.code) });
     }
   }
 
@@ -221,10 +371,22 @@ function toRows(bundle: HsdsBundle): Rows {
       contact_email: text(cd.contact_email),
     });
   }
+  for (const loc of locations.values())
+    if (loc.organization_id && !organizations.has(loc.organization_id as string))
+      skip("location organization_id not in the file: linked only if already in the database");
   r.organizations = [...organizations.values()];
   r.locations = [...locations.values()];
+  r.taxonomies = [...taxonomies.values()];
   r.taxonomyTerms = [...terms.values()];
-  return r;
+  return {
+    lists: r,
+    report: {
+      ...readReport(bundle),
+      notStored,
+      unmappedTerms: [...unmapped.values()].sort((a, b) => b.services - a.services),
+      servicesWithoutNeeds,
+    },
+  };
 }
 
 function organizationRow(org: HsdsOrganization): Row {
@@ -244,6 +406,9 @@ function organizationRow(org: HsdsOrganization): Row {
   };
 }
 
+const inRange = (lat: unknown, lng: unknown) =>
+  typeof lat === "number" && typeof lng === "number" && Math.abs(lat) <= 90 && Math.abs(lng) <= 180;
+
 function locationRow(loc: HsdsLocation): Row {
   const addresses = loc.addresses ?? [];
   const addr = addresses.find((a) => a.address_type === "physical") ?? addresses[0];
@@ -254,8 +419,10 @@ function locationRow(loc: HsdsLocation): Row {
     name: text(loc.name),
     description: text(loc.description),
     location_type: loc.location_type ?? "physical",
-    latitude: loc.latitude ?? null,
-    longitude: loc.longitude ?? null,
+    // HSDS does not bound coordinates (its own example has latitude 100); a position off the
+    // globe would corrupt distances, so it is not stored and the report says so.
+    latitude: inRange(loc.latitude, loc.longitude) ? loc.latitude : null,
+    longitude: inRange(loc.latitude, loc.longitude) ? loc.longitude : null,
     confidential: loc.wayfinder?.confidential ?? false,
     address_1: street || null,
     city: text(addr?.city),
@@ -265,7 +432,7 @@ function locationRow(loc: HsdsLocation): Row {
   };
 }
 
-function serviceRow(svc: HsdsService): Row {
+function serviceRow(svc: HsdsService, mappedNeeds: string[]): Row {
   const ext = svc.wayfinder ?? {};
   const cap = ext.capacity ?? {};
   return {
@@ -276,14 +443,17 @@ function serviceRow(svc: HsdsService): Row {
     description: svc.description ?? "",
     url: text(svc.url),
     email: text(svc.email),
-    status: svc.status,
+    // The database keeps the HSDS 2 spelling the GraphQL enum grew from.
+    status: svc.status === "temporarily closed" ? "temporarily_closed" : svc.status,
     application_process: text(svc.application_process),
     fees_description: text(svc.fees_description) ?? text(svc.fees),
     eligibility_description: text(svc.eligibility_description),
     minimum_age: svc.minimum_age ?? null,
     maximum_age: svc.maximum_age ?? null,
     alert: text(svc.alert),
-    needs: unique(ext.needs),
+    // Needs given outright (a Wayfinder file) are authoritative; a plain feed's come from its
+    // taxonomy terms through schema/taxonomy-needs.csv.
+    needs: unique(Array.isArray(ext.needs) ? ext.needs : mappedNeeds),
     referral_routes: unique(ext.referral_routes),
     delivery_modes: unique(ext.delivery_modes),
     accepting_referrals: cap.accepting_referrals ?? true,
@@ -369,8 +539,8 @@ const UPSERT_ORGANIZATIONS = /* sql */ `
 const UPSERT_LOCATIONS = /* sql */ `
   INSERT INTO location (id, organization_id, name, description, location_type, latitude, longitude,
     confidential, address_1, city, region, postal_code, country)
-  SELECT id, organization_id, name, description, location_type, latitude, longitude,
-    confidential, address_1, city, region, postal_code, country
+  SELECT id, (SELECT o.id FROM organization o WHERE o.id = r.organization_id), name, description,
+    location_type, latitude, longitude, confidential, address_1, city, region, postal_code, country
   FROM jsonb_to_recordset($1::jsonb) AS r(id text, organization_id text, name text,
     description text, location_type text, latitude double precision, longitude double precision,
     confidential boolean, address_1 text, city text, region text, postal_code text, country text)
@@ -473,12 +643,24 @@ const INSERT_LANGUAGES = /* sql */ `
   ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
     code = EXCLUDED.code`;
 
+const UPSERT_TAXONOMIES = /* sql */ `
+  INSERT INTO taxonomy (id, name, description, uri, version)
+  SELECT id, name, description, uri, version
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, description text, uri text,
+    version text)
+  ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+    uri = EXCLUDED.uri, version = EXCLUDED.version`;
+
 const UPSERT_TAXONOMY_TERMS = /* sql */ `
-  INSERT INTO taxonomy_term (id, code, name, vocabulary)
-  SELECT id, code, name, vocabulary
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, code text, name text, vocabulary text)
+  INSERT INTO taxonomy_term (id, code, name, vocabulary, description, parent_id, taxonomy_id,
+    term_uri)
+  SELECT id, code, name, vocabulary, description, parent_id, taxonomy_id, term_uri
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, code text, name text, vocabulary text,
+    description text, parent_id text, taxonomy_id text, term_uri text)
   ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
-    vocabulary = EXCLUDED.vocabulary`;
+    vocabulary = EXCLUDED.vocabulary, description = EXCLUDED.description,
+    parent_id = EXCLUDED.parent_id, taxonomy_id = EXCLUDED.taxonomy_id,
+    term_uri = EXCLUDED.term_uri`;
 
 // An attribute may name a term by id only; it is linked when the term is already known and
 // skipped otherwise (the file cannot supply the term's required name).
@@ -498,6 +680,12 @@ const UPSERT_CO_DELIVERIES = /* sql */ `
     organization_id = EXCLUDED.organization_id, role = EXCLUDED.role,
     staff_share = EXCLUDED.staff_share, contact_email = EXCLUDED.contact_email,
     change_seq = nextval('change_seq')`;
+
+const MISSING_LIVE = /* sql */ `
+  SELECT s.id, s.name FROM service s
+  WHERE s.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(id) WHERE k.id = s.id)
+  ORDER BY s.name, s.id`;
 
 // Anti-join rather than NOT IN/<> ALL: a hash join stays fast with 100,000 ids.
 const TOMBSTONE_MISSING = /* sql */ `
@@ -538,19 +726,43 @@ export function parseHsdsJson(source: string, file = "(input)"): unknown {
   }
 }
 
-/** Reads, parses and validates an import file. */
-export async function readHsdsFile(file: string): Promise<HsdsBundle> {
+/** Reads and parses an import file, or a folder of HSDS CSV tables (or its datapackage.json). */
+export async function readHsdsSource(file: string): Promise<unknown> {
+  if (isTabularPath(file)) {
+    try {
+      return readTabularDir(file);
+    } catch (err) {
+      if (err instanceof TabularError) throw new HsdsFileError(err.message, file);
+      throw err;
+    }
+  }
+  if (/\.csv$/i.test(file))
+    throw new HsdsFileError(
+      `${file}: this is one table of an HSDS tabular package; import the folder that holds it (with services.csv and the others)`,
+      file,
+    );
   let source: string;
   try {
     source = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(err);
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a folder without HSDS CSV tables (services.csv …)"
+          : String(err);
     throw new HsdsFileError(`${file}: cannot read: ${why}`, file);
   }
-  return validateHsds(parseHsdsJson(source, file));
+  return parseHsdsJson(source, file);
 }
+
+/** Reads, parses and validates an import file. */
+export async function readHsdsFile(file: string): Promise<HsdsBundle> {
+  return validateHsds(await readHsdsSource(file));
+}
+
+export { HsdsValidationError };
 
 export interface ImportFileOptions extends ImportOptions {
   /** An open database to write to; otherwise `target` is opened and closed. */

@@ -1,13 +1,18 @@
 // Checks an import file before anything touches the database, and reports every problem at once
-// (up to a cap) so a partner can fix a feed in one pass rather than one error per run.
-import {
-  DELIVERY_MODES,
-  HSDS_STATUS,
-  NEED_CODES,
-  PARTNERS,
-  REFERRAL_ROUTE_CODES,
-} from "../../../schema/vocabulary.ts";
-import type { HsdsBundle, HsdsOrganization, HsdsService, WayfinderCoDelivery } from "./format.ts";
+// (up to a cap) so a partner can fix a feed in one pass. Field checks are the official HSDS 3.0 JSON
+// Schema plus Wayfinder's extension schema (schema.ts); this file adds only what a schema cannot
+// say: ids unique per table, references that resolve, and values the database must be able to hold.
+import type {
+  HsdsBundle,
+  HsdsLocation,
+  HsdsOrganization,
+  HsdsService,
+  HsdsTaxonomy,
+  HsdsTaxonomyTerm,
+  WayfinderCoDelivery,
+} from "./format.ts";
+import { checkSchema, type SchemaName } from "./schema.ts";
+import { HsdsShapeError, isObject, short, unwrapFeed } from "./shapes.ts";
 
 export interface HsdsIssue {
   /** Which record: `services[3] (id "abc", name "Family Hub")`, or `(file)`. */
@@ -23,8 +28,10 @@ export class HsdsValidationError extends Error {
   readonly issues: HsdsIssue[];
   /** Issues found beyond MAX_ISSUES, counted but not listed. */
   readonly omitted: number;
+  /** Records with at least one problem. */
+  readonly refusedRecords: number;
 
-  constructor(issues: HsdsIssue[], omitted = 0) {
+  constructor(issues: HsdsIssue[], omitted = 0, refusedRecords?: number) {
     const total = issues.length + omitted;
     const lines = issues.map((i) => `  - ${formatIssue(i)}`);
     if (omitted > 0) lines.push(`  … and ${omitted} more`);
@@ -32,6 +39,7 @@ export class HsdsValidationError extends Error {
     this.name = "HsdsValidationError";
     this.issues = issues;
     this.omitted = omitted;
+    this.refusedRecords = refusedRecords ?? new Set(issues.map((i) => i.record)).size;
   }
 }
 
@@ -41,22 +49,13 @@ export function formatIssue(issue: HsdsIssue): string {
     : `${issue.record}: ${issue.problem}`;
 }
 
-const NEEDS = new Set(NEED_CODES);
-const ROUTES = new Set<string>(REFERRAL_ROUTE_CODES);
-const MODES = new Set<string>(DELIVERY_MODES);
-const STATUSES = Object.keys(HSDS_STATUS);
-const LOCATION_TYPES = ["physical", "postal", "virtual"];
-
 export const GSS_CODE = /^[EWSN]\d{8}$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
-const TIME = /^(([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?|24:00(:00)?)$/;
-const BYDAY_TOKEN = /^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$/;
-/** What Wayfinder accepts as an email address, in imports and in partner updates alike. */
+/** What Wayfinder accepts as an email address in partner updates. */
 export const EMAIL = /^[^\s@"<>()\[\],;:]+@[^\s@"<>()\[\],;:]+\.[A-Za-z]{2,}$/;
-// Feeds often omit the scheme ("www.example.org/x"); that is still a usable link.
-const BARE_URL = /^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?([/?#]\S*)?$/i;
-const SERVICE_REF = new RegExp(`^(${PARTNERS.join("|")}):\\S+$`);
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// HSDS asks for a zone suffix on times ("09:00Z", "09:00-05:00"); the time column ignores it.
+const TIME = /^(([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?|24:00(:00)?)(Z|[+-]\d{2}(:?\d{2})?)?$/;
+const BYDAY_TOKEN = /^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$/;
 
 /** The GSS code of a service area: `extent` when extent_type is "gss", else a GSS-shaped `uri` tail. */
 export function gssCodeOf(area: {
@@ -80,556 +79,271 @@ export function gssCodeOf(area: {
   return undefined;
 }
 
-type Obj = Record<string, unknown>;
+function isIsoDate(s: string): boolean {
+  const m = DATE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
+}
 
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const absent = (v: unknown) => v === undefined || v === null;
-const show = (v: unknown) => {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}…` : s;
-};
+type Obj = Record<string, unknown>;
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObject) : []);
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
 
 class Collector {
   readonly issues: HsdsIssue[] = [];
   omitted = 0;
+  readonly records = new Set<string>();
 
-  add(record: () => string, path: string, problem: string) {
-    if (this.issues.length < MAX_ISSUES) this.issues.push({ record: record(), path, problem });
+  add(record: string, path: string, problem: string) {
+    this.records.add(record);
+    if (this.issues.length < MAX_ISSUES) this.issues.push({ record, path, problem });
     else this.omitted++;
   }
 }
 
-/** Labels a record lazily: building the label costs time, and most records have no issue. */
-function labelOf(collection: string, index: number, record: unknown): () => string {
-  return () => {
-    const parts: string[] = [];
-    if (isObject(record)) {
-      if (typeof record.id === "string" || typeof record.id === "number")
-        parts.push(`id ${show(record.id)}`);
-      if (typeof record.name === "string") parts.push(`name ${show(record.name)}`);
-    }
-    const head = collection === "service" ? collection : `${collection}[${index}]`;
-    return `${head}${parts.length ? ` (${parts.join(", ")})` : ""}`;
-  };
-}
-
-interface Where {
-  record: () => string;
-  path: string;
-}
-
-/** Field checks for one record; `path` prefixes every reported field. */
-class RecordChecker {
+/** First place each id was seen, per table: each becomes a primary key. */
+class IdTable {
+  private readonly seen = new Map<string, string>();
   constructor(
     private readonly out: Collector,
-    private readonly record: () => string,
+    private readonly kind: string,
   ) {}
 
-  issue(path: string, problem: string) {
-    this.out.add(this.record, path, problem);
-  }
-
-  id(obj: Obj, path: string, seen?: Map<string, Where>, kind?: string): string | undefined {
-    const v = obj.id;
-    if (typeof v !== "string" || v.trim() === "") {
-      this.issue(
+  claim(id: unknown, record: string, path: string) {
+    if (typeof id !== "string" || id === "") return;
+    const first = this.seen.get(id);
+    if (first === undefined) this.seen.set(id, `${record}${path ? ` ${path}` : ""}`);
+    else
+      this.out.add(
+        record,
         join(path, "id"),
-        absent(v) ? "is required" : `must be a non-empty string (got ${show(v)})`,
+        `${this.kind} id ${short(id)} is also used by ${first}`,
       );
-      return undefined;
-    }
-    if (seen) {
-      const first = seen.get(v);
-      if (first === undefined) seen.set(v, { record: this.record, path });
-      else {
-        const where = `${first.record()}${first.path ? ` ${first.path}` : ""}`;
-        this.issue(join(path, "id"), `${kind ?? "id"} ${show(v)} is also used by ${where}`);
-      }
-    }
-    return v;
-  }
-
-  requiredString(obj: Obj, key: string, path: string): string | undefined {
-    const v = obj[key];
-    if (typeof v === "string" && v.trim() !== "") return v;
-    this.issue(
-      join(path, key),
-      absent(v) ? "is required" : `must be a non-empty string (got ${show(v)})`,
-    );
-    return undefined;
-  }
-
-  optionalString(obj: Obj, key: string, path: string): string | undefined {
-    const v = obj[key];
-    if (absent(v)) return undefined;
-    if (typeof v !== "string") {
-      this.issue(join(path, key), `must be a string (got ${show(v)})`);
-      return undefined;
-    }
-    return v;
-  }
-
-  matching(obj: Obj, key: string, path: string, test: (s: string) => boolean, what: string) {
-    const v = this.optionalString(obj, key, path);
-    if (v !== undefined && v !== "" && !test(v))
-      this.issue(join(path, key), `must be ${what} (got ${show(v)})`);
-    return v;
-  }
-
-  email(obj: Obj, key: string, path: string) {
-    return this.matching(obj, key, path, (s) => EMAIL.test(s.trim()), "an email address");
-  }
-
-  url(obj: Obj, key: string, path: string) {
-    return this.matching(obj, key, path, isPlausibleUrl, "an http(s) URL");
-  }
-
-  date(obj: Obj, key: string, path: string) {
-    return this.matching(obj, key, path, isIsoDate, "a date YYYY-MM-DD");
-  }
-
-  dateTime(obj: Obj, key: string, path: string) {
-    return this.matching(
-      obj,
-      key,
-      path,
-      (s) => (DATE_TIME.test(s) || DATE.test(s)) && !Number.isNaN(Date.parse(s)),
-      "an ISO 8601 date-time",
-    );
-  }
-
-  time(obj: Obj, key: string, path: string) {
-    return this.matching(obj, key, path, (s) => TIME.test(s), "a time HH:MM or HH:MM:SS");
-  }
-
-  boolean(obj: Obj, key: string, path: string) {
-    const v = obj[key];
-    if (!absent(v) && typeof v !== "boolean")
-      this.issue(join(path, key), `must be true or false (got ${show(v)})`);
-  }
-
-  number(obj: Obj, key: string, path: string, min: number, max: number, integer = false) {
-    const v = obj[key];
-    if (absent(v)) return undefined;
-    const ok = typeof v === "number" && Number.isFinite(v) && (!integer || Number.isInteger(v));
-    if (!ok || (v as number) < min || (v as number) > max) {
-      this.issue(
-        join(path, key),
-        `must be ${integer ? "an integer" : "a number"} between ${min} and ${max} (got ${show(v)})`,
-      );
-      return undefined;
-    }
-    return v as number;
-  }
-
-  /** An optional array; yields [item, index, path] for each element that is an object. */
-  *objects(obj: Obj, key: string, path: string): Generator<[Obj, string]> {
-    const v = obj[key];
-    if (absent(v)) return;
-    if (!Array.isArray(v)) {
-      this.issue(join(path, key), `must be an array (got ${show(v)})`);
-      return;
-    }
-    for (let i = 0; i < v.length; i++) {
-      const p = `${join(path, key)}[${i}]`;
-      if (isObject(v[i])) yield [v[i] as Obj, p];
-      else this.issue(p, `must be an object (got ${show(v[i])})`);
-    }
-  }
-
-  codes(obj: Obj, key: string, path: string, allowed: Set<string>, what: string, hint: string) {
-    const v = obj[key];
-    if (absent(v)) return;
-    if (!Array.isArray(v)) {
-      this.issue(join(path, key), `must be an array of ${what} codes (got ${show(v)})`);
-      return;
-    }
-    v.forEach((code, i) => {
-      if (typeof code !== "string" || !allowed.has(code))
-        this.issue(`${join(path, key)}[${i}]`, `unknown ${what} code ${show(code)} (${hint})`);
-    });
-  }
-
-  object(obj: Obj, key: string, path: string): Obj | undefined {
-    const v = obj[key];
-    if (absent(v)) return undefined;
-    if (!isObject(v)) {
-      this.issue(join(path, key), `must be an object (got ${show(v)})`);
-      return undefined;
-    }
-    return v;
   }
 }
 
-function join(path: string, key: string) {
-  return path ? `${path}.${key}` : key;
-}
-
-function isIsoDate(s: string): boolean {
-  const m = DATE.exec(s);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
-
-function isPlausibleUrl(s: string): boolean {
-  const t = s.trim();
-  if (/^https?:\/\//i.test(t)) {
-    try {
-      return new URL(t).hostname.includes(".") || new URL(t).hostname === "localhost";
-    } catch {
-      return false;
-    }
-  }
-  return BARE_URL.test(t);
-}
-
-/** Shape of the input: a bundle, a bare service array, an ORUK page or a single service. */
-function unwrap(
-  input: unknown,
-  out: Collector,
-): { services: unknown[]; collection: string; bundle?: Obj } | undefined {
-  const file = () => "(file)";
-  if (Array.isArray(input)) return { services: input, collection: "" };
-  if (!isObject(input)) {
-    out.add(file, "", `expected a JSON object or array (got ${show(input)})`);
-    return undefined;
-  }
-  if ("contents" in input && !("services" in input)) {
-    if (!Array.isArray(input.contents)) {
-      out.add(file, "contents", "must be an array of services");
-      return undefined;
-    }
-    return { services: input.contents, collection: "contents" };
-  }
-  const known = ["organizations", "services", "co_deliveries", "locations"];
-  if (!known.some((k) => k in input)) {
-    // A single service_full object: what an ORUK GET /services/{id} returns.
-    if ("id" in input && "name" in input) return { services: [input], collection: "service" };
-    out.add(
-      file,
-      "",
-      "expected a bundle {organizations, services, co_deliveries}, an array of services, an ORUK page {contents} or one service",
-    );
-    return undefined;
-  }
-  for (const k of known) {
-    if (!absent(input[k]) && !Array.isArray(input[k])) out.add(file, k, "must be an array");
-  }
-  const services = Array.isArray(input.services) ? input.services : [];
-  return { services, collection: "services", bundle: input };
-}
+// The official spelling is "temporarily closed"; Wayfinder files before HSDS 3.0 wrote it with an
+// underscore, which is read the same.
+const LEGACY_STATUS: Record<string, string> = { temporarily_closed: "temporarily closed" };
 
 /**
- * Validates an import file (any accepted shape) and returns it as a bundle. Throws
+ * Validates an import file (any accepted shape, see shapes.ts) and returns it as a bundle. Throws
  * HsdsValidationError listing every problem (up to MAX_ISSUES) with record and field.
  */
 export function validateHsds(input: unknown): HsdsBundle {
   const out = new Collector();
-  const shape = unwrap(input, out);
-  if (!shape) throw new HsdsValidationError(out.issues, out.omitted);
+  let feed;
+  try {
+    feed = unwrapFeed(input);
+  } catch (err) {
+    if (err instanceof HsdsShapeError) {
+      out.add("(file)", "", err.message);
+      throw new HsdsValidationError(out.issues, out.omitted, 0);
+    }
+    throw err;
+  }
 
-  const bundle = shape.bundle;
-  const arr = (k: string): unknown[] => (bundle && Array.isArray(bundle[k]) ? bundle[k] : []);
-  const topOrgs = arr("organizations");
-  const topLocations = arr("locations");
-  const coDeliveries = arr("co_deliveries");
-  const services = shape.services;
+  const schema = (kind: SchemaName, record: unknown, label: string, prefix = "") => {
+    if (!isObject(record)) {
+      out.add(label, "", `must be an object (got ${short(record)})`);
+      return false;
+    }
+    for (const p of checkSchema(kind, record))
+      out.add(label, prefix && p.path ? `${prefix}.${p.path}` : prefix || p.path, p.problem);
+    return true;
+  };
 
-  // Ids must be unique per table, since each becomes a primary key.
-  const seen = {
-    organization: new Map<string, Where>(),
-    service: new Map<string, Where>(),
-    location: new Map<string, Where>(),
-    service_at_location: new Map<string, Where>(),
-    service_area: new Map<string, Where>(),
-    schedule: new Map<string, Where>(),
-    cost_option: new Map<string, Where>(),
-    contact: new Map<string, Where>(),
-    language: new Map<string, Where>(),
-    co_delivery: new Map<string, Where>(),
+  const ids = {
+    service: new IdTable(out, "service"),
+    organization: new IdTable(out, "organization"),
+    location: new IdTable(out, "location"),
+    service_at_location: new IdTable(out, "service_at_location"),
+    service_area: new IdTable(out, "service_area"),
+    schedule: new IdTable(out, "schedule"),
+    cost_option: new IdTable(out, "cost_option"),
+    contact: new IdTable(out, "contact"),
+    language: new IdTable(out, "language"),
+    taxonomy: new IdTable(out, "taxonomy"),
+    taxonomy_term: new IdTable(out, "taxonomy term"),
+    co_delivery: new IdTable(out, "co_delivery"),
   };
   const orgIds = new Set<string>();
   const locationIds = new Set<string>();
   // References are checked once every record has been seen, so order in the file does not matter.
-  const orgRefs: { check: RecordChecker; path: string; id: string }[] = [];
-  const locationRefs: { check: RecordChecker; path: string; id: string }[] = [];
+  const orgRefs: { record: string; path: string; id: string }[] = [];
+  const locationRefs: { record: string; path: string; id: string }[] = [];
 
-  const checkOrganization = (check: RecordChecker, org: Obj, path: string, unique: boolean) => {
-    const id = check.id(org, path, unique ? seen.organization : undefined, "organization id");
-    if (id) orgIds.add(id);
-    check.requiredString(org, "name", path);
-    check.optionalString(org, "description", path);
-    check.optionalString(org, "legal_status", path);
-    check.email(org, "email", path);
-    check.url(org, "website", path);
-    check.url(org, "url", path);
-    for (const [ident, p] of check.objects(org, "organization_identifiers", path)) {
-      check.optionalString(ident, "identifier_scheme", p);
-      check.optionalString(ident, "identifier", p);
-    }
-    const ext = check.object(org, "wayfinder", path);
-    if (ext) check.optionalString(ext, "charity_number", join(path, "wayfinder"));
+  // A location's organization_id is optional context; one that is not in the file is not linked
+  // (the report counts it) rather than refusing the location.
+  const location = (loc: Obj) => {
+    if (typeof loc.id === "string") locationIds.add(loc.id);
   };
 
-  const checkLocation = (check: RecordChecker, loc: Obj, path: string, unique: boolean) => {
-    // The same location may be nested under many services (a family hub hosting several), so
-    // nested ids are not required to be unique; listed ones are.
-    const id = check.id(loc, path, unique ? seen.location : undefined, "location id");
-    if (id) locationIds.add(id);
-    check.matching(
-      loc,
-      "location_type",
-      path,
-      (s) => LOCATION_TYPES.includes(s),
-      `one of ${LOCATION_TYPES.join(", ")}`,
-    );
-    check.optionalString(loc, "name", path);
-    check.optionalString(loc, "description", path);
-    const lat = check.number(loc, "latitude", path, -90, 90);
-    const lng = check.number(loc, "longitude", path, -180, 180);
-    if (absent(loc.latitude) !== absent(loc.longitude) && (lat !== undefined || lng !== undefined))
-      check.issue(
-        join(path, absent(loc.latitude) ? "latitude" : "longitude"),
-        "is required when the other coordinate is given",
-      );
-    const orgId = check.optionalString(loc, "organization_id", path);
-    if (orgId) orgRefs.push({ check, path: join(path, "organization_id"), id: orgId });
-    for (const [addr, p] of check.objects(loc, "addresses", path)) {
-      for (const k of [
-        "address_1",
-        "address_2",
-        "city",
-        "region",
-        "state_province",
-        "postal_code",
-        "country",
-        "address_type",
-      ])
-        check.optionalString(addr, k, p);
+  for (const { record, label } of feed.organizations) {
+    if (!schema("organization", record, label)) continue;
+    const org = record as Obj;
+    ids.organization.claim(org.id, label, "");
+    if (typeof org.id === "string") orgIds.add(org.id);
+  }
+  for (const { record, label } of feed.locations) {
+    if (!schema("location", record, label)) continue;
+    ids.location.claim((record as Obj).id, label, "");
+    location(record as Obj);
+  }
+  for (const { record, label } of feed.taxonomies) {
+    if (schema("taxonomy", record, label)) ids.taxonomy.claim((record as Obj).id, label, "");
+  }
+  for (const { record, label } of feed.taxonomy_terms) {
+    if (schema("taxonomy_term", record, label))
+      ids.taxonomy_term.claim((record as Obj).id, label, "");
+  }
+
+  for (const item of feed.services) {
+    const { label } = item;
+    if (isObject(item.record) && typeof item.record.status === "string") {
+      const legacy = LEGACY_STATUS[item.record.status];
+      if (legacy) item.record = { ...item.record, status: legacy };
     }
-    const ext = check.object(loc, "wayfinder", path);
-    if (ext) check.boolean(ext, "confidential", join(path, "wayfinder"));
-  };
+    if (!schema("service", item.record, label)) continue;
+    const svc = item.record as Obj;
+    ids.service.claim(svc.id, label, "");
 
-  const checkPhone = (check: RecordChecker, phone: Obj, path: string) => {
-    check.id(phone, path);
-    check.requiredString(phone, "number", path);
-  };
+    const min = svc.minimum_age;
+    const max = svc.maximum_age;
+    for (const [k, v] of [
+      ["minimum_age", min],
+      ["maximum_age", max],
+    ] as const)
+      if (typeof v === "number" && (!Number.isInteger(v) || v < 0 || v > 150))
+        out.add(label, k, `must be a whole number of years 0–150 to be searchable (got ${v})`);
+    if (typeof min === "number" && typeof max === "number" && min > max)
+      out.add(label, "minimum_age", `must not be greater than maximum_age (${min} > ${max})`);
 
-  topOrgs.forEach((org, i) => {
-    const check = new RecordChecker(out, labelOf("organizations", i, org));
-    if (!isObject(org)) check.issue("", `must be an object (got ${show(org)})`);
-    else checkOrganization(check, org, "", true);
-  });
-
-  topLocations.forEach((loc, i) => {
-    const check = new RecordChecker(out, labelOf("locations", i, loc));
-    if (!isObject(loc)) check.issue("", `must be an object (got ${show(loc)})`);
-    else checkLocation(check, loc, "", true);
-  });
-
-  services.forEach((svc, i) => {
-    const check = new RecordChecker(out, labelOf(shape.collection, i, svc));
-    if (!isObject(svc)) {
-      check.issue("", `must be an object (got ${show(svc)})`);
-      return;
-    }
-    check.id(svc, "", seen.service, "service id");
-    check.requiredString(svc, "name", "");
-    const status = svc.status;
-    if (typeof status !== "string" || !(status in HSDS_STATUS))
-      check.issue(
-        "status",
-        absent(status)
-          ? `is required (one of ${STATUSES.join(", ")})`
-          : `must be one of ${STATUSES.join(", ")} (got ${show(status)})`,
-      );
-    for (const k of [
-      "alternate_name",
-      "description",
-      "application_process",
-      "fees_description",
-      "fees",
-      "eligibility_description",
-      "alert",
-    ])
-      check.optionalString(svc, k, "");
-    check.url(svc, "url", "");
-    check.email(svc, "email", "");
-    const min = check.number(svc, "minimum_age", "", 0, 120, true);
-    const max = check.number(svc, "maximum_age", "", 0, 120, true);
-    if (min !== undefined && max !== undefined && min > max)
-      check.issue("minimum_age", `must not be greater than maximum_age (${min} > ${max})`);
-
-    const org = check.object(svc, "organization", "");
-    if (org) checkOrganization(check, org, "organization", false);
-    const orgId = check.optionalString(svc, "organization_id", "");
-    if (org && orgId && typeof org.id === "string" && org.id !== orgId)
-      check.issue("organization_id", `${show(orgId)} differs from organization.id ${show(org.id)}`);
-    if (!org && orgId) orgRefs.push({ check, path: "organization_id", id: orgId });
-    if (!org && !orgId)
-      check.issue("organization_id", "is required (or nest an organization object)");
-
-    for (const [sal, p] of check.objects(svc, "service_at_locations", "")) {
-      check.id(sal, p, seen.service_at_location, "service_at_location id");
-      check.optionalString(sal, "description", p);
-      const loc = check.object(sal, "location", p);
-      if (loc) checkLocation(check, loc, join(p, "location"), false);
-      else {
-        const locId = check.optionalString(sal, "location_id", p);
-        if (locId) locationRefs.push({ check, path: join(p, "location_id"), id: locId });
-        else check.issue(join(p, "location"), "is required (or give location_id)");
-      }
-    }
-    for (const [area, p] of check.objects(svc, "service_areas", "")) {
-      check.id(area, p, seen.service_area, "service_area id");
-      check.optionalString(area, "name", p);
-      check.optionalString(area, "description", p);
-      const extent = check.optionalString(area, "extent", p);
-      const type = check.optionalString(area, "extent_type", p);
-      check.optionalString(area, "uri", p);
-      if (type?.toLowerCase() === "gss" && !(extent && GSS_CODE.test(extent.trim())))
-        check.issue(
-          join(p, "extent"),
-          `must be a GSS code like "E10000020" when extent_type is "gss" (got ${show(extent)})`,
+    const org = isObject(svc.organization) ? svc.organization : undefined;
+    const orgId = str(svc.organization_id);
+    if (org) {
+      if (typeof org.id === "string") orgIds.add(org.id);
+      if (orgId && org.id !== orgId)
+        out.add(
+          label,
+          "organization_id",
+          `${short(orgId)} differs from organization.id ${short(org.id)}`,
         );
-    }
-    for (const [sch, p] of check.objects(svc, "schedules", "")) {
-      check.id(sch, p, seen.schedule, "schedule id");
-      check.optionalString(sch, "freq", p);
-      check.optionalString(sch, "description", p);
-      const byday = check.optionalString(sch, "byday", p);
-      if (byday) {
-        const bad = byday
+    } else if (orgId) orgRefs.push({ record: label, path: "organization_id", id: orgId });
+    else
+      out.add(
+        label,
+        "organization_id",
+        "is required by Wayfinder (every service belongs to an organization): give organization_id or nest an organization",
+      );
+
+    arr(svc.service_at_locations).forEach((sal, i) => {
+      const p = `service_at_locations[${i}]`;
+      ids.service_at_location.claim(sal.id, label, p);
+      if (isObject(sal.location)) location(sal.location);
+      else {
+        const locId = str(sal.location_id);
+        if (locId) locationRefs.push({ record: label, path: `${p}.location_id`, id: locId });
+        else out.add(label, `${p}.location`, "is required (or give location_id)");
+      }
+    });
+    arr(svc.service_areas).forEach((area, i) => {
+      const p = `service_areas[${i}]`;
+      ids.service_area.claim(area.id, label, p);
+      const type = area.extent_type;
+      const extent = area.extent;
+      if (
+        typeof type === "string" &&
+        type.toLowerCase() === "gss" &&
+        !(typeof extent === "string" && GSS_CODE.test(extent.trim()))
+      )
+        out.add(
+          label,
+          `${p}.extent`,
+          `must be a GSS code like "E10000020" when extent_type is "gss" (got ${short(extent)})`,
+        );
+    });
+    arr(svc.schedules).forEach((sch, i) => {
+      const p = `schedules[${i}]`;
+      ids.schedule.claim(sch.id, label, p);
+      if (typeof sch.byday === "string" && sch.byday.trim()) {
+        const bad = sch.byday
           .split(",")
           .map((t) => t.trim())
           .filter((t) => !BYDAY_TOKEN.test(t));
         if (bad.length)
-          check.issue(
-            join(p, "byday"),
-            `has unknown day ${show(bad[0])} (use MO,TU,WE,TH,FR,SA,SU)`,
+          out.add(
+            label,
+            `${p}.byday`,
+            `has unknown day ${short(bad[0])} (use MO,TU,WE,TH,FR,SA,SU)`,
           );
       }
       // closes_at before opens_at is allowed: evening services run past midnight.
-      check.time(sch, "opens_at", p);
-      check.time(sch, "closes_at", p);
-      check.date(sch, "valid_from", p);
-      check.date(sch, "valid_to", p);
-    }
-    for (const [cost, p] of check.objects(svc, "cost_options", "")) {
-      check.id(cost, p, seen.cost_option, "cost_option id");
-      check.optionalString(cost, "option", p);
-      check.optionalString(cost, "amount_description", p);
-      check.number(cost, "amount", p, 0, 99_999_999.99);
-      check.matching(
-        cost,
-        "currency",
-        p,
-        (s) => /^[A-Za-z]{3}$/.test(s),
-        "an ISO 4217 code like GBP",
+      for (const k of ["opens_at", "closes_at"])
+        if (typeof sch[k] === "string" && sch[k] !== "" && !TIME.test(sch[k] as string))
+          out.add(label, `${p}.${k}`, `must be a time HH:MM or HH:MM:SS (got ${short(sch[k])})`);
+      for (const k of ["valid_from", "valid_to"])
+        if (typeof sch[k] === "string" && sch[k] !== "" && !isIsoDate(sch[k] as string))
+          out.add(label, `${p}.${k}`, `must be a date YYYY-MM-DD (got ${short(sch[k])})`);
+    });
+    arr(svc.cost_options).forEach((cost, i) => {
+      const p = `cost_options[${i}]`;
+      ids.cost_option.claim(cost.id, label, p);
+      if (typeof cost.amount === "number" && (cost.amount < 0 || cost.amount >= 1e8))
+        out.add(label, `${p}.amount`, `must be between 0 and 99999999.99 (got ${cost.amount})`);
+      if (typeof cost.currency === "string" && !/^[A-Za-z]{3}$/.test(cost.currency))
+        out.add(
+          label,
+          `${p}.currency`,
+          `must be an ISO 4217 code like GBP (got ${short(cost.currency)})`,
+        );
+    });
+    arr(svc.contacts).forEach((c, i) => ids.contact.claim(c.id, label, `contacts[${i}]`));
+    arr(svc.languages).forEach((l, i) => ids.language.claim(l.id, label, `languages[${i}]`));
+    const ext = isObject(svc.wayfinder) ? svc.wayfinder : undefined;
+    if (ext && typeof ext.contract_end_date === "string" && !isIsoDate(ext.contract_end_date))
+      out.add(
+        label,
+        "wayfinder.contract_end_date",
+        `must be a real date YYYY-MM-DD (got ${short(ext.contract_end_date)})`,
       );
-    }
-    for (const [contact, p] of check.objects(svc, "contacts", "")) {
-      check.id(contact, p, seen.contact, "contact id");
-      for (const k of ["name", "title", "department"]) check.optionalString(contact, k, p);
-      check.email(contact, "email", p);
-      for (const [phone, pp] of check.objects(contact, "phones", p)) checkPhone(check, phone, pp);
-      const ext = check.object(contact, "wayfinder", p);
-      if (ext) check.boolean(ext, "professional_only", join(p, "wayfinder"));
-    }
-    for (const [phone, p] of check.objects(svc, "phones", "")) checkPhone(check, phone, p);
-    for (const [lang, p] of check.objects(svc, "languages", "")) {
-      check.id(lang, p, seen.language, "language id");
-      check.optionalString(lang, "name", p);
-      check.optionalString(lang, "code", p);
-    }
-    for (const [attr, p] of check.objects(svc, "attributes", "")) {
-      check.id(attr, p);
-      const term = check.object(attr, "taxonomy_term", p);
-      if (term) {
-        const tp = join(p, "taxonomy_term");
-        check.id(term, tp);
-        for (const k of ["code", "description", "taxonomy", "vocabulary"])
-          check.optionalString(term, k, tp);
-        const name =
-          check.optionalString(term, "name", tp) || check.optionalString(term, "term", tp);
-        if (!name) check.issue(join(tp, "name"), "is required (or give term)");
-      } else check.optionalString(attr, "taxonomy_term_id", p);
-    }
+  }
 
-    const ext = check.object(svc, "wayfinder", "");
-    if (ext) {
-      check.codes(ext, "needs", "wayfinder", NEEDS, "need", "see NEEDS in schema/vocabulary.ts");
-      check.codes(
-        ext,
-        "referral_routes",
-        "wayfinder",
-        ROUTES,
-        "referral route",
-        `one of ${REFERRAL_ROUTE_CODES.join(", ")}`,
-      );
-      check.codes(
-        ext,
-        "delivery_modes",
-        "wayfinder",
-        MODES,
-        "delivery mode",
-        `one of ${DELIVERY_MODES.join(", ")}`,
-      );
-      const cap = check.object(ext, "capacity", "wayfinder");
-      if (cap) {
-        check.boolean(cap, "accepting_referrals", "wayfinder.capacity");
-        check.number(cap, "typical_wait_weeks", "wayfinder.capacity", 0, 520, true);
-        check.dateTime(cap, "updated_at", "wayfinder.capacity");
-      }
-      check.date(ext, "contract_end_date", "wayfinder");
-      check.optionalString(ext, "funder", "wayfinder");
-      check.optionalString(ext, "referral_notes", "wayfinder");
-    }
-  });
+  for (const { record, label } of feed.co_deliveries) {
+    if (!schema("co_delivery", record, label)) continue;
+    const cd = record as Obj;
+    ids.co_delivery.claim(cd.id, label, "");
+    const orgId = str(cd.organization_id);
+    if (orgId) orgRefs.push({ record: label, path: "organization_id", id: orgId });
+  }
 
-  coDeliveries.forEach((cd, i) => {
-    const check = new RecordChecker(out, labelOf("co_deliveries", i, cd));
-    if (!isObject(cd)) {
-      check.issue("", `must be an object (got ${show(cd)})`);
-      return;
-    }
-    check.id(cd, "", seen.co_delivery, "co_delivery id");
-    const ref = check.requiredString(cd, "service_ref", "");
-    if (ref && !SERVICE_REF.test(ref))
-      check.issue(
-        "service_ref",
-        `must look like "council:<service id>" (partner one of ${PARTNERS.join(", ")}; got ${show(ref)})`,
-      );
-    const orgId = check.requiredString(cd, "organization_id", "");
-    if (orgId) orgRefs.push({ check, path: "organization_id", id: orgId });
-    check.requiredString(cd, "role", "");
-    check.number(cd, "staff_share", "", 0, 1);
-    check.email(cd, "contact_email", "");
-  });
-
-  for (const ref of orgRefs) {
+  for (const ref of orgRefs)
     if (!orgIds.has(ref.id))
-      ref.check.issue(
+      out.add(
+        ref.record,
         ref.path,
-        `organization ${show(ref.id)} is not in the file (add it to organizations or nest it)`,
+        `organization ${short(ref.id)} is not in the file (add it to organizations or nest it)`,
       );
-  }
-  for (const ref of locationRefs) {
+  for (const ref of locationRefs)
     if (!locationIds.has(ref.id))
-      ref.check.issue(
+      out.add(
+        ref.record,
         ref.path,
-        `location ${show(ref.id)} is not in the file (add it to locations or nest it)`,
+        `location ${short(ref.id)} is not in the file (add it to locations or nest it)`,
       );
-  }
 
-  if (out.issues.length > 0) throw new HsdsValidationError(out.issues, out.omitted);
+  if (out.issues.length > 0)
+    throw new HsdsValidationError(out.issues, out.omitted, out.records.size);
+  const records = <T>(list: { record: unknown }[]) => list.map((x) => x.record as T);
   return {
-    organizations: topOrgs as HsdsOrganization[],
-    services: services as HsdsService[],
-    co_deliveries: coDeliveries as WayfinderCoDelivery[],
-    ...(topLocations.length ? { locations: topLocations as HsdsBundle["locations"] } : {}),
+    kind: feed.kind,
+    organizations: records<HsdsOrganization>(feed.organizations),
+    services: records<HsdsService>(feed.services),
+    co_deliveries: records<WayfinderCoDelivery>(feed.co_deliveries),
+    locations: records<HsdsLocation>(feed.locations),
+    taxonomies: records<HsdsTaxonomy>(feed.taxonomies),
+    taxonomy_terms: records<HsdsTaxonomyTerm>(feed.taxonomy_terms),
   };
 }
