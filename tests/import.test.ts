@@ -540,34 +540,42 @@ describe("scripts/import.ts", () => {
     }
   };
 
-  it("exits 1 with the validation message and no stack trace for a bad file", async () => {
-    const bad = clone(data.council);
-    bad.services[3].minimum_age = -2;
-    const file = path.join(dir, "bad.json");
-    await writeFile(file, JSON.stringify(bad));
-    const r = await cli(["--partner", "council", file]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`services[3] (id "${bad.services[3].id}"`);
-    expect(r.stderr).toContain(
-      "minimum_age: must be a whole number of years 0–150 to be searchable (got -2)",
-    );
-    expect(r.stderr).toContain("Nothing was imported.");
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
+  it(
+    "exits 1 with the validation message and no stack trace for a bad file",
+    { timeout: 180_000 },
+    async () => {
+      const bad = clone(data.council);
+      bad.services[3].minimum_age = -2;
+      const file = path.join(dir, "bad.json");
+      await writeFile(file, JSON.stringify(bad));
+      const r = await cli(["--partner", "council", file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`services[3] (id "${bad.services[3].id}"`);
+      expect(r.stderr).toContain(
+        "minimum_age: must be a whole number of years 0–150 to be searchable (got -2)",
+      );
+      expect(r.stderr).toContain("Nothing was imported.");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 
-  it("exits 1 with a clear message for an unknown partner, a missing file and broken JSON", async () => {
-    const broken = path.join(dir, "broken.json");
-    await writeFile(broken, '{"services": [');
-    const unknown = await cli(["--partner", "police", broken]);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('unknown partner "police"');
-    const missing = await cli(["--partner", "council", path.join(dir, "nope.json")]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("nope.json: cannot read: no such file");
-    const invalid = await cli(["--partner", "council", broken]);
-    expect(invalid.code).toBe(1);
-    expect(invalid.stderr).toMatch(/broken\.json:1:\d+: invalid JSON/);
-  });
+  it(
+    "exits 1 with a clear message for an unknown partner, a missing file and broken JSON",
+    { timeout: 180_000 },
+    async () => {
+      const broken = path.join(dir, "broken.json");
+      await writeFile(broken, '{"services": [');
+      const unknown = await cli(["--partner", "police", broken]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('unknown partner "police"');
+      const missing = await cli(["--partner", "council", path.join(dir, "nope.json")]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain("nope.json: cannot read: no such file");
+      const invalid = await cli(["--partner", "council", broken]);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toMatch(/broken\.json:1:\d+: invalid JSON/);
+    },
+  );
 
   // A CLI run starts tsx and a file-backed PGlite: slow on a loaded machine, hence the timeout.
   it(
@@ -579,7 +587,8 @@ describe("scripts/import.ts", () => {
       const r = await cli(["--partner", "council", file]);
       expect(r.stderr).not.toMatch(/import:/);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("3 organizations, 120 services");
+      expect(r.stdout).toContain("written: 120 services, 3 organizations");
+      expect(r.stdout).toContain("refused: 0 records");
 
       const db = await openDb({ dataDir: path.join(dir, "data", "council") });
       try {
