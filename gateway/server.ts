@@ -6,7 +6,7 @@ import { ApolloServer } from "@apollo/server";
 import { randomUUID } from "node:crypto";
 import { ApolloGateway } from "@apollo/gateway";
 import { fileSupergraph, liveSupergraph } from "./supergraph.ts";
-import { startHttp, type RunningHttp } from "../platform/http.ts";
+import { startHttp, type HttpHandler, type RunningHttp } from "../platform/http.ts";
 import { createVerifier, type AuthConfig } from "./auth.ts";
 import type { GatewayContext } from "./context.ts";
 import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
@@ -46,6 +46,11 @@ export interface GatewayOptions {
   readyCacheMs?: number;
   /** GATEWAY_CORS_ORIGINS: browser origins allowed to call /graphql. */
   corsOrigins?: readonly string[];
+  /**
+   * The web app, served for every path that is not /graphql or a gateway route. Built once the
+   * gateway listens, because it calls /graphql over HTTP like any other client.
+   */
+  web?: (graphqlUrl: string) => Promise<HttpHandler>;
 }
 
 export interface RunningGateway extends RunningHttp {
@@ -92,6 +97,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
   });
   await apollo.start();
   let loaded = true;
+  let web: HttpHandler | undefined;
   const running = await startHttp({
     apollo,
     host: opts.host,
@@ -109,6 +115,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
       requestId: requestScope()?.requestId ?? randomUUID(),
     }),
     context: async (_req, auth) => auth,
+    fallback: opts.web ? (req, res, url) => (web ? web(req, res, url) : Promise.resolve(false)) : undefined,
     routes: {
       "/health": async () => ({ status: 200, body: { status: "ok" } }),
       "/ready": readinessRoute({
@@ -121,6 +128,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
       }),
     },
   });
+  if (opts.web) web = await opts.web(running.url);
   return {
     ...running,
     gateway,

@@ -34,6 +34,9 @@ export function requireScope(route: Route, scope: string, secret: string): Route
   };
 }
 
+/** A raw handler (the web app); resolves false when it does not serve the path. */
+export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
+
 export interface HttpOptions<C extends BaseContext, A = undefined> {
   apollo: ApolloServer<C>;
   /**
@@ -61,6 +64,8 @@ export interface HttpOptions<C extends BaseContext, A = undefined> {
   trustTraceparent?: boolean;
   /** Cross-origin browser access to the GraphQL endpoint (GATEWAY_CORS_ORIGINS). */
   cors?: CorsOptions;
+  /** Serves every path that is neither /graphql nor a route, "/" included (the web app). */
+  fallback?: HttpHandler;
 }
 
 export interface RunningHttp {
@@ -153,6 +158,7 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
         const out = await route(req, url);
         if (out) return sendAnswer(res, out);
       }
+      if (opts.fallback && url.pathname !== "/graphql" && (await opts.fallback(req, res, url))) return;
       if (url.pathname !== "/graphql" && url.pathname !== "/") {
         return sendJson(res, 404, { error: "not found" });
       }

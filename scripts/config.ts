@@ -18,6 +18,7 @@ import {
   type PartnerDbConfig,
 } from "../platform/config.ts";
 import { gatewayConfig, type GatewayConfig } from "../gateway/config.ts";
+import { webConfig, type WebConfig } from "../web/config.ts";
 
 /** `npm start`: the whole stack in one process, each part configured as if it ran on its own. */
 export interface StackConfig {
@@ -26,6 +27,8 @@ export interface StackConfig {
   partners: Record<PartnerId, PartnerConfig>;
   directory: DirectoryConfig;
   gateway: GatewayConfig;
+  /** The web app served at the gateway's "/". */
+  web: WebConfig;
 }
 
 export function stackConfig(env: Env = process.env): StackConfig {
@@ -35,6 +38,7 @@ export function stackConfig(env: Env = process.env): StackConfig {
     partners: Object.fromEntries(PARTNERS.map((p) => [p, partnerConfig(p, env)])),
     directory: directoryConfig(env),
     gateway: gatewayConfig(env),
+    web: webConfig(env),
   };
 }
 

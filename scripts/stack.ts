@@ -1,5 +1,5 @@
 // Starts the whole stack in one process, each subgraph and the gateway on its own port: the partner
-// subgraphs, the directory, the gateway. The composition root of `npm start`, the in-process e2e
+// subgraphs, the directory, the gateway with the web app at its "/". The composition root of `npm start`, the in-process e2e
 // tests and the bench: it takes the same typed configs the separate processes load
 // (scripts/config.ts stackConfig), whole, so nothing a process honours can be dropped here.
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
@@ -11,6 +11,7 @@ import { listenPartner } from "../subgraphs/kit/run.ts";
 import { startDirectory, type RunningDirectory } from "../subgraphs/directory/start.ts";
 import type { SearchBackend } from "../subgraphs/directory/search/types.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
+import { createWeb } from "../web/server.ts";
 import type { StackConfig } from "./config.ts";
 
 export interface StackDeps {
@@ -46,6 +47,7 @@ export async function startStack(cfg: StackConfig, deps: StackDeps): Promise<Sta
   const gateway = await startGateway({
     ...cfg.gateway,
     subgraphUrls: { ...cfg.gateway.subgraphUrls, ...partnerUrls, directory: directory.http.url },
+    web: (graphqlUrl) => createWeb({ ...cfg.web, graphqlUrl }),
   });
   return {
     gatewayUrl: gateway.url,

@@ -45,8 +45,10 @@ for (const p of PARTNERS) {
   console.log(`  ${p.padEnd(9)} subgraph  ${stack.partners[p]!.url}  (${cfg.partners[p]!.databaseUrl ? "PostgreSQL" : "PGlite"})`);
 }
 console.log(`  directory subgraph  ${stack.directory.http.url}  (search: ${stack.directory.backend.name})`);
+const signIn = cfg.web.oidc ? `identity provider ${cfg.web.oidc.issuer}` : cfg.production ? "not configured (public directory only)" : "development role chooser at /sign-in";
+console.log(`\nWayfinder web app at ${stack.gatewayUrl.replace(/graphql$/, "")}  (sign in: ${signIn})`);
 console.log(
-  `\nWayfinder gateway ready at ${stack.gatewayUrl}  (${cfg.production ? "production" : "development"}, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  `Wayfinder gateway ready at ${stack.gatewayUrl}  (${cfg.production ? "production" : "development"}, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );
 if (!cfg.production) {
   console.log(`Try: curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\

@@ -1,0 +1,70 @@
+// Signing in. Production: OpenID Connect authorization code flow with PKCE (openid-client) against
+// the configured identity provider; the access token it issues is what the gateway verifies. In
+// development: a page to choose a role, which mints a development token (gateway/auth.ts).
+import * as oidc from "openid-client";
+import { decodeJwt } from "jose";
+import { mintDevToken } from "../gateway/auth.ts";
+import type { OidcConfig } from "./config.ts";
+import type { Session } from "./session.ts";
+
+export type SignInMode = { kind: "development" } | { kind: "none" } | { kind: "oidc"; config: oidc.Configuration; settings: OidcConfig };
+
+/** Production never offers the development sign-in: without a provider it has no sign-in at all. */
+export async function signInMode(settings: OidcConfig | undefined, production: boolean): Promise<SignInMode> {
+  if (!settings) return production ? { kind: "none" } : { kind: "development" };
+  const options = settings.allowInsecureHttp ? { execute: [oidc.allowInsecureRequests] } : undefined;
+  const config = settings.clientSecret
+    ? await oidc.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, options)
+    : await oidc.discovery(new URL(settings.issuer), settings.clientId, undefined, oidc.None(), options);
+  return { kind: "oidc", config, settings };
+}
+
+export const DEV_ROLES = ["professional", "partner-admin"] as const;
+
+/** Who the token says the user is, for display only; the gateway verifies the token itself. */
+export function userOf(token: string, idClaims?: Record<string, unknown>): NonNullable<Session["user"]> {
+  const claims = decodeJwt(token);
+  const name = (idClaims?.name ?? idClaims?.preferred_username ?? idClaims?.email) as string | undefined;
+  return {
+    sub: String(claims.sub ?? idClaims?.sub ?? "unknown"),
+    role: typeof claims.role === "string" ? claims.role : "professional",
+    partner: typeof claims.partner === "string" ? claims.partner : null,
+    name,
+  };
+}
+
+export async function devToken(role: string, partner: string | undefined): Promise<string> {
+  if (!(DEV_ROLES as readonly string[]).includes(role)) throw new Error("choose a role");
+  return mintDevToken({ role: role as (typeof DEV_ROLES)[number], partner: role === "partner-admin" ? partner : null, sub: `dev-web-${role}` });
+}
+
+/** Starts the authorization code flow: PKCE verifier, state and nonce go in the server session. */
+export async function beginOidc(mode: Extract<SignInMode, { kind: "oidc" }>, returnTo: string) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const pending = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce(), returnTo };
+  const url = oidc.buildAuthorizationUrl(mode.config, {
+    redirect_uri: mode.settings.redirectUri,
+    scope: mode.settings.scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state: pending.state,
+    nonce: pending.nonce,
+    ...mode.settings.extraParams,
+  });
+  return { url: url.href, pending };
+}
+
+export async function finishOidc(mode: Extract<SignInMode, { kind: "oidc" }>, callbackUrl: URL, pending: NonNullable<Session["pending"]>) {
+  const tokens = await oidc.authorizationCodeGrant(mode.config, callbackUrl, {
+    pkceCodeVerifier: pending.verifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+    idTokenExpected: true,
+  });
+  return { token: tokens.access_token, idToken: tokens.id_token, user: userOf(tokens.access_token, tokens.claims() as Record<string, unknown> | undefined) };
+}
+
+export function endSessionUrl(mode: Extract<SignInMode, { kind: "oidc" }>, idToken: string | undefined, postLogout: string): string | null {
+  if (!mode.config.serverMetadata().end_session_endpoint) return null;
+  return oidc.buildEndSessionUrl(mode.config, { post_logout_redirect_uri: postLogout, ...(idToken ? { id_token_hint: idToken } : {}) }).href;
+}
