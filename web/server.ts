@@ -103,12 +103,13 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
   const render = (res: http.ServerResponse, ctx: PageContext, page: Rendered) => {
     const nonce = randomBytes(16).toString("base64");
     const html = env.render(page.template, {
-      ...page.data,
       cspNonce: nonce,
       user: ctx.session?.user,
       signInKind: mode.kind,
       currentPath: ctx.url.pathname,
-      returnTo: ctx.url.pathname + ctx.url.search,
+      // Where "Sign in" comes back to; a POST page (a plan) comes back to its empty form.
+      returnTo: ctx.req.method === "POST" ? ctx.url.pathname : ctx.url.pathname + ctx.url.search,
+      ...page.data,
     });
     send(res, page.status ?? 200, html, {
       "content-type": "text/html; charset=utf-8",
