@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { safeHighlight, addApiErrors, Errors } from "./pages/common.ts";
 import { heatMap, timeline } from "./svg.ts";
 import { webConfig } from "./config.ts";
+import { signInMode } from "./auth.ts";
 
 describe("safeHighlight", () => {
   it("keeps <mark> and escapes everything else, whatever the index held", () => {
@@ -51,8 +52,10 @@ describe("heat map SVG", () => {
 });
 
 describe("webConfig", () => {
-  it("refuses the development sign-in in production", () => {
-    expect(() => webConfig({ NODE_ENV: "production" })).toThrow(/WEB_OIDC_ISSUER/);
+  it("has no development sign-in in production", async () => {
+    const cfg = webConfig({ NODE_ENV: "production" });
+    expect(cfg).toMatchObject({ production: true, oidc: undefined });
+    expect(await signInMode(cfg.oidc, cfg.production)).toEqual({ kind: "none" });
   });
   it("needs a client id and redirect URI with an identity provider", () => {
     expect(() => webConfig({ WEB_OIDC_ISSUER: "https://id.example" })).toThrow(/WEB_OIDC_CLIENT_ID/);

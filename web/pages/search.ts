@@ -1,7 +1,7 @@
 // Search (/): keywords and a postcode or place, distance, filters with facet counts, paging. A GET
 // form, so it works without JavaScript and a search can be bookmarked or shared.
 import type { PageContext, Rendered } from "../server.ts";
-import { AGE_BAND_LABELS, COST_LABELS, DAY_LABELS, DELIVERY_LABELS, PARTNER_LABELS, REFERRAL_LABELS, SORT_LABELS, languageLabel } from "../labels.ts";
+import { AGE_BAND_LABELS, COST_LABELS, DAY_LABELS, DELIVERY_LABELS, PARTNER_LABELS, REFERRAL_LABELS, SORT_LABELS, languageLabel, partnerLabel } from "../labels.ts";
 import { Errors, addApiErrors, ageText, offlineBanner, otherErrors, safeHighlight, NEEDS_QUERY, type NeedInfo } from "./common.ts";
 
 const PAGE_SIZE = 10;
@@ -129,7 +129,7 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
     const other = otherErrors(result.errors);
     if (other.length && !result.data) errors.add(undefined, "The search could not be completed. Try again.");
     banner = offlineBanner(result.errors);
-    stale = (result.data?.partnerStatus ?? []).filter((s) => s.stale).map((s) => s.partner);
+    stale = (result.data?.partnerStatus ?? []).filter((s) => s.stale).map((s) => partnerLabel(s.partner));
   }
   const conn = errors.any ? null : result?.data?.searchServices ?? null;
   const facets = conn?.facets;
