@@ -7,7 +7,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { eventually, gql, startTestStack } from "./helpers/stack.ts";
-import { axeSerious, hasBrowser, launchBrowser, screenshots, tabTo, SCREENSHOT_DIR, type Browser } from "./helpers/browser.ts";
+import {
+  axeSerious,
+  hasBrowser,
+  launchBrowser,
+  screenshots,
+  tabTo,
+  SCREENSHOT_DIR,
+  type Browser,
+} from "./helpers/browser.ts";
 import { NEWPORT, NORFOLK } from "./fixtures/dataset.ts";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -52,15 +60,20 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
     expect(await page.locator("[data-testid=result] h3").allInnerTexts()).toEqual(firstPage);
 
     // A facet count beside the filter is the number of results the filter gives.
-    const label = page.locator("label.govuk-checkboxes__label", { hasText: "Mental health and emotional wellbeing (" });
+    const label = page.locator("label.govuk-checkboxes__label", {
+      hasText: "Mental health and emotional wellbeing (",
+    });
     const facet = Number(/\((\d+)\)/.exec(await label.innerText())![1]);
     expect(facet).toBe(4);
-    await page.getByRole("checkbox", { name: /^Mental health and emotional wellbeing \(\d+\)$/ }).check();
+    await page
+      .getByRole("checkbox", { name: /^Mental health and emotional wellbeing \(\d+\)$/ })
+      .check();
     await page.getByRole("checkbox", { name: /^NHS \(\d+\)$/ }).check();
     await page.locator("#apply-filters").click();
     expect(page.url()).toContain("need=MENTAL_HEALTH");
     expect(await text("#result-count")).toBe("2 services");
-    for (const p of await page.locator("[data-testid=partner]").allInnerTexts()) expect(p).toBe("NHS");
+    for (const p of await page.locator("[data-testid=partner]").allInnerTexts())
+      expect(p).toBe("NHS");
 
     // A postcode searches a radius and shows distances, nearest first.
     await page.goto(`${base}/`);
@@ -68,7 +81,9 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
     await page.selectOption("#radius", "5");
     await page.selectOption("#sort", "DISTANCE");
     await page.click("#search-button");
-    const distances = (await page.locator("[data-testid=distance]").allInnerTexts()).map((d) => parseFloat(d));
+    const distances = (await page.locator("[data-testid=distance]").allInnerTexts()).map((d) =>
+      parseFloat(d),
+    );
     expect(distances.length).toBeGreaterThan(1);
     expect(distances).toEqual([...distances].sort((a, b) => a - b));
     expect(Math.max(...distances)).toBeLessThanOrEqual(5);
@@ -126,12 +141,18 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
     await page.waitForURL(service);
     const pro = page.locator("[data-testid=professional-fields]");
     expect(await pro.innerText()).toContain("Professionals' duty line: 01603 999999");
-    expect(await pro.innerText()).toContain("Referrals to Norwich Family Hub: include the family's consent");
+    expect(await pro.innerText()).toContain(
+      "Referrals to Norwich Family Hub: include the family's consent",
+    );
     expect(await text("[data-testid=signed-in-as]")).toContain("professional");
     // The session cookie is httpOnly and SameSite; the token itself never reaches the browser.
     const cookies = await browser.context.cookies(base);
     expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatchObject({ name: "wayfinder_session", httpOnly: true, sameSite: "Lax" });
+    expect(cookies[0]).toMatchObject({
+      name: "wayfinder_session",
+      httpOnly: true,
+      sameSite: "Lax",
+    });
     expect(cookies[0]!.value.split(".")).toHaveLength(1);
     await expectAccessible("service signed in");
 
@@ -144,7 +165,8 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
 
   it("routes a child and shows the gap in words, without the profile in the URL or browser storage", async () => {
     const posts: { url: string; body: string | null }[] = [];
-    const onRequest = (r: import("playwright-core").Request) => r.method() === "POST" && posts.push({ url: r.url(), body: r.postData() });
+    const onRequest = (r: import("playwright-core").Request) =>
+      r.method() === "POST" && posts.push({ url: r.url(), body: r.postData() });
     page.on("request", onRequest);
     await page.goto(`${base}/route`);
     await expectAccessible("route form");
@@ -158,10 +180,29 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
     page.off("request", onRequest);
 
     // The page shows each gap the API names, in the API's own words (new kinds need no change).
-    const api = await gql(stack.gatewayUrl, /* GraphQL */ `query ($p: ChildProfileInput!) { routeChild(profile: $p) { needs { need gaps { kind message } } } }`, {
-      p: { age: 9, needs: ["MENTAL_HEALTH", "ADHD"], localAuthority: NEWPORT },
-    });
-    const apiGaps = api.data.routeChild.needs.find((n: any) => n.need === "ADHD").gaps as { kind: string; message: string }[];
+    const api = await gql(
+      stack.gatewayUrl,
+      /* GraphQL */ `
+        query ($p: ChildProfileInput!) {
+          routeChild(profile: $p) {
+            needs {
+              need
+              gaps {
+                kind
+                message
+              }
+            }
+          }
+        }
+      `,
+      {
+        p: { age: 9, needs: ["MENTAL_HEALTH", "ADHD"], localAuthority: NEWPORT },
+      },
+    );
+    const apiGaps = api.data.routeChild.needs.find((n: any) => n.need === "ADHD").gaps as {
+      kind: string;
+      message: string;
+    }[];
     expect(apiGaps.length).toBeGreaterThan(0);
     const adhd = page.locator("[data-need=ADHD]");
     expect(await adhd.getAttribute("data-status")).toBe("GAP");
@@ -174,7 +215,9 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
     expect(await gaps.first().innerText()).toMatch(/adhd and attention/i);
     const mh = page.locator("[data-need=MENTAL_HEALTH]");
     expect(await mh.getAttribute("data-status")).toBe("COVERED");
-    expect(await mh.locator("[data-testid=routed-service]").first().innerText()).toContain("CAMHS Newport");
+    expect(await mh.locator("[data-testid=routed-service]").first().innerText()).toContain(
+      "CAMHS Newport",
+    );
     expect(await text("[data-testid=level]")).toMatch(/^Level 2/);
 
     expect(new URL(page.url()).pathname).toBe("/route");
@@ -244,17 +287,25 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
     const map = page.locator("svg#heatmap-all");
     expect(await map.locator(".app-cell").count()).toBe(24 * 5);
     // Mental health, 12–15: CAMHS, the bereavement service and online counselling.
-    const cell = map.locator(".app-cell", { has: page.locator("title", { hasText: "Mental health and emotional wellbeing, 12 to 15:" }) });
+    const cell = map.locator(".app-cell", {
+      has: page.locator("title", { hasText: "Mental health and emotional wellbeing, 12 to 15:" }),
+    });
     expect(await cell.getAttribute("data-count")).toBe("3");
     expect(await cell.locator("text").textContent()).toBe("3");
     expect(Number(await map.getAttribute("data-gaps"))).toBeGreaterThan(0);
-    expect(await map.locator("[data-gap=true]").count()).toBe(Number(await map.getAttribute("data-gaps")));
+    expect(await map.locator("[data-gap=true]").count()).toBe(
+      Number(await map.getAttribute("data-gaps")),
+    );
     // Per partner.
     await page.getByRole("tab", { name: "NHS" }).click();
-    expect(await page.locator("svg#heatmap-health .app-cell[data-count='0']").count()).toBeGreaterThan(0);
+    expect(
+      await page.locator("svg#heatmap-health .app-cell[data-count='0']").count(),
+    ).toBeGreaterThan(0);
     // Timeline: the sole bereavement provider's contract ends within six months.
     expect(await page.locator("svg#timeline .app-ending").count()).toBeGreaterThan(0);
-    expect(await text("[data-testid=ending]")).toMatch(/Child bereavement support Norfolk: contract ends .*Bereavement and loss would lose Norfolk's only provider/);
+    expect(await text("[data-testid=ending]")).toMatch(
+      /Child bereavement support Norfolk: contract ends .*Bereavement and loss would lose Norfolk's only provider/,
+    );
     await page.getByRole("tab", { name: "All partners" }).click();
     await expectAccessible("coverage");
     await screenshots(page, "coverage");
@@ -272,7 +323,9 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
     try {
       await eventually(async () => {
         await page.goto(`${base}/?q=camhs`);
-        expect(await text("[data-testid=partner-offline]")).toMatch(/NHS \(health\) could not be reached/);
+        expect(await text("[data-testid=partner-offline]")).toMatch(
+          /NHS \(health\) could not be reached/,
+        );
       }, 30_000);
       await expectAccessible("search, partner offline");
       await screenshots(page, "search-partner-offline");
@@ -286,9 +339,15 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
       await page.locator("#plan").waitFor();
       expect(await text("[data-testid=partner-offline]")).toContain("NHS (health)");
       // Young carers: the charity's service is outside the age, and health could not be asked.
-      expect(await page.locator("[data-need=YOUNG_CARERS]").getAttribute("data-status")).toBe("UNKNOWN");
-      expect(await text("[data-need=YOUNG_CARERS] [data-testid=not-checked]")).toMatch(/^Not checked/);
-      expect(await text("[data-need=YOUNG_CARERS] [data-testid=gap][data-kind=PARTNER_OFFLINE]")).toMatch(/Could not check health services for young carers/);
+      expect(await page.locator("[data-need=YOUNG_CARERS]").getAttribute("data-status")).toBe(
+        "UNKNOWN",
+      );
+      expect(await text("[data-need=YOUNG_CARERS] [data-testid=not-checked]")).toMatch(
+        /^Not checked/,
+      );
+      expect(
+        await text("[data-need=YOUNG_CARERS] [data-testid=gap][data-kind=PARTNER_OFFLINE]"),
+      ).toMatch(/Could not check health services for young carers/);
       await expectAccessible("route, partner offline");
       await screenshots(page, "route-partner-offline");
     } finally {
@@ -299,7 +358,11 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
   it("never sent a request beyond 127.0.0.1", () => {
     const outside = browser.requests.filter((u) => {
       const url = new URL(u);
-      return !(url.protocol === "data:" || url.protocol === "about:" || url.hostname === "127.0.0.1");
+      return !(
+        url.protocol === "data:" ||
+        url.protocol === "about:" ||
+        url.hostname === "127.0.0.1"
+      );
     });
     expect(browser.requests.length).toBeGreaterThan(50);
     expect(outside).toEqual([]);

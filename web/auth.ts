@@ -7,24 +7,48 @@ import { mintDevToken } from "../gateway/auth.ts";
 import type { OidcConfig } from "./config.ts";
 import type { Session } from "./session.ts";
 
-export type SignInMode = { kind: "development" } | { kind: "none" } | { kind: "oidc"; config: oidc.Configuration; settings: OidcConfig };
+export type SignInMode =
+  | { kind: "development" }
+  | { kind: "none" }
+  | { kind: "oidc"; config: oidc.Configuration; settings: OidcConfig };
 
 /** Production never offers the development sign-in: without a provider it has no sign-in at all. */
-export async function signInMode(settings: OidcConfig | undefined, production: boolean): Promise<SignInMode> {
+export async function signInMode(
+  settings: OidcConfig | undefined,
+  production: boolean,
+): Promise<SignInMode> {
   if (!settings) return production ? { kind: "none" } : { kind: "development" };
-  const options = settings.allowInsecureHttp ? { execute: [oidc.allowInsecureRequests] } : undefined;
+  const options = settings.allowInsecureHttp
+    ? { execute: [oidc.allowInsecureRequests] }
+    : undefined;
   const config = settings.clientSecret
-    ? await oidc.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, options)
-    : await oidc.discovery(new URL(settings.issuer), settings.clientId, undefined, oidc.None(), options);
+    ? await oidc.discovery(
+        new URL(settings.issuer),
+        settings.clientId,
+        settings.clientSecret,
+        undefined,
+        options,
+      )
+    : await oidc.discovery(
+        new URL(settings.issuer),
+        settings.clientId,
+        undefined,
+        oidc.None(),
+        options,
+      );
   return { kind: "oidc", config, settings };
 }
 
 export const DEV_ROLES = ["professional", "partner-admin"] as const;
 
 /** Who the token says the user is, for display only; the gateway verifies the token itself. */
-export function userOf(token: string, idClaims?: Record<string, unknown>): NonNullable<Session["user"]> {
+export function userOf(
+  token: string,
+  idClaims?: Record<string, unknown>,
+): NonNullable<Session["user"]> {
   const claims = decodeJwt(token);
-  const name = (idClaims?.name ?? idClaims?.preferred_username ?? idClaims?.email) as string | undefined;
+  const name = (idClaims?.name ?? idClaims?.preferred_username ?? idClaims?.email) as
+    string | undefined;
   return {
     sub: String(claims.sub ?? idClaims?.sub ?? "unknown"),
     role: typeof claims.role === "string" ? claims.role : "professional",
@@ -35,7 +59,11 @@ export function userOf(token: string, idClaims?: Record<string, unknown>): NonNu
 
 export async function devToken(role: string, partner: string | undefined): Promise<string> {
   if (!(DEV_ROLES as readonly string[]).includes(role)) throw new Error("choose a role");
-  return mintDevToken({ role: role as (typeof DEV_ROLES)[number], partner: role === "partner-admin" ? partner : null, sub: `dev-web-${role}` });
+  return mintDevToken({
+    role: role as (typeof DEV_ROLES)[number],
+    partner: role === "partner-admin" ? partner : null,
+    sub: `dev-web-${role}`,
+  });
 }
 
 /** Starts the authorization code flow: PKCE verifier, state and nonce go in the server session. */
@@ -54,17 +82,32 @@ export async function beginOidc(mode: Extract<SignInMode, { kind: "oidc" }>, ret
   return { url: url.href, pending };
 }
 
-export async function finishOidc(mode: Extract<SignInMode, { kind: "oidc" }>, callbackUrl: URL, pending: NonNullable<Session["pending"]>) {
+export async function finishOidc(
+  mode: Extract<SignInMode, { kind: "oidc" }>,
+  callbackUrl: URL,
+  pending: NonNullable<Session["pending"]>,
+) {
   const tokens = await oidc.authorizationCodeGrant(mode.config, callbackUrl, {
     pkceCodeVerifier: pending.verifier,
     expectedState: pending.state,
     expectedNonce: pending.nonce,
     idTokenExpected: true,
   });
-  return { token: tokens.access_token, idToken: tokens.id_token, user: userOf(tokens.access_token, tokens.claims() as Record<string, unknown> | undefined) };
+  return {
+    token: tokens.access_token,
+    idToken: tokens.id_token,
+    user: userOf(tokens.access_token, tokens.claims() as Record<string, unknown> | undefined),
+  };
 }
 
-export function endSessionUrl(mode: Extract<SignInMode, { kind: "oidc" }>, idToken: string | undefined, postLogout: string): string | null {
+export function endSessionUrl(
+  mode: Extract<SignInMode, { kind: "oidc" }>,
+  idToken: string | undefined,
+  postLogout: string,
+): string | null {
   if (!mode.config.serverMetadata().end_session_endpoint) return null;
-  return oidc.buildEndSessionUrl(mode.config, { post_logout_redirect_uri: postLogout, ...(idToken ? { id_token_hint: idToken } : {}) }).href;
+  return oidc.buildEndSessionUrl(mode.config, {
+    post_logout_redirect_uri: postLogout,
+    ...(idToken ? { id_token_hint: idToken } : {}),
+  }).href;
 }

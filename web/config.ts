@@ -32,7 +32,10 @@ export function webConfig(env: Record<string, string | undefined> = process.env)
     const clientId = env.WEB_OIDC_CLIENT_ID;
     const redirectUri = env.WEB_OIDC_REDIRECT_URI;
     if (!clientId) throw new Error("WEB_OIDC_ISSUER is set, so WEB_OIDC_CLIENT_ID is required");
-    if (!redirectUri) throw new Error("WEB_OIDC_ISSUER is set, so WEB_OIDC_REDIRECT_URI (…/auth/callback) is required");
+    if (!redirectUri)
+      throw new Error(
+        "WEB_OIDC_ISSUER is set, so WEB_OIDC_REDIRECT_URI (…/auth/callback) is required",
+      );
     oidc = {
       issuer,
       clientId,
@@ -43,6 +46,9 @@ export function webConfig(env: Record<string, string | undefined> = process.env)
     };
   }
   const ttl = Number(env.WEB_SESSION_TTL_SECONDS || 8 * 3600);
-  if (!Number.isInteger(ttl) || ttl < 60) throw new Error(`WEB_SESSION_TTL_SECONDS must be an integer ≥ 60, got "${env.WEB_SESSION_TTL_SECONDS}"`);
+  if (!Number.isInteger(ttl) || ttl < 60)
+    throw new Error(
+      `WEB_SESSION_TTL_SECONDS must be an integer ≥ 60, got "${env.WEB_SESSION_TTL_SECONDS}"`,
+    );
   return { production, oidc, sessionTtlSeconds: ttl };
 }

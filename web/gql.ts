@@ -15,10 +15,18 @@ export class GatewayUnreachableError extends Error {
   override name = "GatewayUnreachableError";
 }
 
-export type Gql = <T>(query: string, variables?: Record<string, unknown>, opts?: { token?: string; clientIp?: string }) => Promise<GqlResult<T>>;
+export type Gql = <T>(
+  query: string,
+  variables?: Record<string, unknown>,
+  opts?: { token?: string; clientIp?: string },
+) => Promise<GqlResult<T>>;
 
 export function createGql(graphqlUrl: string): Gql {
-  return async <T>(query: string, variables: Record<string, unknown> = {}, opts: { token?: string; clientIp?: string } = {}) => {
+  return async <T>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    opts: { token?: string; clientIp?: string } = {},
+  ) => {
     let res: Response;
     try {
       res = await fetch(graphqlUrl, {
@@ -35,7 +43,9 @@ export function createGql(graphqlUrl: string): Gql {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (err) {
-      throw new GatewayUnreachableError(`the directory could not be reached (${err instanceof Error ? err.message : err})`);
+      throw new GatewayUnreachableError(
+        `the directory could not be reached (${err instanceof Error ? err.message : err})`,
+      );
     }
     let body: { data?: T | null; errors?: GqlError[] };
     try {
@@ -49,6 +59,8 @@ export function createGql(graphqlUrl: string): Gql {
 
 /** Partners named by PARTNER_UNAVAILABLE errors, deduplicated. */
 export function offlinePartnersIn(errors: GqlError[]): string[] {
-  const names = errors.filter((e) => e.extensions?.code === "PARTNER_UNAVAILABLE").map((e) => String(e.extensions?.partner ?? "").toLowerCase());
+  const names = errors
+    .filter((e) => e.extensions?.code === "PARTNER_UNAVAILABLE")
+    .map((e) => String(e.extensions?.partner ?? "").toLowerCase());
   return [...new Set(names.filter(Boolean))];
 }

@@ -12,7 +12,16 @@ import type { HttpHandler } from "../platform/http.ts";
 import type { WebConfig } from "./config.ts";
 import { createGql, GatewayUnreachableError, type Gql, type GqlResult } from "./gql.ts";
 import { SessionStore, type Session } from "./session.ts";
-import { beginOidc, devToken, endSessionUrl, finishOidc, signInMode, userOf, DEV_ROLES, type SignInMode } from "./auth.ts";
+import {
+  beginOidc,
+  devToken,
+  endSessionUrl,
+  finishOidc,
+  signInMode,
+  userOf,
+  DEV_ROLES,
+  type SignInMode,
+} from "./auth.ts";
 import { searchPage } from "./pages/search.ts";
 import { servicePage } from "./pages/service.ts";
 import { routeForm, routePlan } from "./pages/route.ts";
@@ -23,7 +32,10 @@ import { Errors } from "./pages/common.ts";
 export type WebOptions = Partial<WebConfig>;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const GOVUK_DIST = path.join(path.dirname(createRequire(import.meta.url).resolve("govuk-frontend/package.json")), "dist");
+const GOVUK_DIST = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("govuk-frontend/package.json")),
+  "dist",
+);
 
 export interface PageContext {
   req: http.IncomingMessage;
@@ -44,9 +56,15 @@ export interface Rendered {
 }
 
 const STATIC: Record<string, { file: string; type: string }> = {
-  "/static/govuk-frontend.min.js": { file: path.join(GOVUK_DIST, "govuk/govuk-frontend.min.js"), type: "text/javascript; charset=utf-8" },
+  "/static/govuk-frontend.min.js": {
+    file: path.join(GOVUK_DIST, "govuk/govuk-frontend.min.js"),
+    type: "text/javascript; charset=utf-8",
+  },
   "/static/app.css": { file: path.join(HERE, "static/app.css"), type: "text/css; charset=utf-8" },
-  "/static/app.js": { file: path.join(HERE, "static/app.js"), type: "text/javascript; charset=utf-8" },
+  "/static/app.js": {
+    file: path.join(HERE, "static/app.js"),
+    type: "text/javascript; charset=utf-8",
+  },
 };
 const ASSET_TYPES: Record<string, string> = {
   ".woff2": "font/woff2",
@@ -87,15 +105,33 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
   const sessions = new SessionStore(opts.sessionTtlSeconds ?? 8 * 3600, production);
   const mode: SignInMode = await signInMode(opts.oidc, production);
   const css = await govukCss();
-  const env = nunjucks.configure([path.join(HERE, "views"), GOVUK_DIST], { autoescape: true, throwOnUndefined: false, noCache: !production });
+  const env = nunjucks.configure([path.join(HERE, "views"), GOVUK_DIST], {
+    autoescape: true,
+    throwOnUndefined: false,
+    noCache: !production,
+  });
   env.addFilter("partner", (p: string) => PARTNER_LABELS[String(p).toUpperCase()] ?? p);
-  env.addFilter("km", (n: number | null | undefined) => (n == null ? "" : `${n < 10 ? n.toFixed(1) : Math.round(n)} km`));
+  env.addFilter("km", (n: number | null | undefined) =>
+    n == null ? "" : `${n < 10 ? n.toFixed(1) : Math.round(n)} km`,
+  );
   env.addFilter("ukdate", (d: string | null | undefined) =>
-    d ? new Date(`${d.slice(0, 10)}T12:00:00Z`).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/London" }) : "",
+    d
+      ? new Date(`${d.slice(0, 10)}T12:00:00Z`).toLocaleDateString("en-GB", {
+          day: "numeric",
+          month: "long",
+          year: "numeric",
+          timeZone: "Europe/London",
+        })
+      : "",
   );
   const formAction = mode.kind === "oidc" ? ` ${new URL(mode.settings.issuer).origin}` : "";
 
-  const send = (res: http.ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>) => {
+  const send = (
+    res: http.ServerResponse,
+    status: number,
+    body: string | Buffer,
+    headers: Record<string, string>,
+  ) => {
     res.writeHead(status, { "x-content-type-options": "nosniff", ...headers });
     res.end(body);
   };
@@ -120,7 +156,8 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
     });
   };
 
-  const redirect = (res: http.ServerResponse, location: string) => send(res, 303, "", { location, "cache-control": "no-store" });
+  const redirect = (res: http.ServerResponse, location: string) =>
+    send(res, 303, "", { location, "cache-control": "no-store" });
 
   /** Cross-site form posts are refused: SameSite=Lax stops the cookie, this stops the action. */
   const sameOrigin = (req: http.IncomingMessage) => {
@@ -133,11 +170,15 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
     }
   };
 
-  const safeReturn = (to: string | null | undefined) => (to && to.startsWith("/") && !to.startsWith("//") ? to : "/");
+  const safeReturn = (to: string | null | undefined) =>
+    to && to.startsWith("/") && !to.startsWith("//") ? to : "/";
 
   async function serveStatic(pathname: string, res: http.ServerResponse): Promise<boolean> {
     if (pathname === "/static/govuk-frontend.min.css") {
-      send(res, 200, css, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" });
+      send(res, 200, css, {
+        "content-type": "text/css; charset=utf-8",
+        "cache-control": "public, max-age=3600",
+      });
       return true;
     }
     let file: string | undefined;
@@ -145,14 +186,19 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
     if (STATIC[pathname]) ({ file, type } = STATIC[pathname]);
     else if (pathname.startsWith("/assets/")) {
       const root = path.join(GOVUK_DIST, "govuk/assets");
-      const candidate = path.normalize(path.join(root, decodeURIComponent(pathname.slice("/assets/".length))));
+      const candidate = path.normalize(
+        path.join(root, decodeURIComponent(pathname.slice("/assets/".length))),
+      );
       if (!candidate.startsWith(root + path.sep)) return false;
       file = candidate;
       type = ASSET_TYPES[path.extname(candidate)];
     }
     if (!file || !type) return false;
     try {
-      send(res, 200, await fs.readFile(file), { "content-type": type, "cache-control": "public, max-age=3600" });
+      send(res, 200, await fs.readFile(file), {
+        "content-type": type,
+        "cache-control": "public, max-age=3600",
+      });
       return true;
     } catch {
       return false;
@@ -163,30 +209,48 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
     // HEAD is answered as GET; Node leaves the body out.
     const method = req.method === "HEAD" ? "GET" : (req.method ?? "GET");
     // Paths the gateway (or a mounted API) owns; "/" stays GraphQL for POSTs, as before.
-    if (GATEWAY_PATHS.test(url.pathname) || (url.pathname === "/" && method !== "GET")) return false;
-    if (method === "GET" && (url.pathname.startsWith("/assets/") || url.pathname.startsWith("/static/"))) return serveStatic(url.pathname, res);
+    if (GATEWAY_PATHS.test(url.pathname) || (url.pathname === "/" && method !== "GET"))
+      return false;
+    if (
+      method === "GET" &&
+      (url.pathname.startsWith("/assets/") || url.pathname.startsWith("/static/"))
+    )
+      return serveStatic(url.pathname, res);
     const session = sessions.get(req);
     const ctx: PageContext = {
       req,
       url,
       session,
       gql,
-      ask: <T,>(query: string, variables?: Record<string, unknown>) => gql<T>(query, variables, { token: session?.token, clientIp: req.socket.remoteAddress }),
+      ask: <T>(query: string, variables?: Record<string, unknown>) =>
+        gql<T>(query, variables, { token: session?.token, clientIp: req.socket.remoteAddress }),
     };
     try {
       if (method === "POST") {
         if (!sameOrigin(req)) {
-          send(res, 403, "Cross-site form submissions are refused.", { "content-type": "text/plain; charset=utf-8" });
+          send(res, 403, "Cross-site form submissions are refused.", {
+            "content-type": "text/plain; charset=utf-8",
+          });
           return true;
         }
         ctx.form = await readForm(req);
       }
       const p = url.pathname;
-      if (p === "/" && method === "GET") return render(res, ctx, await searchPage(ctx)), true;
-      if (p.startsWith("/services/") && method === "GET") return render(res, ctx, await servicePage(ctx, decodeURIComponent(p.slice("/services/".length)))), true;
-      if (p === "/route" && method === "GET") return render(res, ctx, await routeForm(ctx)), true;
-      if (p === "/route" && method === "POST") return render(res, ctx, await routePlan(ctx)), true;
-      if (p === "/coverage" && method === "GET") return render(res, ctx, await coveragePage(ctx)), true;
+      if (p === "/" && method === "GET") return (render(res, ctx, await searchPage(ctx)), true);
+      if (p.startsWith("/services/") && method === "GET")
+        return (
+          render(
+            res,
+            ctx,
+            await servicePage(ctx, decodeURIComponent(p.slice("/services/".length))),
+          ),
+          true
+        );
+      if (p === "/route" && method === "GET") return (render(res, ctx, await routeForm(ctx)), true);
+      if (p === "/route" && method === "POST")
+        return (render(res, ctx, await routePlan(ctx)), true);
+      if (p === "/coverage" && method === "GET")
+        return (render(res, ctx, await coveragePage(ctx)), true);
 
       if (p === "/sign-in" && method === "GET") {
         const returnTo = safeReturn(url.searchParams.get("returnTo"));
@@ -197,10 +261,25 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
           return true;
         }
         if (mode.kind === "none") {
-          render(res, ctx, { status: 404, template: "message.njk", data: { title: "Sign-in is not available", body: "No identity provider is configured, so only the public directory is available." } });
+          render(res, ctx, {
+            status: 404,
+            template: "message.njk",
+            data: {
+              title: "Sign-in is not available",
+              body: "No identity provider is configured, so only the public directory is available.",
+            },
+          });
           return true;
         }
-        render(res, ctx, { template: "sign-in.njk", data: { returnTo, partners: Object.entries(PARTNER_LABELS), errorSummary: [], fieldErrors: {} } });
+        render(res, ctx, {
+          template: "sign-in.njk",
+          data: {
+            returnTo,
+            partners: Object.entries(PARTNER_LABELS),
+            errorSummary: [],
+            fieldErrors: {},
+          },
+        });
         return true;
       }
       if (p === "/sign-in" && method === "POST" && mode.kind === "development") {
@@ -208,10 +287,22 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         const partner = ctx.form!.get("partner") ?? undefined;
         const returnTo = safeReturn(ctx.form!.get("returnTo"));
         const errors = new Errors();
-        if (!(DEV_ROLES as readonly string[]).includes(role)) errors.add("role", "Choose a role to sign in as");
-        if (role === "partner-admin" && !partner) errors.add("partner", "Choose the partner you administer");
+        if (!(DEV_ROLES as readonly string[]).includes(role))
+          errors.add("role", "Choose a role to sign in as");
+        if (role === "partner-admin" && !partner)
+          errors.add("partner", "Choose the partner you administer");
         if (errors.any) {
-          render(res, ctx, { status: 400, template: "sign-in.njk", data: { returnTo, partners: Object.entries(PARTNER_LABELS), errorSummary: errors.summary(), fieldErrors: errors.byField(), role } });
+          render(res, ctx, {
+            status: 400,
+            template: "sign-in.njk",
+            data: {
+              returnTo,
+              partners: Object.entries(PARTNER_LABELS),
+              errorSummary: errors.summary(),
+              fieldErrors: errors.byField(),
+              role,
+            },
+          });
           return true;
         }
         const token = await devToken(role, partner?.toLowerCase());
@@ -223,7 +314,14 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
       if (p === "/auth/callback" && method === "GET" && mode.kind === "oidc") {
         const pending = session?.pending;
         if (!pending) {
-          render(res, ctx, { status: 400, template: "message.njk", data: { title: "Sign-in expired", body: "That sign-in link has expired or was already used. Sign in again." } });
+          render(res, ctx, {
+            status: 400,
+            template: "message.njk",
+            data: {
+              title: "Sign-in expired",
+              body: "That sign-in link has expired or was already used. Sign in again.",
+            },
+          });
           return true;
         }
         const callback = new URL(mode.settings.redirectUri);
@@ -241,11 +339,27 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         redirect(res, (mode.kind === "oidc" && endSessionUrl(mode, idToken, home)) || "/");
         return true;
       }
-      if (p.startsWith("/services/") || p === "/route" || p === "/coverage" || p.startsWith("/sign-") || p === "/auth/callback") {
-        send(res, 405, "Method not allowed", { "content-type": "text/plain; charset=utf-8", allow: "GET, POST" });
+      if (
+        p.startsWith("/services/") ||
+        p === "/route" ||
+        p === "/coverage" ||
+        p.startsWith("/sign-") ||
+        p === "/auth/callback"
+      ) {
+        send(res, 405, "Method not allowed", {
+          "content-type": "text/plain; charset=utf-8",
+          allow: "GET, POST",
+        });
         return true;
       }
-      render(res, ctx, { status: 404, template: "message.njk", data: { title: "Page not found", body: "If you typed the web address, check it is correct." } });
+      render(res, ctx, {
+        status: 404,
+        template: "message.njk",
+        data: {
+          title: "Page not found",
+          body: "If you typed the web address, check it is correct.",
+        },
+      });
       return true;
     } catch (err) {
       if (err instanceof BadRequest) {
@@ -254,11 +368,18 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
       }
       const unreachable = err instanceof GatewayUnreachableError;
       // The error's message never carries a profile: the GraphQL client puts none in it.
-      console.error(`web: ${req.method} ${url.pathname} failed: ${err instanceof Error ? err.name + ": " + err.message : String(err)}`);
+      console.error(
+        `web: ${req.method} ${url.pathname} failed: ${err instanceof Error ? err.name + ": " + err.message : String(err)}`,
+      );
       render(res, ctx, {
         status: unreachable ? 503 : 500,
         template: "message.njk",
-        data: { title: "Sorry, there is a problem with the service", body: unreachable ? "The directory could not be reached. Try again in a few minutes." : "Try again later." },
+        data: {
+          title: "Sorry, there is a problem with the service",
+          body: unreachable
+            ? "The directory could not be reached. Try again in a few minutes."
+            : "Try again later.",
+        },
       });
       return true;
     }

@@ -18,7 +18,10 @@ export interface Session {
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
-  constructor(private readonly ttlSeconds: number, private readonly secure: boolean) {}
+  constructor(
+    private readonly ttlSeconds: number,
+    private readonly secure: boolean,
+  ) {}
 
   get(req: http.IncomingMessage): Session | undefined {
     const id = readCookie(req, SESSION_COOKIE);
@@ -35,7 +38,11 @@ export class SessionStore {
   /** A fresh session with a new id (on every sign-in, so a planted id is never promoted). */
   create(res: http.ServerResponse, data: Omit<Session, "id" | "expiresAt">): Session {
     this.sweep();
-    const s: Session = { ...data, id: randomBytes(32).toString("base64url"), expiresAt: Date.now() + this.ttlSeconds * 1000 };
+    const s: Session = {
+      ...data,
+      id: randomBytes(32).toString("base64url"),
+      expiresAt: Date.now() + this.ttlSeconds * 1000,
+    };
     this.sessions.set(s.id, s);
     res.appendHeader("set-cookie", this.cookie(s.id, this.ttlSeconds));
     return s;

@@ -7,10 +7,14 @@ import { signInMode } from "./auth.ts";
 
 describe("safeHighlight", () => {
   it("keeps <mark> and escapes everything else, whatever the index held", () => {
-    expect(safeHighlight("<mark>Family</mark> hub &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;b&amp;gt;")).toBe(
-      "<mark>Family</mark> hub &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;b&amp;gt;",
+    expect(
+      safeHighlight(
+        "<mark>Family</mark> hub &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;b&amp;gt;",
+      ),
+    ).toBe("<mark>Family</mark> hub &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;b&amp;gt;");
+    expect(safeHighlight('<img src=x onerror="alert(1)"><mark>x</mark>')).toBe(
+      "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;<mark>x</mark>",
     );
-    expect(safeHighlight('<img src=x onerror="alert(1)"><mark>x</mark>')).toBe("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;<mark>x</mark>");
     expect(safeHighlight(null)).toBeNull();
   });
 });
@@ -21,19 +25,38 @@ describe("API errors on the form", () => {
     addApiErrors(
       errors,
       [
-        { message: "postcode ZZ99 9ZZ is not one we can place", extensions: { code: "BAD_USER_INPUT", field: "near.postcode" } },
+        {
+          message: "postcode ZZ99 9ZZ is not one we can place",
+          extensions: { code: "BAD_USER_INPUT", field: "near.postcode" },
+        },
         { message: "something else", extensions: { code: "BAD_USER_INPUT" } },
         { message: "health is offline", extensions: { code: "PARTNER_UNAVAILABLE" } },
       ],
       { "near.postcode": "where" },
     );
-    expect(errors.summary()).toEqual([{ text: "Postcode ZZ99 9ZZ is not one we can place", href: "#where" }, { text: "Something else" }]);
+    expect(errors.summary()).toEqual([
+      { text: "Postcode ZZ99 9ZZ is not one we can place", href: "#where" },
+      { text: "Something else" },
+    ]);
   });
 });
 
 describe("heat map SVG", () => {
   it("puts the count in every cell, marks gaps and escapes labels", () => {
-    const svg = heatMap({ id: "m", title: "A <b> title", columns: ["0 to 4", "5 to 11"], rows: [{ label: "Needs & <wants>", cells: [{ count: 0, label: "0 to 4" }, { count: 7, label: "5 to 11" }] }] });
+    const svg = heatMap({
+      id: "m",
+      title: "A <b> title",
+      columns: ["0 to 4", "5 to 11"],
+      rows: [
+        {
+          label: "Needs & <wants>",
+          cells: [
+            { count: 0, label: "0 to 4" },
+            { count: 7, label: "5 to 11" },
+          ],
+        },
+      ],
+    });
     expect(svg).toContain("A &lt;b&gt; title");
     expect(svg).toContain("Needs &amp; &lt;wants&gt;");
     expect(svg).not.toContain("<wants>");
@@ -44,8 +67,23 @@ describe("heat map SVG", () => {
 
   it("places a contract ending on the timeline, or says there is none", () => {
     const today = new Date("2027-01-15T00:00:00Z");
-    expect(timeline({ id: "t", title: "T", items: [], today })).toContain("No sole provider's contract ends in the next 12 months.");
-    const svg = timeline({ id: "t", title: "T", today, items: [{ label: "Bereavement <service>", detail: "Only provider for: Bereavement", date: "2027-03-01", dateText: "1 March 2027", withinMonths: 6 }] });
+    expect(timeline({ id: "t", title: "T", items: [], today })).toContain(
+      "No sole provider's contract ends in the next 12 months.",
+    );
+    const svg = timeline({
+      id: "t",
+      title: "T",
+      today,
+      items: [
+        {
+          label: "Bereavement <service>",
+          detail: "Only provider for: Bereavement",
+          date: "2027-03-01",
+          dateText: "1 March 2027",
+          withinMonths: 6,
+        },
+      ],
+    });
     expect(svg).toContain("Bereavement &lt;service&gt; – ends 1 March 2027");
     expect(svg).toContain('data-date="2027-03-01"');
   });
@@ -58,8 +96,17 @@ describe("webConfig", () => {
     expect(await signInMode(cfg.oidc, cfg.production)).toEqual({ kind: "none" });
   });
   it("needs a client id and redirect URI with an identity provider", () => {
-    expect(() => webConfig({ WEB_OIDC_ISSUER: "https://id.example" })).toThrow(/WEB_OIDC_CLIENT_ID/);
-    expect(webConfig({ WEB_OIDC_ISSUER: "https://id.example", WEB_OIDC_CLIENT_ID: "wayfinder", WEB_OIDC_REDIRECT_URI: "https://w.example/auth/callback", WEB_OIDC_AUTH_PARAMS: "audience=wayfinder" }).oidc).toMatchObject({
+    expect(() => webConfig({ WEB_OIDC_ISSUER: "https://id.example" })).toThrow(
+      /WEB_OIDC_CLIENT_ID/,
+    );
+    expect(
+      webConfig({
+        WEB_OIDC_ISSUER: "https://id.example",
+        WEB_OIDC_CLIENT_ID: "wayfinder",
+        WEB_OIDC_REDIRECT_URI: "https://w.example/auth/callback",
+        WEB_OIDC_AUTH_PARAMS: "audience=wayfinder",
+      }).oidc,
+    ).toMatchObject({
       clientId: "wayfinder",
       scope: "openid profile",
       extraParams: { audience: "wayfinder" },

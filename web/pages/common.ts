@@ -13,14 +13,17 @@ export interface FieldError {
 export class Errors {
   readonly list: FieldError[] = [];
   add(field: string | undefined, text: string) {
-    if (!this.list.some((e) => e.field === field && e.text === text)) this.list.push({ field, text });
+    if (!this.list.some((e) => e.field === field && e.text === text))
+      this.list.push({ field, text });
   }
   get any() {
     return this.list.length > 0;
   }
   /** GOV.UK errorSummary errorList items. */
   summary() {
-    return this.list.map((e) => (e.field ? { text: e.text, href: `#${e.field}` } : { text: e.text }));
+    return this.list.map((e) =>
+      e.field ? { text: e.text, href: `#${e.field}` } : { text: e.text },
+    );
   }
   /** errorMessage for each field, for the component macros. */
   byField(): Record<string, { text: string }> {
@@ -34,10 +37,18 @@ export class Errors {
  * Adds the API's input errors to the form. `fields` maps the API's `extensions.field` path (e.g.
  * "near.postcode") to the form input id; unmapped paths fall back to their last segment's mapping.
  */
-export function addApiErrors(errors: Errors, apiErrors: GqlError[], fields: Record<string, string>): boolean {
+export function addApiErrors(
+  errors: Errors,
+  apiErrors: GqlError[],
+  fields: Record<string, string>,
+): boolean {
   let added = false;
   for (const e of apiErrors) {
-    if (e.extensions?.code !== "BAD_USER_INPUT" && e.extensions?.code !== "GRAPHQL_VALIDATION_FAILED") continue;
+    if (
+      e.extensions?.code !== "BAD_USER_INPUT" &&
+      e.extensions?.code !== "GRAPHQL_VALIDATION_FAILED"
+    )
+      continue;
     const path = e.extensions?.field;
     const field = path ? (fields[path] ?? fields[path.split(".").pop()!]) : undefined;
     errors.add(field, sentence(e.message));
@@ -48,7 +59,12 @@ export function addApiErrors(errors: Errors, apiErrors: GqlError[], fields: Reco
 
 /** Errors that are neither input errors nor a partner being offline: the page cannot be trusted. */
 export function otherErrors(apiErrors: GqlError[]): GqlError[] {
-  return apiErrors.filter((e) => !["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "PARTNER_UNAVAILABLE"].includes(String(e.extensions?.code)));
+  return apiErrors.filter(
+    (e) =>
+      !["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "PARTNER_UNAVAILABLE"].includes(
+        String(e.extensions?.code),
+      ),
+  );
 }
 
 export function sentence(s: string): string {
@@ -56,24 +72,43 @@ export function sentence(s: string): string {
 }
 
 /** Partners the page could not hear from, named for the banner. */
-export function offlineBanner(apiErrors: GqlError[], more: string[] = []): { partners: string[]; names: string } | null {
-  const partners = [...new Set([...offlinePartnersIn(apiErrors), ...more.map((p) => p.toLowerCase())])];
+export function offlineBanner(
+  apiErrors: GqlError[],
+  more: string[] = [],
+): { partners: string[]; names: string } | null {
+  const partners = [
+    ...new Set([...offlinePartnersIn(apiErrors), ...more.map((p) => p.toLowerCase())]),
+  ];
   if (!partners.length) return null;
   const labels = partners.map((p) => `${partnerLabel(p)} (${p})`);
-  const names = labels.length === 1 ? labels[0]! : `${labels.slice(0, -1).join(", ")} and ${labels.at(-1)}`;
+  const names =
+    labels.length === 1 ? labels[0]! : `${labels.slice(0, -1).join(", ")} and ${labels.at(-1)}`;
   return { partners, names };
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 
 /** The API's highlight, re-escaped here so only <mark> survives whatever the index held. */
 export function safeHighlight(html: string | null | undefined): string | null {
   if (!html) return null;
-  const text = html.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
-  return escapeHtml(text).replace(/&lt;mark&gt;/g, "<mark>").replace(/&lt;\/mark&gt;/g, "</mark>");
+  const text = html
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+  return escapeHtml(text)
+    .replace(/&lt;mark&gt;/g, "<mark>")
+    .replace(/&lt;\/mark&gt;/g, "</mark>");
 }
 
-export function ageText(r: { minimumAge?: number | null; maximumAge?: number | null } | null | undefined): string {
+export function ageText(
+  r: { minimumAge?: number | null; maximumAge?: number | null } | null | undefined,
+): string {
   if (!r) return "";
   const lo = r.minimumAge ?? 0;
   if (r.maximumAge == null) return lo === 0 ? "All ages" : `${lo} and over`;

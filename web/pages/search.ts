@@ -1,26 +1,83 @@
 // Search (/): keywords and a postcode or place, distance, filters with facet counts, paging. A GET
 // form, so it works without JavaScript and a search can be bookmarked or shared.
 import type { PageContext, Rendered } from "../server.ts";
-import { AGE_BAND_LABELS, COST_LABELS, DAY_LABELS, DELIVERY_LABELS, PARTNER_LABELS, REFERRAL_LABELS, SORT_LABELS, languageLabel, partnerLabel } from "../labels.ts";
-import { Errors, addApiErrors, ageText, offlineBanner, otherErrors, safeHighlight, NEEDS_QUERY, type NeedInfo } from "./common.ts";
+import {
+  AGE_BAND_LABELS,
+  COST_LABELS,
+  DAY_LABELS,
+  DELIVERY_LABELS,
+  PARTNER_LABELS,
+  REFERRAL_LABELS,
+  SORT_LABELS,
+  languageLabel,
+  partnerLabel,
+} from "../labels.ts";
+import {
+  Errors,
+  addApiErrors,
+  ageText,
+  offlineBanner,
+  otherErrors,
+  safeHighlight,
+  NEEDS_QUERY,
+  type NeedInfo,
+} from "./common.ts";
 
 const PAGE_SIZE = 10;
 const POSTCODE = /^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$/i;
 const RADII = [1, 3, 5, 10, 20, 50, 100];
 
 const SEARCH = /* GraphQL */ `
-  query WebSearch($query: String, $near: NearInput, $filter: ServiceFilter, $first: Int!, $after: String, $sort: SearchSort!) {
-    searchServices(query: $query, near: $near, filter: $filter, first: $first, after: $after, sort: $sort) {
+  query WebSearch(
+    $query: String
+    $near: NearInput
+    $filter: ServiceFilter
+    $first: Int!
+    $after: String
+    $sort: SearchSort!
+  ) {
+    searchServices(
+      query: $query
+      near: $near
+      filter: $filter
+      first: $first
+      after: $after
+      sort: $sort
+    ) {
       totalCount
-      pageInfo { hasNextPage endCursor }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
       facets {
-        needs { value count }
-        partner { value count }
-        ageBand { value count }
-        cost { value count }
-        referralRoute { value count }
-        language { value count }
-        deliveryMode { value count }
+        needs {
+          value
+          count
+        }
+        partner {
+          value
+          count
+        }
+        ageBand {
+          value
+          count
+        }
+        cost {
+          value
+          count
+        }
+        referralRoute {
+          value
+          count
+        }
+        language {
+          value
+          count
+        }
+        deliveryMode {
+          value
+          count
+        }
       }
       edges {
         cursor
@@ -33,16 +90,30 @@ const SEARCH = /* GraphQL */ `
           partner
           description
           status
-          organization { name }
-          ageRange { minimumAge maximumAge }
+          organization {
+            name
+          }
+          ageRange {
+            minimumAge
+            maximumAge
+          }
           needs
-          capacity { acceptingReferrals typicalWaitWeeks }
-          locations { name area }
+          capacity {
+            acceptingReferrals
+            typicalWaitWeeks
+          }
+          locations {
+            name
+            area
+          }
           deliveryModes
         }
       }
     }
-    partnerStatus { partner stale }
+    partnerStatus {
+      partner
+      stale
+    }
   }
 `;
 
@@ -81,7 +152,14 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
   const errors = new Errors();
   const [vocab, areas] = await Promise.all([
     ctx.ask<{ needs: NeedInfo[] }>(`{ ${NEEDS_QUERY} }`),
-    ctx.ask<{ localAuthorities: { code: string; name: string }[] }>(/* GraphQL */ `{ localAuthorities { code name } }`),
+    ctx.ask<{ localAuthorities: { code: string; name: string }[] }>(/* GraphQL */ `
+      {
+        localAuthorities {
+          code
+          name
+        }
+      }
+    `),
   ]);
   const needLabel = Object.fromEntries((vocab.data?.needs ?? []).map((n) => [n.code, n.label]));
 
@@ -91,24 +169,31 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
   let query = values.q;
   const filter: Record<string, unknown> = {};
   if (values.where) {
-    const area = (areas.data?.localAuthorities ?? []).find((a) => a.name.toLowerCase() === values.where.toLowerCase());
-    if (POSTCODE.test(values.where)) near = { postcode: values.where, radiusKm: Number(values.radius) || 10 };
+    const area = (areas.data?.localAuthorities ?? []).find(
+      (a) => a.name.toLowerCase() === values.where.toLowerCase(),
+    );
+    if (POSTCODE.test(values.where))
+      near = { postcode: values.where, radiusKm: Number(values.radius) || 10 };
     else if (area) filter.localAuthorities = [area.code];
     else query = `${query} ${values.where}`.trim();
   }
-  if (!RADII.includes(Number(values.radius))) errors.add("radius", "Choose a distance from the list");
+  if (!RADII.includes(Number(values.radius)))
+    errors.add("radius", "Choose a distance from the list");
   if (values.age) {
     const n = Number(values.age);
-    if (!/^\d{1,2}$/.test(values.age) || n > 25) errors.add("age", "Enter the child's age as a whole number of years, from 0 to 25");
+    if (!/^\d{1,2}$/.test(values.age) || n > 25)
+      errors.add("age", "Enter the child's age as a whole number of years, from 0 to 25");
     else filter.age = n;
   }
-  if (values.time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(values.time)) errors.add("time", "Enter a time in 24-hour format, like 17:30");
+  if (values.time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(values.time))
+    errors.add("time", "Enter a time in 24-hour format, like 17:30");
   if (values.time && !values.day) errors.add("day", "Choose a day to go with the time");
   if (values.day) {
     if (!DAY_LABELS[values.day]) errors.add("day", "Choose a day from the list");
     else filter.openAt = { day: values.day, ...(values.time ? { time: values.time } : {}) };
   }
-  if (values.sort === "DISTANCE" && !near) errors.add("sort", "Enter a postcode to sort by distance");
+  if (values.sort === "DISTANCE" && !near)
+    errors.add("sort", "Enter a postcode to sort by distance");
   if (!SORT_LABELS[values.sort]) errors.add("sort", "Choose an order from the list");
   if (values.needs.length) filter.needs = values.needs;
   if (values.partners.length) filter.partners = values.partners;
@@ -124,26 +209,58 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
   let banner = null;
   let stale: string[] = [];
   if (!errors.any) {
-    result = await runSearch(ctx, { query: query || undefined, near, filter, first: PAGE_SIZE, after, sort: values.sort });
+    result = await runSearch(ctx, {
+      query: query || undefined,
+      near,
+      filter,
+      first: PAGE_SIZE,
+      after,
+      sort: values.sort,
+    });
     addApiErrors(errors, result.errors, FIELDS);
     const other = otherErrors(result.errors);
-    if (other.length && !result.data) errors.add(undefined, "The search could not be completed. Try again.");
+    if (other.length && !result.data)
+      errors.add(undefined, "The search could not be completed. Try again.");
     banner = offlineBanner(result.errors);
-    stale = (result.data?.partnerStatus ?? []).filter((s) => s.stale).map((s) => partnerLabel(s.partner));
+    stale = (result.data?.partnerStatus ?? [])
+      .filter((s) => s.stale)
+      .map((s) => partnerLabel(s.partner));
   }
-  const conn = errors.any ? null : result?.data?.searchServices ?? null;
+  const conn = errors.any ? null : (result?.data?.searchServices ?? null);
   const facets = conn?.facets;
-  const count = (list: { value: string; count: number }[] | undefined, v: string) => list?.find((f) => f.value.toLowerCase() === v.toLowerCase())?.count ?? 0;
-  const items = (labels: Record<string, string>, list: { value: string; count: number }[] | undefined, chosen: string[], keepZero = true) =>
+  const count = (list: { value: string; count: number }[] | undefined, v: string) =>
+    list?.find((f) => f.value.toLowerCase() === v.toLowerCase())?.count ?? 0;
+  const items = (
+    labels: Record<string, string>,
+    list: { value: string; count: number }[] | undefined,
+    chosen: string[],
+    keepZero = true,
+  ) =>
     Object.entries(labels)
-      .map(([value, label]) => ({ value, text: `${label} (${count(list, value)})`, checked: chosen.includes(value), n: count(list, value) }))
+      .map(([value, label]) => ({
+        value,
+        text: `${label} (${count(list, value)})`,
+        checked: chosen.includes(value),
+        n: count(list, value),
+      }))
       .filter((i) => keepZero || i.n > 0 || i.checked);
 
   const needItems = (vocab.data?.needs ?? [])
-    .map((n) => ({ value: n.code, text: `${n.label} (${count(facets?.needs, n.code)})`, checked: values.needs.includes(n.code), n: count(facets?.needs, n.code) }))
+    .map((n) => ({
+      value: n.code,
+      text: `${n.label} (${count(facets?.needs, n.code)})`,
+      checked: values.needs.includes(n.code),
+      n: count(facets?.needs, n.code),
+    }))
     .filter((i) => i.n > 0 || i.checked);
-  const languageCodes = [...new Set([...(facets?.language ?? []).map((l) => l.value), ...values.language])];
-  const languageItems = languageCodes.map((c) => ({ value: c, text: `${languageLabel(c)} (${count(facets?.language, c)})`, checked: values.language.includes(c) }));
+  const languageCodes = [
+    ...new Set([...(facets?.language ?? []).map((l) => l.value), ...values.language]),
+  ];
+  const languageItems = languageCodes.map((c) => ({
+    value: c,
+    text: `${languageLabel(c)} (${count(facets?.language, c)})`,
+    checked: values.language.includes(c),
+  }));
 
   // Paging by cursor: `trail` keeps the cursors of earlier pages so "Previous" needs no server state.
   const base = new URLSearchParams(p);
@@ -156,7 +273,9 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
     if (t.length) u.set("trail", t.join(","));
     return `/?${u}`;
   };
-  const next = conn?.pageInfo.hasNextPage ? link(conn.pageInfo.endCursor ?? undefined, after ? [...trail, after] : []) : null;
+  const next = conn?.pageInfo.hasNextPage
+    ? link(conn.pageInfo.endCursor ?? undefined, after ? [...trail, after] : [])
+    : null;
   const previous = after ? link(trail.at(-1), trail.slice(0, -1)) : null;
 
   const searched = [...p.keys()].length > 0;
@@ -191,7 +310,9 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
               needs: e.node.needs.map((n) => needLabel[n] ?? n),
               accepting: e.node.capacity.acceptingReferrals,
               wait: e.node.capacity.typicalWaitWeeks,
-              area: e.node.locations.map((l) => l.area).filter(Boolean)[0] ?? (e.node.deliveryModes.includes("ONLINE") ? "Online" : null),
+              area:
+                e.node.locations.map((l) => l.area).filter(Boolean)[0] ??
+                (e.node.deliveryModes.includes("ONLINE") ? "Online" : null),
               status: e.node.status,
             }
           : {}),
@@ -204,12 +325,33 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
         referral: items(REFERRAL_LABELS, facets?.referralRoute, values.referral, false),
         language: languageItems,
         mode: items(DELIVERY_LABELS, facets?.deliveryMode, values.mode, false),
-        ageBands: Object.entries(AGE_BAND_LABELS).map(([v, l]) => ({ label: l, count: count(facets?.ageBand, v) })),
-        costCounts: Object.entries(COST_LABELS).map(([v, l]) => ({ label: l, count: count(facets?.cost, v) })),
+        ageBands: Object.entries(AGE_BAND_LABELS).map(([v, l]) => ({
+          label: l,
+          count: count(facets?.ageBand, v),
+        })),
+        costCounts: Object.entries(COST_LABELS).map(([v, l]) => ({
+          label: l,
+          count: count(facets?.cost, v),
+        })),
       },
-      radii: RADII.map((r) => ({ value: String(r), text: `Within ${r} km`, selected: String(r) === values.radius })),
-      sorts: Object.entries(SORT_LABELS).map(([v, t]) => ({ value: v, text: t, selected: v === values.sort })),
-      days: [{ value: "", text: "Any day" }, ...Object.entries(DAY_LABELS).map(([v, t]) => ({ value: v, text: t, selected: v === values.day }))],
+      radii: RADII.map((r) => ({
+        value: String(r),
+        text: `Within ${r} km`,
+        selected: String(r) === values.radius,
+      })),
+      sorts: Object.entries(SORT_LABELS).map(([v, t]) => ({
+        value: v,
+        text: t,
+        selected: v === values.sort,
+      })),
+      days: [
+        { value: "", text: "Any day" },
+        ...Object.entries(DAY_LABELS).map(([v, t]) => ({
+          value: v,
+          text: t,
+          selected: v === values.day,
+        })),
+      ],
     },
   };
 }

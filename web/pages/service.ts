@@ -33,8 +33,24 @@ export async function servicePage(ctx: PageContext, id: string): Promise<Rendere
   const banner = offlineBanner(res.errors);
   const s = res.data?.service;
   if (!s) {
-    if (banner) return { status: 503, template: "message.njk", data: { title: "Service details unavailable", body: `${banner.names} could not be reached, so this service's details cannot be shown. Try again later.`, banner } };
-    return { status: 404, template: "message.njk", data: { title: "Service not found", body: "No partner lists a service with that address. It may have closed." } };
+    if (banner)
+      return {
+        status: 503,
+        template: "message.njk",
+        data: {
+          title: "Service details unavailable",
+          body: `${banner.names} could not be reached, so this service's details cannot be shown. Try again later.`,
+          banner,
+        },
+      };
+    return {
+      status: 404,
+      template: "message.njk",
+      data: {
+        title: "Service not found",
+        body: "No partner lists a service with that address. It may have closed.",
+      },
+    };
   }
   const needLabel = Object.fromEntries((res.data?.needs ?? []).map((n) => [n.code, n.label]));
   return {
@@ -54,7 +70,11 @@ export async function servicePage(ctx: PageContext, id: string): Promise<Rendere
         description: x.description,
       })),
       cost: s.costOptions.length
-        ? s.costOptions.map((c: any) => [c.option, c.amount ? `£${Number(c.amount).toFixed(2)}` : "Free", c.amountDescription].filter(Boolean).join(": "))
+        ? s.costOptions.map((c: any) =>
+            [c.option, c.amount ? `£${Number(c.amount).toFixed(2)}` : "Free", c.amountDescription]
+              .filter(Boolean)
+              .join(": "),
+          )
         : ["Free"],
       coDelivery: (s.coDelivery ?? []).map((c: any) => ({
         name: c.organization?.name,
