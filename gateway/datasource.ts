@@ -158,6 +158,12 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       lastError: b.lastError,
       openUntil: b.openUntil,
       timeoutMs: this.policy.timeoutMs,
+      policy: {
+        timeoutMs: this.policy.timeoutMs,
+        retries: this.policy.retries,
+        failureThreshold: this.policy.failureThreshold,
+        coolDownMs: this.policy.coolDownMs,
+      },
       ...this.counts,
     };
   }

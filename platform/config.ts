@@ -103,12 +103,12 @@ export const DIRECTORY_DEFAULT_PORT = 4104;
 const defaultPort = (name: SubgraphName) => (name === "directory" ? DIRECTORY_DEFAULT_PORT : PARTNER_INFO[name]!.port);
 const upper = (name: string) => name.toUpperCase();
 
-export function subgraphPort(name: SubgraphName, env: Env = process.env): number {
+export function subgraphPort(name: SubgraphName, env: Env): number {
   return envInt(env, `${upper(name)}_PORT`, defaultPort(name));
 }
 
 /** Where other processes (gateway, directory) reach a subgraph. */
-export function subgraphUrl(name: SubgraphName, env: Env = process.env): string {
+export function subgraphUrl(name: SubgraphName, env: Env): string {
   return envStr(env, `${upper(name)}_URL`, `http://127.0.0.1:${subgraphPort(name, env)}/graphql`);
 }
 

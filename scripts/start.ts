@@ -44,7 +44,9 @@ const stack = await startStack(cfg, { dbs });
 for (const p of PARTNERS) {
   console.log(`  ${p.padEnd(9)} subgraph  ${stack.partners[p]!.url}  (${cfg.partners[p]!.databaseUrl ? "PostgreSQL" : "PGlite"})`);
 }
-console.log(`  directory subgraph  ${stack.directory.http.url}  (search: ${stack.directory.backend.name})`);
+console.log(
+  `  directory subgraph  ${stack.directory.http.url}  (search: ${stack.directory.backend.name}; sync every ${cfg.directory.syncIntervalMs} ms, reconcile every ${cfg.directory.reconcileIntervalMs} ms)`,
+);
 const signIn = cfg.web.oidc ? `identity provider ${cfg.web.oidc.issuer}` : cfg.production ? "not configured (public directory only)" : "development role chooser at /sign-in";
 console.log(`\nWayfinder web app at ${stack.gatewayUrl.replace(/graphql$/, "")}  (sign in: ${signIn})`);
 console.log(

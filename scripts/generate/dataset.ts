@@ -2394,11 +2394,17 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 // ---------------------------------------------------------------------------------------------
 // Output
 
+/**
+ * The partners the generator has templates for, in PARTNERS order. A partner added since (npm run
+ * partner:new) gets no generated data; it imports its own.
+ */
+export const GENERATED_PARTNERS = PARTNERS.filter((p) => TEMPLATES.some((t) => t.partner === p));
+
 /** The whole dataset in memory: fine for tests and the default size; the CLI streams instead. */
 export function generateDataset(opts: GenerateOptions = {}): Record<PartnerId, HsdsBundle> {
   const gen = new DatasetGenerator(opts);
   const out = {} as Record<PartnerId, HsdsBundle>;
-  for (const partner of PARTNERS) {
+  for (const partner of GENERATED_PARTNERS) {
     const services = [...gen.services(partner)];
     out[partner] = {
       organizations: gen.organizations(partner),
@@ -2460,7 +2466,7 @@ export async function writeDataset(
   const gen = new DatasetGenerator(opts);
   await mkdir(dir, { recursive: true });
   const written: WrittenFile[] = [];
-  for (const partner of PARTNERS) {
+  for (const partner of GENERATED_PARTNERS) {
     const file = path.join(dir, `${partner}.json`);
     const fh = await open(file, "w");
     let bytes = 0;

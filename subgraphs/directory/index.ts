@@ -9,7 +9,9 @@ const cfg = loadConfig(() => directoryConfig());
 configureLogging({ service: "directory", level: cfg.logLevel });
 const tracing = initTracing("wayfinder-directory", cfg);
 const dir = await startDirectory(cfg);
-console.log(`directory subgraph ready at ${dir.http.url} (search: ${dir.backend.name})`);
+console.log(
+  `directory subgraph ready at ${dir.http.url} (search: ${dir.backend.name}; sync every ${cfg.syncIntervalMs} ms, reconcile every ${cfg.reconcileIntervalMs} ms)`,
+);
 onShutdown(async () => {
   await dir.close();
   await tracing?.shutdown();
