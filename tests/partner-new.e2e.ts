@@ -71,7 +71,7 @@ describe("npm run partner:new", () => {
 
     // The directory indexes it like any partner: search finds LIBRARY services.
     await eventually(async () => {
-      const search = await gql(gatewayUrl, /* GraphQL */ `{ searchServices(partners: [LIBRARY], first: 5) { totalCount edges { node { id partner } } } }`);
+      const search = await gql(gatewayUrl, /* GraphQL */ `{ searchServices(filter: { partners: [LIBRARY] }, first: 5) { totalCount edges { node { id partner } } } }`);
       expect(search.errors).toBeUndefined();
       expect(search.data.searchServices.totalCount).toBeGreaterThan(0);
       expect(search.data.searchServices.edges[0].node).toMatchObject({ partner: "LIBRARY", id: expect.stringMatching(/^library:/) });

@@ -53,7 +53,7 @@ export function runNpm(args: string[], env: Record<string, string>, cwd = ROOT):
   return {
     child,
     output: () => out,
-    waitFor(pattern, timeoutMs = 180_000) {
+    waitFor(pattern, timeoutMs = 480_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const m = pattern.exec(out);
