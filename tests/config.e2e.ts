@@ -23,6 +23,8 @@ import { ROOT, READY_URL, runNpm, type RunningProcess } from "./helpers/processe
 
 /** Variables observed in another test file, and where. */
 const OBSERVED_ELSEWHERE: Record<string, string> = {
+  REDIS_URL: "tests/ratelimit-redis.test.ts (gateway replicas sharing buckets in the real Redis; not yet through a started process)",
+  GATEWAY_READY_CACHE_MS: "tests/operations.e2e.ts (readiness probes shared for the cache period; not yet through a started process)",
   CHARITY_DATABASE_URL: "tests/production.e2e.ts (each partner process serves its PostgreSQL data)",
   HEALTH_DATABASE_URL: "tests/production.e2e.ts",
   AUTH_JWKS_URL: "tests/production.e2e.ts (a gateway process verifying tokens from a JWKS server)",
@@ -48,6 +50,10 @@ const PORTS = { council: 5161, charity: 5162, health: 5163, directory: 5164, gat
 const SUBGRAPH_HOST = "127.0.0.3";
 const GATEWAY_HOST = "127.0.0.2";
 const MARKER = "Needs vocabulary, as served from SUPERGRAPH_PATH";
+const OPERATOR = `operator-${randomBytes(12).toString("hex")}`;
+const ORIGIN = "https://app.config.test";
+const operator = { authorization: `Bearer ${OPERATOR}` };
+let otlpCalls: string[] = [];
 const processes: RunningProcess[] = [];
 const servers: http.Server[] = [];
 const schemas: string[] = [];
@@ -98,6 +104,7 @@ const token = (claims: { iss?: string; aud?: string }) =>
 beforeAll(async () => {
   es256 = await generateKeyPair("ES256", { extractable: true });
   const postcodes = await recorder((req) => postcodeCalls.push(req.url ?? ""));
+  const otlp = await recorder((req) => otlpCalls.push(`${req.method} ${req.url}`), 200);
   const supergraph = readFileSync(path.join(ROOT, "schema", "supergraph.graphql"), "utf8");
   expect(supergraph).toContain('"""The shared needs vocabulary."""');
   writeFileSync(path.join(tmp, "supergraph.graphql"), supergraph.replace('"""The shared needs vocabulary."""', `"""${MARKER}"""`));
@@ -136,6 +143,9 @@ beforeAll(async () => {
     GATEWAY_BREAKER_FAILURES: "7",
     GATEWAY_BREAKER_COOLDOWN_MS: "6543",
     LOG_LEVEL: "error",
+    OPERATOR_TOKEN: OPERATOR,
+    GATEWAY_CORS_ORIGINS: ORIGIN,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
     ...dbEnv,
   });
   processes.push(stack);
@@ -225,7 +235,7 @@ describe("the configuration table reaches npm start", () => {
   });
 
   it("GATEWAY_PARTNER_* and GATEWAY_BREAKER_*: the policy of every partner connection", async () => {
-    const ready = await (await fetch(new URL("/ready", gatewayUrl))).json();
+    const ready = await (await fetch(new URL("/ready", gatewayUrl), { headers: operator })).json();
     for (const name of [...PARTNERS, "directory"]) {
       expect(ready.connections[name], name).toMatchObject({ policy: { timeoutMs: 4321, retries: 3, failureThreshold: 7, coolDownMs: 6543 } });
     }
@@ -233,10 +243,32 @@ describe("the configuration table reaches npm start", () => {
   });
 
   it("SEARCH_BACKEND, SYNC_INTERVAL_MS, RECONCILE_INTERVAL_MS: the directory's index and schedule", async () => {
-    const ready = await (await fetch(new URL("/ready", subgraphUrls.directory!))).json();
+    const ready = await (await fetch(new URL("/ready", subgraphUrls.directory!), { headers: operator })).json();
     expect(ready.backend).toBe("orama");
     expect(stack.output()).toContain("search: orama; sync every 1234 ms, reconcile every 98765 ms");
     saw("SEARCH_BACKEND", "SYNC_INTERVAL_MS", "RECONCILE_INTERVAL_MS");
+  });
+
+  it("OPERATOR_TOKEN: it opens /metrics on every process, and nothing else does", async () => {
+    for (const url of [gatewayUrl, ...Object.values(subgraphUrls)]) {
+      expect((await fetch(new URL("/metrics", url), { headers: operator })).status, url).toBe(200);
+      expect((await fetch(new URL("/metrics", url), { headers: { authorization: "Bearer not-the-operator-token" } })).status, url).not.toBe(200);
+    }
+    saw("OPERATOR_TOKEN");
+  });
+
+  it("GATEWAY_CORS_ORIGINS: a preflight from that origin is allowed, another is not", async () => {
+    const preflight = (origin: string) =>
+      fetch(gatewayUrl, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "x-forwarded-for": freshClient() } });
+    expect((await preflight(ORIGIN)).headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    expect((await preflight("https://elsewhere.test")).headers.get("access-control-allow-origin")).toBeNull();
+    saw("GATEWAY_CORS_ORIGINS");
+  });
+
+  it("OTEL_EXPORTER_OTLP_ENDPOINT: traces are sent there", async () => {
+    await viaProxy("{ __typename }", freshClient());
+    await eventually(async () => expect(otlpCalls).toContain("POST /v1/traces"), 120_000);
+    saw("OTEL_EXPORTER_OTLP_ENDPOINT");
   });
 
   it("POSTCODES_URL: the directory asks that service for a postcode", async () => {
@@ -259,6 +291,7 @@ describe("the configuration table reaches the separate processes", () => {
       GATEWAY_PORT: "0",
       GATEWAY_RATE_LIMIT_RPS: "0",
       INTERNAL_SECRET: SECRET,
+      OPERATOR_TOKEN: OPERATOR,
       LOG_LEVEL: "info",
     });
     processes.push(gw);
@@ -272,7 +305,7 @@ describe("the configuration table reaches the separate processes", () => {
     expect(body.errors).toBeUndefined();
     expect(body.data.searchServices.totalCount).toBeGreaterThan(0);
     expect(typeof body.data.searchServices.edges[0].node.name).toBe("string");
-    const ready = await (await fetch(new URL("/ready", url))).json();
+    const ready = await (await fetch(new URL("/ready", url), { headers: operator })).json();
     for (const [name, u] of Object.entries(subgraphUrls)) expect(ready.connections[name]?.url, name).toBe(u);
     // LOG_LEVEL=info: the request was logged; npm start's LOG_LEVEL=error logged no request at all.
     await eventually(async () => expect(gw.output()).toMatch(/"level":30.*"service":"gateway"/), 60_000);
