@@ -44,7 +44,7 @@ export const CONTRACT_WARNING_MONTHS = 6;
 /** Services within this distance of the child count as nearby when none serve the child's area. */
 export const DEFAULT_NEARBY_KM = 25;
 /** Eligible services ranked per need (all of them pass every condition; the cut is for ranking only). */
-const CANDIDATES = 100;
+const CANDIDATES = 40;
 /** Services fetched to explain a gap (the kind of gap is decided by counts over all services). */
 const SAMPLE = 50;
 
