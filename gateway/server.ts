@@ -11,6 +11,7 @@ import { createVerifier, type AuthConfig } from "./auth.ts";
 import type { GatewayContext } from "./context.ts";
 import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
 import { createHardening, type HardeningOptions } from "./hardening.ts";
+import { HttpProblem, orukRoutes } from "./oruk/routes.ts";
 import { createLogger, rootLogger, type Logger } from "../platform/log.ts";
 import type { LogLevel } from "../platform/config.ts";
 import { createMetrics, graphqlMetricsPlugin } from "../platform/metrics.ts";
@@ -117,6 +118,19 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     context: async (_req, auth) => auth,
     fallback: opts.web ? (req, res, url) => (web ? web(req, res, url) : Promise.resolve(false)) : undefined,
     routes: {
+      // The ORUK read API runs its GraphQL through this same server, as the caller.
+      ...orukRoutes({
+        execute: async (req, query, variables) => {
+          const claims = await verify(req.headers.authorization).catch((err: unknown) => {
+            throw new HttpProblem(401, err instanceof Error ? err.message : "unauthenticated");
+          });
+          const contextValue = { claims, requestId: requestScope()?.requestId ?? randomUUID() };
+          const res = await apollo.executeOperation({ query, variables }, { contextValue });
+          return res.body.kind === "single" ? res.body.singleResult : { errors: [{ message: "unexpected incremental result" }] };
+        },
+        isProfessional: async (req) =>
+          (await verify(req.headers.authorization).catch(() => null))?.scopes.includes("professional") ?? false,
+      }),
       "/health": async () => ({ status: 200, body: { status: "ok" } }),
       "/ready": readinessRoute({
         names: [...new Set([...Object.keys(opts.subgraphUrls), ...sources.keys()])],

@@ -94,6 +94,12 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
+function prefixRoute(routes: Record<string, Route>, pathname: string): Route | undefined {
+  for (const [key, route] of Object.entries(routes))
+    if (key.endsWith("/*") && pathname.startsWith(key.slice(0, -1))) return route;
+  return undefined;
+}
+
 function sendAnswer(res: http.ServerResponse, out: RouteAnswer) {
   if (out.text === undefined) return sendJson(res, out.status, out.body, out.headers);
   res.writeHead(out.status, { "content-type": "text/plain; charset=utf-8", ...out.headers });
@@ -153,7 +159,8 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
         const blocked = await opts.guard(req, url);
         if (blocked) return sendAnswer(res, blocked);
       }
-      const route = routes[url.pathname];
+      // A key ending "/*" serves every path under it (the gateway's /oruk/ API).
+      const route = routes[url.pathname] ?? prefixRoute(routes, url.pathname);
       if (route) {
         const out = await route(req, url);
         if (out) return sendAnswer(res, out);
