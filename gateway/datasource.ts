@@ -8,7 +8,7 @@ import {
 } from "@apollo/gateway";
 import type { Fetcher, FetcherResponse } from "@apollo/utils.fetcher";
 import { GraphQLError } from "graphql";
-import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../platform/claims.ts";
+import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims, type Claims } from "../platform/claims.ts";
 import { REQUEST_ID_HEADER, requestScope } from "../platform/request.ts";
 import { SpanKind, SpanStatusCode, inSpan, injectContext } from "../platform/tracing.ts";
 import { BREAKER_DEFAULTS, CircuitBreaker } from "./breaker.ts";
@@ -47,6 +47,9 @@ export interface DataSourceOptions extends Partial<PartnerPolicy> {
   /** Called once per attempt with its outcome ("ok" or a reason code) and duration. */
   observe?: (partner: string, outcome: string, seconds: number) => void;
 }
+
+/** Carries a request's verified claims from willSendRequest to the fetcher; never sent. */
+const PENDING_CLAIMS = "x-wayfinder-claims-pending";
 
 export type UnavailableReason = "TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "CIRCUIT_OPEN";
 
@@ -174,7 +177,9 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }: GraphQLDataSourceProcessOptions<GatewayContext>) {
     // Gateway-internal requests (health checks, live composition) carry no user: public claims.
     const claims = (context as Partial<GatewayContext> | undefined)?.claims ?? PUBLIC_CLAIMS;
-    request.http?.headers.set(CLAIMS_HEADER, await signClaims(claims, this.secret));
+    // The token is bound to the body, which the base class serialises after this hook; the claims
+    // ride to the fetcher (this process only) and are signed there, over the body as sent.
+    request.http?.headers.set(PENDING_CLAIMS, JSON.stringify(claims));
     // The subgraph logs under the gateway's request id, so one id finds every line of a request.
     const requestId = (context as Partial<GatewayContext> | undefined)?.requestId ?? requestScope()?.requestId;
     if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
@@ -257,6 +262,13 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       { kind: SpanKind.CLIENT, attributes: { "wayfinder.partner": this.name, "server.address": this.name } },
       async (span, ctx) => {
         const headers = { ...(init?.headers as Record<string, string> | undefined) };
+        const pending = headers[PENDING_CLAIMS];
+        delete headers[PENDING_CLAIMS];
+        const claims = pending ? (JSON.parse(pending) as Claims) : PUBLIC_CLAIMS;
+        headers[CLAIMS_HEADER] = await signClaims(claims, this.secret, {
+          audience: this.name,
+          body: typeof init?.body === "string" ? init.body : "",
+        });
         injectContext(ctx, headers);
         const started = performance.now();
         let outcome = "ok";
@@ -326,8 +338,18 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     }
   }
 
+  // The client learns which partner and why (a reason code), never the raw network message: it
+  // holds internal host names and ports ("getaddrinfo ENOTFOUND charity.internal"). The detail is
+  // logged, and /ready shows it to operators.
   private unavailable(err: PartnerFetchError): GraphQLError {
-    return new GraphQLError(`Partner "${this.name}" is unavailable: ${err.message}`, {
+    this.logger?.warn({ partner: this.name, reason: err.reason, error: err.message }, "partner unavailable");
+    const why =
+      err.reason === "TIMEOUT"
+        ? `timed out after ${this.policy.timeoutMs} ms`
+        : err.reason === "HTTP_ERROR"
+          ? "it answered with a server error"
+          : "it could not be reached";
+    return new GraphQLError(`Partner "${this.name}" is unavailable: ${why}`, {
       extensions: {
         code: "PARTNER_UNAVAILABLE",
         partner: this.name,
@@ -338,9 +360,8 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   private circuitOpen(): GraphQLError {
-    const { consecutiveFailures, lastError } = this.breaker.snapshot();
     return new GraphQLError(
-      `Partner "${this.name}" is unavailable: ${consecutiveFailures} consecutive failures (last: ${lastError}); next try in ${Math.ceil(this.breaker.retryAfterMs() / 1000)} s`,
+      `Partner "${this.name}" is unavailable (CIRCUIT_OPEN); next try in ${Math.ceil(this.breaker.retryAfterMs() / 1000)} s.`,
       {
         extensions: {
           code: "PARTNER_UNAVAILABLE",

@@ -11,6 +11,7 @@ import {
   GraphQLError,
   Kind,
   TokenKind,
+  type FragmentDefinitionNode,
   type GraphQLFormattedError,
   type ParseOptions,
   type Token,
@@ -21,6 +22,7 @@ import pino from "pino";
 import type { Route } from "../platform/http.ts";
 import type { GatewayContext } from "./context.ts";
 import type { Logger } from "../platform/log.ts";
+import { operationCost } from "./cost.ts";
 import { RATE_LIMIT_DEFAULTS, rateLimitGuard, type RateLimitOptions } from "./ratelimit.ts";
 
 export interface Limits {
@@ -29,9 +31,10 @@ export interface Limits {
   /** Aliased fields per operation (`__typename` aliases are free). */
   maxAliases: number;
   /**
-   * graphql-armor's static cost: 2 per object field, 1 per scalar, ×1.5 per level, × a literal
-   * `first` (page size). The richest README/test query (50 services with organisation, locations
-   * and areas) costs about 5,500; the same at the largest page (100) about 11,000.
+   * Most objects a response may hold, as bounded by ./cost.ts from the request's arguments with
+   * variables resolved: every list counts at its `first` or its declared assumed size. A page of
+   * 100 services with organisation, locations and areas costs about 2,400; every field of a
+   * service about 9,600 for a page of 100.
    */
   maxCost: number;
   /** Lexical tokens in the document (a large real query is a few hundred). */
@@ -47,7 +50,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxDepth: 12,
   maxAliases: 15,
-  maxCost: 15_000,
+  maxCost: 5_000,
   maxTokens: 2_000,
   maxDirectives: 20,
   maxBatch: 5,
@@ -98,7 +101,8 @@ export class LimitError extends GraphQLError {
     readonly limitCode: LimitCode,
     message: string,
   ) {
-    super(message, { extensions: { code: limitCode } });
+    // `http` gives the status when a plugin throws it (validation errors are 400 anyway).
+    super(message, { extensions: { code: limitCode, http: { status: 400 } } });
     this.name = "LimitError";
   }
 }
@@ -286,11 +290,9 @@ export function createHardening(opts: HardeningOptions): Hardening {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: true, ...armorReject(LIMIT_CODES.depth) },
     maxAliases: { n: limits.maxAliases, ...armorReject(LIMIT_CODES.aliases) },
-    costLimit: {
-      maxCost: limits.maxCost,
-      flattenFragments: true,
-      ...armorReject(LIMIT_CODES.cost),
-    },
+    // Armor's cost counts an unpaginated list as one item and ignores variables; ./cost.ts
+    // replaces it (costPlugin below).
+    costLimit: { enabled: false },
     maxDirectives: { n: limits.maxDirectives, ...armorReject(LIMIT_CODES.directives) },
     // Armor's token plugin throws from parsingDidStart, which Apollo answers with a 500; the
     // validation rule (and parseOptions.maxTokens) give a proper 400 instead.
@@ -396,11 +398,68 @@ export function createHardening(opts: HardeningOptions): Hardening {
     return { ...out, message, extensions };
   };
 
+  // Runs once the operation is known and before any partner is called, with the request's
+  // variables: a `first: $n` counts as n.
+  const costPlugin: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(ctx) {
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const d of ctx.document.definitions)
+            if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+          const cost = ctx.operation
+            ? operationCost(ctx.schema, ctx.operation, fragments, ctx.request.variables)
+            : 0;
+          if (cost > limits.maxCost) {
+            throw new LimitError(
+              LIMIT_CODES.cost,
+              `Query Cost limit of ${limits.maxCost} exceeded, found ${cost}.`,
+            );
+          }
+        },
+      };
+    },
+  };
+
   const rateLimit = opts.rateLimit === false ? null : { ...RATE_LIMIT_DEFAULTS, ...opts.rateLimit };
+  // The same bound during validation, with each variable page size at 1 (the request's values
+  // are not known yet; the plugin above re-checks with them). An over-budget document is refused
+  // as that, not as whichever structural limit its shape also breaks.
+  const overBudget = new WeakMap<object, boolean>();
+  const costOf = (ctx: ValidationContext): boolean => {
+    const doc = ctx.getDocument();
+    let over = overBudget.get(doc);
+    if (over === undefined) {
+      const fragments: Record<string, FragmentDefinitionNode> = {};
+      for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+      let worst = 0;
+      for (const d of doc.definitions) {
+        if (d.kind === Kind.OPERATION_DEFINITION)
+          worst = Math.max(worst, operationCost(ctx.getSchema(), d, fragments, null));
+      }
+      over = worst > limits.maxCost;
+      overBudget.set(doc, over);
+      if (over) {
+        ctx.reportError(
+          new LimitError(LIMIT_CODES.cost, `Query Cost limit of ${limits.maxCost} exceeded, found ${worst}.`),
+        );
+      }
+    }
+    return over;
+  };
+  const costRule: ValidationRule = (ctx) => {
+    costOf(ctx);
+    return {};
+  };
+  const unlessOverBudget =
+    (rule: ValidationRule): ValidationRule =>
+    (ctx) =>
+      costOf(ctx) ? {} : rule(ctx);
+
   const guard = rateLimit ? rateLimitGuard(rateLimit, logger) : null;
   return {
-    plugins: [requestPlugin, ...(armor.plugins as ApolloServerPlugin<GatewayContext>[])],
-    validationRules: [maxTokensRule(limits.maxTokens), ...armor.validationRules],
+    plugins: [requestPlugin, costPlugin, ...(armor.plugins as ApolloServerPlugin<GatewayContext>[])],
+    validationRules: [maxTokensRule(limits.maxTokens), costRule, ...armor.validationRules.map(unlessOverBudget)],
     formatError,
     guard: guard ?? (async () => null),
     close: async () => guard?.close(),

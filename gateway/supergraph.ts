@@ -62,10 +62,14 @@ export function fileSupergraph(path: string): SupergraphSdlHook {
 /** Development: composes from each running subgraph's SDL, recomposing when any changes. */
 export function liveSupergraph(subgraphUrls: Record<string, string>, secret: string, pollMs = 5000): SupergraphSdlHook {
   const compose = async () => {
-    const headers = { "content-type": "application/json", [CLAIMS_HEADER]: await signClaims(PUBLIC_CLAIMS, secret) };
+    const request = JSON.stringify({ query: "{ _service { sdl } }" });
     const subgraphs = await Promise.all(
       Object.entries(subgraphUrls).map(async ([name, url]) => {
-        const res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query: "{ _service { sdl } }" }) });
+        const headers = {
+          "content-type": "application/json",
+          [CLAIMS_HEADER]: await signClaims(PUBLIC_CLAIMS, secret, { audience: name, body: request }),
+        };
+        const res = await fetch(url, { method: "POST", headers, body: request });
         const body = (await res.json()) as { data?: { _service: { sdl: string } } };
         if (!body.data) throw new Error(`${name} at ${url} did not return its SDL (HTTP ${res.status})`);
         return { name, url, typeDefs: parse(body.data._service.sdl) };

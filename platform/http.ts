@@ -21,11 +21,14 @@ export interface CorsOptions {
   origins: readonly string[];
 }
 
-/** Guards a plain route: only callers whose verified claims carry `scope` get through. */
-export function requireScope(route: Route, scope: string, secret: string): Route {
+/**
+ * Guards a plain route: only callers whose verified claims carry `scope`, in a token addressed to
+ * `audience` (this subgraph) and signed for an empty body, get through. Routes read no body.
+ */
+export function requireScope(route: Route, scope: string, secret: string, audience: string): Route {
   return async (req, url) => {
     try {
-      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret);
+      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, { audience, body: "" });
       if (!claims.scopes.includes(scope)) return { status: 403, body: { error: `needs scope ${scope}` } };
     } catch (err) {
       return { status: 401, body: { error: err instanceof Error ? err.message : "unauthenticated" } };
@@ -40,10 +43,11 @@ export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse, 
 export interface HttpOptions<C extends BaseContext, A = undefined> {
   apollo: ApolloServer<C>;
   /**
-   * Runs before GraphQL; a throw answers 401 UNAUTHENTICATED with its message. Its result is
+   * Runs before GraphQL, once the body is read (subgraphs check that their claims token was signed
+   * for this exact body); a throw answers 401 UNAUTHENTICATED with its message. Its result is
    * handed to `context`.
    */
-  authenticate?: (req: http.IncomingMessage) => Promise<A>;
+  authenticate?: (req: http.IncomingMessage, body: string) => Promise<A>;
   context: (req: http.IncomingMessage, auth: A) => Promise<C>;
   routes?: Record<string, Route>;
   host: string;
@@ -169,13 +173,13 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
       if (url.pathname !== "/graphql" && url.pathname !== "/") {
         return sendJson(res, 404, { error: "not found" });
       }
+      const raw = req.method === "POST" ? await readBody(req, limit) : "";
       let auth: A;
       try {
-        auth = opts.authenticate ? await opts.authenticate(req) : (undefined as A);
+        auth = opts.authenticate ? await opts.authenticate(req, raw) : (undefined as A);
       } catch (err) {
         return sendJson(res, 401, { errors: [{ message: err instanceof Error ? err.message : "unauthenticated", extensions: { code: "UNAUTHENTICATED" } }] });
       }
-      const raw = req.method === "POST" ? await readBody(req, limit) : "";
       let body: unknown = undefined;
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) {

@@ -10,6 +10,7 @@ import { openDb } from "../subgraphs/kit/db/db.ts";
 import {
   HsdsFileError,
   ReplaceRefusedError,
+  UnhideRefusedError,
   importHsds,
   readHsdsSource,
 } from "../subgraphs/kit/hsds/import.ts";
@@ -25,7 +26,9 @@ const USAGE = `usage: npm run import -- --partner <${PARTNERS.join("|")}> (<file
   --dry-run       do everything, print the report and what --replace would remove, write nothing
   --force         let --replace remove more than a fifth of the partner's services
   --rate <n>      with --url: at most n requests a second (default 5)
-  --json          print the report as JSON instead of text`;
+  --json          print the report as JSON instead of text
+  --allow-unhide  let locations the feed marks "wayfinder": { "confidential": false } become
+                  public although they are confidential now (refused otherwise; audited)`;
 
 class UsageError extends Error {
   constructor(message: string) {
@@ -39,7 +42,7 @@ function parseArgs(argv: string[]) {
   let file: string | undefined;
   let url: string | undefined;
   let rate = 5;
-  const flags = { replace: false, dryRun: false, force: false, json: false };
+  const flags = { replace: false, dryRun: false, force: false, json: false, allowUnhide: false };
   const value = (i: number, name: string) => {
     const v = argv[i];
     if (v === undefined || v.startsWith("--")) throw new UsageError(`${name} needs a value`);
@@ -59,6 +62,7 @@ function parseArgs(argv: string[]) {
     else if (arg === "--dry-run") flags.dryRun = true;
     else if (arg === "--force") flags.force = true;
     else if (arg === "--json") flags.json = true;
+    else if (arg === "--allow-unhide") flags.allowUnhide = true;
     else if (arg === "-h" || arg === "--help") {
       console.log(USAGE);
       process.exit(0);
@@ -157,6 +161,7 @@ async function main() {
       replace: args.replace,
       dryRun: args.dryRun,
       force: args.force,
+      allowUnhide: args.allowUnhide,
       onProgress: (done, total) => bar.update(done, total),
     });
   } finally {
@@ -198,6 +203,15 @@ main().catch((err: unknown) => {
         ? `\nrefused: ${err.refusedRecords} record${err.refusedRecords === 1 ? "" : "s"}`
         : "";
     console.error(`import: ${err.message}${refused}\nNothing was imported.`);
+  } else if (err instanceof UnhideRefusedError) {
+    console.error(`import: refused: this feed would make ${err.locations.length} confidential location(s) public:`);
+    for (const l of err.locations)
+      console.error(`  ${l.id}${l.name ? `  ${l.name}` : ""}${l.postalCode ? `  ${l.postalCode}` : ""}`);
+    console.error(
+      "A missing wayfinder.confidential keeps a location's flag; only an explicit false unhides it.\n" +
+        "If these places really are public now, re-run with --allow-unhide (the change is audited),\n" +
+        "or have a partner admin use the set<Partner>LocationConfidential mutation.\nNothing was imported.",
+    );
   } else if (err instanceof ReplaceRefusedError) {
     console.error(`import: ${err.message}\nNothing was imported. Services it would remove:`);
     for (const s of err.removing.slice(0, 20)) console.error(`  ${s.id}  ${s.name}`);

@@ -13,6 +13,7 @@ const headers = {
   [CLAIMS_HEADER]: await signClaims(
     { sub: "reindex", role: "service", partner: null, scopes: ["service:admin"] },
     cfg.internalSecret,
+    { audience: "directory", body: "" },
     600,
   ),
 };

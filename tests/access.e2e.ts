@@ -16,6 +16,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** A claims binding for a direct call to `subgraph` with post()'s body for `query`. */
+const bound = (subgraph: string, query: string) => ({ audience: subgraph, body: JSON.stringify({ query }) });
+
 async function post(url: string, query: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method: "POST",
@@ -122,9 +125,9 @@ describe("subgraphs only answer the gateway", () => {
     const none = await post(url, query);
     expect(none.status).toBe(401);
     expect(none.body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
-    const forged = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), "y".repeat(64)) });
+    const forged = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), "y".repeat(64), bound("council", query)) });
     expect(forged.status).toBe(401);
-    const expired = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET, -10) });
+    const expired = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET, bound("council", query), -10) });
     expect(expired.status).toBe(401);
     for (const sub of [stack.partners.charity.url, stack.partners.health.url, stack.directory.http.url]) {
       expect((await post(sub, `{ __typename }`)).status).toBe(401);
@@ -134,7 +137,7 @@ describe("subgraphs only answer the gateway", () => {
   it("refuses the change feed to anyone but the directory's service token", async () => {
     const feed = new URL("/changes?since=0", stack.partners.council.url);
     expect((await fetch(feed)).status).toBe(401);
-    const asProfessional = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET) } });
+    const asProfessional = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET, { audience: "council", body: "" }) } });
     expect(asProfessional.status).toBe(403);
   });
 
@@ -146,7 +149,7 @@ describe("subgraphs only answer the gateway", () => {
         const typename = partner === "charity" ? "CharityService" : "CouncilService";
         const selection = field.query.slice(field.query.indexOf("{ name") + 1, field.query.lastIndexOf("}", field.query.lastIndexOf("}") - 1));
         const query = `{ _entities(representations: [{ __typename: "${typename}", id: "${id}" }]) { ... on ${typename} ${"{" + selection + "}"} } }`;
-        const { status, body } = await post(stack.partners[partner as "council"].url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor(role), DEV_INTERNAL_SECRET) });
+        const { status, body } = await post(stack.partners[partner as "council"].url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor(role), DEV_INTERNAL_SECRET, bound(partner!, query)) });
         expect(status).toBe(200);
         const value = field.value({ service: body.data?._entities?.[0] });
         if (role === "anonymous") {
@@ -248,7 +251,7 @@ describe("partner-admin-only operations × every role, through the gateway and a
     "council admin": null,
     "charity admin": "FORBIDDEN",
   };
-  const internalClaims = async (role: keyof typeof ROLES): Promise<Record<string, string>> => {
+  const internalClaims = async (role: keyof typeof ROLES, query: string): Promise<Record<string, string>> => {
     const partner = role === "council admin" ? "council" : role === "charity admin" ? "charity" : null;
     const claims: Claims =
       role === "anonymous"
@@ -256,7 +259,7 @@ describe("partner-admin-only operations × every role, through the gateway and a
         : partner
           ? { sub: "a", role: "partner-admin", partner, scopes: scopesFor("partner-admin", partner) }
           : { sub: "p", role: "professional", partner: null, scopes: scopesFor("professional", null) };
-    return { [CLAIMS_HEADER]: await signClaims(claims, DEV_INTERNAL_SECRET) };
+    return { [CLAIMS_HEADER]: await signClaims(claims, DEV_INTERNAL_SECRET, bound("council", query)) };
   };
 
   for (const op of OPS) {
@@ -264,7 +267,7 @@ describe("partner-admin-only operations × every role, through the gateway and a
       for (const via of ["gateway", "council subgraph"] as const) {
         it(`${op.name} × ${role} via ${via}`, async () => {
           const url = via === "gateway" ? stack.gatewayUrl : stack.partners.council.url;
-          const headers = via === "gateway" ? await ROLES[role]() : await internalClaims(role);
+          const headers = via === "gateway" ? await ROLES[role]() : await internalClaims(role, op.query);
           const { body } = await post(url, op.query, headers);
           const code = outcome[role];
           if (code) {

@@ -131,12 +131,13 @@ const codes = (a: Answer) => (a.body.errors ?? []).map((e: any) => e.extensions?
 /** A valid query exactly `depth` fields deep: service → organization → services → … is a real cycle. */
 function deepQuery(depth: number): string {
   // Field levels: service 1, organization (even), services (odd, on CharityOrganization); `name` is the leaf.
+  // One service per page, so the query is deep but cheap (a full page per level is refused on cost).
   let sel = "name";
   for (let level = depth - 1; level >= 2; level--) {
     sel =
       level % 2 === 0
         ? `organization { ${sel} }`
-        : `... on CharityOrganization { services { ${sel} } }`;
+        : `... on CharityOrganization { services(first: 1) { ${sel} } }`;
   }
   return `{ service(id: "charity:refuge-norfolk") { name ${sel} } }`;
 }

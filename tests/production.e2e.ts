@@ -155,18 +155,21 @@ function productionChecks(name: string, deployment: () => Deployment) {
     it("claims signed with the development secret get 401 at every subgraph and at /changes", async () => {
       const { subgraphs } = deployment();
       expect(Object.keys(subgraphs).sort()).toEqual([...PARTNERS, "directory"].sort());
-      const forgedAdmin = await signClaims({ sub: "mallory", role: "partner-admin", partner: "council", scopes: scopesFor("partner-admin", "council") }, DEV_INTERNAL_SECRET);
-      const forgedSync = await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET);
+      const mallory = { sub: "mallory", role: "partner-admin", partner: "council", scopes: scopesFor("partner-admin", "council") } as const;
+      const body = { query: "{ __typename }" };
       for (const [name, url] of Object.entries(subgraphs)) {
-        const res = await post(url, { query: "{ __typename }" }, { [CLAIMS_HEADER]: forgedAdmin });
+        // Addressed to this subgraph and signed over this body: only the secret is wrong.
+        const forgedAdmin = await signClaims(mallory, DEV_INTERNAL_SECRET, { audience: name, body: JSON.stringify(body) });
+        const res = await post(url, body, { [CLAIMS_HEADER]: forgedAdmin });
         expect(res.status, `${name} GraphQL`).toBe(401);
       }
       for (const p of PARTNERS) {
         const feed = new URL("/changes", subgraphs[p]!);
+        const forgedSync = await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET, { audience: p, body: "" });
         const forged = await fetch(feed, { headers: { [CLAIMS_HEADER]: forgedSync } });
         expect(forged.status, `${p} /changes`).toBe(401);
         // The configured secret is the one the partner holds: the same request signed with it passes.
-        const real = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, INTERNAL_SECRET) } });
+        const real = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, INTERNAL_SECRET, { audience: p, body: "" }) } });
         expect(real.status, `${p} /changes with INTERNAL_SECRET`).toBe(200);
       }
     });

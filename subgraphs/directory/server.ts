@@ -52,6 +52,7 @@ export async function createServer(opts: {
     start({ host, port, internalSecret: secret, operatorToken }) {
       if (!secret) throw new Error("directory: start() needs internalSecret (INTERNAL_SECRET)");
       return serveSubgraph({
+        name: "directory",
         schema,
         service: "directory",
         host,
@@ -84,6 +85,7 @@ export async function createServer(opts: {
             },
             "service:admin",
             secret,
+            "directory",
           ),
         },
       });

@@ -364,7 +364,7 @@ export class DirectorySync {
 
   private async reconcilePartner(partner: PartnerId): Promise<{ refetched: number; removed: number }> {
     const status = this.status.get(partner)!;
-    const token = await this.token();
+    const token = await this.token(partner);
     const base = this.opts.partnerUrls[partner];
     const res = await fetch(new URL("/changes/inventory", base), {
       headers: { [CLAIMS_HEADER]: token },
@@ -409,9 +409,9 @@ export class DirectorySync {
     return missing.length;
   }
 
-  private token() {
-    // One service token per pass; long enough for a full 100k-service pass (about 15 s).
-    return signClaims(SYNC_CLAIMS, this.opts.internalSecret, 300);
+  /** A service token for one partner's feed routes, which read no body. */
+  private token(partner: PartnerId) {
+    return signClaims(SYNC_CLAIMS, this.opts.internalSecret, { audience: partner, body: "" });
   }
 
   /** Postcode positions from stored copies (a restart has no feed locations to learn them from). */
@@ -467,8 +467,9 @@ export class DirectorySync {
     let done = 0;
     const wasReachable = status.reachable;
     try {
-      const token = await this.token();
       for (;;) {
+        // A short-lived token per page, addressed to this partner alone.
+        const token = await this.token(partner);
         feedUrl.searchParams.set("since", status.cursor);
         feedUrl.searchParams.set("limit", String(this.opts.pageSize ?? 2000));
         if (onPage) feedUrl.searchParams.set("count", "1");

@@ -3,6 +3,7 @@
 import DataLoader from "dataloader";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import type { Queryable } from "./db/db.ts";
+import { RowBudget } from "./limits.ts";
 import {
   CHILD_KINDS,
   childrenByServiceIds,
@@ -22,10 +23,17 @@ import {
 /** Observes batches (tests use it to prove there is no N+1). */
 export type BatchObserver = (loader: string, keys: readonly string[]) => void;
 
+/** One page of an organization's services. */
+export interface OrganizationPage {
+  organizationId: string;
+  first: number;
+  offset: number;
+}
+
 export interface PartnerLoaders {
   service: DataLoader<string, ServiceModel | null>;
   organization: DataLoader<string, OrganizationModel | null>;
-  servicesByOrganization: DataLoader<string, ServiceModel[]>;
+  servicesByOrganization: DataLoader<OrganizationPage, ServiceModel[], string>;
   children: { [K in ChildKind]: DataLoader<string, unknown[]> };
 }
 
@@ -49,7 +57,13 @@ export function createPartnerLoaders(
   db: Queryable,
   partner: PartnerId,
   observe?: BatchObserver,
+  budget: RowBudget = new RowBudget(),
 ): PartnerLoaders {
+  // Every key a batch asks for costs at least a row, and every row it returns costs one.
+  const counted = <R>(keys: number, rows: R[]): R[] => {
+    budget.spend(Math.max(keys, rows.length));
+    return rows;
+  };
   const loader = <V>(name: string, batch: (keys: readonly string[]) => Promise<V[]>) =>
     new DataLoader<string, V>(async (keys) => {
       observe?.(name, keys);
@@ -62,7 +76,7 @@ export function createPartnerLoaders(
     CHILD_KINDS.map((kind) => [
       kind,
       loader(kind, async (ids) =>
-        groupByKey(ids, await childrenByServiceIds(db, kind, ids), (r) => r.service_id).map((rows) =>
+        groupByKey(ids, counted(ids.length, await childrenByServiceIds(db, kind, ids)), (r) => r.service_id).map((rows) =>
           rows.map((r) => mapChild(kind, r as never)),
         ),
       ),
@@ -71,17 +85,32 @@ export function createPartnerLoaders(
 
   return {
     service: loader("service", async (ids) =>
-      byKey(ids, await servicesByIds(db, ids), (r) => r.id).map((r) => r && toService(partner, r)),
+      byKey(ids, counted(ids.length, await servicesByIds(db, ids)), (r) => r.id).map((r) => r && toService(partner, r)),
     ),
     organization: loader("organization", async (ids) =>
-      byKey(ids, await organizationsByIds(db, ids), (r) => r.id).map(
+      byKey(ids, counted(ids.length, await organizationsByIds(db, ids)), (r) => r.id).map(
         (r) => r && toOrganization(partner, r),
       ),
     ),
-    servicesByOrganization: loader("servicesByOrganization", async (ids) =>
-      groupByKey(ids, await servicesByOrganizationIds(db, ids), (r) => r.organization_id).map(
-        (rows) => rows.map((r) => toService(partner, r)),
-      ),
+    // One query per distinct page (in practice one per request): the window keeps each
+    // organization to its page, so a large organization never loads its whole catalogue.
+    servicesByOrganization: new DataLoader<OrganizationPage, ServiceModel[], string>(
+      async (pages) => {
+        const byPage = new Map<string, string[]>();
+        for (const p of pages) {
+          const k = `${p.offset}:${p.first}`;
+          byPage.set(k, [...(byPage.get(k) ?? []), p.organizationId]);
+        }
+        const rows = new Map<string, ServiceModel[]>();
+        for (const [k, ids] of byPage) {
+          observe?.("servicesByOrganization", ids);
+          const [offset, first] = k.split(":").map(Number) as [number, number];
+          const found = groupByKey(ids, counted(ids.length, await servicesByOrganizationIds(db, ids, first, offset)), (r) => r.organization_id);
+          ids.forEach((id, i) => rows.set(`${id}\u0000${k}`, found[i]!.map((r) => toService(partner, r))));
+        }
+        return pages.map((p) => rows.get(`${p.organizationId}\u0000${p.offset}:${p.first}`) ?? []);
+      },
+      { cacheKeyFn: (p) => `${p.organizationId}\u0000${p.offset}:${p.first}` },
     ),
     children,
   };

@@ -59,8 +59,8 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
         return { status: 503, body: { status: "unavailable", partner, reason: "DATABASE_UNAVAILABLE", ...detail } };
       }
     },
-    "/changes": requireScope(feed, "service:sync", secret),
-    "/changes/inventory": requireScope(inventoryRoute(db, partner), "service:sync", secret),
+    "/changes": requireScope(feed, "service:sync", secret, partner),
+    "/changes/inventory": requireScope(inventoryRoute(db, partner), "service:sync", secret, partner),
   });
   return {
     partner,
@@ -68,6 +68,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     start({ host, port, internalSecret, operatorToken }) {
       if (!internalSecret) throw new Error(`${partner}: start() needs internalSecret (INTERNAL_SECRET)`);
       return serveSubgraph({
+        name: partner,
         schema,
         service: partner,
         host,

@@ -153,9 +153,21 @@ export function createOrganizationResolverBase(
       return (await listOrganizations(ctx.db, first, offset)).map((r) => toOrganization(partner, r));
     }
 
-    @FieldResolver(() => [ServiceType], { description: "The organization's current services." })
-    services(@Root() o: OrganizationModel, @Ctx() ctx: PartnerContext) {
-      return ctx.loaders.servicesByOrganization.load(o.hsdsId);
+    // Paginated so that a query's cost can bound it: nesting services { organization { services
+    // … } } would otherwise multiply by an organization's whole catalogue at every level.
+    @FieldResolver(() => [ServiceType], { description: "The organization's current services, by name." })
+    services(
+      @Root() o: OrganizationModel,
+      @Ctx() ctx: PartnerContext,
+      @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1–200." }) first: number,
+      @Arg("offset", () => Int, { defaultValue: 0, description: "Services to skip." }) offset: number,
+    ) {
+      if (first < 1 || first > 200 || offset < 0) {
+        throw new GraphQLError("first must be 1–200 and offset must be 0 or more", {
+          extensions: { code: "BAD_USER_INPUT", field: first < 1 || first > 200 ? "first" : "offset" },
+        });
+      }
+      return ctx.loaders.servicesByOrganization.load({ organizationId: o.hsdsId, first, offset });
     }
   }
   return OrganizationResolverBase;

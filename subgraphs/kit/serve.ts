@@ -1,6 +1,8 @@
 // Serves any Wayfinder subgraph schema over HTTP: Apollo Server behind the kit's node:http front,
-// accepting only requests that carry gateway-signed claims. Each request runs under the gateway's
-// request id (x-request-id) and trace (traceparent), so its log lines and spans join the gateway's.
+// accepting only requests that carry gateway-signed claims addressed to this subgraph and signed
+// over this request's body, and only operations within the subgraph's own limits (./limits.ts).
+// Each request runs under the gateway's request id (x-request-id) and trace (traceparent), so its
+// log lines and spans join the gateway's.
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
@@ -26,8 +28,11 @@ const requestLog: ApolloServerPlugin<BaseContext> = {
     };
   },
 };
+import { checkRepresentations, subgraphLimitRules } from "./limits.ts";
 
 export async function serveSubgraph<C extends BaseContext>(opts: {
+  /** This subgraph's name (a partner id or "directory"): the only audience it accepts. */
+  name: string;
   schema: GraphQLSchema;
   /** The subgraph's name in metrics and spans ("council", "directory" …). */
   service: string;
@@ -47,7 +52,22 @@ export async function serveSubgraph<C extends BaseContext>(opts: {
     schema: opts.schema,
     introspection: true,
     // Traces are for Apollo Studio, which Wayfinder does not report to; they cost time per request.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), graphqlMetricsPlugin(metrics), requestLog],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      graphqlMetricsPlugin(metrics),
+      requestLog,
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation(ctx) {
+              const refused = checkRepresentations(ctx.request.variables);
+              if (refused) throw refused;
+            },
+          };
+        },
+      },
+    ],
+    validationRules: subgraphLimitRules(),
   });
   await apollo.start();
   const running = await startHttp({
@@ -60,7 +80,8 @@ export async function serveSubgraph<C extends BaseContext>(opts: {
     operatorToken: opts.operatorToken,
     // Only the gateway reaches a subgraph (its claims are required), so its trace is continued.
     trustTraceparent: true,
-    authenticate: (req) => verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, opts.secret),
+    authenticate: (req, body) =>
+      verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, opts.secret, { audience: opts.name, body }),
     context: async (_req, claims) => opts.context(claims),
   });
   return {

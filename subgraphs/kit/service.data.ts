@@ -91,11 +91,14 @@ export function servicesByIdsWithTombstones(db: Queryable, ids: readonly string[
   return db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service WHERE id = ANY($1::text[])`, [ids]);
 }
 
-export function servicesByOrganizationIds(db: Queryable, orgIds: readonly string[]) {
+/** Each organization's services by name, rows offset+1 … offset+first of each. */
+export function servicesByOrganizationIds(db: Queryable, orgIds: readonly string[], first: number, offset: number) {
   return db.query<ServiceRow>(
-    `SELECT ${SERVICE_COLUMNS} FROM service
-     WHERE organization_id = ANY($1::text[]) AND deleted_at IS NULL ORDER BY name, id`,
-    [orgIds],
+    `SELECT ${SERVICE_COLUMNS} FROM (
+       SELECT *, row_number() OVER (PARTITION BY organization_id ORDER BY name, id) AS n FROM service
+       WHERE organization_id = ANY($1::text[]) AND deleted_at IS NULL) s
+     WHERE n > $3 AND n <= $2 + $3 ORDER BY name, id`,
+    [orgIds, first, offset],
   );
 }
 

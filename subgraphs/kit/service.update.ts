@@ -31,6 +31,7 @@ import { EMAIL } from "./hsds/validate.ts";
 import { globalId, parseGlobalId, toService } from "./service.map.ts";
 import {
   auditForService,
+  setLocationConfidential,
   updateService,
   type AuditChanges,
   type AuditRow,
@@ -189,6 +190,36 @@ export class ServiceAuditArgs {
 
   @Field(() => Int, { defaultValue: 50, description: "Most entries to return, 1–200." })
   first!: number;
+}
+
+@Directive("@shareable")
+@ObjectType("LocationConfidentiality", {
+  description: "A location's confidentiality after a partner admin set it.",
+})
+export class LocationConfidentiality {
+  @Field(() => ID, { description: "The partner's location id." })
+  locationId!: string;
+
+  @Field(() => Boolean, { description: "Whether the location is now confidential." })
+  confidential!: boolean;
+
+  @Field(() => Boolean, { description: "False when it already had this value (nothing written or audited)." })
+  changed!: boolean;
+
+  @Field(() => Int, { description: "Services at the location; search re-derives each of them within seconds." })
+  services!: number;
+}
+
+@ArgsType()
+export class SetLocationConfidentialArgs {
+  @Field(() => ID, { description: "The partner's location id (Location.id)." })
+  id!: string;
+
+  @Field(() => Boolean, { description: "true hides the address and exact position from the public; false makes them public." })
+  confidential!: boolean;
+
+  @Field(() => String, { description: "Why (kept in the audit trail), e.g. \"Refuge closed; building now a public family hub\"." })
+  reason!: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,6 +453,32 @@ export function createServiceUpdateResolverBase(ServiceType: ClassType, partner:
       ctx.loaders.service.clear(valid.hsdsId).prime(valid.hsdsId, service);
       ctx.loaders.children.contacts.clear(valid.hsdsId);
       return service;
+    }
+
+    @Directive(adminsOnly)
+    @Mutation(() => LocationConfidentiality, {
+      name: `set${prefix}LocationConfidential`,
+      description: `Hides or unhides one of the ${partner} partner's locations (${partner} admins only), with a reason that is audited. The only way besides an import run with --allow-unhide to make a confidential location public. Every service at the location is re-indexed.`,
+    })
+    async setLocationConfidential(
+      @Args(() => SetLocationConfidentialArgs) { id, confidential, reason }: SetLocationConfidentialArgs,
+      @Ctx() ctx: PartnerContext,
+    ): Promise<LocationConfidentiality> {
+      const why = text("reason", reason, 500);
+      if (!why) throw badInput("reason", "say why the location's confidentiality changes");
+      const outcome = await setLocationConfidential(ctx.db, {
+        locationId: id,
+        confidential,
+        reason: why,
+        actor: ctx.claims.sub,
+        actorPartner: ctx.claims.partner,
+      });
+      if (outcome.kind === "not_found") {
+        throw new GraphQLError(`No ${partner} location with id ${quote(id)}`, {
+          extensions: { code: "NOT_FOUND", field: "id" },
+        });
+      }
+      return { locationId: id, confidential: outcome.confidential, changed: outcome.kind === "changed", services: outcome.services };
     }
 
     @Directive(adminsOnly)

@@ -216,3 +216,37 @@ export async function auditForService(
     [hsdsId, limit],
   );
 }
+
+export type ConfidentialityOutcome =
+  | { kind: "changed" | "unchanged"; confidential: boolean; services: number }
+  | { kind: "not_found" };
+
+/**
+ * A partner admin hides or unhides one location, with the reason recorded. The change and its
+ * audit row land together; the location_rederive trigger puts every service at the location back
+ * on the change feed, so search re-derives their positions.
+ */
+export async function setLocationConfidential(
+  db: Db,
+  req: { locationId: string; confidential: boolean; reason: string; actor: string; actorPartner: string | null },
+): Promise<ConfidentialityOutcome> {
+  return db.transaction(async (tx) => {
+    const [loc] = await tx.query<{ confidential: boolean }>(
+      `SELECT confidential FROM location WHERE id = $1 FOR UPDATE`,
+      [req.locationId],
+    );
+    if (!loc) return { kind: "not_found" };
+    const [{ n }] = (await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM service_at_location WHERE location_id = $1`,
+      [req.locationId],
+    )) as [{ n: number }];
+    if (loc.confidential === req.confidential) return { kind: "unchanged", confidential: loc.confidential, services: n };
+    await tx.query(`UPDATE location SET confidential = $2 WHERE id = $1`, [req.locationId, req.confidential]);
+    await tx.query(
+      `INSERT INTO location_audit (location_id, actor, actor_partner, confidential_from, confidential_to, reason)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [req.locationId, req.actor, req.actorPartner, loc.confidential, req.confidential, req.reason],
+    );
+    return { kind: "changed", confidential: req.confidential, services: n };
+  });
+}

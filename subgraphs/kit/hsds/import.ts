@@ -29,6 +29,33 @@ export interface ImportOptions {
   force?: boolean;
   /** Called as rows are written: done and total count rows of every table. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Let locations the bundle marks `wayfinder.confidential: false` become public although they are
+   * confidential now (`npm run import -- --allow-unhide`). Without it such an import is refused.
+   */
+  allowUnhide?: boolean;
+}
+
+/** A location the import would make public: it is confidential now and the bundle says false. */
+export interface UnhiddenLocation {
+  id: string;
+  name: string | null;
+  postalCode: string | null;
+}
+
+/**
+ * The bundle would make confidential locations public and the import was not allowed to: nothing
+ * was written. A missing `wayfinder.confidential` never unhides (it keeps the current value).
+ */
+export class UnhideRefusedError extends Error {
+  constructor(readonly locations: UnhiddenLocation[]) {
+    super(
+      `this file would make ${locations.length} confidential location${locations.length === 1 ? "" : "s"} public: ` +
+        locations.map((l) => `${l.id}${l.name ? ` (${l.name})` : ""}`).join(", ") +
+        ". Confidentiality is only lifted deliberately: a partner admin can use the set<Partner>LocationConfidential mutation, or re-run the import with --allow-unhide.",
+    );
+    this.name = "UnhideRefusedError";
+  }
 }
 
 export interface ImportResult extends ImportCounts {
@@ -103,8 +130,28 @@ export async function importHsds(
         if (!opts.force && removing.length > 0 && removing.length > live * MAX_REPLACE_SHARE)
           throw new ReplaceRefusedError(removing, live);
       }
+      // Confidentiality is sticky: an explicit false on a location that is confidential now is
+      // refused (rolling back everything) unless the import may unhide, and audited if so.
+      const unhiding = r.locations.filter((l) => l.confidential === false).map((l) => l.id as string);
+      const unhidden = unhiding.length
+        ? await tx.query<{ id: string; name: string | null; postal_code: string | null }>(
+            `SELECT id, name, postal_code FROM location WHERE confidential AND id = ANY($1::text[]) ORDER BY id`,
+            [unhiding],
+          )
+        : [];
+      if (unhidden.length && !opts.allowUnhide)
+        throw new UnhideRefusedError(unhidden.map((l) => ({ id: l.id, name: l.name, postalCode: l.postal_code })));
       await batched(tx, r.organizations, UPSERT_ORGANIZATIONS);
       await batched(tx, r.locations, UPSERT_LOCATIONS);
+      for (let i = 0; i < r.locations.length; i += BATCH)
+        await tx.query(SET_CONFIDENTIAL, [JSON.stringify(r.locations.slice(i, i + BATCH))]);
+      if (unhidden.length) {
+        await tx.query(
+          `INSERT INTO location_audit (location_id, actor, confidential_from, confidential_to, reason)
+           SELECT id, 'import', true, false, 'import with --allow-unhide' FROM unnest($1::text[]) AS u(id)`,
+          [unhidden.map((l) => l.id)],
+        );
+      }
       await batched(tx, r.services, UPSERT_SERVICES);
 
       for (let i = 0; i < serviceIds.length; i += BATCH) {
@@ -186,7 +233,13 @@ function toRows(bundle: HsdsBundle): Rows {
   const organizations = new Map<string, Row>();
   for (const org of bundle.organizations) organizations.set(org.id, organizationRow(org));
   const locations = new Map<string, Row>();
+  // A location listed twice is confidential if any copy says so: a copy without the flag (or with
+  // false) must not unhide what another copy hides.
+  const confidential = new Map<string, boolean | null>();
   const addLocation = (loc: HsdsLocation) => {
+    const flag = loc.wayfinder?.confidential ?? null;
+    const seen = confidential.get(loc.id) ?? null;
+    confidential.set(loc.id, seen === true || flag === true ? true : (flag ?? seen));
     if (locations.has(loc.id)) return;
     const row = locationRow(loc);
     if (row.latitude === null && typeof loc.latitude === "number")
@@ -375,7 +428,7 @@ function toRows(bundle: HsdsBundle): Rows {
     if (loc.organization_id && !organizations.has(loc.organization_id as string))
       skip("location organization_id not in the file: linked only if already in the database");
   r.organizations = [...organizations.values()];
-  r.locations = [...locations.values()];
+  r.locations = [...locations.values()].map((l) => ({ ...l, confidential: confidential.get(l.id as string) ?? null }));
   r.taxonomies = [...taxonomies.values()];
   r.taxonomyTerms = [...terms.values()];
   return {
@@ -423,7 +476,8 @@ function locationRow(loc: HsdsLocation): Row {
     // globe would corrupt distances, so it is not stored and the report says so.
     latitude: inRange(loc.latitude, loc.longitude) ? loc.latitude : null,
     longitude: inRange(loc.latitude, loc.longitude) ? loc.longitude : null,
-    confidential: loc.wayfinder?.confidential ?? false,
+    // null = the file does not say: a new location starts public, an existing one keeps its flag.
+    confidential: loc.wayfinder?.confidential ?? null,
     address_1: street || null,
     city: text(addr?.city),
     region: text(addr?.region) ?? text(addr?.state_province),
@@ -540,7 +594,8 @@ const UPSERT_LOCATIONS = /* sql */ `
   INSERT INTO location (id, organization_id, name, description, location_type, latitude, longitude,
     confidential, address_1, city, region, postal_code, country)
   SELECT id, (SELECT o.id FROM organization o WHERE o.id = r.organization_id), name, description,
-    location_type, latitude, longitude, confidential, address_1, city, region, postal_code, country
+    location_type, latitude, longitude, COALESCE(confidential, false), address_1, city, region,
+    postal_code, country
   FROM jsonb_to_recordset($1::jsonb) AS r(id text, organization_id text, name text,
     description text, location_type text, latitude double precision, longitude double precision,
     confidential boolean, address_1 text, city text, region text, postal_code text, country text)
@@ -548,8 +603,15 @@ const UPSERT_LOCATIONS = /* sql */ `
     organization_id = EXCLUDED.organization_id, name = EXCLUDED.name,
     description = EXCLUDED.description, location_type = EXCLUDED.location_type,
     latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
-    confidential = EXCLUDED.confidential, address_1 = EXCLUDED.address_1, city = EXCLUDED.city,
+    address_1 = EXCLUDED.address_1, city = EXCLUDED.city,
     region = EXCLUDED.region, postal_code = EXCLUDED.postal_code, country = EXCLUDED.country`;
+
+// The flag is set only where the file gives it (unhiding was checked before this runs); an
+// existing location the file says nothing about keeps its flag.
+const SET_CONFIDENTIAL = /* sql */ `
+  UPDATE location l SET confidential = r.confidential
+  FROM jsonb_to_recordset($1::jsonb) AS r(id text, confidential boolean)
+  WHERE l.id = r.id AND r.confidential IS NOT NULL AND l.confidential IS DISTINCT FROM r.confidential`;
 
 const SERVICE_COLUMNS = [
   "organization_id",
