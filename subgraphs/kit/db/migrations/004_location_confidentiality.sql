@@ -16,8 +16,14 @@ CREATE INDEX location_audit_location_idx ON location_audit (location_id, id);
 -- The search index holds a copy of every service's locations. When a location's confidentiality or
 -- position changes, every service at it goes back on the change feed, whichever service (or
 -- import) carried the change, so no index document keeps an exact position the partner has hidden.
--- (One-line body: migrations are split on semicolons at line ends.)
-CREATE FUNCTION location_rederive() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE service SET change_seq = nextval('change_seq'), last_modified = now() WHERE id IN (SELECT service_id FROM service_at_location WHERE location_id = NEW.id); RETURN NEW; END $$;
+-- (service_change_stamp, 003, moves each touched service to the end of the feed.)
+CREATE FUNCTION location_rederive() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE service SET last_modified = now()
+  WHERE id IN (SELECT service_id FROM service_at_location WHERE location_id = NEW.id);
+  RETURN NEW;
+END
+$$;
 
 CREATE TRIGGER location_rederive AFTER UPDATE ON location FOR EACH ROW
   WHEN (OLD.confidential IS DISTINCT FROM NEW.confidential
