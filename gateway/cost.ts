@@ -50,6 +50,7 @@ export const ASSUMED_LIST_SIZES: Readonly<Record<string, number>> = {
   languages: 10,
   taxonomyTerms: 20,
   coDelivery: 10,
+  coDeliveryProposals: 10,
   // Audit entries list the fields an update changed (six kinds).
   "AuditEntry.changes": 10,
   // Fixed vocabularies: 24 needs, 5 age bands, 3 partners, a handful of local authorities.

@@ -26,7 +26,13 @@ export function createServer(db: Db, observeBatches?: BatchObserver): Promise<Pa
     orphanedTypes: [CouncilServiceCoDelivered, CoDelivery],
     referenceResolvers: {
       // Any council service may be co-delivered; an unknown one simply has no co-delivery rows.
-      CouncilService: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+      // The representation carries the council's acceptedCoDeliveries (@requires).
+      CouncilService: {
+        __resolveReference: (ref: { id: string; acceptedCoDeliveries?: string[] }) => ({
+          id: ref.id,
+          acceptedCoDeliveries: ref.acceptedCoDeliveries ?? [],
+        }),
+      },
     },
     extendContext: () => ({ coDelivery: createCoDeliveryLoader(db, observeBatches) }),
     observeBatches,

@@ -5,6 +5,7 @@ import type { BatchObserver } from "../kit/loaders.ts";
 import { CouncilServiceResolver } from "./service/service.resolver.ts";
 import { CouncilServiceMutationResolver } from "./service/service.mutation.ts";
 import { CouncilOrganizationResolver } from "./organization/organization.resolver.ts";
+import { CouncilCoDeliveryConsentResolver, createConsentLoader } from "./codelivery/consent.resolver.ts";
 
 export const migrationDirs: string[] = [];
 
@@ -16,7 +17,9 @@ export function createServer(db: Db, observeBatches?: BatchObserver): Promise<Pa
       CouncilServiceResolver,
       CouncilServiceMutationResolver,
       CouncilOrganizationResolver,
+      CouncilCoDeliveryConsentResolver,
     ],
+    extendContext: () => ({ acceptedCoDeliveries: createConsentLoader(db) }),
     observeBatches,
   });
 }

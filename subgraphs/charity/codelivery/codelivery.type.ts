@@ -1,5 +1,6 @@
-// Jointly delivered services: the council owns the service; the charity adds who from the charity
-// co-delivers it, with what share of the staff. These fields live in the charity's subgraph.
+// Jointly delivered services: the council owns the service; the charity proposes who from the
+// charity co-delivers it, with what share of the staff, and the council accepts or removes the
+// proposal (subgraphs/council/codelivery). These fields live in the charity's subgraph.
 import { Directive, Field, Float, ID, ObjectType } from "type-graphql";
 
 @ObjectType("CoDelivery", { description: "A charity's part in delivering another partner's service." })
@@ -16,6 +17,14 @@ export class CoDelivery {
   @Field(() => String, { nullable: true, description: "Who to contact at the charity about its part." })
   contactEmail!: string | null;
 
+  @Field(() => String, {
+    description: "Identifies this exact content (organization, role, share, contact); the council accepts a fingerprint, so any later change needs accepting again.",
+  })
+  fingerprint!: string;
+
+  @Field(() => Boolean, { description: "Whether the service's owner has accepted this content; only accepted co-deliveries are public." })
+  accepted!: boolean;
+
   organizationId!: string;
 }
 
@@ -24,4 +33,8 @@ export class CoDelivery {
 export class CouncilServiceCoDelivered {
   @Field(() => ID, { description: "Global service id, \"council:<id>\"." })
   id!: string;
+
+  @Directive("@external")
+  @Field(() => [String], { description: "Co-deliveries the council accepted (owned by the council subgraph)." })
+  acceptedCoDeliveries!: string[];
 }
