@@ -12,6 +12,7 @@ import { initTracing } from "../platform/tracing.ts";
 import { PARTNER_MODULES } from "../subgraphs/partners.ts";
 import type { Db } from "../subgraphs/kit/db/db.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
+import { recordAcceptances } from "../subgraphs/kit/codelivery.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { stackConfig } from "./config.ts";
@@ -37,6 +38,13 @@ for (const p of PARTNERS) {
       console.log(`${p}: first run, loaded ${result.services} generated services`);
     }
   }
+}
+
+// Generated demo data: each service owner is taken to have accepted the co-deliveries proposed
+// for its services (a real owner accepts through acceptCouncilCoDelivery).
+if (dataset) {
+  for (const owner of PARTNERS)
+    for (const proposer of PARTNERS) if (dataset[proposer]) await recordAcceptances(dbs[owner], owner, dataset[proposer].co_deliveries ?? [], "demo-data");
 }
 
 const stack = await startStack(cfg, { dbs });

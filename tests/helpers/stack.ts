@@ -3,6 +3,7 @@
 import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
 import { openDb, type Db } from "../../subgraphs/kit/db/db.ts";
 import { importHsds } from "../../subgraphs/kit/hsds/import.ts";
+import { recordAcceptances } from "../../subgraphs/kit/codelivery.ts";
 import { validateHsds } from "../../subgraphs/kit/hsds/validate.ts";
 import { startStack, type Stack } from "../../scripts/stack.ts";
 import { stackConfig, type StackConfig } from "../../scripts/config.ts";
@@ -32,6 +33,11 @@ export async function openFixtureDbs(
       }),
     ),
   ) as Record<PartnerId, Db>;
+  // The fixture's council has agreed to the charity's co-delivery of its family hub (only accepted
+  // co-deliveries are public; tests/security/codelivery.e2e.ts covers the agreement itself).
+  for (const owner of PARTNERS) {
+    for (const proposer of PARTNERS) await recordAcceptances(dbs[owner], owner, DATASET[proposer].co_deliveries ?? [], "fixture");
+  }
   return {
     dbs,
     async close() {

@@ -37,6 +37,9 @@ const publicCoDelivery = async () => (await post(PUBLIC)).data.service.coDeliver
 
 describe("attack 5: co-delivery without consent", () => {
   it("does not show a co-delivery the charity's import attached, until the council accepts it", async () => {
+    // The shared fixture records the council's acceptance of cd-fh-norwich; without it, the
+    // charity's import alone shows nothing.
+    await stack.dbs.council.query(`DELETE FROM co_delivery_decision`);
     expect(await publicCoDelivery()).toEqual([]);
     const asCouncil = await post(PROPOSALS, {}, councilAdmin);
     expect(asCouncil.errors).toBeUndefined();

@@ -6,7 +6,8 @@ import { EMAIL } from "../../kit/hsds/validate.ts";
 import { parseGlobalId } from "../../kit/service.map.ts";
 import { CharityOrganization } from "../organization/organization.type.ts";
 import { CoDelivery, CouncilServiceCoDelivered } from "./codelivery.type.ts";
-import { coDeliveryFingerprint, type createCoDeliveryLoader } from "./codelivery.loader.ts";
+import type { createCoDeliveryLoader } from "./codelivery.loader.ts";
+import { coDeliveryFingerprint } from "../../kit/codelivery.ts";
 
 export interface CharityContext extends PartnerContext {
   coDelivery: ReturnType<typeof createCoDeliveryLoader>;
