@@ -55,6 +55,8 @@ export const ASSUMED_LIST_SIZES: Readonly<Record<string, number>> = {
   "AuditEntry.changes": 10,
   // Fixed vocabularies: 24 needs, 5 age bands, 3 partners, a handful of local authorities.
   "Query.localAuthorities": 50,
+  "LocalAuthority.districts": 50,
+  "LocalAuthority.neighbours": 20,
   "Query.needs": 30,
   "Query.partnerStatus": 5,
   "CoverageReport.needs": 30,

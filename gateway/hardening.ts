@@ -219,6 +219,14 @@ function argumentError(formatted: GraphQLFormattedError): GraphQLFormattedError 
   return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
 }
 
+/** Apollo answers a persisted-query hash that does not match its query with 400 but no code. */
+function apqError(formatted: GraphQLFormattedError): GraphQLFormattedError | null {
+  const code = formatted.extensions?.code;
+  if ((code !== undefined && code !== "INTERNAL_SERVER_ERROR") || formatted.message !== "provided sha does not match query")
+    return null;
+  return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_REQUEST" } };
+}
+
 /** graphql-armor reports `Syntax Error: <limit message>`; these are not syntax errors. */
 function armorReject(code: LimitCode) {
   return {
@@ -387,7 +395,7 @@ export function createHardening(opts: HardeningOptions): Hardening {
           message: limit.message,
           extensions: { ...formatted.extensions, code: limit.code },
         }
-      : (downstreamClientError(formatted) ?? argumentError(formatted) ?? formatted);
+      : (downstreamClientError(formatted) ?? argumentError(formatted) ?? apqError(formatted) ?? formatted);
     if (!production) return out;
     const code = out.extensions?.code;
     if (typeof code !== "string" || !CLIENT_ERROR_CODES.has(code)) return mask(out, error);
@@ -404,6 +412,21 @@ export function createHardening(opts: HardeningOptions): Hardening {
     async requestDidStart() {
       return {
         async didResolveOperation(ctx) {
+          // Apollo hands an unresolvable operation to the gateway, whose planner answers 500
+          // INVALID_GRAPHQL: refuse it here as the client's mistake it is.
+          if (!ctx.operation) {
+            throw new GraphQLError(
+              ctx.request.operationName
+                ? `Unknown operation named "${String(ctx.request.operationName).slice(0, 100)}".`
+                : "Must provide operation name if query contains multiple operations.",
+              { extensions: { code: "OPERATION_RESOLUTION_FAILURE", http: { status: 400 } } },
+            );
+          }
+          if (ctx.operation.operation === "subscription" && !ctx.schema.getSubscriptionType()) {
+            throw new GraphQLError("Subscriptions are not supported.", {
+              extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+            });
+          }
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const d of ctx.document.definitions)
             if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;

@@ -33,7 +33,16 @@ async function post(query: string, variables?: Record<string, unknown>, token?: 
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
-const refugeService = () => clone((DATASET.charity as any).services.find((s: any) => s.id === "refuge-norfolk"));
+/** The fixture refuge; as `id`, with its own child ids (a bundle may not share them). */
+function refugeService(id = "refuge-norfolk") {
+  const svc = clone((DATASET.charity as any).services.find((s: any) => s.id === "refuge-norfolk"));
+  if (id === svc.id) return svc;
+  svc.id = id;
+  for (const list of ["service_areas", "schedules", "contacts", "languages", "service_at_locations"])
+    for (const child of svc[list] ?? []) child.id = `${id}-${child.id}`;
+  for (const c of svc.contacts ?? []) for (const ph of c.phones ?? []) ph.id = `${id}-${ph.id}`;
+  return svc;
+}
 /** The charity bundle's refuge, as a plain ORUK feed would carry it: no wayfinder.confidential. */
 function plainRefugeBundle(flag?: boolean) {
   const svc = refugeService();
@@ -50,8 +59,7 @@ describe("attack 2: an import silently makes refuges public", () => {
   it("keeps a location confidential when a re-import leaves the flag out, or lists it twice with and without", async () => {
     await importHsds(stack.dbs.charity, validateHsds(plainRefugeBundle()));
     const twice = plainRefugeBundle();
-    const other = refugeService();
-    other.id = "refuge-outreach";
+    const other = refugeService("refuge-outreach");
     other.name = "Refuge outreach";
     other.service_at_locations[0].id = "refuge-outreach-sal";
     delete other.service_at_locations[0].location.wayfinder;
@@ -127,8 +135,7 @@ async function near(lat: number, lng: number, km: number): Promise<string[]> {
 describe("attack 3: the index keeps an exact position after its location becomes confidential", () => {
   const SHARED = { lat: 52.6301, lng: 1.3002 };
   const atShared = (id: string, confidential?: boolean) => {
-    const svc = refugeService();
-    svc.id = id;
+    const svc = refugeService(id);
     svc.name = `Shared place service ${id}`;
     svc.service_at_locations = [
       {

@@ -107,10 +107,14 @@ describe("attack 1: one anonymous request takes the stack down", () => {
           return `services(first: $p${i}) { id ${sh.leaves.join(" ")}${inner} }`;
         };
         const body = services(s, 1);
+        const levels = defs.length - 1;
         const query = `query(${defs.join(", ")}) { ${root}Organizations(first: $p0) { id ${body} } }`;
         const cost = costOf(query, variables);
         const r = await post(query, variables);
-        if (cost > DEFAULT_LIMITS.maxCost) {
+        // Each level is two fields (services, organization), plus the root list and the leaf.
+        if (cost <= DEFAULT_LIMITS.maxCost && 2 * levels + 1 > DEFAULT_LIMITS.maxDepth) {
+          expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(["DEPTH_LIMIT_EXCEEDED"]);
+        } else if (cost > DEFAULT_LIMITS.maxCost) {
           expect(r.status).toBe(400);
           expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(["COST_LIMIT_EXCEEDED"]);
         } else {

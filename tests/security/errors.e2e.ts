@@ -59,13 +59,18 @@ describe("attack 6: client mistakes answered as server errors", () => {
       { query: "{ needs { code } }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },
       "BAD_REQUEST",
     ],
-    ["an unknown persisted-query hash", { extensions: { persistedQuery: { version: 1, sha256Hash: "f".repeat(64) } } }, "PERSISTED_QUERY_NOT_FOUND"],
   ])("answers %s with 4xx and a stable code", async (_what, body, code) => {
     const r = await post(prod.url, body);
     expect(r.status, r.text).toBeGreaterThanOrEqual(400);
     expect(r.status, r.text).toBeLessThan(500);
     expect(codes(r)).toHaveLength(1);
     expect(code.split("|")).toContain(codes(r)![0]);
+  });
+
+  it("answers an unknown persisted-query hash with PERSISTED_QUERY_NOT_FOUND (Apollo's APQ handshake, status below 500)", async () => {
+    const r = await post(prod.url, { extensions: { persistedQuery: { version: 1, sha256Hash: "f".repeat(64) } } });
+    expect(r.status).toBeLessThan(500);
+    expect(codes(r)).toEqual(["PERSISTED_QUERY_NOT_FOUND"]);
   });
 
   it("still runs the named operation of a multi-operation document", async () => {
