@@ -209,8 +209,8 @@ describe("the configuration table reaches npm start", () => {
   it("INTERNAL_SECRET: the subgraphs trust it, and no longer the development secret", async () => {
     for (const p of PARTNERS) {
       const feed = new URL("/changes", subgraphUrls[p]!);
-      expect((await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, SECRET) } })).status, p).toBe(200);
-      expect((await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET) } })).status, p).toBe(401);
+      expect((await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, SECRET, { audience: p, body: "" }) } })).status, p).toBe(200);
+      expect((await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET, { audience: p, body: "" }) } })).status, p).toBe(401);
     }
     saw("INTERNAL_SECRET");
   });
