@@ -7,3 +7,5 @@
 CREATE DATABASE council;
 CREATE DATABASE charity;
 CREATE DATABASE health;
+-- The directory's own state (feed cursors, its copies of services), not partner data.
+CREATE DATABASE directory;

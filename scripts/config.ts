@@ -47,6 +47,14 @@ export function importConfig(partner: PartnerId, env: Env = process.env): Partne
   return partnerDbConfig(partner, env);
 }
 
+/**
+ * The secret `npm run import` signs with when it sends a file through a running partner (read only
+ * then, so a direct import needs none).
+ */
+export function importSecret(env: Env = process.env): string {
+  return internalSecret(env);
+}
+
 /** `npm run reindex`: the running directory and the secret it trusts. */
 export interface ReindexConfig {
   directoryUrl: string;

@@ -5,7 +5,9 @@
 import path from "node:path";
 import cliProgress from "cli-progress";
 import { PARTNERS, isPartnerId } from "../schema/vocabulary.ts";
-import { importConfig } from "./config.ts";
+import { importConfig, importSecret } from "./config.ts";
+import { RemoteImportError, importThroughPartner } from "../subgraphs/kit/admin.import.ts";
+import { DatabaseInUseError, readLock } from "../subgraphs/kit/db/lock.ts";
 import { openDb } from "../subgraphs/kit/db/db.ts";
 import {
   HsdsFileError,
@@ -149,13 +151,19 @@ async function main() {
   }
   const bundle = validateHsds(input);
 
+  // Into a running partner, through that partner's process: an embedded database has one writer
+  // (subgraphs/kit/admin.import.ts). Otherwise open it here; a holder without a URL is refused.
+  const owner = cfg.databaseUrl ? null : await readLock(cfg.pgliteDir);
+  let result;
+  if (owner?.url) {
+    result = await importThroughPartner({ ...owner, url: owner.url }, partner, input, { replace: args.replace, dryRun: args.dryRun, force: args.force }, importSecret());
+  } else {
   const db = await openDb({
     url: cfg.databaseUrl,
     dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,
     migrationDirs: [],
   });
   const bar = progressBar("write", "rows");
-  let result;
   try {
     result = await importHsds(db, bundle, {
       replace: args.replace,
@@ -167,6 +175,7 @@ async function main() {
   } finally {
     bar.stop();
     await db.close();
+  }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (args.json) {
@@ -180,7 +189,8 @@ async function main() {
     return;
   }
   const verb = args.dryRun ? "dry run (nothing written) of" : "imported";
-  console.log(`${verb} ${source} into ${partner} (${target}) in ${seconds} s`);
+  const via = owner?.url ? `, through the running subgraph at ${owner.url}` : "";
+  console.log(`${verb} ${source} into ${partner} (${target}${via}) in ${seconds} s`);
   console.log(formatReport(result.report));
   if (args.replace) {
     const what = args.dryRun ? "would remove" : "removed";
@@ -196,7 +206,9 @@ main().catch((err: unknown) => {
   else if (
     err instanceof HsdsValidationError ||
     err instanceof HsdsFileError ||
-    err instanceof FeedError
+    err instanceof FeedError ||
+    err instanceof DatabaseInUseError ||
+    err instanceof RemoteImportError
   ) {
     const refused =
       err instanceof HsdsValidationError && err.refusedRecords

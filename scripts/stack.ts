@@ -31,6 +31,8 @@ export interface Stack {
   stopPartner(partner: PartnerId): Promise<void>;
   /** Starts a stopped partner again on the same port. */
   startPartner(partner: PartnerId): Promise<void>;
+  /** Stops the directory and starts a new one on the same port and state store (a restart). */
+  restartDirectory(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startStack(cfg: StackConfig, deps: StackDeps): Promise<Sta
   await Promise.all(PARTNERS.map((p) => startPartner(p, cfg.partners[p]!.port)));
   // In one process the subgraphs reach each other where they actually listen (ports may be 0).
   const partnerUrls = Object.fromEntries(PARTNERS.map((p) => [p, partners[p]!.url])) as Record<PartnerId, string>;
-  const directory = await startDirectory({ ...cfg.directory, partnerUrls }, { backend: deps.backend });
+  let directory = await startDirectory({ ...cfg.directory, partnerUrls }, { backend: deps.backend });
   const gateway = await startGateway({
     ...cfg.gateway,
     subgraphUrls: { ...cfg.gateway.subgraphUrls, ...partnerUrls, directory: directory.http.url },
@@ -52,13 +54,20 @@ export async function startStack(cfg: StackConfig, deps: StackDeps): Promise<Sta
   return {
     gatewayUrl: gateway.url,
     partners,
-    directory,
+    get directory() {
+      return directory;
+    },
     gateway,
     async stopPartner(p) {
       await partners[p]!.close();
     },
     async startPartner(p) {
       await startPartner(p, partners[p]!.port);
+    },
+    async restartDirectory() {
+      const port = directory.http.port;
+      await directory.close();
+      directory = await startDirectory({ ...cfg.directory, partnerUrls, port });
     },
     async close() {
       await gateway.close();

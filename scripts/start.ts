@@ -49,6 +49,8 @@ if (dataset) {
 
 const stack = await startStack(cfg, { dbs });
 
+// `npm run import` into a partner now goes through its subgraph (one writer per PGlite database).
+for (const p of PARTNERS) await dbs[p]!.advertise?.({ url: stack.partners[p]!.url, holder: `${p} subgraph (npm start)` });
 for (const p of PARTNERS) {
   console.log(`  ${p.padEnd(9)} subgraph  ${stack.partners[p]!.url}  (${cfg.partners[p]!.databaseUrl ? "PostgreSQL" : "PGlite"})`);
 }

@@ -1,4 +1,5 @@
-import type { SearchBackend } from "./search/types.ts";
+import type DataLoader from "dataloader";
+import type { SearchBackend, ServiceDoc } from "./search/types.ts";
 import type { DirectorySync } from "./sync.ts";
 import type { Claims } from "../../platform/claims.ts";
 
@@ -12,4 +13,6 @@ export interface DirectoryContext {
   postcodes: PostcodeLookup;
   /** Verified claims the gateway sent for this request. */
   claims?: Claims;
+  /** This request's batched reads of index documents (the directory's copies). */
+  docs?: DataLoader<string, ServiceDoc | null>;
 }

@@ -21,7 +21,7 @@ export class NeedInfo {
 @ObjectType("PartnerStatus", { description: "How fresh the directory's copy of a partner's services is." })
 export class PartnerStatus {
   @Field(() => Partner, { description: "The partner." }) partner!: string;
-  @Field(() => Boolean, { description: "The last sync reached the partner." }) reachable!: boolean;
+  @Field(() => Boolean, { description: "The partner answered within the last second (its last sync, or a check made for this request)." }) reachable!: boolean;
   @Field(() => DateTimeScalar, { nullable: true, description: "When the last successful sync finished." }) lastSyncAt!: Date | null;
   @Field(() => String, { nullable: true, description: "Why the last sync failed, if it did." }) lastError!: string | null;
   @Field(() => Boolean, { description: "True when results from this partner may be out of date." }) stale!: boolean;
@@ -68,7 +68,8 @@ export class ReferenceResolver {
   }
 
   @Query(() => [PartnerStatus], { description: "Sync status of each partner's services in the directory." })
-  partnerStatus(@Ctx() ctx: DirectoryContext): PartnerStatus[] {
+  async partnerStatus(@Ctx() ctx: DirectoryContext): Promise<PartnerStatus[]> {
+    await ctx.sync.checkLiveness();
     return [...ctx.sync.status.values()].map((s) => ({
       partner: s.partner.toUpperCase(),
       reachable: s.reachable,

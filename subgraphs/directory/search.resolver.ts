@@ -1,7 +1,8 @@
 // searchServices and service(id): the directory answers with references from its index; the gateway
 // completes every other field from the owning partner, one _entities call per partner per page.
 import "reflect-metadata";
-import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Field, FieldResolver, Float, ID, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
+import { DirectoryCopy, directoryCopy } from "./types/copy.ts";
 import { GraphQLError } from "graphql";
 import { isPartnerId } from "../../schema/vocabulary.ts";
 import { ServiceEntity, serviceRef } from "./types/entities.ts";
@@ -37,9 +38,25 @@ export class ServiceEdge {
   highlight!: string | null;
 
   @Field(() => Boolean, {
-    description: "True when the owning partner could not be reached at the last sync: the entry may be out of date.",
+    description: "True when the owning partner cannot be reached now: the entry may be out of date, and `node` is null; `directoryCopy` still says what it is.",
   })
   stale!: boolean;
+
+  /** The hit's id, for directoryCopy. */
+  id!: string;
+}
+
+@Resolver(() => ServiceEdge)
+export class ServiceEdgeResolver {
+  @FieldResolver(() => DirectoryCopy, {
+    nullable: true,
+    description: "The directory's own copy of this service's listing (name, partner, needs, area …), answered without asking the partner: what to show while `stale` is true.",
+  })
+  async directoryCopy(@Root() edge: ServiceEdge, @Ctx() ctx: DirectoryContext): Promise<DirectoryCopy | null> {
+    const doc = ctx.docs ? await ctx.docs.load(edge.id) : (await ctx.backend.get([edge.id]))[0];
+    if (!doc) return null;
+    return directoryCopy(doc, ctx.sync.status.get(doc.partner as never)?.lastSyncAt ?? null);
+  }
 }
 
 @ObjectType("PageInfo", { description: "Relay-style pagination state." })
@@ -187,8 +204,9 @@ export class SearchResolver {
       offset,
       facets: true,
     };
-    const result = await ctx.backend.search(req);
+    const [result] = await Promise.all([ctx.backend.search(req), ctx.sync.checkLiveness()]);
     const edges = result.hits.map((hit, i) => ({
+      id: hit.id,
       cursor: encodeCursor(offset + i),
       node: serviceRef(hit.id),
       distanceKm: hit.distanceKm,

@@ -1,6 +1,7 @@
 // The directory subgraph: owns the Service/Organization entity interfaces, the search index and
 // searchServices. Built here; index.ts listens.
 import type { GraphQLSchema } from "graphql";
+import DataLoader from "dataloader";
 import { buildFederatedSchema } from "../kit/federation.ts";
 import { requireScope, type RunningHttp } from "../../platform/http.ts";
 import { serveSubgraph } from "../kit/serve.ts";
@@ -14,6 +15,7 @@ import { ORGANIZATION_STUBS, SERVICE_STUBS, directoryReferenceResolvers } from "
 import { SearchResolver } from "./search.resolver.ts";
 import { ReferenceResolver } from "./reference.resolver.ts";
 import { RouteResolver } from "./route/route.resolver.ts";
+import { ServiceEdgeResolver } from "./search.resolver.ts";
 
 export interface DirectoryServer {
   schema: GraphQLSchema;
@@ -25,7 +27,7 @@ export interface DirectoryServer {
 export async function buildDirectorySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [SearchResolver, ReferenceResolver, RouteResolver],
+      resolvers: [SearchResolver, ServiceEdgeResolver, ReferenceResolver, RouteResolver],
       orphanedTypes: [...SERVICE_STUBS, ...ORGANIZATION_STUBS],
     },
     directoryReferenceResolvers(),
@@ -60,7 +62,10 @@ export async function createServer(opts: {
         secret,
         operatorToken,
         registerMetrics: (metrics) => directoryMetrics(metrics, sync),
-        context: (claims): DirectoryContext => ({ ...context, backend: sync.backend, claims }),
+        context: (claims): DirectoryContext => {
+          const backend = sync.backend;
+          return { ...context, backend, claims, docs: new DataLoader((ids: readonly string[]) => backend.get([...ids])) };
+        },
         routes: {
           "/health": async () => ({ status: 200, body: { status: "ok", subgraph: "directory" } }),
           // Ready once any partner's feed has been read; a partner whose feed cannot be read (now)
@@ -74,7 +79,9 @@ export async function createServer(opts: {
               partners: Object.fromEntries(partners.map((p) => [p.partner, p.reachable ? "up" : "down"])),
               reasons: Object.fromEntries(partners.flatMap((p) => (p.reachable ? [] : [[p.partner, p.reason]]))),
             };
-            if (isOperator(req, operatorToken)) Object.assign(body, { backend: sync.backend.name, detail: partners });
+            if (isOperator(req, operatorToken)) {
+              Object.assign(body, { backend: sync.backend.name, persistentState: sync.state.persistent, detail: partners, reconcile: sync.lastReconcileReports });
+            }
             return { status: synced ? 200 : 503, body, headers: { "cache-control": "no-store" } };
           },
           // Internal admin route for `npm run reindex`: POST starts a rebuild, GET reports progress.

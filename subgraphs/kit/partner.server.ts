@@ -8,6 +8,7 @@ import { buildFederatedSchema } from "./federation.ts";
 import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
 import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
 import { feedRoute, inventoryRoute } from "./feed.ts";
+import { IMPORT_PATH, IMPORT_SCOPE, adminImportRoute } from "./admin.import.ts";
 import { requireScope, type Route, type RunningHttp } from "../../platform/http.ts";
 import { serveSubgraph } from "./serve.ts";
 import { isOperator } from "../../platform/operator.ts";
@@ -61,6 +62,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     },
     "/changes": requireScope(feed, "service:sync", secret, partner),
     "/changes/inventory": requireScope(inventoryRoute(db, partner), "service:sync", secret, partner),
+    [IMPORT_PATH]: requireScope(adminImportRoute(db, partner), IMPORT_SCOPE, secret, partner),
   });
   return {
     partner,

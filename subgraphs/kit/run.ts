@@ -31,6 +31,8 @@ export async function runPartner(
   const tracing = initTracing(`wayfinder-${partner}`, cfg);
   const db = await openPartnerDb(cfg, migrationDirs);
   const http = await listenPartner(await createServer(db), cfg);
+  // From here on, `npm run import` into this partner goes through this process.
+  await db.advertise?.({ url: http.url, holder: `${partner} subgraph` });
   console.log(`${partner} subgraph ready at ${http.url} (${db.kind})`);
   onShutdown(async () => {
     await http.close();

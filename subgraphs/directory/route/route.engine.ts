@@ -8,8 +8,10 @@
 // conditions is a search filter, so the index applies them to all services before anything is
 // ranked or cut: one Polish-speaking service among thousands of English-only ones is found. Only
 // when nothing passes does routing ask the index again, condition by condition, to say why.
-// When a partner is offline its entries are stale: they can still cover a need, but a need they
-// cannot cover is UNKNOWN for that partner, never "no service".
+// When a partner is offline its entries are stale: they are still listed (with the directory's
+// copy), but they never make a need COVERED, because nobody can confirm them or show the service.
+// A need only they could meet is UNKNOWN with a PARTNER_OFFLINE gap, never COVERED and never
+// "no service".
 import {
   CONTINUUM_OF_NEED,
   LEAD_ORDER,
@@ -83,6 +85,8 @@ export interface RoutedService {
   contractEndDate: string | null;
   stale: boolean;
   score: number;
+  /** The index document it was routed from (the directory's copy). */
+  doc: ServiceDoc;
 }
 
 export interface Gap {
@@ -139,9 +143,15 @@ const needLabel = (code: string) => needInfo(code)?.label.toLowerCase() ?? code;
 const list = (xs: string[]) => (xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`);
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-interface Ctx {
+interface Deps {
   backend: SearchBackend;
+  /** The partner is unreachable now and its entries come from an earlier sync. */
   isStale: (partner: string) => boolean;
+  /** The partner is unreachable now (stale entries or none at all). Defaults to isStale. */
+  isOffline?: (partner: string) => boolean;
+}
+
+interface Ctx extends Deps {
   offline: PartnerId[];
   options: RouteOptions;
   /** Codes whose services serve the child (the authority, its county or its districts). */
@@ -152,9 +162,9 @@ interface Ctx {
 
 export async function routeChild(
   profile: ChildProfile,
-  deps: { backend: SearchBackend; isStale: (partner: string) => boolean; options?: Partial<RouteOptions> },
+  deps: Deps & { options?: Partial<RouteOptions> },
 ): Promise<RoutePlan> {
-  const offline = PARTNERS.filter((p) => deps.isStale(p));
+  const offline = PARTNERS.filter((p) => (deps.isOffline ?? deps.isStale)(p));
   const la = localAuthorityInfo(profile.localAuthority);
   const ctx: Ctx = {
     backend: deps.backend,
@@ -295,6 +305,7 @@ function routed(ctx: Ctx, profile: ChildProfile, d: ServiceDoc): RoutedService {
     contractEndDate: months <= 12 ? d.contractEndDate : null,
     stale,
     score,
+    doc: d,
   };
 }
 
@@ -318,17 +329,37 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: Se
   const own = await fetchDocs(ctx, eligible(ctx, profile, [need]), "WAIT", CANDIDATES);
   const byId = new Map<string, ServiceDoc>();
   for (const d of [...multi.filter((d) => d.needs.includes(need)), ...own]) byId.set(d.id, d);
-  const services = [...byId.values()]
+  const fits = [...byId.values()]
     .map((d) => routed(ctx, profile, d))
-    .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
+    // Confirmed services first; an offline partner's entries after them.
+    .sort((a, b) => Number(a.stale) - Number(b.stale) || b.score - a.score || a.id.localeCompare(b.id))
     .slice(0, 10);
   const label = needLabel(need);
   const area = areaName(profile.localAuthority);
+  const confirmed = fits.filter((s) => !s.stale);
+  const unconfirmed = fits.filter((s) => s.stale);
 
-  if (services.length) {
+  if (!confirmed.length && unconfirmed.length) {
+    const partners = [...new Set(unconfirmed.map((s) => s.partner))];
+    const names = unconfirmed.slice(0, 3).map((s) => s.doc.name);
+    return {
+      need,
+      status: "UNKNOWN",
+      services: unconfirmed,
+      gaps: [
+        gap(need, "PARTNER_OFFLINE", `Only the ${list(partners)} partner lists services that can take this child for ${label} (${list(names)}), and it is offline: the details are from its last sync and cannot be confirmed. Check with them directly before referring or treating this as a gap.`, {
+          partners,
+          serviceIds: unconfirmed.map((s) => s.id),
+        }),
+      ],
+    };
+  }
+  const services = fits;
+
+  if (confirmed.length) {
     const gaps: Gap[] = [];
-    const ending = services.filter((s) => s.contractEndDate && monthsBetween(profile.today, s.contractEndDate) <= CONTRACT_WARNING_MONTHS);
-    if (ending.length === services.length) {
+    const ending = confirmed.filter((s) => s.contractEndDate && monthsBetween(profile.today, s.contractEndDate) <= CONTRACT_WARNING_MONTHS);
+    if (ending.length === confirmed.length) {
       const last = ending.map((s) => s.contractEndDate!).sort().at(-1)!;
       gaps.push(
         gap(need, "CONTRACT_ENDING", `Every service that can take this child for ${label} has a contract ending by ${last}. Refer now and plan for the support ending; tell the commissioner.`, {

@@ -8,6 +8,7 @@ import { NEED_CODES, PARTNERS } from "../../../schema/vocabulary.ts";
 import { localAuthorityInfo } from "../../../schema/areas.ts";
 import { log } from "../../../platform/log.ts";
 import { serviceRef } from "../types/entities.ts";
+import { directoryCopy } from "../types/copy.ts";
 import type { DirectoryContext } from "../context.ts";
 import { ChildProfileInput, CoverageReport, RouteOptionsInput, RoutePlan } from "./route.types.ts";
 import { coverage } from "./coverage.ts";
@@ -100,8 +101,13 @@ export class RouteResolver {
   ): Promise<RoutePlan> {
     const started = performance.now();
     const options = toRouteOptions(optionsInput);
-    const profile = await toChildProfile(input, ctx, todayIso());
-    const plan = await routeChild(profile, { backend: ctx.backend, isStale: (p) => ctx.sync.isStale(p), options });
+    const [profile] = await Promise.all([toChildProfile(input, ctx, todayIso()), ctx.sync.checkLiveness()]);
+    const plan = await routeChild(profile, {
+      backend: ctx.backend,
+      isStale: (p) => ctx.sync.isStale(p),
+      isOffline: (p) => ctx.sync.isOffline(p),
+      options,
+    });
     log("info", "route.computed", {
       ms: Math.round(performance.now() - started),
       needs: plan.needs.length,
@@ -114,7 +120,11 @@ export class RouteResolver {
       ...plan,
       needs: plan.needs.map((n) => ({
         ...n,
-        services: n.services.map((s) => ({ ...s, service: serviceRef(s.id) })),
+        services: n.services.map(({ doc, ...s }) => ({
+          ...s,
+          service: serviceRef(s.id),
+          directoryCopy: directoryCopy(doc, ctx.sync.status.get(s.partner)?.lastSyncAt ?? null),
+        })),
         gaps: n.gaps.map(gapOut),
       })),
       offlinePartners: plan.offlinePartners.map((p) => p.toUpperCase()),
@@ -133,7 +143,8 @@ export class RouteResolver {
   ) {
     const la = localAuthorityInfo(area);
     if (!la) throw badInput(`unknown local authority "${area.slice(0, 20)}"`, "area");
-    const offline = PARTNERS.filter((p) => ctx.sync.isStale(p));
+    await ctx.sync.checkLiveness();
+    const offline = PARTNERS.filter((p) => ctx.sync.isOffline(p));
     const report = await coverage({ area: la.code, ageBand, today: todayIso() }, { backend: ctx.backend, offline });
     return {
       ...report,

@@ -3,6 +3,7 @@ import "reflect-metadata";
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { AgeBand, DateScalar, Need, Partner } from "../../../schema/enums.ts";
 import { ServiceEntity } from "../types/entities.ts";
+import { DirectoryCopy } from "../types/copy.ts";
 
 export enum Urgency { ROUTINE = "ROUTINE", SOON = "SOON", URGENT = "URGENT" }
 registerEnumType(Urgency, {
@@ -73,7 +74,7 @@ registerEnumType(NeedStatus, {
     COVERED: { description: "At least one reachable service meets it." },
     AT_RISK: { description: "Met today, but with a warning (e.g. contracts ending)." },
     GAP: { description: "No reachable service meets it; see gaps." },
-    UNKNOWN: { description: "Could not be checked because a partner is offline." },
+    UNKNOWN: { description: "Could not be checked because a partner is offline: only its (stale) entries could meet it, or it might run the only service. See the PARTNER_OFFLINE gap." },
   },
 });
 
@@ -137,8 +138,10 @@ export class RoutedService {
   typicalWaitWeeks!: number | null;
   @Field(() => DateScalar, { nullable: true, description: "Contract end date, shown when within 12 months." })
   contractEndDate!: string | null;
-  @Field(() => Boolean, { description: "The partner is offline; details may be out of date." })
+  @Field(() => Boolean, { description: "The partner is offline: `service` is null and the details are from its last sync; this service does not make the need COVERED." })
   stale!: boolean;
+  @Field(() => DirectoryCopy, { description: "The directory's copy of the service's listing (name, partner, needs, area): what to show while `stale` is true." })
+  directoryCopy!: DirectoryCopy;
 }
 
 @ObjectType("Gap", { description: "A need not met (or at risk), typed, with words a professional can act on." })

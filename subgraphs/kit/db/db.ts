@@ -3,6 +3,7 @@
 import { readdir, readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { acquireLock, type DbLock } from "./lock.ts";
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -12,6 +13,11 @@ export interface Db extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs fn in one transaction: everything it writes lands, or nothing does. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Tells other processes where this database is served (file-backed PGlite only, see lock.ts), so
+   * `npm run import` sends its writes there instead of opening the files a second time.
+   */
+  advertise?(info: { url: string; holder: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,11 +47,24 @@ export async function openDb(options: DbOptions): Promise<Db> {
 
 async function openPglite(dataDir?: string): Promise<Db> {
   const { PGlite } = await import("@electric-sql/pglite");
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const pg = dataDir ? new PGlite(dataDir) : new PGlite();
-  await pg.waitReady;
+  let lock: DbLock | null = null;
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    lock = await acquireLock(dataDir);
+  }
+  let pg: InstanceType<typeof PGlite>;
+  try {
+    pg = dataDir ? new PGlite(dataDir) : new PGlite();
+    await pg.waitReady;
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
   return {
     kind: "pglite",
+    async advertise(info) {
+      await lock?.advertise(info);
+    },
     async query<T>(sql: string, params?: unknown[]) {
       const res = await pg.query<T>(sql, params as unknown[]);
       return res.rows;
@@ -60,7 +79,11 @@ async function openPglite(dataDir?: string): Promise<Db> {
       );
     },
     async close() {
-      await pg.close();
+      try {
+        await pg.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }
@@ -103,6 +126,7 @@ async function openPostgres(rawUrl: string): Promise<Db> {
         client.release();
       }
     },
+    async advertise() {},
     async close() {
       await pool.end();
     },
