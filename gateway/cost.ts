@@ -51,6 +51,8 @@ export const ASSUMED_LIST_SIZES: Readonly<Record<string, number>> = {
   taxonomyTerms: 20,
   coDelivery: 10,
   coDeliveryProposals: 10,
+  // The directory's copy of a service lists the areas it serves, as serviceAreas does.
+  "DirectoryCopy.areas": 10,
   // Audit entries list the fields an update changed (six kinds).
   "AuditEntry.changes": 10,
   // Fixed vocabularies: 24 needs, 5 age bands, 3 partners, a handful of local authorities.

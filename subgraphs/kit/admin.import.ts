@@ -7,7 +7,7 @@
 // and the CLI writes directly.
 import type http from "node:http";
 import type { PartnerId } from "../../schema/vocabulary.ts";
-import { CLAIMS_HEADER, signClaims } from "../../platform/claims.ts";
+import { CLAIMS_HEADER, signClaims, verifyClaims } from "../../platform/claims.ts";
 import type { Route } from "../../platform/http.ts";
 import type { Db } from "./db/db.ts";
 import type { LockInfo } from "./db/lock.ts";
@@ -43,11 +43,19 @@ const fromWire = (r: ReturnType<typeof toWire>): ImportResult => ({
 });
 
 /** POST /admin/import with {"input": <HSDS/ORUK records as read>, "options": {replace, dryRun, force}}. */
-export function adminImportRoute(db: Db, partner: PartnerId): Route {
+export function adminImportRoute(db: Db, partner: PartnerId, secret: string): Route {
   return async (req) => {
     if (req.method !== "POST") return { status: 405, body: { error: "POST an import" }, headers: { allow: "POST" } };
     const text = await readText(req, MAX_IMPORT_BYTES);
     if (text === null) return { status: 413, body: { error: `imports are limited to ${MAX_IMPORT_BYTES} bytes` } };
+    // The service token is bound to this subgraph and to the exact body, so it is checked here,
+    // once the body has been read.
+    try {
+      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, { audience: partner, body: text });
+      if (!claims.scopes.includes(IMPORT_SCOPE)) return { status: 403, body: { error: `needs scope ${IMPORT_SCOPE}` } };
+    } catch (err) {
+      return { status: 401, body: { error: err instanceof Error ? err.message : "unauthenticated" } };
+    }
     let body: { input?: unknown; options?: WireOptions };
     try {
       body = JSON.parse(text);
@@ -82,13 +90,17 @@ export async function importThroughPartner(
   secret: string,
 ): Promise<ImportResult> {
   const endpoint = new URL(IMPORT_PATH, owner.url);
-  const token = await signClaims({ sub: "import-cli", role: "service", partner: null, scopes: [IMPORT_SCOPE] }, secret, 3600);
+  const payload = JSON.stringify({ input, options });
+  const token = await signClaims({ sub: "import-cli", role: "service", partner: null, scopes: [IMPORT_SCOPE] }, secret, {
+    audience: partner,
+    body: payload,
+  });
   let res: Response;
   try {
     res = await fetch(endpoint, {
       method: "POST",
       headers: { [CLAIMS_HEADER]: token, "content-type": "application/json" },
-      body: JSON.stringify({ input, options }),
+      body: payload,
     });
   } catch (err) {
     throw new RemoteImportError(
