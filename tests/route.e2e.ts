@@ -186,7 +186,10 @@ describe("routeChild", () => {
       expect(newport.offlinePartners).toEqual(["HEALTH"]);
       const res = await gql(stack.gatewayUrl, ROUTE, { profile: { age: 12, needs: ["ADHD"], localAuthority: NORFOLK } });
       const adhd = needOf(res.data.routeChild, "ADHD");
-      expect(adhd.status).toBe("COVERED");
+      // Only health's (stale) service could meet it: listed, but never COVERED by it.
+      expect(adhd.status).toBe("UNKNOWN");
+      expect(adhd.gaps.map((g: any) => g.kind)).toContain("PARTNER_OFFLINE");
+      expect(adhd.gaps.map((g: any) => g.kind)).not.toContain("NO_SERVICE");
       expect(adhd.services[0]).toMatchObject({ stale: true, service: null });
       // The gateway says which partner could not answer for the service's fields.
       expect(res.errors?.length).toBeGreaterThan(0);
