@@ -144,7 +144,7 @@ describe("searchServices", () => {
     });
     // Deleted (tombstoned) services go too.
     const withoutYj = { ...closed, services: closed.services.filter((s) => s.id !== "yj-bristol") };
-    await importHsds(stack.dbs.council, validateHsds(withoutYj), { replace: true });
+    await importHsds(stack.dbs.council, validateHsds(withoutYj), { replace: true, force: true });
     await eventually(async () => {
       expect(ids(await search({ filter: { statuses: [] }, first: 100 }))).not.toContain("council:yj-bristol");
     });

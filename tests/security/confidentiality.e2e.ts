@@ -143,9 +143,10 @@ describe("attack 3: the index keeps an exact position after its location becomes
         location: {
           id: "loc-shared",
           name: "Shared house",
+          location_type: "physical",
           latitude: SHARED.lat,
           longitude: SHARED.lng,
-          addresses: [{ address_1: "2 Shared Street", city: "Norwich", postal_code: "NR1 1AA", country: "GB" }],
+          addresses: [{ id: "loc-shared-addr", address_1: "2 Shared Street", city: "Norwich", state_province: "", postal_code: "NR1 1AA", country: "GB", address_type: "physical" }],
           ...(confidential === undefined ? {} : { wayfinder: { confidential } }),
         },
       },
