@@ -26,10 +26,6 @@ const ROUTE = /* GraphQL */ `
             organization {
               name
             }
-            contacts {
-              phone
-              email
-            }
           }
           coversNeeds
           reasons
@@ -312,7 +308,6 @@ interface RoutedService {
     name: string;
     partner: string;
     organization: { name: string } | null;
-    contacts: { phone: string | null; email: string | null }[];
   } | null;
   coversNeeds: string[];
   reasons: string[];
