@@ -212,7 +212,7 @@ describe.runIf(hasPostgres)("production through npm start (one process, the same
 
   beforeAll(async () => {
     const ports = Object.fromEntries([...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]));
-    const stack = start(["start"], productionEnv({ ...ports, ...AUTH_PEM(), SYNC_INTERVAL_MS: "500", GATEWAY_RATE_LIMIT_RPS: "0" }));
+    const stack = start(["start"], productionEnv({ DATA_DIR: mkdtempSync(path.join(tmpdir(), "wayfinder-prod-start-")), ...ports, ...AUTH_PEM(), SYNC_INTERVAL_MS: "500", GATEWAY_RATE_LIMIT_RPS: "0" }));
     deployment.gatewayUrl = (await stack.waitFor(/Wayfinder gateway ready at (http:\/\/\S+)/))[1]!;
     for (const m of stack.output().matchAll(/^\s+(\w+)\s+subgraph\s+(http:\/\/\S+)/gm)) deployment.subgraphs[m[1]!] = m[2]!;
     // It says it is production, and loaded no generated data into the partners' databases.
