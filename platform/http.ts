@@ -81,7 +81,8 @@ export interface RunningHttp {
 
 export class BodyTooLargeError extends Error {}
 
-async function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+/** Reads a request body as UTF-8, refusing more than `limit` bytes with BodyTooLargeError. */
+export async function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

@@ -8,7 +8,7 @@
 import type http from "node:http";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import { CLAIMS_HEADER, signClaims, verifyClaims } from "../../platform/claims.ts";
-import type { Route } from "../../platform/http.ts";
+import { BodyTooLargeError, readBody, type Route } from "../../platform/http.ts";
 import type { Db } from "./db/db.ts";
 import type { LockInfo } from "./db/lock.ts";
 import { HsdsFileError, ReplaceRefusedError, importHsds, type ImportOptions, type ImportResult } from "./hsds/import.ts";
@@ -20,17 +20,6 @@ export const IMPORT_PATH = "/admin/import";
 const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
 
 type WireOptions = Pick<ImportOptions, "replace" | "dryRun" | "force">;
-
-async function readText(req: http.IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 // The report's Maps travel as entry lists.
 const toWire = (r: ImportResult) => ({
@@ -46,8 +35,13 @@ const fromWire = (r: ReturnType<typeof toWire>): ImportResult => ({
 export function adminImportRoute(db: Db, partner: PartnerId, secret: string): Route {
   return async (req) => {
     if (req.method !== "POST") return { status: 405, body: { error: "POST an import" }, headers: { allow: "POST" } };
-    const text = await readText(req, MAX_IMPORT_BYTES);
-    if (text === null) return { status: 413, body: { error: `imports are limited to ${MAX_IMPORT_BYTES} bytes` } };
+    let text: string;
+    try {
+      text = await readBody(req, MAX_IMPORT_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return { status: 413, body: { error: `imports are limited to ${MAX_IMPORT_BYTES} bytes` } };
+      throw err;
+    }
     // The service token is bound to this subgraph and to the exact body, so it is checked here,
     // once the body has been read.
     try {
