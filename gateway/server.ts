@@ -12,6 +12,8 @@ import type { GatewayContext } from "./context.ts";
 import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
 import { createHardening, type HardeningOptions } from "./hardening.ts";
 import { HttpProblem, orukRoutes } from "./oruk/routes.ts";
+import { Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
+import { operationCost } from "./cost.ts";
 import { createLogger, rootLogger, type Logger } from "../platform/log.ts";
 import type { LogLevel } from "../platform/config.ts";
 import { createMetrics, graphqlMetricsPlugin } from "../platform/metrics.ts";
@@ -83,6 +85,11 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
       return source;
     },
   });
+  // The API schema the cost limit counts against, for the ORUK API's operation sizes.
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
   const verify = await createVerifier(opts.auth);
   const hardening = createHardening({ production: opts.production, logger, rateLimit: opts.rateLimit });
   const apollo = new ApolloServer<GatewayContext>({
@@ -127,6 +134,13 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
           const contextValue = { claims, requestId: requestScope()?.requestId ?? randomUUID() };
           const res = await apollo.executeOperation({ query, variables }, { contextValue });
           return res.body.kind === "single" ? res.body.singleResult : { errors: [{ message: "unexpected incremental result" }] };
+        },
+        maxCost: hardening.limits.maxCost,
+        cost: (query, variables) => {
+          const doc = parse(query);
+          const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+          if (!apiSchema || !op) return hardening.limits.maxCost;
+          return operationCost(apiSchema, op, {}, variables);
         },
         isProfessional: async (req) =>
           (await verify(req.headers.authorization).catch(() => null))?.scopes.includes("professional") ?? false,

@@ -1,4 +1,4 @@
-// npm run bench [-- search|route] [--sizes 10000,100000] [--runs 300]
+// npm run bench [-- search|route|import|soak] [--sizes 10000,100000] [--runs 300]
 // Loads N generated services into the three partners, starts the whole stack, and measures
 // searchServices directly against the index and through the gateway, and routeChild with 4 needs
 // through the gateway. Writes the figures, with this command, to BENCHMARKS.md.
@@ -25,6 +25,8 @@ const flag = (name: string, fallback: string) => {
 const part = argv.find((a) => !a.startsWith("--") && !/^\d/.test(a)) ?? "all";
 // The soak (10 minutes of mixed traffic with a partner restart) has its own script.
 if (part === "soak") await import("./soak.ts");
+// Import speed (100,000 services into PGlite and PostgreSQL) has its own script too.
+if (part === "import") await import("./bench-import.ts");
 const sizes = flag("sizes", "10000,100000").split(",").map(Number);
 const runs = Number(flag("runs", "300"));
 const POSTGRES = cfg.postgresUrl;

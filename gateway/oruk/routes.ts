@@ -18,8 +18,15 @@ type Obj = Record<string, unknown>;
 
 export interface GraphQLAnswer {
   data?: Obj | null;
-  errors?: readonly { message: string; path?: readonly (string | number)[] }[];
+  errors?: readonly {
+    message: string;
+    path?: readonly (string | number)[];
+    extensions?: Record<string, unknown>;
+  }[];
 }
+
+/** The gateway's cost of an operation (./cost.ts), to size each operation within its limit. */
+export type Cost = (query: string, variables: Obj) => number;
 
 /** Runs one operation as the caller: the gateway passes its own Apollo executeOperation. */
 export type Execute = (
@@ -54,37 +61,49 @@ const SERVICE_FIELDS = (pro: boolean) => /* GraphQL */ `
   ${pro ? "referralNotes professionalContacts { id name title email phone }" : ""}`;
 
 const SEARCH = (pro: boolean) => /* GraphQL */ `
-  query OrukServices($first: Int!, $after: String, $query: String, $filter: ServiceFilter, $near: NearInput) {
-    searchServices(first: $first, after: $after, query: $query, filter: $filter, near: $near, sort: NAME) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { node { ${SERVICE_FIELDS(pro)} } }
-    }
-  }`;
-const SKIP = /* GraphQL */ `
-  query OrukSkip(
+  query OrukServices(
     $first: Int!
-    $after: String
+    $offset: Int
     $query: String
     $filter: ServiceFilter
     $near: NearInput
   ) {
     searchServices(
       first: $first
-      after: $after
+      offset: $offset
       query: $query
       filter: $filter
       near: $near
       sort: NAME
     ) {
       totalCount
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
+      edges { node { ${SERVICE_FIELDS(pro)} } }
     }
-  }
-`;
+  }`;
+/**
+ * For filters the index cannot apply: the same search, asking each service only for what those
+ * filters read (and its locations, for service_at_location pages).
+ */
+const SCAN = (fields: string) => /* GraphQL */ `
+  query OrukScan(
+    $first: Int!
+    $offset: Int
+    $query: String
+    $filter: ServiceFilter
+    $near: NearInput
+  ) {
+    searchServices(
+      first: $first
+      offset: $offset
+      query: $query
+      filter: $filter
+      near: $near
+      sort: NAME
+    ) {
+      totalCount
+      edges { node { id ${fields} } }
+    }
+  }`;
 const NEEDS = /* GraphQL */ `
   query OrukNeeds {
     needs {
@@ -101,6 +120,19 @@ const PARTNERS = /* GraphQL */ `
     }
   }
 `;
+
+/** A check the index cannot make, with the service fields it reads. */
+interface PostFilter {
+  fields: string;
+  test: (s: Obj) => boolean;
+}
+
+interface ServiceQuery {
+  /** searchServices arguments: query, filter, near. */
+  vars: Obj;
+  post: PostFilter[];
+  needs: Map<string, NeedInfo>;
+}
 
 /** An answer with an HTTP status other than 200 (bad parameter, unknown id, bad token). */
 export class HttpProblem extends Error {
@@ -188,14 +220,23 @@ export interface OrukOptions {
   isProfessional: IsProfessional;
   /** Base URL the API is published at, for GET /oruk/ (else taken from the request). */
   publicUrl?: string;
+  /** With maxCost: each operation is sized to stay within the gateway's cost limit. */
+  cost?: Cost;
+  maxCost?: number;
 }
 
 /** Routes for the gateway's startHttp: one prefix route answering everything under /oruk/. */
 export function orukRoutes(opts: OrukOptions): Record<string, Route> {
   const run = async (req: http.IncomingMessage, query: string, variables: Obj = {}) => {
     const r = await opts.execute(req, query, variables);
-    if (!r.data && r.errors?.length)
-      throw new HttpProblem(502, r.errors.map((e) => e.message).join("; "));
+    if (!r.data && r.errors?.length) {
+      // The caller's mistake (an unknown postcode, a page past what the index pages) is theirs.
+      const bad = r.errors.find((e) => e.extensions?.code === "BAD_USER_INPUT");
+      throw new HttpProblem(
+        bad ? 400 : 502,
+        (bad ? [bad] : r.errors).map((e) => e.message).join("; "),
+      );
+    }
     return r;
   };
 
@@ -204,76 +245,148 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
     return new Map(((r.data?.needs ?? []) as NeedInfo[]).map((n) => [n.code, n]));
   };
 
-  /** Every service matching what searchServices can filter, for filters it cannot. */
-  const searchAll = async (req: http.IncomingMessage, pro: boolean, vars: Obj) => {
+  /**
+   * The largest `first` for `query` whose cost stays within the gateway's limit. A page of the
+   * ORUK API (per_page ≤ 100) is fetched as a few operations of this size rather than one big one:
+   * every operation is one any client could send, so the cost limit keeps meaning what it says
+   * (partners never see a bigger request from the ORUK API than from /graphql), and what one ORUK
+   * request can cost stays bounded by per_page × the cost of one service.
+   */
+  const chunkSize = (query: string, vars: Obj) => {
+    if (!opts.cost || !opts.maxCost) return 10;
+    const one = opts.cost(query, { ...vars, first: 1 });
+    const each = Math.max(1, opts.cost(query, { ...vars, first: 2 }) - one);
+    return Math.max(1, Math.min(MAX_PER_PAGE, Math.floor((opts.maxCost - one) / each) + 1));
+  };
+
+  /** `count` results from `offset` of a searchServices query, in cost-bounded operations. */
+  const searchRange = async (
+    req: http.IncomingMessage,
+    query: string,
+    vars: Obj,
+    offset: number,
+    count: number,
+  ) => {
+    const size = chunkSize(query, vars);
+    const nodes: Obj[] = [];
+    let total = 0;
+    for (let got = 0; ;) {
+      const first = Math.max(1, Math.min(size, count - got));
+      const r = await run(req, query, { ...vars, first, offset: offset + got });
+      const conn = r.data?.searchServices as Obj | null | undefined;
+      if (!conn) throw new HttpProblem(502, "the directory did not answer");
+      total = conn.totalCount as number;
+      const edges = conn.edges as Obj[];
+      // A service whose partner is down comes back null (with an error naming the partner): the
+      // page carries the others rather than failing whole.
+      for (const e of edges) if (e.node) nodes.push(e.node as Obj);
+      got += first;
+      if (got >= count || edges.length < first || offset + got >= total) break;
+    }
+    return { total, nodes };
+  };
+
+  /** Every service the index finds for `q`, with only `fields`, in cost-bounded operations. */
+  const scan = async (req: http.IncomingMessage, q: ServiceQuery, fields: string) => {
+    const query = SCAN(fields);
+    const size = chunkSize(query, q.vars);
     const out: Obj[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const r = await run(req, SEARCH(pro), { ...vars, first: MAX_PER_PAGE, after });
-      const conn = r.data?.searchServices as Obj;
-      for (const e of conn.edges as Obj[]) if (e.node) out.push(e.node as Obj);
-      const info = conn.pageInfo as Obj;
-      if (!info.hasNextPage) return out;
-      after = info.endCursor as string;
+    for (let offset = 0; ; offset += size) {
+      const { total, nodes } = await searchRange(req, query, q.vars, offset, size);
+      out.push(...nodes);
+      if (offset + size >= total) return out;
     }
   };
 
-  const services = async (req: http.IncomingMessage, url: URL, everything = false) => {
-    const p = params(url);
-    const pro = await opts.isProfessional(req);
+  /** The page's services in full, in the order of `ids` (the index's NAME order). */
+  const servicesByIds = async (req: http.IncomingMessage, pro: boolean, ids: string[]) => {
+    if (!ids.length) return [];
+    const vars = { filter: { ids, statuses: STATUSES } };
+    const { nodes } = await searchRange(req, SEARCH(pro), vars, 0, ids.length);
+    const byId = new Map(nodes.map((n) => [n.id as string, n]));
+    return ids.map((id) => byId.get(id)).filter((n): n is Obj => !!n);
+  };
+
+  /**
+   * The request's parameters as searchServices arguments (applied by the index, before paging)
+   * and, for the few it has no filter for, checks on the fields they read.
+   */
+  const serviceQuery = async (req: http.IncomingMessage, p: Params): Promise<ServiceQuery> => {
     const needs = await needInfo(req);
     const termToNeed = new Map([...needs.values()].map((n) => [needTerm(n).id as string, n.code]));
     const filter: Obj = { statuses: STATUSES };
     const vars: Obj = { query: p.get("search"), filter };
-    const post: ((s: Obj) => boolean)[] = [];
+    const post: PostFilter[] = [];
+    const TERMS = "taxonomyTerms { id vocabulary }";
 
     const termId = p.get("taxonomy_term_id");
     if (termId) {
       const need = termToNeed.get(termId) ?? (needs.has(termId) ? termId : undefined);
       if (need) filter.needs = [need];
       else
-        post.push((s) =>
-          ((s.taxonomyTerms ?? []) as Obj[]).some((t) => ownId(String(t.id)) === termId),
-        );
+        post.push({
+          fields: TERMS,
+          test: (s) =>
+            ((s.taxonomyTerms ?? []) as Obj[]).some((t) => ownId(String(t.id)) === termId),
+        });
     }
     const taxonomyId = p.get("taxonomy_id");
-    if (taxonomyId)
-      post.push((s) =>
-        taxonomyId === NEEDS_TAXONOMY.id
-          ? ((s.needs ?? []) as string[]).length > 0
-          : ((s.taxonomyTerms ?? []) as Obj[]).some(
-              (t) =>
-                t.vocabulary === taxonomyId ||
-                uuidFor(`taxonomy:${String(t.vocabulary)}`) === taxonomyId,
-            ),
-      );
+    if (taxonomyId === NEEDS_TAXONOMY.id) {
+      // Any term of the needs taxonomy: any need (intersected with a need term given above).
+      if (!filter.needs) filter.needs = [...needs.keys()];
+    } else if (taxonomyId)
+      post.push({
+        fields: TERMS,
+        test: (s) =>
+          ((s.taxonomyTerms ?? []) as Obj[]).some(
+            (t) =>
+              t.vocabulary === taxonomyId ||
+              uuidFor(`taxonomy:${String(t.vocabulary)}`) === taxonomyId,
+          ),
+      });
     const orgId = p.get("organization_id");
-    if (orgId) post.push((s) => ownId(String((s.organization as Obj).id)) === orgId);
+    if (orgId)
+      post.push({
+        fields: "organization { id }",
+        test: (s) => ownId(String((s.organization as Obj | null)?.id ?? "")) === orgId,
+      });
     const modifiedAfter = p.get("modified_after");
     if (modifiedAfter) {
       const t = Date.parse(modifiedAfter);
       if (Number.isNaN(t))
         throw new HttpProblem(400, `modified_after must be a date-time (got "${modifiedAfter}")`);
-      post.push((s) => Date.parse(String(s.lastModified)) >= t);
+      post.push({ fields: "lastModified", test: (s) => Date.parse(String(s.lastModified)) >= t });
     }
+    const AGES = "ageRange { minimumAge maximumAge }";
     const minAge = num("minimum_age", p.get("minimum_age"));
     if (minAge !== undefined)
-      post.push((s) => (((s.ageRange as Obj).minimumAge as number | null) ?? 0) >= minAge);
+      post.push({
+        fields: AGES,
+        test: (s) => (((s.ageRange as Obj).minimumAge as number | null) ?? 0) >= minAge,
+      });
     const maxAge = num("maximum_age", p.get("maximum_age"));
     if (maxAge !== undefined)
-      post.push((s) => (((s.ageRange as Obj).maximumAge as number | null) ?? Infinity) <= maxAge);
+      post.push({
+        fields: AGES,
+        test: (s) => (((s.ageRange as Obj).maximumAge as number | null) ?? Infinity) <= maxAge,
+      });
     const day = p.get("day") ? dayCode(p.get("day")!) : undefined;
     const start = time("start_time", p.get("start_time"));
     const end = time("end_time", p.get("end_time"));
-    if (day || start || end)
-      post.push((s) =>
-        ((s.schedules ?? []) as Obj[]).some(
-          (x) =>
-            (!day || ((x.byDay ?? []) as string[]).some((d) => d.endsWith(day))) &&
-            (!start || (typeof x.opensAt === "string" && x.opensAt.slice(0, 5) >= start)) &&
-            (!end || (typeof x.closesAt === "string" && x.closesAt.slice(0, 5) <= end)),
-        ),
-      );
+    // A day alone is the index's openAt; times are the UK profile's "a session starting at or
+    // after start_time / ending at or before end_time" (on that day), which the index cannot say.
+    if (day) filter.openAt = { day };
+    if (start || end)
+      post.push({
+        fields: "schedules { byDay opensAt closesAt }",
+        test: (s) =>
+          ((s.schedules ?? []) as Obj[]).some(
+            (x) =>
+              (!day || ((x.byDay ?? []) as string[]).some((d) => d.endsWith(day))) &&
+              (!start || (typeof x.opensAt === "string" && x.opensAt.slice(0, 5) >= start)) &&
+              (!end || (typeof x.closesAt === "string" && x.closesAt.slice(0, 5) <= end)),
+          ),
+      });
     const postcode = p.get("postcode");
     const proximity = num("proximity", p.get("proximity"));
     // UK profile: proximity in metres around the postcode (default 10 km).
@@ -283,38 +396,77 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
         radiusKm: Math.min(200, Math.max(0.1, (proximity ?? 10_000) / 1000)),
       };
     else if (proximity !== undefined) throw new HttpProblem(400, "proximity needs a postcode");
+    return { vars, post, needs };
+  };
 
-    if (post.length || everything) {
-      const all = (await searchAll(req, pro, vars)).filter((s) => post.every((f) => f(s)));
-      const records = all.map((s) => serviceRecord(s, needs));
-      return everything
-        ? page(records, { ...p, page: 1, perPage: Math.max(1, records.length) })
-        : page(records, p);
+  const matches = (q: ServiceQuery) => (s: Obj) => q.post.every((f) => f.test(s));
+  const postFields = (q: ServiceQuery) => [...new Set(q.post.map((f) => f.fields))].join(" ");
+
+  const services = async (req: http.IncomingMessage, url: URL) => {
+    const p = params(url);
+    const pro = await opts.isProfessional(req);
+    const q = await serviceQuery(req, p);
+    const offset = (p.page - 1) * p.perPage;
+    if (!q.post.length) {
+      // Everything filtered by the index: it pages too, and only this page is fetched.
+      const { total, nodes } = await searchRange(req, SEARCH(pro), q.vars, offset, p.perPage);
+      const contents = offset >= total ? [] : nodes.map((s) => serviceRecord(s, q.needs));
+      return page(contents, p, total, true);
     }
-    // No filter searchServices lacks: walk the cursors to the page, then fetch only that page.
-    let after: string | null = null;
-    let skip = (p.page - 1) * p.perPage;
-    let total = 0;
-    while (skip > 0) {
-      const n = Math.min(MAX_PER_PAGE, skip);
-      const r = await run(req, SKIP, { ...vars, first: n, after });
-      const conn = r.data?.searchServices as Obj;
-      total = conn.totalCount as number;
-      after = (conn.pageInfo as Obj).endCursor as string | null;
-      skip -= n;
-      if (!(conn.pageInfo as Obj).hasNextPage) break;
-    }
-    const r = await run(req, SEARCH(pro), { ...vars, first: p.perPage, after });
-    const conn = r.data?.searchServices as Obj;
-    total = conn.totalCount as number;
-    const beyond = (p.page - 1) * p.perPage >= total;
-    const nodes = beyond ? [] : (conn.edges as Obj[]).map((e) => e.node as Obj).filter(Boolean);
+    // The index narrows; the rest is checked on the few fields it needs; then only the page's
+    // services are fetched in full.
+    const ids = (await scan(req, q, postFields(q))).filter(matches(q)).map((s) => s.id as string);
+    const full = await servicesByIds(req, pro, ids.slice(offset, offset + p.perPage));
     return page(
-      nodes.map((s) => serviceRecord(s, needs)),
+      full.map((s) => serviceRecord(s, q.needs)),
       p,
-      total,
+      ids.length,
       true,
     );
+  };
+
+  /** One service_at_location per service and location, paged over those pairs. */
+  const serviceAtLocations = async (req: http.IncomingMessage, url: URL) => {
+    const p = params(url);
+    const pro = await opts.isProfessional(req);
+    const q = await serviceQuery(req, p);
+    const pairs = (await scan(req, q, `locations { id } ${postFields(q)}`))
+      .filter(matches(q))
+      .flatMap((s) => ((s.locations ?? []) as Obj[]).map((l) => [s.id as string, String(l.id)]));
+    const onPage = pairs.slice((p.page - 1) * p.perPage, p.page * p.perPage);
+    const full = await servicesByIds(req, pro, [...new Set(onPage.map(([s]) => s!))]);
+    const records = new Map(full.map((s) => [s.id as string, serviceRecord(s, q.needs)]));
+    const contents = onPage.flatMap(([sid, lid]) => {
+      const record = records.get(sid!);
+      return record ? salRecords(record).filter((x) => x.location_id === ownId(lid!)) : [];
+    });
+    return {
+      body: page(contents, p, pairs.length, true),
+      lastModified: latest([...records.values()]),
+    };
+  };
+
+  const serviceAtLocation = async (req: http.IncomingMessage, id: string) => {
+    const pro = await opts.isProfessional(req);
+    const q: ServiceQuery = {
+      vars: { filter: { statuses: STATUSES } },
+      post: [],
+      needs: await needInfo(req),
+    };
+    const owner = (await scan(req, q, "hsdsId locations { id }")).find((s) =>
+      ((s.locations ?? []) as Obj[]).some(
+        (l) => uuidFor(`service_at_location:${String(s.hsdsId)}:${ownId(String(l.id))}`) === id,
+      ),
+    );
+    const [full] = owner ? await servicesByIds(req, pro, [owner.id as string]) : [];
+    const sal = full
+      ? salRecords(serviceRecord(full, q.needs)).find((x) => x.id === id)
+      : undefined;
+    if (!sal) throw new HttpProblem(404, `no service_at_location ${JSON.stringify(id)}`);
+    // The HSDS 3.0 OpenAPI document describes this response with the service schema
+    // (compiled/service.json, which requires name and status): the service's are given too.
+    const service = sal.service as Obj;
+    return { ...sal, name: service.name, status: service.status };
   };
 
   const partners = async (req: http.IncomingMessage) =>
@@ -386,25 +538,10 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
         return { body, lastModified: latest([body]) };
       },
     ],
-    [
-      /^\/oruk\/service_at_locations\/?$/,
-      async (req, url) => {
-        const p = params(url);
-        // One record per service and location; built from every matching service.
-        const all = await services(req, url, true);
-        const sals = (all.contents as Obj[]).flatMap(salRecords);
-        return { body: page(sals, p), lastModified: latest(all.contents as Obj[]) };
-      },
-    ],
+    [/^\/oruk\/service_at_locations\/?$/, async (req, url) => serviceAtLocations(req, url)],
     [
       /^\/oruk\/service_at_locations\/([^/]+)$/,
-      async (req, url, m) => {
-        const id = decodeURIComponent(m[1]!);
-        const all = await services(req, url, true);
-        const sal = (all.contents as Obj[]).flatMap(salRecords).find((x) => x.id === id);
-        if (!sal) throw new HttpProblem(404, `no service_at_location ${JSON.stringify(id)}`);
-        return { body: sal };
-      },
+      async (req, _url, m) => ({ body: await serviceAtLocation(req, decodeURIComponent(m[1]!)) }),
     ],
     [
       /^\/oruk\/organizations\/?$/,

@@ -13,6 +13,7 @@ const out = path.resolve(import.meta.dirname, "../../schema/taxonomy-needs.csv")
 
 // DfE "Find support for your family" service categories (DFE-Digital/fh-services seed data).
 const DFE: Record<string, string[]> = {
+  "fh-cat-2": ["FAMILY_STRESS"],
   "fh-cat-1-5": ["EARLY_YEARS"],
   "fh-cat-1-6": ["EARLY_YEARS"],
   "fh-cat-2-1": ["MENTAL_HEALTH"],
@@ -181,6 +182,26 @@ function match(label: string): { needs: string[]; why: string } {
   return { needs: hits.map((h) => h.code), why: hits.map((h) => `keyword "${h.word}"`).join("; ") };
 }
 
+// Keyword matches struck or corrected in review (esd id → needs and why).
+const ESD_REVIEWED: Record<string, { needs: string[]; why: string }> = {
+  "15": {
+    needs: [],
+    why: 'reviewed by hand: records administration, not help for a need (drafted EDUCATION from "pupil")',
+  },
+  "651": {
+    needs: ["FINANCIAL_HARDSHIP"],
+    why: 'reviewed by hand: money advice; "counselling" here is not MENTAL_HEALTH',
+  },
+  "1281": {
+    needs: ["EDUCATION"],
+    why: 'reviewed by hand: employment and training for care leavers, not protection (drafted SAFEGUARDING from "looked after children")',
+  },
+};
+const DFE_WHY: Record<string, string> = {
+  "fh-cat-2":
+    "reviewed by hand: the parent category of family support (was left without a need as if it were an activity)",
+};
+
 const rows: string[][] = [["taxonomy", "code", "label", "uri", "needs", "why"]];
 const dfe = JSON.parse(
   readFileSync(path.join(data, "dfe-family-hubs-service-categories.json"), "utf8"),
@@ -197,15 +218,16 @@ for (const parent of dfe.taxonomy as {
       t.name,
       "",
       (DFE[t.id] ?? []).join(" "),
-      DFE[t.id] ? "reviewed by hand" : "no Wayfinder need (activities, transport, registration)",
+      DFE_WHY[t.id] ??
+        (DFE[t.id] ? "reviewed by hand" : "no Wayfinder need (activities, transport, registration)"),
     ]);
 
 const esd = parse(readFileSync(path.join(data, "uk-areas/esd-services-2015.csv"), "utf8"), {
   columns: true,
 }) as Record<string, string>[];
 for (const s of esd) {
-  const m = match(s.label);
-  if (m.needs.length)
+  const m = ESD_REVIEWED[s.id] ?? match(s.label);
+  if (m.needs.length || ESD_REVIEWED[s.id])
     rows.push(["esdServiceTypes", s.id, s.label, s.uri, m.needs.join(" "), m.why]);
 }
 const oa = parse(readFileSync(path.join(data, "uk-areas/openactive-activity-list.csv"), "utf8"), {

@@ -1,7 +1,7 @@
 // Arguments of searchServices. Values arrive as enums or plain data; nothing the user types is ever
 // turned into filter syntax (the backends take these structurally).
 import "reflect-metadata";
-import { Field, Float, InputType, Int, registerEnumType } from "type-graphql";
+import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { DeliveryMode, Need, Partner, ReferralRoute, ServiceStatus } from "../../schema/enums.ts";
 
 export enum NeedsMatch {
@@ -89,6 +89,12 @@ export class ServiceFilter {
 
   @Field(() => [ServiceStatus], { nullable: true, description: "Statuses to include; default ACTIVE only." })
   statuses?: string[];
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: "Only these services (global ids, at most 100), e.g. to fetch a known page of results again.",
+  })
+  ids?: string[];
 }
 
 @InputType("NearInput", {

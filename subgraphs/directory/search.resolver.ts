@@ -129,6 +129,7 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
   if (filter.openAt?.time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(filter.openAt.time)) {
     throw badInput("filter.openAt.time must be HH:MM (24-hour)", "filter.openAt.time");
   }
+  if (filter.ids && filter.ids.length > MAX_LIMIT) throw badInput(`filter.ids takes at most ${MAX_LIMIT} ids`, "filter.ids");
   for (const [field, list] of [["localAuthorities", filter.localAuthorities], ["languages", filter.languages]] as const) {
     if (list && (list.length > 50 || list.some((v) => v.length > 50))) {
       throw badInput(`filter.${field} takes at most 50 values of at most 50 characters`, `filter.${field}`);
@@ -148,6 +149,7 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
     acceptingReferrals: filter.acceptingReferrals ?? undefined,
     openAt: filter.openAt ? { day: filter.openAt.day, time: filter.openAt.time ?? undefined } : undefined,
     statuses: filter.statuses ?? undefined,
+    ids: filter.ids ?? undefined,
   };
 }
 
@@ -184,11 +186,19 @@ export class SearchResolver {
     @Arg("sort", () => SearchSort, { defaultValue: SearchSort.RELEVANCE, description: "Result order." }) sort?: SearchSort,
     @Arg("first", () => Int, { defaultValue: 20, description: `Page size, 1–${MAX_LIMIT}.` }) first?: number,
     @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after?: string,
+    @Arg("offset", () => Int, {
+      nullable: true,
+      description: "Results to skip, for numbered pages (e.g. the ORUK API's `page`); instead of `after`.",
+    })
+    skip?: number,
   ): Promise<ServiceConnection> {
     const limit = first ?? 20;
     if (limit < 1 || limit > MAX_LIMIT) throw badInput(`first must be 1–${MAX_LIMIT}`, "first");
     if (query && query.length > 500) throw badInput("query is limited to 500 characters", "query");
-    let offset = 0;
+    if (skip !== undefined && skip !== null && (skip < 0 || !Number.isInteger(skip)))
+      throw badInput("offset must be 0 or more", "offset");
+    if (after && skip) throw badInput("give after or offset, not both", "offset");
+    let offset = skip ?? 0;
     if (after) {
       const decoded = decodeCursor(after);
       if (decoded === null) throw badInput("after is not a cursor from this API", "after");

@@ -310,6 +310,7 @@ function toRows(bundle: HsdsBundle): Rows {
 
   const unmapped = new Map<string, UnmappedTerm>();
   let servicesWithoutNeeds = 0;
+  let servicesAssumedProfessionalReferral = 0;
 
   for (const svc of bundle.services) {
     const sid = svc.id;
@@ -349,6 +350,7 @@ function toRows(bundle: HsdsBundle): Rows {
     }
     const row = serviceRow(svc, mappedNeeds);
     if ((row.needs as string[]).length === 0) servicesWithoutNeeds++;
+    if (!Array.isArray(svc.wayfinder?.referral_routes)) servicesAssumedProfessionalReferral++;
     r.services.push(row);
 
     for (const sal of svc.service_at_locations ?? []) {
@@ -438,6 +440,7 @@ function toRows(bundle: HsdsBundle): Rows {
       notStored,
       unmappedTerms: [...unmapped.values()].sort((a, b) => b.services - a.services),
       servicesWithoutNeeds,
+      servicesAssumedProfessionalReferral,
     },
   };
 }
@@ -508,7 +511,12 @@ function serviceRow(svc: HsdsService, mappedNeeds: string[]): Row {
     // Needs given outright (a Wayfinder file) are authoritative; a plain feed's come from its
     // taxonomy terms through schema/taxonomy-needs.csv.
     needs: unique(Array.isArray(ext.needs) ? ext.needs : mappedNeeds),
-    referral_routes: unique(ext.referral_routes),
+    // A plain HSDS/ORUK feed has no referral routes (HSDS only has application_process text).
+    // Routing offers a service only through a route the referrer can use, so a service with none
+    // would never be routed: "any professional can refer" is assumed, the narrowest route that
+    // keeps it routable for the professionals Wayfinder serves (a family referring itself still
+    // gets a REFERRAL_ROUTE gap). The report counts these; wayfinder.referral_routes overrides.
+    referral_routes: Array.isArray(ext.referral_routes) ? unique(ext.referral_routes) : ["PROFESSIONAL"],
     delivery_modes: unique(ext.delivery_modes),
     accepting_referrals: cap.accepting_referrals ?? true,
     typical_wait_weeks: cap.typical_wait_weeks ?? null,

@@ -163,6 +163,8 @@ export interface ImportReport {
   unmappedTerms: UnmappedTerm[];
   /** Services that left the import with no need at all (they will not appear in routing). */
   servicesWithoutNeeds: number;
+  /** Services whose file gave no referral routes: PROFESSIONAL was assumed (see serviceRow). */
+  servicesAssumedProfessionalReferral: number;
 }
 
 /** The parts of the report that come from the file alone. */
@@ -246,6 +248,10 @@ export function formatReport(r: ImportReport, max = 30): string {
   if (r.servicesWithoutNeeds)
     lines.push(
       `${plural(r.servicesWithoutNeeds, "service")} imported with no need: they are searchable but not routed`,
+    );
+  if (r.servicesAssumedProfessionalReferral)
+    lines.push(
+      `${plural(r.servicesAssumedProfessionalReferral, "service")} gave no referral routes: "any professional can refer" (PROFESSIONAL) assumed; wayfinder.referral_routes says otherwise`,
     );
   return lines.join("\n");
 }

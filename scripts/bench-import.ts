@@ -1,0 +1,165 @@
+// npm run bench -- import [--services 100000] [--engines pglite,postgres]
+// Import speed, as `npm run import` does it: the partners' files as published (JSON text) are
+// parsed, validated against the official HSDS 3.0 schemas (ajv) and written in one transaction
+// per partner, into a fresh file-backed PGlite database and a fresh PostgreSQL schema. Target
+// (issue 14): 100,000 services in ≤ 60 s on each. Writes the figures, with the command and the
+// machine's load, to BENCHMARKS.md under its own marker (the latency bench keeps its own).
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { PARTNERS } from "../schema/vocabulary.ts";
+import { openDb } from "../subgraphs/kit/db/db.ts";
+import { importHsds } from "../subgraphs/kit/hsds/import.ts";
+import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
+import { configureLogging } from "../platform/log.ts";
+import { generateDataset } from "./generate/dataset.ts";
+import { benchConfig } from "./config.ts";
+
+const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
+configureLogging({ service: "bench", level: cfg.logLevel });
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]! : fallback;
+};
+const services = Number(flag("services", "100000"));
+const engines = flag("engines", "pglite,postgres").split(",") as ("pglite" | "postgres")[];
+const TARGET_S = 60;
+
+async function pgReachable(url: string) {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+interface Step {
+  partner: string;
+  services: number;
+  rows: number;
+  parseValidateS: number;
+  writeS: number;
+}
+interface Run {
+  engine: string;
+  totalS: number;
+  steps: Step[];
+  load: [number, number];
+}
+
+const load1 = () => Number(os.loadavg()[0]!.toFixed(1));
+const secs = (ms: number) => Number((ms / 1000).toFixed(1));
+
+console.log(`generating ${services.toLocaleString("en-GB")} services…`);
+const data = generateDataset({ services });
+// The files as a council would publish them: JSON text, read as `npm run import` reads a file.
+const files = Object.fromEntries(PARTNERS.map((p) => [p, JSON.stringify(data[p])]));
+
+async function runEngine(engine: "pglite" | "postgres"): Promise<Run | null> {
+  const schema = `bench_import_${process.pid}`;
+  let dir: string | undefined;
+  if (engine === "postgres" && !(await pgReachable(cfg.postgresUrl))) {
+    console.log(`PostgreSQL at ${cfg.postgresUrl} is not reachable: skipped`);
+    return null;
+  }
+  const loadBefore = load1();
+  const steps: Step[] = [];
+  const start = performance.now();
+  try {
+    for (const partner of PARTNERS) {
+      if (engine === "pglite") dir = await mkdtemp(path.join(os.tmpdir(), `wayfinder-bench-${partner}-`));
+      const db = await openDb(
+        engine === "pglite"
+          ? { dataDir: dir, migrationDirs: [] }
+          : { url: `${cfg.postgresUrl}?schema=${schema}_${partner}`, migrationDirs: [] },
+      );
+      try {
+        const t0 = performance.now();
+        const bundle = validateHsds(JSON.parse(files[partner]!));
+        const t1 = performance.now();
+        let rows = 0;
+        const result = await importHsds(db, bundle, { onProgress: (done) => (rows = done) });
+        const t2 = performance.now();
+        steps.push({
+          partner,
+          services: result.services,
+          rows,
+          parseValidateS: secs(t1 - t0),
+          writeS: secs(t2 - t1),
+        });
+        console.log(
+          `${engine} ${partner}: ${result.services} services, parse + validate ${secs(t1 - t0)} s, write ${secs(t2 - t1)} s`,
+        );
+      } finally {
+        await db.close();
+        if (dir) await rm(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    if (engine === "postgres") {
+      const c = new pg.Client({ connectionString: cfg.postgresUrl });
+      await c.connect();
+      for (const p of PARTNERS) await c.query(`DROP SCHEMA IF EXISTS ${schema}_${p} CASCADE`);
+      await c.end();
+    }
+  }
+  return { engine, totalS: secs(performance.now() - start), steps, load: [loadBefore, load1()] };
+}
+
+const runs: Run[] = [];
+for (const engine of engines) {
+  const r = await runEngine(engine);
+  if (r) runs.push(r);
+}
+
+const command = `npm run bench -- ${argv.join(" ")}`.trim();
+const section = [
+  `## Import speed — ${new Date().toISOString().slice(0, 10)}`,
+  "",
+  `Command: \`${command}\`. Target: ${services.toLocaleString("en-GB")} services in ≤ ${TARGET_S} s per engine.`,
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average (1 min) before → after each run shown below (other engineers' tests were running on the same 2 cores).`,
+  "What is timed: for each partner's generated file (JSON text), JSON.parse + validation against the official HSDS 3.0 schemas + the one-transaction write (batched multi-row inserts), into a fresh file-backed PGlite database or a fresh PostgreSQL schema; not timed: generating the data and opening/migrating the empty databases' first connection.",
+  "",
+  "| engine | services | rows written | parse + validate s | write s | total s | services/s | load before → after | target |",
+  "|---|---:|---:|---:|---:|---:|---:|---|---|",
+  ...runs.map((r) => {
+    const n = r.steps.reduce((a, s) => a + s.services, 0);
+    const rows = r.steps.reduce((a, s) => a + s.rows, 0);
+    const pv = r.steps.reduce((a, s) => a + s.parseValidateS, 0);
+    const w = r.steps.reduce((a, s) => a + s.writeS, 0);
+    return `| ${r.engine === "pglite" ? "PGlite (file)" : "PostgreSQL 15"} | ${n.toLocaleString("en-GB")} | ${rows.toLocaleString("en-GB")} | ${pv.toFixed(1)} | ${w.toFixed(1)} | ${r.totalS.toFixed(1)} | ${Math.round(n / r.totalS).toLocaleString("en-GB")} | ${r.load[0]} → ${r.load[1]} | ${r.totalS <= TARGET_S ? "met" : "missed"} |`;
+  }),
+  "",
+  "Per partner:",
+  "",
+  ...runs.flatMap((r) =>
+    r.steps.map(
+      (s) =>
+        `- ${r.engine} ${s.partner}: ${s.services.toLocaleString("en-GB")} services, ${s.rows.toLocaleString("en-GB")} rows, parse + validate ${s.parseValidateS} s, write ${s.writeS} s`,
+    ),
+  ),
+  "",
+].join("\n");
+
+const file = "BENCHMARKS.md";
+const existing = await readFile(file, "utf8").catch(
+  () => "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
+);
+const marker = "<!-- bench:import -->";
+const begin = existing.indexOf(marker);
+const end = begin >= 0 ? existing.indexOf("<!-- /bench -->", begin) : -1;
+const block = `${marker}\n${section}<!-- /bench -->\n`;
+const next =
+  begin >= 0 && end >= 0
+    ? existing.slice(0, begin) + block + existing.slice(end + "<!-- /bench -->\n".length)
+    : existing + "\n" + block;
+await writeFile(file, next);
+console.log(`\n${section}\nWrote ${file}`);
+process.exit(0);
