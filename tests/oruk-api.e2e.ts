@@ -60,12 +60,14 @@ function mergePatch(target: unknown, patch: unknown): unknown {
  * The UK profile's openapi.json is a profile in the HSDS sense: a merge patch over the HSDS
  * document (it adds parameters and removes /organizations with null), so the profile's API is
  * the patched document. Its time parameters say `"type": "time"`, which is no JSON Schema type
- * and no ajv can compile; they are read as what they mean, a string in `time` format.
+ * and no ajv can compile; they are read as what they mean, a time of day as HSDS schedules write
+ * opens_at ("09:00", "09:00:00"; not RFC 3339's full-time with a zone).
  */
 function orukProfileDoc(hsds: Record<string, any>) {
   const profile = JSON.parse(readFileSync(DOCS.oruk, "utf8")) as Record<string, any>;
   for (const param of Object.values(profile.components.parameters) as any[])
-    if (param.schema?.type === "time") param.schema = { type: "string", format: "time" };
+    if (param.schema?.type === "time")
+      param.schema = { type: "string", pattern: "^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$" };
   return mergePatch(hsds, profile) as Record<string, any>;
 }
 
@@ -243,6 +245,9 @@ describe("ORUK API at /oruk/", () => {
     );
     expect(problems("/oruk/services?minimum_age=ten", 200, good).join("\n")).toMatch(
       /ORUK profile request .*minimum_age must be number/,
+    );
+    expect(problems("/oruk/services?day=MO&start_time=9am", 200, good).join("\n")).toMatch(
+      /ORUK profile request .*start_time must match pattern/,
     );
   });
 
