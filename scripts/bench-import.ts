@@ -74,7 +74,8 @@ async function runEngine(engine: "pglite" | "postgres"): Promise<Run | null> {
   const start = performance.now();
   try {
     for (const partner of PARTNERS) {
-      if (engine === "pglite") dir = await mkdtemp(path.join(os.tmpdir(), `wayfinder-bench-${partner}-`));
+      if (engine === "pglite")
+        dir = await mkdtemp(path.join(os.tmpdir(), `wayfinder-bench-${partner}-`));
       const db = await openDb(
         engine === "pglite"
           ? { dataDir: dir, migrationDirs: [] }
@@ -150,7 +151,8 @@ const section = [
 
 const file = "BENCHMARKS.md";
 const existing = await readFile(file, "utf8").catch(
-  () => "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
+  () =>
+    "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
 );
 const marker = "<!-- bench:import -->";
 const begin = existing.indexOf(marker);

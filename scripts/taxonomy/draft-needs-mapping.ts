@@ -219,7 +219,9 @@ for (const parent of dfe.taxonomy as {
       "",
       (DFE[t.id] ?? []).join(" "),
       DFE_WHY[t.id] ??
-        (DFE[t.id] ? "reviewed by hand" : "no Wayfinder need (activities, transport, registration)"),
+        (DFE[t.id]
+          ? "reviewed by hand"
+          : "no Wayfinder need (activities, transport, registration)"),
     ]);
 
 const esd = parse(readFileSync(path.join(data, "uk-areas/esd-services-2015.csv"), "utf8"), {
