@@ -107,6 +107,44 @@ describe("searchServices", () => {
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
   });
 
+  it("pages by offset, and fetches a known set of services by id", async () => {
+    const PAGE = /* GraphQL */ `
+      query P($offset: Int, $after: String, $filter: ServiceFilter) {
+        searchServices(sort: NAME, first: 4, offset: $offset, after: $after, filter: $filter) {
+          totalCount
+          edges { node { id } }
+          pageInfo { hasPreviousPage }
+        }
+      }
+    `;
+    const page = async (vars: Record<string, unknown>) => {
+      const res = await gql(stack.gatewayUrl, PAGE, vars);
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      return res.data.searchServices;
+    };
+    const all = ids(await search({ sort: "NAME", first: 12 }));
+    const third = await page({ offset: 8 });
+    expect(ids(third)).toEqual(all.slice(8, 12));
+    expect(third.pageInfo.hasPreviousPage).toBe(true);
+    const picked = [all[9], all[2], all[5]];
+    const byId = await page({ filter: { ids: picked } });
+    // In the search's own order (NAME), whatever order the ids came in.
+    expect(ids(byId)).toEqual([all[2], all[5], all[9]]);
+    expect(byId.totalCount).toBe(3);
+    const cursor = (await search({ sort: "NAME", first: 2 })).pageInfo.endCursor;
+    for (const [vars, field] of [
+      [{ offset: -1 }, "offset"],
+      [{ offset: 4, after: cursor }, "offset"],
+      [{ filter: { ids: Array.from({ length: 101 }, (_, i) => `council:${i}`) } }, "filter.ids"],
+    ] as const) {
+      const bad = await gql(stack.gatewayUrl, PAGE, vars);
+      expect(bad.errors?.[0]?.extensions, JSON.stringify(vars).slice(0, 80)).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field,
+      });
+    }
+  });
+
   it("rejects an unknown postcode clearly instead of returning nothing", async () => {
     for (const postcode of ["ZZ99 9ZZ", "hello"]) {
       const res = await gql(stack.gatewayUrl, SEARCH, { near: { postcode, radiusKm: 5 } });
