@@ -41,19 +41,43 @@ export async function signInMode(
 
 export const DEV_ROLES = ["professional", "partner-admin"] as const;
 
-/** Who the token says the user is, for display only; the gateway verifies the token itself. */
+/** A sign-in the provider completed but Wayfinder cannot accept; the message is for the user. */
+export class SignInRefused extends Error {
+  override name = "SignInRefused";
+}
+
+const ROLES = ["professional", "partner-admin"];
+
+/**
+ * Who the access token says the user is, for display and the session's lifetime; the gateway
+ * verifies the token itself on every call. A token without a role the gateway accepts is refused
+ * here, at sign-in, rather than failing every page afterwards.
+ */
 export function userOf(
   token: string,
   idClaims?: Record<string, unknown>,
-): NonNullable<Session["user"]> {
-  const claims = decodeJwt(token);
+): NonNullable<Session["user"]> & { expiresAt?: number } {
+  let claims: ReturnType<typeof decodeJwt>;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    throw new SignInRefused(
+      "The identity provider's access token is not a JWT. Configure it to issue JWT access tokens for the directory (see web/README.md).",
+    );
+  }
+  const role = typeof claims.role === "string" ? claims.role : undefined;
+  if (!role || !ROLES.includes(role))
+    throw new SignInRefused(
+      "Your account has no Wayfinder role. Ask your administrator to give you the professional role.",
+    );
   const name = (idClaims?.name ?? idClaims?.preferred_username ?? idClaims?.email) as
     string | undefined;
   return {
     sub: String(claims.sub ?? idClaims?.sub ?? "unknown"),
-    role: typeof claims.role === "string" ? claims.role : "professional",
+    role,
     partner: typeof claims.partner === "string" ? claims.partner : null,
     name,
+    expiresAt: typeof claims.exp === "number" ? claims.exp * 1000 : undefined,
   };
 }
 
@@ -93,21 +117,29 @@ export async function finishOidc(
     expectedNonce: pending.nonce,
     idTokenExpected: true,
   });
-  return {
-    token: tokens.access_token,
-    idToken: tokens.id_token,
-    user: userOf(tokens.access_token, tokens.claims() as Record<string, unknown> | undefined),
-  };
+  const { expiresAt, ...user } = userOf(
+    tokens.access_token,
+    tokens.claims() as Record<string, unknown> | undefined,
+  );
+  return { token: tokens.access_token, idToken: tokens.id_token, user, expiresAt };
 }
 
+/**
+ * RP-initiated logout at the provider, when it publishes an end_session_endpoint. The provider
+ * comes back to the web app's home: the origin of the registered redirect URI (register it as a
+ * post-logout redirect URI too), never an address built from the request's Host header.
+ */
 export function endSessionUrl(
   mode: Extract<SignInMode, { kind: "oidc" }>,
   idToken: string | undefined,
-  postLogout: string,
 ): string | null {
   if (!mode.config.serverMetadata().end_session_endpoint) return null;
   return oidc.buildEndSessionUrl(mode.config, {
-    post_logout_redirect_uri: postLogout,
+    post_logout_redirect_uri: postLogoutUri(mode.settings),
     ...(idToken ? { id_token_hint: idToken } : {}),
   }).href;
+}
+
+export function postLogoutUri(settings: OidcConfig): string {
+  return new URL("/", settings.redirectUri).href;
 }

@@ -13,7 +13,10 @@ export interface OidcConfig {
   scope: string;
   /** Extra authorization parameters some providers need, e.g. "audience=wayfinder". */
   extraParams: Record<string, string>;
-  /** Only for tests against a local provider on http://127.0.0.1. */
+  /**
+   * Plain http to the provider: only for one on this machine (127.0.0.1, ::1, localhost), where
+   * TLS protects nothing; any other http issuer is refused at start.
+   */
   allowInsecureHttp?: boolean;
 }
 
@@ -36,6 +39,22 @@ export function webConfig(env: Record<string, string | undefined> = process.env)
       throw new Error(
         "WEB_OIDC_ISSUER is set, so WEB_OIDC_REDIRECT_URI (…/auth/callback) is required",
       );
+    const loopback = (u: URL) => ["127.0.0.1", "[::1]", "localhost"].includes(u.hostname);
+    const url = (name: string, value: string) => {
+      let u: URL;
+      try {
+        u = new URL(value);
+      } catch {
+        throw new Error(`${name} must be an absolute URL, got "${value}"`);
+      }
+      if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback(u)))
+        throw new Error(`${name} must be an https URL (http only on this machine), got "${value}"`);
+      return u;
+    };
+    const issuerUrl = url("WEB_OIDC_ISSUER", issuer);
+    url("WEB_OIDC_REDIRECT_URI", redirectUri);
+    if (!new URL(redirectUri).pathname.endsWith("/auth/callback"))
+      throw new Error(`WEB_OIDC_REDIRECT_URI must end in /auth/callback, got "${redirectUri}"`);
     oidc = {
       issuer,
       clientId,
@@ -43,6 +62,7 @@ export function webConfig(env: Record<string, string | undefined> = process.env)
       redirectUri,
       scope: env.WEB_OIDC_SCOPE || "openid profile",
       extraParams: Object.fromEntries(new URLSearchParams(env.WEB_OIDC_AUTH_PARAMS || "")),
+      allowInsecureHttp: issuerUrl.protocol === "http:",
     };
   }
   const ttl = Number(env.WEB_SESSION_TTL_SECONDS || 8 * 3600);

@@ -19,6 +19,7 @@ import {
   finishOidc,
   signInMode,
   userOf,
+  SignInRefused,
   DEV_ROLES,
   type SignInMode,
 } from "./auth.ts";
@@ -306,8 +307,9 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
           return true;
         }
         const token = await devToken(role, partner?.toLowerCase());
+        const { expiresAt, ...user } = userOf(token);
         sessions.destroy(req, res);
-        sessions.create(res, { token, user: userOf(token) });
+        sessions.create(res, { token, user, expiresAt });
         redirect(res, returnTo);
         return true;
       }
@@ -326,8 +328,35 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         }
         const callback = new URL(mode.settings.redirectUri);
         callback.search = url.search;
-        const signedIn = await finishOidc(mode, callback, pending);
+        // The pending sign-in is used once, whatever happens: a replayed or forged callback
+        // (wrong state, a code without its PKCE verifier) finds nothing to complete.
         sessions.destroy(req, res);
+        let signedIn: Awaited<ReturnType<typeof finishOidc>>;
+        try {
+          signedIn = await finishOidc(mode, callback, pending);
+        } catch (err) {
+          const refused = err instanceof SignInRefused;
+          const cancelled = url.searchParams.get("error") === "access_denied";
+          const cause =
+            err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+          console.error(
+            `web: sign-in failed: ${err instanceof Error ? `${err.name}: ${err.message}${cause}` : String(err)}`,
+          );
+          render(res, ctx, {
+            status: refused ? 403 : 400,
+            template: "message.njk",
+            data: {
+              title: cancelled ? "Sign-in cancelled" : "Sign-in failed",
+              body: refused
+                ? (err as Error).message
+                : cancelled
+                  ? "You did not allow Wayfinder to use your account, so you are not signed in."
+                  : "The identity provider's answer could not be checked, so you are not signed in. Sign in again.",
+              signInAgain: true,
+            },
+          });
+          return true;
+        }
         sessions.create(res, signedIn);
         redirect(res, pending.returnTo);
         return true;
@@ -335,8 +364,10 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
       if (p === "/sign-out" && method === "POST") {
         const idToken = session?.idToken;
         sessions.destroy(req, res);
-        const home = `${production ? "https" : "http"}://${req.headers.host}/`;
-        redirect(res, (mode.kind === "oidc" && endSessionUrl(mode, idToken, home)) || "/");
+        redirect(
+          res,
+          (mode.kind === "oidc" && session?.user && endSessionUrl(mode, idToken)) || "/",
+        );
         return true;
       }
       if (

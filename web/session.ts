@@ -35,16 +35,21 @@ export class SessionStore {
     return s;
   }
 
-  /** A fresh session with a new id (on every sign-in, so a planted id is never promoted). */
-  create(res: http.ServerResponse, data: Omit<Session, "id" | "expiresAt">): Session {
+  /**
+   * A fresh session with a new id (on every sign-in, so a planted id is never promoted). It ends
+   * after the configured lifetime, or when its access token expires if that is sooner.
+   */
+  create(
+    res: http.ServerResponse,
+    data: Omit<Session, "id" | "expiresAt"> & { expiresAt?: number },
+  ): Session {
     this.sweep();
-    const s: Session = {
-      ...data,
-      id: randomBytes(32).toString("base64url"),
-      expiresAt: Date.now() + this.ttlSeconds * 1000,
-    };
+    const { expiresAt: tokenExpiry, ...rest } = data;
+    const expiresAt = Math.min(Date.now() + this.ttlSeconds * 1000, tokenExpiry ?? Infinity);
+    const s: Session = { ...rest, id: randomBytes(32).toString("base64url"), expiresAt };
     this.sessions.set(s.id, s);
-    res.appendHeader("set-cookie", this.cookie(s.id, this.ttlSeconds));
+    const maxAge = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+    res.appendHeader("set-cookie", this.cookie(s.id, maxAge));
     return s;
   }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { safeHighlight, addApiErrors, Errors } from "./pages/common.ts";
 import { heatMap, timeline } from "./svg.ts";
 import { webConfig } from "./config.ts";
-import { signInMode } from "./auth.ts";
+import { signInMode, userOf, SignInRefused } from "./auth.ts";
 
 describe("safeHighlight", () => {
   it("keeps <mark> and escapes everything else, whatever the index held", () => {
@@ -111,5 +111,58 @@ describe("webConfig", () => {
       scope: "openid profile",
       extraParams: { audience: "wayfinder" },
     });
+  });
+  it("takes plain http only from a provider on this machine, and refuses a stray redirect URI", () => {
+    const env = {
+      NODE_ENV: "production",
+      WEB_OIDC_CLIENT_ID: "wayfinder",
+      WEB_OIDC_REDIRECT_URI: "https://w.example/auth/callback",
+    };
+    expect(() => webConfig({ ...env, WEB_OIDC_ISSUER: "http://id.example" })).toThrow(
+      /WEB_OIDC_ISSUER must be an https URL/,
+    );
+    expect(webConfig({ ...env, WEB_OIDC_ISSUER: "http://127.0.0.1:9999" }).oidc).toMatchObject({
+      allowInsecureHttp: true,
+    });
+    expect(webConfig({ ...env, WEB_OIDC_ISSUER: "https://id.example" }).oidc).toMatchObject({
+      allowInsecureHttp: false,
+    });
+    expect(() =>
+      webConfig({
+        ...env,
+        WEB_OIDC_ISSUER: "https://id.example",
+        WEB_OIDC_REDIRECT_URI: "http://w.example/auth/callback",
+      }),
+    ).toThrow(/WEB_OIDC_REDIRECT_URI must be an https URL/);
+    expect(() =>
+      webConfig({
+        ...env,
+        WEB_OIDC_ISSUER: "https://id.example",
+        WEB_OIDC_REDIRECT_URI: "https://w.example/callback",
+      }),
+    ).toThrow(/must end in \/auth\/callback/);
+  });
+});
+
+describe("userOf", () => {
+  const token = (claims: Record<string, unknown>) =>
+    `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
+  it("reads the role, partner and expiry from the access token", () => {
+    expect(
+      userOf(token({ sub: "u1", role: "partner-admin", partner: "charity", exp: 2_000_000_000 }), {
+        name: "Sam",
+      }),
+    ).toEqual({
+      sub: "u1",
+      role: "partner-admin",
+      partner: "charity",
+      name: "Sam",
+      expiresAt: 2_000_000_000_000,
+    });
+  });
+  it("refuses a token with no role the gateway accepts, or no JWT at all", () => {
+    expect(() => userOf(token({ sub: "u1" }))).toThrow(SignInRefused);
+    expect(() => userOf(token({ sub: "u1", role: "admin" }))).toThrow(/no Wayfinder role/);
+    expect(() => userOf("opaque-access-token")).toThrow(/not a JWT/);
   });
 });
