@@ -694,8 +694,18 @@ type CostKind =
 interface NameCtx {
   la: string;
   place: string;
+  /** The town the service is in ("Norwich" for Mile Cross). */
+  town: string;
   needs: string[];
 }
+
+/** "Mile Cross" in Norwich; a bare "City Centre" takes its town's name ("Bristol City Centre"). */
+const localName = (c: NameCtx) => (c.place === "City Centre" ? `${c.town} City Centre` : c.place);
+/** "Mile Cross, Norwich"; just "Great Yarmouth" where the place is the town. */
+const placeInTown = (c: NameCtx) => {
+  const local = localName(c);
+  return local.includes(c.town) ? local : `${local}, ${c.town}`;
+};
 
 interface Template {
   key: string;
@@ -742,9 +752,11 @@ const TEMPLATES: Template[] = [
     venue: "hub",
     schedule: "hub",
     weight: 5,
-    name: (c) => `${laName(c.la)} Family Hub – ${c.place}`,
+    // Named after the neighbourhood, as councils name them ("Mile Cross Family Hub"); the
+    // description says which town, so "norwich family hub" finds every Norwich hub.
+    name: (c) => `${localName(c)} Family Hub`,
     description: (c) =>
-      `A family hub in ${c.place} for families with children and young people aged 0 to 19 (25 with SEND): stay and play, parenting advice, help with money and benefits, midwife and health visitor clinics, and early help when things get difficult.`,
+      `A family hub in ${placeInTown(c)} for families with children and young people aged 0 to 19 (25 with SEND): stay and play, parenting advice, help with money and benefits, midwife and health visitor clinics, and early help when things get difficult.`,
     needs: ["FAMILY_STRESS", "PARENTING", "EARLY_YEARS", "FINANCIAL_HARDSHIP", "PERINATAL"],
     ages: [0, 19],
     modes: ["IN_PERSON", "TELEPHONE"],
@@ -2019,7 +2031,7 @@ export class DatasetGenerator {
         : t.scope === "district"
           ? slot.town.district
           : area.la.name;
-    const ctx: NameCtx = { la, place, needs: fitted.needs };
+    const ctx: NameCtx = { la, place, town: slot.town.town, needs: fitted.needs };
 
     // A repeated name is a further site: told apart by its neighbourhood, then its street.
     const base = t.name(ctx);
@@ -2163,7 +2175,7 @@ export class DatasetGenerator {
     const inward = `${r.int(1, 9)}${r.pick([...INWARD_LETTERS])}${r.pick([...INWARD_LETTERS])}`;
     const where = t.scope === "locality" ? slot.locality : slot.town.district;
     const venueName: Record<Venue, string> = {
-      hub: `${slot.locality} Family Hub`,
+      hub: `${slot.locality === "City Centre" ? `${slot.town.town} City Centre` : slot.locality} Family Hub`,
       office:
         la === NORFOLK && slot.town.town === "Norwich"
           ? "County Hall"

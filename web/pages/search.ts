@@ -22,6 +22,7 @@ import {
   NEEDS_QUERY,
   type NeedInfo,
 } from "./common.ts";
+import { Gazetteer, type PlaceArea, type PlaceInQuery } from "../places.ts";
 
 const PAGE_SIZE = 10;
 const POSTCODE = /^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$/i;
@@ -147,35 +148,42 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
     language: all("language"),
     mode: all("mode"),
     free: p.get("free") === "yes",
+    anywhere: p.get("anywhere") === "yes",
     accepting: p.get("accepting") === "yes",
   };
   const errors = new Errors();
   const [vocab, areas] = await Promise.all([
     ctx.ask<{ needs: NeedInfo[] }>(`{ ${NEEDS_QUERY} }`),
-    ctx.ask<{ localAuthorities: { code: string; name: string }[] }>(/* GraphQL */ `
+    ctx.ask<{ localAuthorities: PlaceArea[] }>(/* GraphQL */ `
       {
         localAuthorities {
           code
           name
+          nameWelsh
         }
       }
     `),
   ]);
+  const gazetteer = new Gazetteer(areas.data?.localAuthorities ?? []);
   const needLabel = Object.fromEntries((vocab.data?.needs ?? []).map((n) => [n.code, n.label]));
 
   // The "where" box takes a postcode or a place: a postcode searches a radius around it, an
-  // authority's name filters to it, and any other place name joins the keywords ("norwich").
+  // authority's name (or the short name people use, web/places.ts) filters to it, and any other
+  // place name joins the keywords. Without one, a place named in the keywords ("norwich family
+  // hub") is the area, unless the searcher asked for every area.
   let near: Record<string, unknown> | undefined;
   let query = values.q;
   const filter: Record<string, unknown> = {};
+  let placed: PlaceInQuery | null = null;
   if (values.where) {
-    const area = (areas.data?.localAuthorities ?? []).find(
-      (a) => a.name.toLowerCase() === values.where.toLowerCase(),
-    );
+    const area = gazetteer.lookup(values.where);
     if (POSTCODE.test(values.where))
       near = { postcode: values.where, radiusKm: Number(values.radius) || 10 };
     else if (area) filter.localAuthorities = [area.code];
     else query = `${query} ${values.where}`.trim();
+  } else if (values.q && !values.anywhere) {
+    placed = gazetteer.find(values.q);
+    if (placed) filter.localAuthorities = [placed.area.code];
   }
   if (!RADII.includes(Number(values.radius)))
     errors.add("radius", "Choose a distance from the list");
@@ -209,14 +217,20 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
   let banner = null;
   let stale: string[] = [];
   if (!errors.any) {
-    result = await runSearch(ctx, {
-      query: query || undefined,
-      near,
-      filter,
-      first: PAGE_SIZE,
-      after,
-      sort: values.sort,
-    });
+    const search = (text: string) =>
+      runSearch(ctx, {
+        query: text || undefined,
+        near,
+        filter,
+        first: PAGE_SIZE,
+        after,
+        sort: values.sort,
+      });
+    result = await search(query);
+    // The place's name counts as a word first (services that name Norwich come before the rest of
+    // Norfolk's); when no service in the area names it, it is only the area.
+    if (placed && result.data?.searchServices.totalCount === 0 && !result.errors.length)
+      result = await search(placed.rest);
     addApiErrors(errors, result.errors, FIELDS);
     const other = otherErrors(result.errors);
     if (other.length && !result.data)
@@ -293,6 +307,13 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
       pages: conn ? Math.max(1, Math.ceil(conn.totalCount / PAGE_SIZE)) : 0,
       next,
       previous,
+      place: placed
+        ? {
+            name: placed.area.name,
+            matched: placed.matched,
+            everywhere: `/?${new URLSearchParams({ q: values.q, anywhere: "yes" })}`,
+          }
+        : null,
       results: (conn?.edges ?? []).map((e) => ({
         missing: !e.node,
         stale: e.stale,

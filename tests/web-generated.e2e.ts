@@ -1,0 +1,174 @@
+// The web app and the README's examples on the data `npm start` loads (scripts/generate's default
+// dataset, co-deliveries accepted as npm start does), not the hand-written fixture: place names in
+// the search box ("norwich family hub", "camhs in king's lynn") find the services of that place, in
+// real Chromium.
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { eventually, gql, startTestStack } from "./helpers/stack.ts";
+import {
+  axeSerious,
+  hasBrowser,
+  launchBrowser,
+  screenshots,
+  type Browser,
+} from "./helpers/browser.ts";
+import { generateDataset } from "../scripts/generate/dataset.ts";
+import { PARTNERS } from "../schema/vocabulary.ts";
+import { recordAcceptances } from "../subgraphs/kit/codelivery.ts";
+import { mintDevToken } from "../gateway/auth.ts";
+
+const dataset = generateDataset({});
+const services = PARTNERS.flatMap((p) => dataset[p]?.services ?? []);
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+beforeAll(async () => {
+  stack = await startTestStack("pglite", { dataset });
+  // As npm start does: each owner has accepted the co-deliveries proposed for its services.
+  for (const owner of PARTNERS)
+    for (const proposer of PARTNERS)
+      await recordAcceptances(
+        stack.dbs[owner],
+        owner,
+        dataset[proposer]?.co_deliveries ?? [],
+        "demo-data",
+      );
+  base = stack.gatewayUrl.replace(/\/graphql$/, "");
+  await eventually(async () => {
+    const res = await gql(
+      stack.gatewayUrl,
+      `{ searchServices(first: 1, filter: { statuses: [] }) { totalCount } }`,
+    );
+    expect(res.data.searchServices.totalCount).toBe(services.length);
+  }, 60_000);
+  if (!hasBrowser) return;
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+/** Active generated services whose name and description pass `test`, by name. */
+const expected = (test: (s: (typeof services)[number]) => boolean) =>
+  services
+    .filter((s) => s.status === "active" && test(s))
+    .map((s) => s.name)
+    .sort();
+
+async function search(q: string) {
+  await page.goto(`${base}/?${new URLSearchParams({ q })}`);
+  const names = (await page.locator("[data-testid=result] h3").allInnerTexts()).sort();
+  const count = Number(/^(\d+) service/.exec(await page.locator("#result-count").innerText())![1]);
+  return { names, count };
+}
+
+describe.skipIf(!hasBrowser)("web search on npm start's generated data", () => {
+  it('finds Norwich\'s family hubs for "norwich family hub"', async () => {
+    const want = expected(
+      (s) => /Family Hub/.test(s.name) && /\bNorwich\b/.test(s.description ?? ""),
+    );
+    expect(want.length).toBeGreaterThanOrEqual(4);
+    const { names, count } = await search("norwich family hub");
+    expect(count).toBe(want.length);
+    expect(names).toEqual(want.slice(0, 10));
+    expect(await page.locator("[data-testid=place]").innerText()).toMatch(
+      /^Showing services for Norwich, because your search names norwich\./,
+    );
+    expect(await axeSerious(page)).toEqual([]);
+    await screenshots(page, "search-place-name");
+
+    // "Search every area" drops the place, and the words alone still find the same hubs.
+    await page.getByRole("link", { name: /Search every area/ }).click();
+    expect(page.url()).toContain("anywhere=yes");
+    expect(await page.locator("[data-testid=place]").count()).toBe(0);
+    expect(Number(/^(\d+)/.exec(await page.locator("#result-count").innerText())![1])).toBe(
+      want.length,
+    );
+  });
+
+  it('takes a place\'s short name and an "in" before it: "family hub in king\'s lynn"', async () => {
+    const want = expected(
+      (s) => /Family Hub/.test(s.name) && /King's Lynn/.test(s.description ?? ""),
+    );
+    expect(want.length).toBeGreaterThanOrEqual(1);
+    const { names, count } = await search("family hub in king's lynn");
+    expect(count).toBe(want.length);
+    expect(names).toEqual(want.slice(0, 10));
+    expect(await page.locator("[data-testid=place]").innerText()).toContain(
+      "Showing services for King's Lynn and West Norfolk",
+    );
+  });
+
+  it('makes a place no service names the area: "family hub breckland" gives Norfolk\'s hubs', async () => {
+    // No service names Breckland (a Norfolk district), so the place is only the area, and the
+    // county's family hubs serve it.
+    expect(expected((s) => /Breckland/.test(s.name + s.description))).toEqual([]);
+    const want = expected(
+      (s) => /Family Hub/.test(s.name) && s.service_areas!.some((a) => a.extent === "E10000020"),
+    );
+    expect(want.length).toBeGreaterThan(10);
+    const { names, count } = await search("family hub breckland");
+    expect(count).toBe(want.length);
+    for (const n of names) expect(want).toContain(n);
+    expect(await page.locator("[data-testid=place]").innerText()).toContain(
+      "Showing services for Breckland",
+    );
+  });
+
+  it("takes a place in the where box by the name people use", async () => {
+    await page.goto(`${base}/?${new URLSearchParams({ q: "family hub", where: "Kings Lynn" })}`);
+    const names = (await page.locator("[data-testid=result] h3").allInnerTexts()).sort();
+    // The where box is the area (Norfolk's hubs serve King's Lynn); it names no words.
+    const want = expected(
+      (s) => /Family Hub/.test(s.name) && s.service_areas!.some((a) => a.extent === "E10000020"),
+    );
+    expect(Number(/^(\d+)/.exec(await page.locator("#result-count").innerText())![1])).toBe(
+      want.length,
+    );
+    expect(want.slice(0, 10).length).toBe(names.length);
+  });
+
+  it("searches around the README's postcode", async () => {
+    await page.goto(
+      `${base}/?${new URLSearchParams({ q: "", where: "NR2 4AB", radius: "5", sort: "DISTANCE" })}`,
+    );
+    const distances = (await page.locator("[data-testid=distance]").allInnerTexts()).map((d) =>
+      parseFloat(d),
+    );
+    expect(distances.length).toBeGreaterThan(1);
+    expect(distances).toEqual([...distances].sort((a, b) => a - b));
+  });
+});
+
+describe("the README's GraphQL examples on npm start's generated data", () => {
+  it("answer without errors, every service they name exists, and the mutation works for the council's admin", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    const admin = await mintDevToken({ role: "partner-admin", partner: "council" });
+    for (const query of blocks) {
+      const mutation = query.trimStart().startsWith("mutation");
+      const res = (await (
+        await fetch(stack.gatewayUrl, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "apollo-require-preflight": "true",
+            ...(mutation ? { authorization: `Bearer ${admin}` } : {}),
+          },
+          body: JSON.stringify({ query }),
+        })
+      ).json()) as { data?: any; errors?: unknown[] };
+      expect(res.errors, query).toBeUndefined();
+      if (res.data && "service" in res.data) expect(res.data.service, query).not.toBeNull();
+      if (res.data?.searchServices?.edges)
+        expect(res.data.searchServices.edges.length, query).toBeGreaterThan(0);
+      if (mutation) expect(JSON.stringify(res.data), query).toContain("TEMPORARILY_CLOSED");
+    }
+  });
+});
