@@ -53,7 +53,7 @@ export interface GatewayOptions {
    * The web app, served for every path that is not /graphql or a gateway route. Built once the
    * gateway listens, because it calls /graphql over HTTP like any other client.
    */
-  web?: (graphqlUrl: string) => Promise<HttpHandler>;
+  web?: (graphqlUrl: string) => Promise<HttpHandler & { close?(): Promise<void> }>;
 }
 
 export interface RunningGateway extends RunningHttp {
@@ -105,7 +105,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
   });
   await apollo.start();
   let loaded = true;
-  let web: HttpHandler | undefined;
+  let web: (HttpHandler & { close?(): Promise<void> }) | undefined;
   const running = await startHttp({
     apollo,
     host: opts.host,
@@ -165,6 +165,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
       await running.close();
       await apollo.stop();
       await hardening.close();
+      await web?.close?.();
     },
   };
 }

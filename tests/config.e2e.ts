@@ -23,14 +23,17 @@ import { ROOT, READY_URL, runNpm, type RunningProcess } from "./helpers/processe
 
 /** Variables observed in another test file, and where. */
 const OBSERVED_ELSEWHERE: Record<string, string> = {
-  REDIS_URL: "tests/ratelimit-redis.test.ts (gateway replicas sharing buckets in the real Redis; not yet through a started process)",
+  REDIS_URL:
+    "tests/ratelimit-redis.test.ts and tests/web-sessions-redis.test.ts (gateway replicas sharing rate-limit buckets and web sessions in the real Redis; not yet through a started process)",
   GATEWAY_READY_CACHE_MS: "tests/operations.e2e.ts (readiness probes shared for the cache period; not yet through a started process)",
-  // The web app's sign-in settings (landed last): checked by their loader's tests only, so far.
+  // The web app's sign-in settings: through their loader (webConfig) into a running web app that
+  // signs in at a real OpenID Provider, in process rather than a started one.
   ...Object.fromEntries(
-    ["WEB_OIDC_ISSUER", "WEB_OIDC_CLIENT_ID", "WEB_OIDC_CLIENT_SECRET", "WEB_OIDC_REDIRECT_URI", "WEB_OIDC_SCOPE", "WEB_OIDC_AUTH_PARAMS", "WEB_SESSION_TTL_SECONDS"].map(
-      (n) => [n, "web/web.test.ts (webConfig loader; not yet through a started process)"],
+    ["WEB_OIDC_ISSUER", "WEB_OIDC_CLIENT_ID", "WEB_OIDC_CLIENT_SECRET", "WEB_OIDC_REDIRECT_URI", "WEB_OIDC_SCOPE", "WEB_OIDC_AUTH_PARAMS"].map(
+      (n) => [n, "tests/web-oidc.e2e.ts (webConfig loader into the web app, signing in at a real OpenID Provider; not yet through a started process)"],
     ),
   ),
+  WEB_SESSION_TTL_SECONDS: "web/web.test.ts (webConfig loader; not yet through a started process)",
   CHARITY_DATABASE_URL: "tests/production.e2e.ts (each partner process serves its PostgreSQL data)",
   HEALTH_DATABASE_URL: "tests/production.e2e.ts",
   AUTH_JWKS_URL: "tests/production.e2e.ts (a gateway process verifying tokens from a JWKS server)",

@@ -23,8 +23,10 @@ export interface OidcConfig {
 export interface WebConfig {
   production: boolean;
   oidc?: OidcConfig;
-  /** Session lifetime, seconds (the session store is in memory, on the server). */
+  /** Session lifetime, seconds. */
   sessionTtlSeconds: number;
+  /** REDIS_URL: sessions in Redis, shared by every gateway replica; unset → this process's memory. */
+  sessionRedis?: { url: string; keyPrefix?: string };
 }
 
 export function webConfig(env: Record<string, string | undefined> = process.env): WebConfig {
@@ -70,5 +72,13 @@ export function webConfig(env: Record<string, string | undefined> = process.env)
     throw new Error(
       `WEB_SESSION_TTL_SECONDS must be an integer ≥ 60, got "${env.WEB_SESSION_TTL_SECONDS}"`,
     );
-  return { production, oidc, sessionTtlSeconds: ttl };
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    throw new Error(`REDIS_URL must be a redis:// or rediss:// URL, got "${redisUrl}"`);
+  return {
+    production,
+    oidc,
+    sessionTtlSeconds: ttl,
+    ...(redisUrl ? { sessionRedis: { url: redisUrl } } : {}),
+  };
 }

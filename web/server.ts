@@ -11,7 +11,7 @@ import nunjucks from "nunjucks";
 import type { HttpHandler } from "../platform/http.ts";
 import type { WebConfig } from "./config.ts";
 import { createGql, GatewayUnreachableError, type Gql, type GqlResult } from "./gql.ts";
-import { SessionStore, type Session } from "./session.ts";
+import { MemorySessions, RedisSessions, SessionStore, type Session } from "./session.ts";
 import {
   beginOidc,
   devToken,
@@ -100,10 +100,19 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
-export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Promise<HttpHandler> {
+/** The web app's request handler; `close` ends its session store's connection. */
+export type WebHandler = HttpHandler & { close(): Promise<void> };
+
+export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Promise<WebHandler> {
   const production = !!opts.production;
   const gql = createGql(opts.graphqlUrl);
-  const sessions = new SessionStore(opts.sessionTtlSeconds ?? 8 * 3600, production);
+  const sessions = new SessionStore(
+    opts.sessionTtlSeconds ?? 8 * 3600,
+    production,
+    opts.sessionRedis
+      ? new RedisSessions(opts.sessionRedis.url, opts.sessionRedis.keyPrefix)
+      : new MemorySessions(),
+  );
   const mode: SignInMode = await signInMode(opts.oidc, production);
   const css = await govukCss();
   const env = nunjucks.configure([path.join(HERE, "views"), GOVUK_DIST], {
@@ -206,7 +215,7 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
     }
   }
 
-  return async (req, res, url) => {
+  const handler: HttpHandler = async (req, res, url) => {
     // HEAD is answered as GET; Node leaves the body out.
     const method = req.method === "HEAD" ? "GET" : (req.method ?? "GET");
     // Paths the gateway (or a mounted API) owns; "/" stays GraphQL for POSTs, as before.
@@ -217,7 +226,7 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
       (url.pathname.startsWith("/assets/") || url.pathname.startsWith("/static/"))
     )
       return serveStatic(url.pathname, res);
-    const session = sessions.get(req);
+    const session = await sessions.get(req);
     const ctx: PageContext = {
       req,
       url,
@@ -257,7 +266,7 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         const returnTo = safeReturn(url.searchParams.get("returnTo"));
         if (mode.kind === "oidc") {
           const { url: to, pending } = await beginOidc(mode, returnTo);
-          sessions.create(res, { pending });
+          await sessions.create(res, { pending });
           redirect(res, to);
           return true;
         }
@@ -308,8 +317,8 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         }
         const token = await devToken(role, partner?.toLowerCase());
         const { expiresAt, ...user } = userOf(token);
-        sessions.destroy(req, res);
-        sessions.create(res, { token, user, expiresAt });
+        await sessions.destroy(req, res);
+        await sessions.create(res, { token, user, expiresAt });
         redirect(res, returnTo);
         return true;
       }
@@ -330,7 +339,7 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         callback.search = url.search;
         // The pending sign-in is used once, whatever happens: a replayed or forged callback
         // (wrong state, a code without its PKCE verifier) finds nothing to complete.
-        sessions.destroy(req, res);
+        await sessions.destroy(req, res);
         let signedIn: Awaited<ReturnType<typeof finishOidc>>;
         try {
           signedIn = await finishOidc(mode, callback, pending);
@@ -357,13 +366,13 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
           });
           return true;
         }
-        sessions.create(res, signedIn);
+        await sessions.create(res, signedIn);
         redirect(res, pending.returnTo);
         return true;
       }
       if (p === "/sign-out" && method === "POST") {
         const idToken = session?.idToken;
-        sessions.destroy(req, res);
+        await sessions.destroy(req, res);
         redirect(
           res,
           (mode.kind === "oidc" && session?.user && endSessionUrl(mode, idToken)) || "/",
@@ -415,4 +424,5 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
       return true;
     }
   };
+  return Object.assign(handler, { close: () => sessions.close() });
 }
