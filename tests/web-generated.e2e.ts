@@ -11,6 +11,7 @@ import {
   hasBrowser,
   launchBrowser,
   screenshots,
+  tabTo,
   type Browser,
 } from "./helpers/browser.ts";
 import { generateDataset } from "../scripts/generate/dataset.ts";
@@ -131,6 +132,62 @@ describe.skipIf(!hasBrowser)("web search on npm start's generated data", () => {
       want.length,
     );
     expect(want.slice(0, 10).length).toBe(names.length);
+  });
+
+  it("searches by keyboard alone: words, a filter, the results", async () => {
+    await page.goto(`${base}/`);
+    await tabTo(page, "#q");
+    await page.keyboard.type("norwich family hub");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/q=norwich/);
+    const all = Number(/^(\d+)/.exec(await page.locator("#result-count").innerText())![1]);
+    // A filter chosen and applied by keyboard: accepting referrals now.
+    await tabTo(page, "#accepting");
+    await page.keyboard.press("Space");
+    await tabTo(page, "#apply-filters-top");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/accepting=yes/);
+    const want = expected(
+      (s) =>
+        /Family Hub/.test(s.name) &&
+        /\bNorwich\b/.test(s.description ?? "") &&
+        s.wayfinder!.capacity!.accepting_referrals === true,
+    );
+    expect(Number(/^(\d+)/.exec(await page.locator("#result-count").innerText())![1])).toBe(
+      want.length,
+    );
+    expect(want.length).toBeLessThanOrEqual(all);
+    // The first result's link is reached and followed by keyboard.
+    await tabTo(page, "[data-testid=result] h3 a");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/services\//);
+    expect(want).toContain(await page.locator("h1").innerText());
+  });
+
+  it("searches without JavaScript (progressive enhancement)", async () => {
+    const noJs = await launchBrowser({ javaScriptEnabled: false });
+    try {
+      const p = await noJs.context.newPage();
+      await p.goto(`${base}/`);
+      // GOV.UK's inline script never ran: the page is the no-JavaScript one.
+      expect(await p.evaluate(() => document.body.className)).not.toContain("js-enabled");
+      await p.fill("#q", "family hub in king's lynn");
+      await p.click("#search-button");
+      await p.waitForURL(/q=family/);
+      const want = expected(
+        (s) => /Family Hub/.test(s.name) && /King's Lynn/.test(s.description ?? ""),
+      );
+      expect((await p.locator("[data-testid=result] h3").allInnerTexts()).sort()).toEqual(want);
+      await p.getByRole("checkbox", { name: /^Council \(\d+\)$/ }).check();
+      await p.click("#apply-filters");
+      await p.waitForURL(/partner=COUNCIL/);
+      expect((await p.locator("[data-testid=result] h3").allInnerTexts()).sort()).toEqual(want);
+      await p.locator("[data-testid=result] h3 a").first().click();
+      await p.waitForURL(/\/services\//);
+      expect(await p.locator("h1").innerText()).toMatch(/Family Hub/);
+    } finally {
+      await noJs.close();
+    }
   });
 
   it("searches around the README's postcode", async () => {

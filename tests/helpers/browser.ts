@@ -31,14 +31,18 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** One browser per test file, with a fresh profile directory that is removed afterwards. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * One browser per test file, with a fresh profile directory that is removed afterwards.
+ * `javaScriptEnabled: false` checks the pages work without JavaScript (progressive enhancement).
+ */
+export async function launchBrowser(opts: { javaScriptEnabled?: boolean } = {}): Promise<Browser> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wayfinder-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     headless: true,
     viewport: { width: 1280, height: 900 },
+    javaScriptEnabled: opts.javaScriptEnabled ?? true,
   });
   const requests: string[] = [];
   context.on("request", (r) => requests.push(r.url()));
