@@ -298,6 +298,47 @@ describe.skipIf(!hasBrowser)("web sign-in with a real OpenID Provider", () => {
     expect(post.headers.get("set-cookie")).toBeNull();
   });
 
+  it("a provider that is down when the gateway starts costs only sign-in, until it answers", async () => {
+    // A second provider whose server answers 503 to everything (discovery too) until registered.
+    const down = await startTestIdp({}, { audience: "wayfinder" });
+    let redirectUri = "";
+    const gw = await startGateway({
+      ...stack.config.gateway,
+      port: 0,
+      subgraphUrls: {
+        ...stack.config.gateway.subgraphUrls,
+        ...Object.fromEntries(PARTNERS.map((p) => [p, stack.partners[p]!.url])),
+        directory: stack.directory.http.url,
+      },
+      web: async (graphqlUrl) => {
+        redirectUri = `${new URL(graphqlUrl).origin}/auth/callback`;
+        const cfg = webConfig({
+          WEB_OIDC_ISSUER: down.issuer,
+          WEB_OIDC_CLIENT_ID: down.clientId,
+          WEB_OIDC_CLIENT_SECRET: down.clientSecret,
+          WEB_OIDC_REDIRECT_URI: redirectUri,
+        });
+        return createWeb({ ...cfg, graphqlUrl });
+      },
+    });
+    try {
+      const home = gw.url.replace(/\/graphql$/, "");
+      // The directory is served: a page and the GraphQL API.
+      expect((await fetch(`${home}/coverage`)).status).toBe(200);
+      const signIn = await fetch(`${home}/sign-in`, { redirect: "manual" });
+      expect(signIn.status).toBe(503);
+      expect(await signIn.text()).toContain("Sign-in is not available right now");
+      // The provider comes up: the next sign-in discovers it and goes there.
+      down.registerClient(redirectUri, `${home}/`);
+      const again = await fetch(`${home}/sign-in`, { redirect: "manual" });
+      expect(again.status).toBe(303);
+      expect(again.headers.get("location")!.startsWith(`${down.issuer}/auth?`)).toBe(true);
+    } finally {
+      await gw.close();
+      await down.close();
+    }
+  });
+
   it("never sent a request beyond 127.0.0.1", () => {
     const outside = browser.requests.filter((u) => {
       const url = new URL(u);

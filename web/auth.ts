@@ -10,9 +10,23 @@ import type { Session } from "./session.ts";
 export type SignInMode =
   | { kind: "development" }
   | { kind: "none" }
-  | { kind: "oidc"; config: oidc.Configuration; settings: OidcConfig };
+  | {
+      kind: "oidc";
+      /** The provider's discovered configuration, fetched on first use and again after a failure. */
+      config: () => Promise<oidc.Configuration>;
+      settings: OidcConfig;
+    };
 
-/** Production never offers the development sign-in: without a provider it has no sign-in at all. */
+/** The identity provider could not be reached (discovery failed): the directory stays up. */
+export class ProviderUnavailable extends Error {
+  override name = "ProviderUnavailable";
+}
+
+/**
+ * Production never offers the development sign-in: without a provider it has no sign-in at all.
+ * Discovery is lazy and retried, so a provider that is down when the gateway starts costs only
+ * sign-in, never the directory or its GraphQL API.
+ */
 export async function signInMode(
   settings: OidcConfig | undefined,
   production: boolean,
@@ -21,21 +35,30 @@ export async function signInMode(
   const options = settings.allowInsecureHttp
     ? { execute: [oidc.allowInsecureRequests] }
     : undefined;
-  const config = settings.clientSecret
-    ? await oidc.discovery(
-        new URL(settings.issuer),
-        settings.clientId,
-        settings.clientSecret,
-        undefined,
-        options,
-      )
-    : await oidc.discovery(
-        new URL(settings.issuer),
-        settings.clientId,
-        undefined,
-        oidc.None(),
-        options,
+  const discover = () =>
+    settings.clientSecret
+      ? oidc.discovery(
+          new URL(settings.issuer),
+          settings.clientId,
+          settings.clientSecret,
+          undefined,
+          options,
+        )
+      : oidc.discovery(
+          new URL(settings.issuer),
+          settings.clientId,
+          undefined,
+          oidc.None(),
+          options,
+        );
+  let discovered: Promise<oidc.Configuration> | undefined;
+  const config = () =>
+    (discovered ??= discover().catch((err: unknown) => {
+      discovered = undefined;
+      throw new ProviderUnavailable(
+        `identity provider ${settings.issuer} could not be reached: ${err instanceof Error ? err.message : String(err)}`,
       );
+    }));
   return { kind: "oidc", config, settings };
 }
 
@@ -94,7 +117,7 @@ export async function devToken(role: string, partner: string | undefined): Promi
 export async function beginOidc(mode: Extract<SignInMode, { kind: "oidc" }>, returnTo: string) {
   const verifier = oidc.randomPKCECodeVerifier();
   const pending = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce(), returnTo };
-  const url = oidc.buildAuthorizationUrl(mode.config, {
+  const url = oidc.buildAuthorizationUrl(await mode.config(), {
     redirect_uri: mode.settings.redirectUri,
     scope: mode.settings.scope,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
@@ -111,7 +134,7 @@ export async function finishOidc(
   callbackUrl: URL,
   pending: NonNullable<Session["pending"]>,
 ) {
-  const tokens = await oidc.authorizationCodeGrant(mode.config, callbackUrl, {
+  const tokens = await oidc.authorizationCodeGrant(await mode.config(), callbackUrl, {
     pkceCodeVerifier: pending.verifier,
     expectedState: pending.state,
     expectedNonce: pending.nonce,
@@ -129,12 +152,13 @@ export async function finishOidc(
  * comes back to the web app's home: the origin of the registered redirect URI (register it as a
  * post-logout redirect URI too), never an address built from the request's Host header.
  */
-export function endSessionUrl(
+export async function endSessionUrl(
   mode: Extract<SignInMode, { kind: "oidc" }>,
   idToken: string | undefined,
-): string | null {
-  if (!mode.config.serverMetadata().end_session_endpoint) return null;
-  return oidc.buildEndSessionUrl(mode.config, {
+): Promise<string | null> {
+  const config = await mode.config();
+  if (!config.serverMetadata().end_session_endpoint) return null;
+  return oidc.buildEndSessionUrl(config, {
     post_logout_redirect_uri: postLogoutUri(mode.settings),
     ...(idToken ? { id_token_hint: idToken } : {}),
   }).href;

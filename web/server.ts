@@ -20,6 +20,7 @@ import {
   signInMode,
   userOf,
   SignInRefused,
+  ProviderUnavailable,
   DEV_ROLES,
   type SignInMode,
 } from "./auth.ts";
@@ -114,6 +115,10 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
       : new MemorySessions(),
   );
   const mode: SignInMode = await signInMode(opts.oidc, production);
+  // Discover the provider now, so the first sign-in is quick; if it is down, sign-in says so until
+  // it answers, and everything else is served meanwhile.
+  if (mode.kind === "oidc")
+    mode.config().catch((err: unknown) => console.error(`web: ${(err as Error).message}`));
   const css = await govukCss();
   const env = nunjucks.configure([path.join(HERE, "views"), GOVUK_DIST], {
     autoescape: true,
@@ -265,7 +270,23 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
       if (p === "/sign-in" && method === "GET") {
         const returnTo = safeReturn(url.searchParams.get("returnTo"));
         if (mode.kind === "oidc") {
-          const { url: to, pending } = await beginOidc(mode, returnTo);
+          let begun: Awaited<ReturnType<typeof beginOidc>>;
+          try {
+            begun = await beginOidc(mode, returnTo);
+          } catch (err) {
+            if (!(err instanceof ProviderUnavailable)) throw err;
+            console.error(`web: ${err.message}`);
+            render(res, ctx, {
+              status: 503,
+              template: "message.njk",
+              data: {
+                title: "Sign-in is not available right now",
+                body: "The identity provider could not be reached. The public directory is still here; try signing in again in a few minutes.",
+              },
+            });
+            return true;
+          }
+          const { url: to, pending } = begun;
           await sessions.create(res, { pending });
           redirect(res, to);
           return true;
@@ -375,7 +396,10 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         await sessions.destroy(req, res);
         redirect(
           res,
-          (mode.kind === "oidc" && session?.user && endSessionUrl(mode, idToken)) || "/",
+          (mode.kind === "oidc" &&
+            session?.user &&
+            (await endSessionUrl(mode, idToken).catch(() => null))) ||
+            "/",
         );
         return true;
       }
