@@ -7,7 +7,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEmbeddedBackend } from "../search/embedded.ts";
 import type { SearchBackend, ServiceDoc } from "../search/types.ts";
+import { ageBandsFor } from "../../../schema/vocabulary.ts";
 import { routeChild, type ChildProfile } from "./route.engine.ts";
+import { coverage } from "./coverage.ts";
 
 const TODAY = "2026-12-01";
 const NEEDS = ["MENTAL_HEALTH", "AUTISM", "HOUSING", "PARENTING", "ADHD"];
@@ -200,5 +202,29 @@ describe("routeChild candidates", () => {
     const c = await routeChild(child, { ...deps, backend: searchOnly(backend) });
     expect(c.needs[0]!.services[0]!.doc).not.toBe(a.needs[0]!.services[0]!.doc);
     expect(c.needs[0]!.services[0]!.doc).toEqual(a.needs[0]!.services[0]!.doc);
+  });
+});
+
+describe("coverage over the embedded index", () => {
+  it("counts the same matrix, gaps and ending contracts on the one-pass path as with one search per cell", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        docsArb,
+        fc.constantFrom(...AREAS),
+        fc.option(fc.constantFrom("EARLY_YEARS", "PRIMARY", "SECONDARY", "POST_16", "YOUNG_ADULT")),
+        async (docs, area, ageBand) => {
+          const backend = createEmbeddedBackend();
+          await backend.upsert(
+            docs.map((d) => ({ ...d, ageBands: ageBandsFor(d.minAge, d.maxAge) })),
+          );
+          const input = { area, ageBand, today: TODAY };
+          const fast = await coverage(input, { backend, offline: ["health"] });
+          expect(fast).toEqual(
+            await coverage(input, { backend: searchOnly(backend), offline: ["health"] }),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
