@@ -5,8 +5,9 @@
 // the gateway (a query the directory answers alone, and one that also asks partners for fields).
 // Besides latencies it reports CPU time per request (process.cpuUsage: robust to other load on the
 // machine) and the 1-minute load average. Writes the figures, with this command, to BENCHMARKS.md.
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
@@ -15,6 +16,7 @@ import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
 import type { SearchBackend, SearchRequest } from "../subgraphs/directory/search/types.ts";
 import { routeChild } from "../subgraphs/directory/route/route.engine.ts";
+import { coverage } from "../subgraphs/directory/route/coverage.ts";
 import { toChildProfile } from "../subgraphs/directory/route/route.resolver.ts";
 import type { ChildProfileInput } from "../subgraphs/directory/route/route.types.ts";
 import { createPostcodeResolver } from "../subgraphs/directory/postcodes.ts";
@@ -129,6 +131,17 @@ const PROFILES = [
   { age: 16, needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"], postcode: "BS5 0AA", maxTravelKm: 10 },
 ];
 
+const COVERAGE_AREAS = ["E10000020", "E07000148", "E06000023", "W06000022"];
+const COVERAGE_QUERY = /* GraphQL */ `
+  query Coverage($area: String!) {
+    coverage(area: $area) {
+      needs { need cells { ageBand total gap byPartner { partner count } } }
+      gaps
+      endingContracts { contractEndDate withinMonths soleProviderFor service { id } }
+    }
+  }
+`;
+
 interface Row { size: number; what: string; path: string; s: Awaited<ReturnType<typeof time>> }
 
 /** Until the index holds every service the partners hold (a first sync can time out under load). */
@@ -158,7 +171,9 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
   const tImport = performance.now();
   // Sequential requests from one client would trip the per-client rate limit, so the bench config
   // turns it off; latency is measured.
-  const stack = await startStack(cfg.stack, { dbs });
+  // A fresh directory state store: one left by an earlier run would restore its copies and cursors.
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), "wayfinder-bench-"));
+  const stack = await startStack({ ...cfg.stack, directory: { ...cfg.stack.directory, stateDir } }, { dbs });
   await untilSynced(stack, PARTNERS.reduce((n, p) => n + data[p].services.length, 0));
   const tReady = performance.now();
   const heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
@@ -189,9 +204,20 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
       let i = 0;
       rows.push({ size, what: `${what}: directory fields only`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY_DIRECTORY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
       rows.push({ size, what: `${what}: names from partners`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
+      // coverage for the generator's areas in turn: every need × age band × partner.
+      const report = (backend: SearchBackend) => {
+        let k = 0;
+        return () => coverage({ area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length]!, today }, { backend, offline: [] });
+      };
+      const cov = "coverage, all age bands (areas in turn)";
+      rows.push({ size, what: `${cov}: one selection per area`, path: "engine", s: await time(report(live), runs) });
+      rows.push({ size, what: `${cov}: a faceted search per cell`, path: "engine", s: await time(report(searchOnly(live)), runs) });
+      let k = 0;
+      rows.push({ size, what: cov, path: "gateway", s: await time(() => gql(stack.gatewayUrl, COVERAGE_QUERY, { area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length] }), runs) });
     }
   } finally {
     await stack.close();
+    await rm(stateDir, { recursive: true, force: true });
     for (const p of PARTNERS) await dbs[p].close();
     if (usePg) {
       const c = new pg.Client({ connectionString: POSTGRES });
