@@ -1,16 +1,25 @@
 // npm run bench [-- search|route|import|soak] [--sizes 10000,100000] [--runs 300]
 // Loads N generated services into the three partners, starts the whole stack, and measures
-// searchServices directly against the index and through the gateway, and routeChild with 4 needs
-// through the gateway. Writes the figures, with this command, to BENCHMARKS.md.
-import { readFile, writeFile } from "node:fs/promises";
+// searchServices directly against the index and through the gateway, and routeChild with 4 needs:
+// its engine alone (the one-pass path, and one search per question for comparison) and through
+// the gateway (a query the directory answers alone, and one that also asks partners for fields).
+// Besides latencies it reports CPU time per request (process.cpuUsage: robust to other load on the
+// machine) and the 1-minute load average. Writes the figures, with this command, to BENCHMARKS.md.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
-import type { SearchRequest } from "../subgraphs/directory/search/types.ts";
+import type { SearchBackend, SearchRequest } from "../subgraphs/directory/search/types.ts";
+import { routeChild } from "../subgraphs/directory/route/route.engine.ts";
+import { coverage } from "../subgraphs/directory/route/coverage.ts";
+import { toChildProfile } from "../subgraphs/directory/route/route.resolver.ts";
+import type { ChildProfileInput } from "../subgraphs/directory/route/route.types.ts";
+import { createPostcodeResolver } from "../subgraphs/directory/postcodes.ts";
 import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
 
@@ -50,15 +59,26 @@ async function pgReachable() {
   }
 }
 
+const load1 = () => os.loadavg()[0]!;
+
+/**
+ * Latencies of n sequential calls after a warm-up, with this process's CPU time per call (user +
+ * system; every part of the stack runs in this process) and the load average before and after.
+ */
 async function time(fn: () => Promise<unknown>, n: number, warmup = 20) {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
+  const loadBefore = load1();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn();
     samples.push(performance.now() - t);
   }
-  return stats(samples);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ...stats(samples), cpuMs: (cpu.user + cpu.system) / 1000 / n, perSecond: (n * 1000) / wall, load: [loadBefore, load1()] as const };
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown>) {
@@ -85,10 +105,20 @@ const SEARCH_QUERY = /* GraphQL */ `
     }
   }
 `;
+// As the web app's plan shows it: each service's name and partner come from the partner that owns it.
 const ROUTE_QUERY = /* GraphQL */ `
   query Route($profile: ChildProfileInput!) {
     routeChild(profile: $profile) {
       needs { need status services { service { id name partner } coversNeeds distanceKm typicalWaitWeeks } gaps { kind message } }
+      level { level } leadAgency { partner }
+    }
+  }
+`;
+// The same plan answered by the directory alone: names and partners from its own copy.
+const ROUTE_QUERY_DIRECTORY = /* GraphQL */ `
+  query RouteDirectory($profile: ChildProfileInput!) {
+    routeChild(profile: $profile) {
+      needs { need status services { service { id } directoryCopy { name partner } coversNeeds reasons distanceKm typicalWaitWeeks } gaps { kind message } }
       level { level } leadAgency { partner }
     }
   }
@@ -101,7 +131,31 @@ const PROFILES = [
   { age: 16, needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"], postcode: "BS5 0AA", maxTravelKm: 10 },
 ];
 
-interface Row { size: number; what: string; path: string; s: ReturnType<typeof stats> }
+const COVERAGE_AREAS = ["E10000020", "E07000148", "E06000023", "W06000022"];
+const COVERAGE_QUERY = /* GraphQL */ `
+  query Coverage($area: String!) {
+    coverage(area: $area) {
+      needs { need cells { ageBand total gap byPartner { partner count } } }
+      gaps
+      endingContracts { contractEndDate withinMonths soleProviderFor service { id } }
+    }
+  }
+`;
+
+interface Row { size: number; what: string; path: string; s: Awaited<ReturnType<typeof time>> }
+
+/** Until the index holds every service the partners hold (a first sync can time out under load). */
+async function untilSynced(stack: Awaited<ReturnType<typeof startStack>>, total: number) {
+  for (let i = 0; i < 30 && (await stack.directory.sync.backend.count()) < total; i++) await stack.directory.sync.syncOnce();
+  const count = await stack.directory.sync.backend.count();
+  if (count < total) throw new Error(`the index holds ${count} of ${total} services after 30 syncs`);
+}
+
+/** The same index as a plain backend (no local()): routing asks one search and one fetch per question, as before issue 14. */
+function searchOnly(backend: SearchBackend): SearchBackend {
+  const { local: _local, ...rest } = backend;
+  return rest;
+}
 
 async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; setup: string }> {
   const t0 = performance.now();
@@ -117,7 +171,10 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
   const tImport = performance.now();
   // Sequential requests from one client would trip the per-client rate limit, so the bench config
   // turns it off; latency is measured.
-  const stack = await startStack(cfg.stack, { dbs });
+  // A fresh directory state store: one left by an earlier run would restore its copies and cursors.
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), "wayfinder-bench-"));
+  const stack = await startStack({ ...cfg.stack, directory: { ...cfg.stack.directory, stateDir } }, { dbs });
+  await untilSynced(stack, PARTNERS.reduce((n, p) => n + data[p].services.length, 0));
   const tReady = performance.now();
   const heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
   const rows: Row[] = [];
@@ -131,11 +188,36 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
       for (const r of rows.filter((r) => r.path === "index")) all.push(r.s.p95);
     }
     if (part === "all" || part === "route") {
+      // The engine alone, on the directory's live index, with the profiles placed as the resolver
+      // places them.
+      const today = new Date().toISOString().slice(0, 10);
+      const live = stack.directory.sync.backend;
+      const postcodes = createPostcodeResolver({ postcodesUrl: null, centroidsFrom: () => stack.directory.sync.knownPostcodes() });
+      const profiles = await Promise.all(PROFILES.map((p) => toChildProfile(p as ChildProfileInput, { postcodes, backend: live, sync: stack.directory.sync }, today)));
+      const engine = (backend: SearchBackend) => {
+        let i = 0;
+        return () => routeChild(profiles[i++ % profiles.length]!, { backend, isStale: () => false });
+      };
+      const what = "routeChild, 4 needs (4 profiles in turn)";
+      rows.push({ size, what: `${what}: one pass`, path: "engine", s: await time(engine(live), runs) });
+      rows.push({ size, what: `${what}: a search per question`, path: "engine", s: await time(engine(searchOnly(live)), runs) });
       let i = 0;
-      rows.push({ size, what: "routeChild, 4 needs (4 profiles in turn)", path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
+      rows.push({ size, what: `${what}: directory fields only`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY_DIRECTORY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
+      rows.push({ size, what: `${what}: names from partners`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
+      // coverage for the generator's areas in turn: every need × age band × partner.
+      const report = (backend: SearchBackend) => {
+        let k = 0;
+        return () => coverage({ area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length]!, today }, { backend, offline: [] });
+      };
+      const cov = "coverage, all age bands (areas in turn)";
+      rows.push({ size, what: `${cov}: one selection per area`, path: "engine", s: await time(report(live), runs) });
+      rows.push({ size, what: `${cov}: a faceted search per cell`, path: "engine", s: await time(report(searchOnly(live)), runs) });
+      let k = 0;
+      rows.push({ size, what: cov, path: "gateway", s: await time(() => gql(stack.gatewayUrl, COVERAGE_QUERY, { area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length] }), runs) });
     }
   } finally {
     await stack.close();
+    await rm(stateDir, { recursive: true, force: true });
     for (const p of PARTNERS) await dbs[p].close();
     if (usePg) {
       const c = new pg.Client({ connectionString: POSTGRES });
@@ -153,7 +235,7 @@ const usePg = await pgReachable();
 const results: { rows: Row[]; setup: string }[] = [];
 for (const size of sizes) {
   const r = await benchSize(size, usePg);
-  for (const row of r.rows) console.log(`${row.size}\t${row.path}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms`);
+  for (const row of r.rows) console.log(`${row.size}\t${row.path}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms\tCPU ${fmt(row.s.cpuMs)} ms/call\tload ${fmt(row.s.load[0])}→${fmt(row.s.load[1])}`);
   results.push(r);
 }
 
@@ -163,12 +245,13 @@ const section = [
   "",
   `Command: \`${command}\` (${runs} timed runs per line after 20 warm-up runs; sequential requests, so these are latencies, not throughput).`,
   `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on ${usePg ? "PostgreSQL 15 (127.0.0.1)" : "PGlite"}; search on the embedded index; everything in one process over loopback HTTP.`,
+  "CPU ms is this process's CPU time (user + system) per call over the timed runs: the gateway, the directory, the partners and the client together on a gateway line, the engine alone on an engine line. Unlike the latencies it hardly moves when other processes load the machine. Sequential calls/s is runs ÷ wall time of the timed runs, one call at a time on one thread. Load is the 1-minute load average before → after each line.",
   "",
   ...results.map((r) => `- ${r.setup}`),
   "",
-  "| services | path | what | p50 ms | p95 ms | p99 ms | max ms |",
-  "|---:|---|---|---:|---:|---:|---:|",
-  ...results.flatMap((r) => r.rows.map((row) => `| ${row.size.toLocaleString("en-GB")} | ${row.path} | ${row.what} | ${fmt(row.s.p50)} | ${fmt(row.s.p95)} | ${fmt(row.s.p99)} | ${fmt(row.s.max)} |`)),
+  "| services | path | what | p50 ms | p95 ms | p99 ms | max ms | CPU ms per call | sequential calls/s | load |",
+  "|---:|---|---|---:|---:|---:|---:|---:|---:|---|",
+  ...results.flatMap((r) => r.rows.map((row) => `| ${row.size.toLocaleString("en-GB")} | ${row.path} | ${row.what} | ${fmt(row.s.p50)} | ${fmt(row.s.p95)} | ${fmt(row.s.p99)} | ${fmt(row.s.max)} | ${fmt(row.s.cpuMs)} | ${Math.round(row.s.perSecond)} | ${fmt(row.s.load[0])} → ${fmt(row.s.load[1])} |`)),
   "",
 ].join("\n");
 

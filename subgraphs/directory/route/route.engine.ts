@@ -23,6 +23,7 @@ import {
 import { areaName, areasServing, localAuthorityInfo, neighbouringAreas } from "../../../schema/areas.ts";
 import type { SearchBackend, SearchFilter, ServiceDoc } from "../search/types.ts";
 import { MAX_RADIUS_KM, haversineKm } from "../search/request.ts";
+import { candidatesFor, type Candidates } from "./candidates.ts";
 
 export type Urgency = "ROUTINE" | "SOON" | "URGENT";
 export type ReferralPreference = "SELF_REFERRAL" | "PROFESSIONAL_REFERRAL";
@@ -152,6 +153,8 @@ interface Deps {
 }
 
 interface Ctx extends Deps {
+  /** Where every service this plan considers comes from (see candidates.ts). */
+  candidates: Candidates;
   offline: PartnerId[];
   options: RouteOptions;
   /** Codes whose services serve the child (the authority, its county or its districts). */
@@ -166,18 +169,24 @@ export async function routeChild(
 ): Promise<RoutePlan> {
   const offline = PARTNERS.filter((p) => (deps.isOffline ?? deps.isStale)(p));
   const la = localAuthorityInfo(profile.localAuthority);
+  const areas = areasServing(profile.localAuthority);
+  const needs = [...new Set(profile.needs)];
   const ctx: Ctx = {
     backend: deps.backend,
     isStale: deps.isStale,
+    candidates: candidatesFor(deps.backend, {
+      needs,
+      inArea: (ns) => inArea(areas, profile, ns),
+      conditions: CONDITIONS.map((c) => conditionFilter(profile, c)),
+    }),
     offline,
     options: { ...DEFAULT_ROUTE_OPTIONS, ...deps.options },
-    areas: areasServing(profile.localAuthority),
+    areas,
     origin: profile.location ?? (la ? { lat: la.lat, lng: la.lng } : null),
   };
-  const needs = [...new Set(profile.needs)];
   // Services meeting several of the child's needs are found directly, so they can rank first
   // even when a need has hundreds of single-need providers.
-  const multi = needs.length > 1 ? await fetchDocs(ctx, { ...eligible(ctx, profile, needs), needsMatch: "ANY" }, "WAIT", CANDIDATES) : [];
+  const multi = needs.length > 1 ? await ctx.candidates.eligible(needs, CANDIDATES) : [];
   const plans = await Promise.all(needs.map((need) => planNeed(ctx, profile, need, multi)));
   const gaps = plans.flatMap((p) => p.gaps);
   return {
@@ -190,11 +199,11 @@ export async function routeChild(
 }
 
 /** What every service for the need in the child's area must be, whatever the child: active, contract not ended, right age. */
-function inArea(ctx: Ctx, profile: ChildProfile, needs: string[]): SearchFilter {
+function inArea(areas: string[], profile: ChildProfile, needs: string[]): SearchFilter {
   return {
     needs,
     age: profile.age,
-    localAuthorities: ctx.areas,
+    localAuthorities: areas,
     statuses: ["ACTIVE"],
     contractEnd: { onOrAfter: profile.today },
   };
@@ -240,26 +249,6 @@ function fails(profile: ChildProfile, c: Condition, doc: ServiceDoc): boolean {
   }
 }
 
-function eligible(ctx: Ctx, profile: ChildProfile, needs: string[], upTo = CONDITIONS.length): SearchFilter {
-  return Object.assign(inArea(ctx, profile, needs), ...CONDITIONS.slice(0, upTo).map((c) => conditionFilter(profile, c)));
-}
-
-async function count(ctx: Ctx, filter: SearchFilter): Promise<number> {
-  return (await ctx.backend.search({ filter, limit: 0, offset: 0 })).totalCount;
-}
-
-async function fetchDocs(
-  ctx: Ctx,
-  filter: SearchFilter,
-  sort: "WAIT" | "DISTANCE" | "CONTRACT_END",
-  limit: number,
-  near?: { lat: number; lng: number; radiusKm: number },
-): Promise<ServiceDoc[]> {
-  const res = await ctx.backend.search({ filter, sort, limit, offset: 0, ...(near ? { near } : {}) });
-  const docs = await ctx.backend.get(res.hits.map((h) => h.id));
-  return docs.filter((d): d is ServiceDoc => d !== null);
-}
-
 function distanceFrom(point: { lat: number; lng: number } | null, doc: ServiceDoc): number | null {
   return point && doc.location ? haversineKm(point.lat, point.lng, doc.location.lat, doc.location.lng) : null;
 }
@@ -269,9 +258,25 @@ function needsTravel(doc: ServiceDoc): boolean {
   return !doc.deliveryModes.some((m) => TRAVEL_FREE_DELIVERY_MODES.includes(m));
 }
 
-function routed(ctx: Ctx, profile: ChildProfile, d: ServiceDoc): RoutedService {
+/** What ranking needs of a candidate; the rest of RoutedService is built for the few shown. */
+interface Ranked {
+  doc: ServiceDoc;
+  distanceKm: number | null;
+  covers: string[];
+  stale: boolean;
+  score: number;
+}
+
+function rank(ctx: Ctx, profile: ChildProfile, d: ServiceDoc): Ranked {
   const distanceKm = distanceFrom(profile.location, d);
   const covers = profile.needs.filter((n) => d.needs.includes(n));
+  const stale = ctx.isStale(d.partner);
+  // Fewer handoffs first: each extra need met outweighs any wait or distance difference.
+  const score = covers.length * 100 - (d.typicalWaitWeeks ?? 0) - (distanceKm ?? 0) / 2 - (stale ? 5 : 0);
+  return { doc: d, distanceKm, covers, stale, score };
+}
+
+function routed(ctx: Ctx, profile: ChildProfile, { doc: d, distanceKm, covers, stale, score }: Ranked): RoutedService {
   const own = d.localAuthorities.filter((la) => ctx.areas.includes(la));
   const reasons = [
     `Meets ${list(covers.map(needLabel))}`,
@@ -289,10 +294,7 @@ function routed(ctx: Ctx, profile: ChildProfile, d: ServiceDoc): RoutedService {
   if (distanceKm !== null) reasons.push(`${distanceKm.toFixed(1)} km away`);
   else if (!needsTravel(d)) reasons.push(`No travel: ${d.deliveryModes.map((m) => m.toLowerCase().replace("_", " ")).join(", ")}`);
   const months = d.contractEndDate ? monthsBetween(profile.today, d.contractEndDate) : Infinity;
-  const stale = ctx.isStale(d.partner);
   if (stale) reasons.push(`The ${d.partner} partner is offline: details may be out of date`);
-  // Fewer handoffs first: each extra need met outweighs any wait or distance difference.
-  const score = covers.length * 100 - (d.typicalWaitWeeks ?? 0) - (distanceKm ?? 0) / 2 - (stale ? 5 : 0);
   return {
     id: d.id,
     partner: d.partner as PartnerId,
@@ -325,15 +327,16 @@ function gap(need: string, kind: GapKind, message: string, extra: Partial<Gap> =
   };
 }
 
-async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: ServiceDoc[]): Promise<NeedPlan> {
-  const own = await fetchDocs(ctx, eligible(ctx, profile, [need]), "WAIT", CANDIDATES);
+async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: readonly ServiceDoc[]): Promise<NeedPlan> {
+  const own = await ctx.candidates.eligible([need], CANDIDATES);
   const byId = new Map<string, ServiceDoc>();
   for (const d of [...multi.filter((d) => d.needs.includes(need)), ...own]) byId.set(d.id, d);
   const fits = [...byId.values()]
-    .map((d) => routed(ctx, profile, d))
+    .map((d) => rank(ctx, profile, d))
     // Confirmed services first; an offline partner's entries after them.
-    .sort((a, b) => Number(a.stale) - Number(b.stale) || b.score - a.score || a.id.localeCompare(b.id))
-    .slice(0, 10);
+    .sort((a, b) => Number(a.stale) - Number(b.stale) || b.score - a.score || a.doc.id.localeCompare(b.doc.id))
+    .slice(0, 10)
+    .map((r) => routed(ctx, profile, r));
   const label = needLabel(need);
   const area = areaName(profile.localAuthority);
   const confirmed = fits.filter((s) => !s.stale);
@@ -381,23 +384,19 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: Se
 
   // Services for this need, age and area exist but none can take the child: the first condition
   // each fails is why. Counts over the whole index decide which kinds apply; samples fill in words.
-  const counts = await Promise.all(CONDITIONS.map((_, i) => count(ctx, eligible(ctx, profile, [need], i))));
+  const counts = await ctx.candidates.counts(need);
   if (counts[0]! > 0) {
     for (const [i, kind] of CONDITIONS.entries()) {
       const before = counts[i]!;
       const after = i + 1 < counts.length ? counts[i + 1]! : 0;
       if (before === after) continue;
-      const filter = eligible(ctx, profile, [need], i);
       const sample =
         kind === "OUTSIDE_AREA" && profile.location
-          ? await fetchDocs(ctx, filter, "DISTANCE", SAMPLE, { ...profile.location, radiusKm: MAX_RADIUS_KM })
-          : await fetchDocs(ctx, filter, "WAIT", SAMPLE);
+          ? await ctx.candidates.passing(need, i, "DISTANCE", SAMPLE, { ...profile.location, radiusKm: MAX_RADIUS_KM })
+          : await ctx.candidates.passing(need, i, "WAIT", SAMPLE);
       const these = sample.filter((d) => fails(profile, kind, d));
       // The languages on offer are counted over every candidate, not read from the sample.
-      const offered =
-        kind === "LANGUAGE"
-          ? ((await ctx.backend.search({ filter, limit: 0, offset: 0, facets: true })).facets?.languages ?? []).map((f) => f.value)
-          : [];
+      const offered = kind === "LANGUAGE" ? await ctx.candidates.languages(need, i) : [];
       gaps.push(conditionGap(profile, need, kind, these, area, offered));
     }
     return { need, status: "GAP", services, gaps };
@@ -407,8 +406,8 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: Se
   // closed or out of contract, then look at other ages, then beyond the area.
   const inAreaAnyState = { needs: [need], age: profile.age, localAuthorities: ctx.areas };
   const [ended, closed] = await Promise.all([
-    fetchDocs(ctx, { ...inAreaAnyState, statuses: ["ACTIVE"], contractEnd: { onOrBefore: dayBefore(profile.today) } }, "CONTRACT_END", SAMPLE),
-    fetchDocs(ctx, { ...inAreaAnyState, statuses: ["TEMPORARILY_CLOSED"] }, "WAIT", SAMPLE),
+    ctx.candidates.find({ ...inAreaAnyState, statuses: ["ACTIVE"], contractEnd: { onOrBefore: dayBefore(profile.today) } }, "CONTRACT_END", SAMPLE),
+    ctx.candidates.find({ ...inAreaAnyState, statuses: ["TEMPORARILY_CLOSED"] }, "WAIT", SAMPLE),
   ]);
   if (ended.length) {
     const endedOn = ended.map((d) => d.contractEndDate!).sort().at(-1)!;
@@ -430,7 +429,7 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: Se
   }
 
   if (!ended.length && !closed.length) {
-    const anyAge = await fetchDocs(ctx, { needs: [need], localAuthorities: ctx.areas, contractEnd: { onOrAfter: profile.today } }, "WAIT", SAMPLE);
+    const anyAge = await ctx.candidates.find({ needs: [need], localAuthorities: ctx.areas, contractEnd: { onOrAfter: profile.today } }, "WAIT", SAMPLE);
     if (anyAge.length) {
       const nearestAge = nearestServedAge(profile.age, anyAge);
       gaps.push(
@@ -493,11 +492,11 @@ async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: 
   const { nearbyKm, includeNeighbours } = ctx.options;
   const neighbours = includeNeighbours ? neighbouringAreas(profile.localAuthority) : [];
   const [byNeighbour, byDistance] = await Promise.all([
-    neighbours.length ? fetchDocs(ctx, { ...open, localAuthorities: neighbours }, "WAIT", SAMPLE) : Promise.resolve([]),
-    ctx.origin ? fetchDocs(ctx, open, "DISTANCE", SAMPLE, { ...ctx.origin, radiusKm: nearbyKm }) : Promise.resolve([]),
+    neighbours.length ? ctx.candidates.find({ ...open, localAuthorities: neighbours }, "WAIT", SAMPLE) : Promise.resolve([]),
+    ctx.origin ? ctx.candidates.find(open, "DISTANCE", SAMPLE, { ...ctx.origin, radiusKm: nearbyKm }) : Promise.resolve([]),
   ]);
-  const servesOf = (docs: ServiceDoc[]) => list([...new Set(docs.flatMap((d) => d.localAuthorities))].slice(0, 5).map(areaName));
-  const nearestOf = (docs: ServiceDoc[]) => {
+  const servesOf = (docs: readonly ServiceDoc[]) => list([...new Set(docs.flatMap((d) => d.localAuthorities))].slice(0, 5).map(areaName));
+  const nearestOf = (docs: readonly ServiceDoc[]) => {
     const ds = docs.map((d) => distanceFrom(ctx.origin, d)).filter((d): d is number => d !== null);
     return ds.length ? round1(Math.min(...ds)) : null;
   };
@@ -514,8 +513,8 @@ async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: 
     );
   }
   // Nothing nearby: the nearest help anywhere is still help, and never "no service".
-  const far = ctx.origin ? await fetchDocs(ctx, open, "DISTANCE", 5, { ...ctx.origin, radiusKm: MAX_RADIUS_KM }) : [];
-  const anywhere = far.length ? far : await fetchDocs(ctx, open, "WAIT", 5);
+  const far = ctx.origin ? await ctx.candidates.find(open, "DISTANCE", 5, { ...ctx.origin, radiusKm: MAX_RADIUS_KM }) : [];
+  const anywhere = far.length ? far : await ctx.candidates.find(open, "WAIT", 5);
   if (!anywhere.length) return null;
   const nearest = nearestOf(anywhere);
   return gap(
@@ -526,7 +525,7 @@ async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: 
   );
 }
 
-function nearestServedAge(age: number, docs: ServiceDoc[]): number {
+function nearestServedAge(age: number, docs: readonly ServiceDoc[]): number {
   let best = Infinity;
   let bestAge = age;
   for (const d of docs) {

@@ -30,13 +30,17 @@ import {
 } from "./request.ts";
 import {
   FACET_NAMES,
+  type FacetCount,
   type FacetName,
   type Facets,
+  type LocalIndex,
   type SearchBackend,
   type SearchHit,
   type SearchRequest,
+  type SearchFilter,
   type SearchResult,
   type SearchSort,
+  type Selection,
   type ServiceDoc,
 } from "./types.ts";
 
@@ -136,8 +140,26 @@ function eachSet(bits: Uint32Array, words: number, fn: (slot: number) => void) {
   }
 }
 
+/** Freezes a plain-data value and everything in it. */
+function freezeDoc<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) freezeDoc(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A fresh, mutable copy of a plain-data value (what structuredClone gives, without its cost). */
+function copyDoc<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyDoc) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = copyDoc(v);
+  return out as T;
+}
+
 /** The engine, synchronous. createEmbeddedBackend wraps it in the async SearchBackend contract. */
-export class EmbeddedIndex {
+export class EmbeddedIndex implements LocalIndex {
   private capacity = 0;
   private nextSlot = 0;
   private live = 0;
@@ -166,12 +188,24 @@ export class EmbeddedIndex {
   private score = new Float64Array(0);
   private best = new Float64Array(0);
   private dist = new Float64Array(0);
+  private scratch = new Uint32Array(0);
+  // Live slots in id order as of the last ranks() call, each slot's place in it, and the first
+  // slot added since (see ranks()).
+  private sortedSlots = new Int32Array(0);
+  private idRank = new Int32Array(0);
+  private rankedUpTo = 0;
+  // Bumped by every write: a Selection from before it no longer describes the index.
+  private version = 0;
 
   constructor(private readonly initialCapacity = 1024) {
     this.reset();
   }
 
   private reset() {
+    this.version++;
+    this.sortedSlots = new Int32Array(0);
+    this.idRank = new Int32Array(0);
+    this.rankedUpTo = 0;
     this.capacity = 0;
     this.nextSlot = 0;
     this.live = 0;
@@ -229,6 +263,10 @@ export class EmbeddedIndex {
     this.score = new Float64Array(cap);
     this.best = new Float64Array(cap);
     this.dist = new Float64Array(cap);
+    this.scratch = new Uint32Array(words);
+    const rank = new Int32Array(cap);
+    rank.set(this.idRank);
+    this.idRank = rank;
     this.capacity = cap;
   }
 
@@ -265,6 +303,7 @@ export class EmbeddedIndex {
   }
 
   upsert(input: ServiceDoc[]) {
+    this.version++;
     const byId = new Map<string, ServiceDoc>();
     for (const d of input) {
       const doc = normaliseDoc(d);
@@ -279,6 +318,7 @@ export class EmbeddedIndex {
   }
 
   remove(ids: string[]) {
+    this.version++;
     for (const id of ids) {
       const slot = this.idToSlot.get(id);
       if (slot !== undefined) this.removeSlot(slot);
@@ -289,7 +329,7 @@ export class EmbeddedIndex {
   get(ids: string[]): (ServiceDoc | null)[] {
     return ids.map((id) => {
       const slot = this.idToSlot.get(id);
-      return slot === undefined ? null : structuredClone(this.docs[slot]!);
+      return slot === undefined ? null : copyDoc(this.docs[slot]!);
     });
   }
 
@@ -311,7 +351,8 @@ export class EmbeddedIndex {
   private add(doc: ServiceDoc) {
     if (this.nextSlot === this.capacity) this.grow(this.capacity * 2);
     const slot = this.nextSlot++;
-    this.docs[slot] = doc;
+    // Frozen, so select()/top() can hand out the index's own copy without it being changed.
+    this.docs[slot] = freezeDoc(doc);
     this.ids[slot] = doc.id;
     this.nameKeys[slot] = nameSortKey(doc.name);
     this.idToSlot.set(doc.id, slot);
@@ -480,24 +521,40 @@ export class EmbeddedIndex {
     return out;
   }
 
-  private filterBits(f: NormalisedFilter): Uint32Array {
+  /** The documents passing every condition of `f`, among `within` (default: every live one). */
+  private filterBits(f: NormalisedFilter, within: Uint32Array = this.alive): Uint32Array {
     const words = this.usedWords();
-    const r = this.alive.slice(0, this.capacity >>> 5);
-    const zero = () => r.fill(0);
+    const r = within.slice(0, this.capacity >>> 5);
+    if (f.impossible) return r.fill(0);
+    // Set filters are word-wise AND (of an OR over the listed values, built in a reused buffer).
+    const scratch = this.scratch;
+    let empty = false;
     const and = (b: Uint32Array | undefined) => {
-      if (!b) return zero();
-      for (let i = 0; i < words; i++) r[i]! &= b[i]!;
+      if (empty) return;
+      if (!b) {
+        r.fill(0);
+        empty = true;
+        return;
+      }
+      let seen = 0;
+      for (let i = 0; i < words; i++) seen |= r[i]! &= b[i]!;
+      if (seen === 0) empty = true;
     };
-    const any = (field: EnumField, values: string[] | null) => {
-      if (values === null) return;
-      const u = new Uint32Array(r.length);
+    const union = (field: EnumField, values: readonly string[]): Uint32Array | undefined => {
+      if (values.length === 1) return this.bitsFor(field, values[0]!);
+      let found = false;
       for (const v of values) {
         const b = this.bitsFor(field, v);
-        if (b) for (let i = 0; i < words; i++) u[i]! |= b[i]!;
+        if (!b) continue;
+        if (!found) scratch.set(b.subarray(0, words));
+        else for (let i = 0; i < words; i++) scratch[i]! |= b[i]!;
+        found = true;
       }
-      and(u);
+      return found ? scratch : undefined;
     };
-    if (f.impossible) return zero();
+    const any = (field: EnumField, values: string[] | null) => {
+      if (values !== null && !empty) and(union(field, values));
+    };
     any("status", f.statuses);
     any("partner", f.partners);
     any("localAuthorities", f.localAuthorities);
@@ -515,46 +572,76 @@ export class EmbeddedIndex {
       if (b) for (let i = 0; i < words; i++) r[i]! &= ~b[i]!;
     }
     if (f.openSlot !== null) and(this.bitsFor("openSlots", f.openSlot));
-    if (f.ids !== null) {
-      const u = new Uint32Array(r.length);
+    if (f.ids !== null && !empty) {
+      scratch.fill(0, 0, words);
       for (const id of f.ids) {
         const s = this.idToSlot.get(id);
-        if (s !== undefined) set(u, s);
+        if (s !== undefined) set(scratch, s);
       }
-      and(u);
+      and(scratch);
     }
-    if (f.age !== null) {
-      const age = f.age;
-      eachSet(r, words, (s) => {
-        if (this.minAge[s]! > age || this.maxAge[s]! < age) unset(r, s);
-      });
+    if (empty) return r;
+
+    // Conditions on numbers, checked together in one pass over what the sets left.
+    const age = f.age;
+    const maxWait = f.maxWaitWeeks;
+    const contract = f.contractFrom !== null || f.contractTo !== null;
+    const from = f.contractFrom ?? -Infinity;
+    const to = f.contractTo ?? Infinity;
+    const openEnded = f.contractTo === null; // no end date counts as "not ended", never as a date
+    const reach = f.reachableFrom;
+    if (age === null && maxWait === null && !contract && reach === null) return r;
+    let travelFree: Uint32Array | undefined;
+    let dLat = 0;
+    if (reach !== null) {
+      travelFree = union("deliveryModes", TRAVEL_FREE_DELIVERY_MODES);
+      if (travelFree === scratch) travelFree = scratch.slice(0, words);
+      // No place is nearer than its difference in latitude (111.19 km a degree): beyond a slightly
+      // looser band the haversine need not be computed. Inside it the exact distance decides.
+      dLat = reach.radiusKm / 110.5;
     }
-    if (f.maxWaitWeeks !== null) {
-      const max = f.maxWaitWeeks;
-      eachSet(r, words, (s) => {
-        const w = this.waitKey[s]!;
-        if (w !== LAST && w > max) unset(r, s);
-      });
-    }
-    if (f.contractFrom !== null || f.contractTo !== null) {
-      const from = f.contractFrom ?? -Infinity;
-      const to = f.contractTo ?? Infinity;
-      eachSet(r, words, (s) => {
-        const k = this.contractKey[s]!;
-        if (k === LAST ? f.contractTo !== null : k < from || k > to) unset(r, s);
-      });
-    }
-    if (f.reachableFrom !== null) {
-      const { lat, lng, radiusKm } = f.reachableFrom;
-      const travelFree = new Uint32Array(r.length);
-      for (const m of TRAVEL_FREE_DELIVERY_MODES) {
-        const b = this.bitsFor("deliveryModes", m);
-        if (b) for (let i = 0; i < words; i++) travelFree[i]! |= b[i]!;
+    const { minAge, maxAge, waitKey, contractKey, hasLocation, lat, lng } = this;
+    for (let w = 0; w < words; w++) {
+      let x = r[w]!;
+      if (x === 0) continue;
+      let keep = x;
+      while (x !== 0) {
+        const low = x & -x;
+        x ^= low;
+        const s = (w << 5) + (31 - Math.clz32(low));
+        if (age !== null && (minAge[s]! > age || maxAge[s]! < age)) {
+          keep ^= low;
+          continue;
+        }
+        if (maxWait !== null) {
+          const k = waitKey[s]!;
+          if (k !== LAST && k > maxWait) {
+            keep ^= low;
+            continue;
+          }
+        }
+        if (contract) {
+          const k = contractKey[s]!;
+          if (k === LAST ? !openEnded : k < from || k > to) {
+            keep ^= low;
+            continue;
+          }
+        }
+        if (
+          reach !== null &&
+          (hasLocation[w]! & low) !== 0 &&
+          (travelFree === undefined || (travelFree[w]! & low) === 0)
+        ) {
+          const la = lat[s]!;
+          const ln = lng[s]!;
+          if (
+            Math.abs(la - reach.lat) > dLat ||
+            haversineKm(reach.lat, reach.lng, la, ln) > reach.radiusKm
+          )
+            keep ^= low;
+        }
       }
-      eachSet(r, words, (s) => {
-        if (!has(this.hasLocation, s) || has(travelFree, s)) return;
-        if (haversineKm(lat, lng, this.lat[s]!, this.lng[s]!) > radiusKm) unset(r, s);
-      });
+      r[w] = keep;
     }
     return r;
   }
@@ -583,22 +670,7 @@ export class EmbeddedIndex {
       for (let i = 0; i < words; i++) r[i]! &= u[i]!;
     }
 
-    if (q.near) {
-      const { lat, lng, radiusKm } = q.near;
-      const dLat = radiusKm / 110.5;
-      // A box a little looser than the haversine sphere (111.19 km per degree); the exact
-      // distance check below decides.
-      const dLng = (radiusKm * 1.01) / (111.19 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
-      eachSet(r, words, (s) => {
-        const la = this.lat[s]!;
-        const ln = this.lng[s]!;
-        if (!has(this.hasLocation, s) || Math.abs(la - lat) > dLat || Math.abs(ln - lng) > dLng)
-          return unset(r, s);
-        const d = haversineKm(lat, lng, la, ln);
-        if (d > radiusKm) return unset(r, s);
-        this.dist[s] = d;
-      });
-    }
+    if (q.near) this.keepNear(r, words, q.near);
 
     let total = 0;
     for (let i = 0; i < words; i++) total += popcount(r[i]!);
@@ -619,6 +691,90 @@ export class EmbeddedIndex {
       };
     });
     return { totalCount: total, hits, facets };
+  }
+
+  /**
+   * The documents a search with this filter finds (statuses default to ACTIVE, as in search()),
+   * among `within` when given. A caller that narrows one set of candidates condition by condition
+   * (routing) pays for each condition once, on what is left, and nothing is copied.
+   */
+  select(filter: SearchFilter, within?: Selection): Selection {
+    const f = normaliseRequest({ filter, limit: 0, offset: 0 }).filter;
+    if (within) this.current(within);
+    return { bits: this.filterBits(f, within?.bits), version: this.version };
+  }
+
+  /** How many documents a selection holds. */
+  count(sel: Selection): number {
+    const bits = this.current(sel).bits;
+    let total = 0;
+    for (let i = 0, words = this.usedWords(); i < words; i++) total += popcount(bits[i]!);
+    return total;
+  }
+
+  /**
+   * The first `limit` documents of a selection in the order search() would give them for the same
+   * sort, near and limit (ties by id; `near` keeps only those within its circle). They are the
+   * index's own frozen documents, not copies: read them, never change them.
+   */
+  top(
+    sel: Selection,
+    sort: SearchSort,
+    limit: number,
+    near?: { lat: number; lng: number; radiusKm: number },
+  ): readonly ServiceDoc[] {
+    const q = normaliseRequest({ sort, limit, offset: 0, ...(near ? { near } : {}) });
+    const words = this.usedWords();
+    let r = this.current(sel).bits;
+    if (q.near) {
+      r = r.slice();
+      this.keepNear(r, words, q.near);
+    }
+    return this.topK(r, words, q.sort, q.limit).map((s) => this.docs[s]!);
+  }
+
+  /** One facet's counts over a selection, as search() reports them with `facets: true`. */
+  facetCounts(sel: Selection, facet: FacetName): FacetCount[] {
+    return this.facetOf(facet, this.current(sel).bits, this.usedWords());
+  }
+
+  private current(sel: Selection): Selection {
+    if (sel.version !== this.version) {
+      throw new Error("stale Selection: the index changed since it was selected");
+    }
+    return sel;
+  }
+
+  /** Drops from r what lies beyond the circle (or has no location); records each kept distance. */
+  private keepNear(
+    r: Uint32Array,
+    words: number,
+    near: { lat: number; lng: number; radiusKm: number },
+  ) {
+    const { lat, lng, radiusKm } = near;
+    const dLat = radiusKm / 110.5;
+    // A box a little looser than the haversine sphere (111.19 km per degree); the exact
+    // distance check below decides.
+    const dLng = (radiusKm * 1.01) / (111.19 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+    const { hasLocation, dist } = this;
+    for (let w = 0; w < words; w++) {
+      let x = r[w]! & hasLocation[w]!;
+      let keep = x;
+      while (x !== 0) {
+        const low = x & -x;
+        x ^= low;
+        const s = (w << 5) + (31 - Math.clz32(low));
+        const la = this.lat[s]!;
+        const ln = this.lng[s]!;
+        const d =
+          Math.abs(la - lat) > dLat || Math.abs(ln - lng) > dLng
+            ? Infinity
+            : haversineKm(lat, lng, la, ln);
+        if (d > radiusKm) keep ^= low;
+        else dist[s] = d;
+      }
+      r[w] = keep;
+    }
   }
 
   // BM25 over weighted term frequencies; per query word the best-matching variant counts.
@@ -649,24 +805,26 @@ export class EmbeddedIndex {
 
   private facets(r: Uint32Array, words: number): Facets {
     const out = {} as Facets;
-    for (const name of FACET_NAMES) {
-      const counts: [string, number][] = [];
-      for (const [value, b] of this.enums.get(FACET_FIELD[name]) ?? []) {
-        let c = 0;
-        for (let i = 0; i < words; i++) {
-          const x = r[i]! & b[i]!;
-          if (x !== 0) c += popcount(x);
-        }
-        counts.push([value, c]);
-      }
-      out[name] = facetRows(counts);
-    }
+    for (const name of FACET_NAMES) out[name] = this.facetOf(name, r, words);
     return out;
   }
 
+  private facetOf(name: FacetName, r: Uint32Array, words: number): FacetCount[] {
+    const counts: [string, number][] = [];
+    for (const [value, b] of this.enums.get(FACET_FIELD[name]) ?? []) {
+      let c = 0;
+      for (let i = 0; i < words; i++) {
+        const x = r[i]! & b[i]!;
+        if (x !== 0) c += popcount(x);
+      }
+      counts.push([value, c]);
+    }
+    return facetRows(counts);
+  }
+
   private comparator(sort: SearchSort): (a: number, b: number) => number {
-    const ids = this.ids;
-    const byId = (a: number, b: number) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0);
+    const rank = this.ranks();
+    const byId = (a: number, b: number) => rank[a]! - rank[b]!;
     const numeric = (key: Float64Array, dir: 1 | -1) => (a: number, b: number) =>
       (key[a]! - key[b]!) * dir || byId(a, b);
     switch (sort) {
@@ -682,6 +840,57 @@ export class EmbeddedIndex {
         const keys = this.nameKeys;
         return (a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : byId(a, b));
       }
+    }
+  }
+
+  /**
+   * Each live slot's position in id order, so ties break by comparing numbers rather than id
+   * strings. Brought up to date on first use after documents were added: the new ids are sorted
+   * and merged into the ordered list (removals need nothing: the rest keep their order).
+   */
+  private ranks(): Int32Array {
+    if (this.rankedUpTo === this.nextSlot) return this.idRank;
+    const ids = this.ids;
+    const byId = (a: number, b: number) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0);
+    const added: number[] = [];
+    for (let s = this.rankedUpTo; s < this.nextSlot; s++) if (has(this.alive, s)) added.push(s);
+    added.sort(byId);
+    const old = this.sortedSlots;
+    const merged = new Int32Array(old.length + added.length);
+    let n = 0;
+    let from = 0;
+    for (const s of added) {
+      // Where s goes among the old ids: binary search, so a few new ids cost a few comparisons.
+      let lo = from;
+      let hi = old.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ids[old[mid]!]! < ids[s]!) lo = mid + 1;
+        else hi = mid;
+      }
+      for (; from < lo; from++) if (has(this.alive, old[from]!)) merged[n++] = old[from]!;
+      merged[n++] = s;
+    }
+    for (; from < old.length; from++) if (has(this.alive, old[from]!)) merged[n++] = old[from]!;
+    this.sortedSlots = merged.subarray(0, n);
+    for (let i = 0; i < n; i++) this.idRank[merged[i]!] = i;
+    this.rankedUpTo = this.nextSlot;
+    return this.idRank;
+  }
+
+  /** The numeric key a sort orders by (ascending, or descending for RELEVANCE); none for NAME. */
+  private sortKey(sort: SearchSort): Float64Array | null {
+    switch (sort) {
+      case "RELEVANCE":
+        return this.score;
+      case "DISTANCE":
+        return this.dist;
+      case "WAIT":
+        return this.waitKey;
+      case "CONTRACT_END":
+        return this.contractKey;
+      case "NAME":
+        return null;
     }
   }
 
@@ -710,15 +919,31 @@ export class EmbeddedIndex {
         i = m;
       }
     };
-    eachSet(r, words, (s) => {
-      if (heap.length < k) {
-        heap.push(s);
-        siftUp(heap.length - 1);
-      } else if (cmp(s, heap[0]!) < 0) {
+    // Once the heap is full most candidates are no better than its worst: for numeric sorts that
+    // is decided on the key alone (and the id on a tie), without a call per candidate.
+    const key = this.sortKey(sort);
+    const dir = sort === "RELEVANCE" ? -1 : 1;
+    const rank = this.ranks();
+    for (let w = 0; w < words; w++) {
+      let x = r[w]!;
+      while (x !== 0) {
+        const low = x & -x;
+        x ^= low;
+        const s = (w << 5) + (31 - Math.clz32(low));
+        if (heap.length < k) {
+          heap.push(s);
+          siftUp(heap.length - 1);
+          continue;
+        }
+        const worst = heap[0]!;
+        if (key) {
+          const d = (key[s]! - key[worst]!) * dir;
+          if (d > 0 || (d === 0 && rank[s]! > rank[worst]!)) continue;
+        } else if (cmp(s, worst) >= 0) continue;
         heap[0] = s;
         siftDown(0);
       }
-    });
+    }
     return heap.sort(cmp);
   }
 }

@@ -3,6 +3,7 @@
 import {
   SearchBackendError,
   type BackendName,
+  type LocalIndex,
   type SearchBackend,
   type SearchRequest,
   type SearchResult,
@@ -17,6 +18,8 @@ export interface InProcessIndex {
   search(req: SearchRequest): SearchResult;
   readonly size: number;
   clear(): void;
+  /** Present when the index also answers LocalIndex's questions (the embedded index). */
+  select?: LocalIndex["select"];
 }
 
 export function inProcessBackend(name: BackendName, create: () => InProcessIndex): SearchBackend {
@@ -27,6 +30,10 @@ export function inProcessBackend(name: BackendName, create: () => InProcessIndex
   };
   return {
     name,
+    local() {
+      const i = open();
+      return typeof i.select === "function" ? (i as InProcessIndex & LocalIndex) : null;
+    },
     async upsert(docs) {
       open().upsert(docs);
     },

@@ -185,8 +185,45 @@ export interface SearchResult {
  */
 export type BackendName = "embedded" | "orama" | "meilisearch";
 
+/**
+ * A set of documents chosen by LocalIndex.select(): a bitset over the index's slots, valid until
+ * the index next changes (using it after a write throws rather than answering wrongly).
+ */
+export interface Selection {
+  readonly bits: Uint32Array;
+  readonly version: number;
+}
+
+/**
+ * An index in this process that answers many questions about one set of candidates cheaply
+ * (the embedded index). Routing narrows a child's candidates condition by condition with it:
+ * each condition is checked once, on what is left, and no document is copied.
+ */
+export interface LocalIndex {
+  /** What search() would find with this filter (statuses default to ACTIVE), among `within`. */
+  select(filter: SearchFilter, within?: Selection): Selection;
+  count(sel: Selection): number;
+  /**
+   * The first `limit` of a selection in search()'s order for the same sort and near (`near` keeps
+   * only those within its circle). The index's own frozen documents: read them, never change them.
+   */
+  top(
+    sel: Selection,
+    sort: SearchSort,
+    limit: number,
+    near?: { lat: number; lng: number; radiusKm: number },
+  ): readonly ServiceDoc[];
+  /** One facet's counts over a selection, as search() gives them with `facets: true`. */
+  facetCounts(sel: Selection, facet: FacetName): FacetCount[];
+}
+
 export interface SearchBackend {
   readonly name: BackendName;
+  /**
+   * The index itself when it lives in this process and supports LocalIndex (embedded); undefined
+   * or null otherwise (Meilisearch, Orama). Read per request: a reindex swaps the index.
+   */
+  local?(): LocalIndex | null;
   /** Insert or replace documents by id. */
   upsert(docs: ServiceDoc[]): Promise<void>;
   /** Remove documents by id; unknown ids are ignored. */
