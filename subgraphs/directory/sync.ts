@@ -8,6 +8,7 @@ import { FEED_START, type FeedChange, type FeedPage, type FeedService } from "..
 import { memoryState, type Checkpoint, type DirectoryState, type StoredDoc } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./postcodes.ts";
+import { outwardCode } from "../kit/service.map.ts";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
 
 export interface PartnerSyncStatus {
@@ -136,6 +137,21 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     postcodes: s.locations.filter((l) => !l.confidential && l.postcode).map((l) => l.postcode!),
     lastModified: s.lastModified,
     stale: false,
+    card: {
+      organizationId: s.organizationId,
+      minimumAge: s.minimumAge,
+      maximumAge: s.maximumAge,
+      funder: s.funder,
+      capacityUpdatedAt: s.capacityUpdatedAt,
+      locations: s.locations.map((l) => ({
+        id: l.id,
+        name: l.name,
+        locationType: l.locationType,
+        confidential: l.confidential,
+        // As the partner words it (service.map.ts toLocation): town and postcode district.
+        area: [l.city, outwardCode(l.postcode)].filter(Boolean).join(", ") || null,
+      })),
+    },
   };
 }
 

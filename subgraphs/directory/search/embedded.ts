@@ -616,6 +616,7 @@ export class EmbeddedIndex {
         distanceKm: q.near && doc.location ? Math.round(this.dist[s]! * 1000) / 1000 : null,
         highlight: tokens.length === 0 ? null : snippet(doc, marks),
         score: tokens.length === 0 ? 0 : this.score[s]!,
+        doc,
       };
     });
     return { totalCount: total, hits, facets };
