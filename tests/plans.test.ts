@@ -11,7 +11,8 @@ const README = readFileSync("README.md", "utf8");
 const blocks = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const block = (needle: string) => {
   const found = blocks.filter((b) => b.includes(needle));
-  if (found.length !== 1) throw new Error(`expected one README graphql block with ${needle}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one README graphql block with ${needle}, found ${found.length}`);
   return found[0]!;
 };
 const PARTNERS_IN_PARALLEL = { parallel: ["charity", "council", "health"] };
@@ -31,12 +32,21 @@ describe("query plans of the README's queries", () => {
   });
 
   it("service(id) still asks the owning partner: the partner is the source of truth for one service", () => {
-    expect(subgraphCalls(block('service(id: "health:camhs-norwich")'))).toEqual(["directory", PARTNERS_IN_PARALLEL, "directory"]);
+    expect(subgraphCalls(block('service(id: "health:camhs-norwich")'))).toEqual([
+      "directory",
+      PARTNERS_IN_PARALLEL,
+      "directory",
+    ]);
   });
 
   it("co-delivery comes from the charity, on a council service", () => {
     const plan = printPlan(block("coDelivery { role staffShare"));
-    expect(subgraphsTouched(block("coDelivery { role staffShare"))).toEqual(["charity", "council", "directory", "health"]);
+    expect(subgraphsTouched(block("coDelivery { role staffShare"))).toEqual([
+      "charity",
+      "council",
+      "directory",
+      "health",
+    ]);
     expect(plan).toMatch(/Fetch\(service: "charity"\)[\s\S]*coDelivery/);
   });
 
@@ -61,7 +71,8 @@ describe("query plans of the pages the web app renders", () => {
 });
 
 describe("fields only a partner has still come from the owner, on the new path too", () => {
-  const search = (fields: string) => `{ searchServices(first: 5) { edges { node { name ${fields} } } } }`;
+  const search = (fields: string) =>
+    `{ searchServices(first: 5) { edges { node { name ${fields} } } } }`;
 
   it("a confidential location's exact position (professionals only) is asked of the partner, which enforces the scope", () => {
     const q = search("locations { area exact { latitude longitude } }");
@@ -74,13 +85,21 @@ describe("fields only a partner has still come from the owner, on the new path t
   });
 
   it("address and position are asked of the partner, which masks confidential places", () => {
-    expect(subgraphCalls(search("locations { latitude longitude address { postalCode } }"))).toEqual(["directory", PARTNERS_IN_PARALLEL]);
+    expect(
+      subgraphCalls(search("locations { latitude longitude address { postalCode } }")),
+    ).toEqual(["directory", PARTNERS_IN_PARALLEL]);
   });
 
   it("referral notes and professional contacts (@requiresScopes) are asked of the partner", () => {
     expect(subgraphCalls(search("referralNotes"))).toEqual(["directory", PARTNERS_IN_PARALLEL]);
-    expect(subgraphCalls(search("professionalContacts { phone }"))).toEqual(["directory", PARTNERS_IN_PARALLEL]);
-    expect(subgraphCalls(search("contacts { phone }"))).toEqual(["directory", PARTNERS_IN_PARALLEL]);
+    expect(subgraphCalls(search("professionalContacts { phone }"))).toEqual([
+      "directory",
+      PARTNERS_IN_PARALLEL,
+    ]);
+    expect(subgraphCalls(search("contacts { phone }"))).toEqual([
+      "directory",
+      PARTNERS_IN_PARALLEL,
+    ]);
   });
 
   it("a routed service's partner-only fields are asked of the partner", () => {

@@ -205,9 +205,17 @@ export class DirectorySync {
     if (this.backend.name === "meilisearch") {
       if ((await this.backend.count()) !== stored) for (const p of PARTNERS) await this.reconcileIndex(p);
     } else {
+      const legacy = new Set<PartnerId>();
       for await (const docs of this.state.allDocs()) {
         await this.backend.upsert(docs);
         this.rememberPostcodes(docs);
+        for (const d of docs) if (!d.card) legacy.add(d.partner as PartnerId);
+      }
+      // Copies stored before the directory kept service cards: read that partner's feed from the
+      // start once, so every copy is whole again (until then its cards hold what can be derived).
+      for (const partner of legacy) {
+        const s = this.status.get(partner);
+        if (s) s.cursor = FEED_START;
       }
     }
     return { docs: stored };

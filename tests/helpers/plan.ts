@@ -4,14 +4,21 @@
 import { readFileSync } from "node:fs";
 import { parse } from "graphql";
 import { Supergraph, operationFromDocument } from "@apollo/federation-internals";
-import { QueryPlanner, prettyFormatQueryPlan, type PlanNode, type QueryPlan } from "@apollo/query-planner";
+import {
+  QueryPlanner,
+  prettyFormatQueryPlan,
+  type PlanNode,
+  type QueryPlan,
+} from "@apollo/query-planner";
 import { forGateway } from "../../gateway/supergraph.ts";
 
 let planner: { supergraph: Supergraph; planner: QueryPlanner } | null = null;
 
 function load() {
   if (!planner) {
-    const supergraph = Supergraph.build(forGateway(readFileSync("schema/supergraph.graphql", "utf8")));
+    const supergraph = Supergraph.build(
+      forGateway(readFileSync("schema/supergraph.graphql", "utf8")),
+    );
     planner = { supergraph, planner: new QueryPlanner(supergraph) };
   }
   return planner;
@@ -41,7 +48,9 @@ function calls(node: PlanNode | undefined): Calls[] {
         const c = calls(n);
         return c.length === 1 ? c[0]! : c;
       });
-      return [{ parallel: branches.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) }];
+      return [
+        { parallel: branches.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) },
+      ];
     }
     default:
       throw new Error(`plan node ${node.kind} not handled`);
@@ -56,7 +65,12 @@ export function subgraphCalls(query: string): Calls[] {
 /** Every subgraph the plan touches, each once, sorted. */
 export function subgraphsTouched(query: string): string[] {
   const out = new Set<string>();
-  const walk = (c: Calls) => (typeof c === "string" ? out.add(c) : Array.isArray(c) ? c.forEach(walk) : c.parallel.forEach(walk));
+  const walk = (c: Calls) =>
+    typeof c === "string"
+      ? out.add(c)
+      : Array.isArray(c)
+        ? c.forEach(walk)
+        : c.parallel.forEach(walk);
   subgraphCalls(query).forEach(walk);
   return [...out].sort();
 }

@@ -15,7 +15,9 @@ import { localAuthority, type LocalAuthority } from "./entities.ts";
 
 // `organization` is an interface: the planner checks every implementation the field could return,
 // so each one's name is listed (a service's organization is in fact always its own partner's).
-const ORGANIZATION_NAME = PARTNERS.map((p) => `... on ${PARTNER_INFO[p].typePrefix}Organization { name }`).join(" ");
+const ORGANIZATION_NAME = PARTNERS.map(
+  (p) => `... on ${PARTNER_INFO[p].typePrefix}Organization { name }`,
+).join(" ");
 
 /** The fields of one partner's service the directory's copy holds, as a selection set. */
 function providedSelection(): string {
@@ -76,6 +78,8 @@ export function serviceFromDoc(doc: ServiceDoc) {
     funding: { contractEndDate: doc.contractEndDate, funder: card.funder },
     organization: { id: card.organizationId, name: doc.organizationName },
     locations: card.locations,
-    serviceAreas: doc.localAuthorities.map(localAuthority).filter((la): la is LocalAuthority => la !== null),
+    serviceAreas: doc.localAuthorities
+      .map(localAuthority)
+      .filter((la): la is LocalAuthority => la !== null),
   };
 }
