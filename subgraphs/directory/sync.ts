@@ -9,6 +9,7 @@ import { memoryState, type Checkpoint, type DirectoryState, type StoredDoc } fro
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./postcodes.ts";
 import { outwardCode } from "../kit/service.map.ts";
+import { ChangeLog } from "./invalidations.ts";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
 
 export interface PartnerSyncStatus {
@@ -169,6 +170,8 @@ export class DirectorySync {
   /** The live index; replaced wholesale by reindex(). */
   backend: SearchBackend;
   reindexProgress: ReindexProgress = { state: "idle", done: 0, total: 0, error: null };
+  /** What changed in the live index, for caches in front of the directory (GET /invalidations). */
+  readonly changes = new ChangeLog();
   lastReconcileReports: ReconcileReport[] = [];
 
   constructor(private readonly opts: SyncOptions) {
@@ -254,6 +257,15 @@ export class DirectorySync {
     await this.running?.catch(() => undefined);
   }
 
+  /**
+   * A partner going down or coming back changes what a cached answer would show (`stale` flags,
+   * partner errors): recorded as a change to everything. Scratch statuses (reindex) are not.
+   */
+  private setReachable(s: PartnerSyncStatus, value: boolean) {
+    if (s.reachable !== value && this.status.get(s.partner) === s) this.changes.record(null);
+    s.reachable = value;
+  }
+
   /** Public location postcodes seen in the feeds, for outward-code centroids. */
   *knownPostcodes(): Iterable<{ postcode: string; lat: number; lng: number }> {
     yield* this.postcodes.values();
@@ -303,12 +315,12 @@ export class DirectorySync {
       // Back up: the next sync catches up; until then its entries are what the last sync saw. A
       // partner whose feed refuses the directory is not back because its /health answers.
       if (!s.reachable && s.lastSyncAt !== null && s.reason !== "UNAUTHORIZED") {
-        s.reachable = true;
+        this.setReachable(s, true);
         s.reason = null;
       }
     } catch (err) {
       const failure = feedFailure(err);
-      s.reachable = false;
+      this.setReachable(s, false);
       s.lastError = failure.message;
       s.reason = failure.reason;
     }
@@ -344,6 +356,7 @@ export class DirectorySync {
       if (fresh) {
         const old = this.backend;
         this.backend = fresh;
+        this.changes.record(null);
         await old.close();
       }
       for (const [partner, { status, docs }] of rebuilt) {
@@ -413,6 +426,7 @@ export class DirectorySync {
     }
     if (gone.length) {
       await this.backend.remove(gone);
+      this.changes.record(gone);
       await this.state.apply(checkpointOf(status), [], gone);
     }
     status.lastReconciledAt = new Date();
@@ -430,6 +444,7 @@ export class DirectorySync {
     for (let i = 0; i < missing.length; i += 2000) {
       await this.backend.upsert(await this.state.docs(missing.slice(i, i + 2000)));
     }
+    this.changes.record([...extra, ...missing]);
     return missing.length;
   }
 
@@ -470,6 +485,7 @@ export class DirectorySync {
     }
     if (removals.length) await target.remove(removals);
     if (upserts.length) await target.upsert(upserts.map((u) => u.doc));
+    if (target === this.backend) this.changes.record([...removals, ...upserts.map((u) => u.doc.id)]);
     if (collect) {
       for (const id of removals) collect.delete(id);
       for (const u of upserts) collect.set(u.doc.id, u);
@@ -519,7 +535,7 @@ export class DirectorySync {
         if (!page.hasMore) break;
       }
       const firstSync = status.lastSyncAt === null;
-      status.reachable = true;
+      this.setReachable(status, true);
       status.lastError = null;
       status.reason = null;
       status.lastSyncAt = new Date();
@@ -528,7 +544,7 @@ export class DirectorySync {
       if (!collect && (firstSync || !wasReachable)) await this.state.saveCheckpoint(checkpointOf(status));
     } catch (err) {
       const failure = feedFailure(err);
-      status.reachable = false;
+      this.setReachable(status, false);
       status.lastError = failure.message;
       status.reason = failure.reason;
     }
