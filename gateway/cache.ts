@@ -244,7 +244,12 @@ export function createPublicCache(opts: PublicCacheOptions): PublicCache {
         connected = false;
         clear();
         failures++;
-        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** Math.min(failures, 4), 4000)));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(250 * 2 ** Math.min(failures, 4), 4000));
+          abort.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), {
+            once: true,
+          });
+        });
       }
     }
   };
