@@ -20,6 +20,7 @@ import { createMetrics, graphqlMetricsPlugin } from "../platform/metrics.ts";
 import { requestScope } from "../platform/request.ts";
 import { gatewayMetrics } from "./metrics.ts";
 import { readinessRoute } from "./readiness.ts";
+import { createPublicCache, type PublicCache, type PublicCacheOptions } from "./cache.ts";
 
 export interface GatewayOptions {
   /** Path of the supergraph file; ignored when composeLive. */
@@ -54,10 +55,17 @@ export interface GatewayOptions {
    * gateway listens, because it calls /graphql over HTTP like any other client.
    */
   web?: (graphqlUrl: string) => Promise<HttpHandler & { close?(): Promise<void> }>;
+  /**
+   * The public read cache (gateway/cache.ts), on unless false: anonymous reads nothing has changed
+   * since are answered here, invalidated by the directory's change feed.
+   */
+  publicCache?: false | Pick<PublicCacheOptions, "maxEntries" | "maxAgeMs" | "pollWaitMs">;
 }
 
 export interface RunningGateway extends RunningHttp {
   gateway: ApolloGateway;
+  /** Null when turned off or when no directory URL is known. */
+  publicCache: PublicCache | null;
 }
 
 export async function startGateway(opts: GatewayOptions & { host: string; port: number }): Promise<RunningGateway> {
@@ -67,6 +75,17 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
   const sources = new Map<string, PartnerDataSource>();
   const metrics = createMetrics("gateway");
   const partnerMetrics = gatewayMetrics(metrics, sources);
+  const directoryUrl = opts.subgraphUrls.directory;
+  const publicCache =
+    opts.publicCache === false || !directoryUrl
+      ? null
+      : createPublicCache({ directoryUrl, internalSecret: opts.internalSecret, logger, ...opts.publicCache });
+  const observe = (partner: string, outcome: string, seconds: number) => {
+    // A partner failing changes what an answer shows (errors, stale entries) before the directory
+    // may have noticed: cached answers go at once.
+    if (outcome !== "ok") publicCache?.clear();
+    partnerMetrics.observe(partner, outcome, seconds);
+  };
   const gateway = new ApolloGateway({
     supergraphSdl: opts.composeLive
       ? liveSupergraph(opts.subgraphUrls, opts.internalSecret)
@@ -79,7 +98,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
         ...policy,
         ...bySubgraph?.[name],
         logger,
-        observe: partnerMetrics.observe,
+        observe,
       });
       sources.set(name, source);
       return source;
@@ -98,7 +117,8 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     includeStacktraceInErrorResponses: !opts.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: hardening.maxBatch > 1,
-    plugins: [...hardening.plugins, graphqlMetricsPlugin(metrics)],
+    // The cache after the hardening plugins: a refused request is refused before any cache lookup.
+    plugins: [...hardening.plugins, graphqlMetricsPlugin(metrics), ...(publicCache ? [publicCache.plugin] : [])],
     validationRules: hardening.validationRules,
     formatError: hardening.formatError,
     parseOptions: hardening.parseOptions,
@@ -160,8 +180,10 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
   return {
     ...running,
     gateway,
+    publicCache,
     async close() {
       loaded = false;
+      await publicCache?.close();
       await running.close();
       await apollo.stop();
       await hardening.close();

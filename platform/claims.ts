@@ -59,11 +59,21 @@ export class InternalAuthError extends Error {
   override name = "InternalAuthError";
 }
 
-function key(secret: string): Uint8Array {
+// One imported key per secret: jose imports a raw Uint8Array into a WebCrypto key on every sign
+// and verify, which was most of a subgraph's per-request claims cost (measured in issue 14).
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function key(secret: string): Promise<CryptoKey> {
   // No default below config: a missing or short secret is a deployment mistake, refused loudly.
   if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH)
     throw new InternalAuthError(`the internal secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  return new TextEncoder().encode(secret);
+  let k = keys.get(secret);
+  if (!k) {
+    k = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    if (keys.size > 8) keys.clear();
+    keys.set(secret, k);
+  }
+  return k;
 }
 
 export async function signClaims(
@@ -79,12 +89,12 @@ export async function signClaims(
     .setAudience(audienceFor(binding.audience))
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key(secret));
+    .sign(await key(secret));
 }
 
 export async function verifyClaims(token: string | undefined | null, secret: string, binding: Binding): Promise<Claims> {
   if (!token) throw new InternalAuthError(`missing ${CLAIMS_HEADER}: subgraphs only answer the gateway`);
-  const k = key(secret);
+  const k = await key(secret);
   try {
     const { payload } = await jwtVerify(token, k, {
       issuer: ISSUER,

@@ -1,4 +1,4 @@
-// npm run bench [-- search|route|import|soak] [--sizes 10000,100000] [--runs 300]
+// npm run bench [-- search|route|import|soak|side-by-side] [--sizes 10000,100000] [--runs 300]
 // Loads N generated services into the three partners, starts the whole stack, and measures
 // searchServices directly against the index and through the gateway, and routeChild with 4 needs:
 // its engine alone (the one-pass path, and one search per question for comparison) and through
@@ -36,6 +36,8 @@ const part = argv.find((a) => !a.startsWith("--") && !/^\d/.test(a)) ?? "all";
 if (part === "soak") await import("./soak.ts");
 // Import speed (100,000 services into PGlite and PostgreSQL) has its own script too.
 if (part === "import") await import("./bench-import.ts");
+// Wayfinder's gateway beside a stock @apollo/gateway on the same subgraphs, under load.
+if (part === "side-by-side") await import("./bench-side-by-side.ts");
 const sizes = flag("sizes", "10000,100000").split(",").map(Number);
 const runs = Number(flag("runs", "300"));
 const POSTGRES = cfg.postgresUrl;

@@ -119,6 +119,9 @@ export class ${Prefix}ServiceMutationResolver extends createServiceUpdateResolve
   "organization/organization.type.ts": `import { Directive, ObjectType } from "type-graphql";
 import { Organization } from "../base.ts";
 
+// Shareable: the directory's search and route results carry the organization's name from its copy
+// (@provides in subgraphs/directory/types/provided.ts); this subgraph still owns it.
+@Directive("@shareable")
 @Directive('@key(fields: "id")')
 @ObjectType("${Prefix}Organization", {
   implements: Organization,

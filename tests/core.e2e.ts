@@ -29,6 +29,7 @@ const SEARCH = /* GraphQL */ `
           organization { name }
           locations { name area latitude address { postalCode } }
           serviceAreas { code name }
+          languages { code }
         }
       }
     }
@@ -95,7 +96,9 @@ describe("federated core", () => {
     for (const b of batches) perLoader.set(b.loader, (perLoader.get(b.loader) ?? 0) + 1);
     expect(perLoader.get("service")).toBe(3);
     expect(perLoader.get("locations")).toBe(3);
-    expect(perLoader.get("serviceAreas")).toBe(3);
+    expect(perLoader.get("languages")).toBe(3);
+    // Service areas are on the directory's copy (@provides): no partner loads them for a search.
+    expect(perLoader.get("serviceAreas")).toBeUndefined();
     const serviceKeys = batches.filter((b) => b.loader === "service").map((b) => b.keys.length).sort();
     expect(serviceKeys).toEqual([4, 4, 4]);
   });
@@ -125,10 +128,15 @@ describe("a partner offline", () => {
       expect(ready.subgraphs.health).toBe("down");
       const res = await gql(s.gatewayUrl, `{ searchServices(filter: { localAuthorities: ["${NORFOLK}"] }, sort: NAME) { edges { node { id name } } } }`);
       const names = res.data.searchServices.edges.map((e: any) => e.node?.name ?? null);
-      // Council and charity names still arrive; the health service's fields could not be fetched.
+      // Every name still arrives: a search result's name is the directory's copy, so the health
+      // service shows too and nothing had to be asked of the partner that is down.
       expect(names).toContain("Norwich Family Hub");
       expect(names).toContain("Child bereavement support Norfolk");
-      expect(res.errors?.length).toBeGreaterThan(0);
+      expect(names).toContain("CAMHS Getting Help – Norwich");
+      expect(res.errors).toBeUndefined();
+      // A field only the partner has is null for its services, with an error naming it.
+      const partnerOnly = await gql(s.gatewayUrl, `{ searchServices(filter: { partners: [HEALTH] }) { edges { node { name url } } } }`);
+      expect(partnerOnly.errors?.[0]?.extensions?.code).toBe("PARTNER_UNAVAILABLE");
       // Once the directory's sync has missed the partner, its last good entries stay searchable
       // and are marked stale.
       await eventually(async () => {

@@ -72,8 +72,13 @@ function expectHonestlyOffline(plan: any) {
   const adhd = need(plan, "ADHD");
   expect(adhd.status).toBe("UNKNOWN");
   expect(adhd.gaps).toEqual([{ kind: "PARTNER_OFFLINE", partners: ["HEALTH"], serviceIds: ["health:adhd-carlisle"] }]);
+  // What the plan shows is the directory's copy (the partner is not asked), flagged stale.
   expect(adhd.services).toEqual([
-    { stale: true, service: null, directoryCopy: { ...HEALTH_COPY, organizationName: "North Cumbria Integrated Care NHS Foundation Trust" } },
+    {
+      stale: true,
+      service: { id: HEALTH_COPY.id, name: HEALTH_COPY.name },
+      directoryCopy: { ...HEALTH_COPY, organizationName: "North Cumbria Integrated Care NHS Foundation Trust" },
+    },
   ]);
   // The council's need is still met by a partner that answers.
   expect(need(plan, "FAMILY_STRESS")).toMatchObject({ status: "COVERED", gaps: [] });
@@ -85,7 +90,8 @@ async function expectStaleSearchEntry() {
   const edges = res.data.searchServices.edges;
   expect(edges).toHaveLength(3);
   const health = edges.find((e: any) => e.directoryCopy.partner === "HEALTH");
-  expect(health).toEqual({ stale: true, node: null, directoryCopy: HEALTH_COPY });
+  // Its hit shows the directory's copy, not `node: null`, and says it is stale.
+  expect(health).toEqual({ stale: true, node: { id: HEALTH_COPY.id, name: HEALTH_COPY.name }, directoryCopy: HEALTH_COPY });
   expect(edges.filter((e: any) => !e.stale).map((e: any) => e.node.id).sort()).toEqual(["charity:yc-eden", "council:fh-carlisle"]);
 }
 

@@ -31,6 +31,7 @@ const SEARCH = /* GraphQL */ `
       edges {
         node {
           name
+          url
           organization {
             name
           }
@@ -39,6 +40,10 @@ const SEARCH = /* GraphQL */ `
     }
   }
 `;
+// `url` is a field only the owning partner has (name and organization name come from the
+// directory's copy), so the gateway calls the directory and then council and health. Each call
+// gets its own query text, which the public read cache has never seen: every one reaches the subgraphs.
+const freshSearch = () => `${SEARCH}# ${randomUUID()}\n`;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
@@ -142,7 +147,7 @@ describe("readiness", () => {
       directory: "UNAUTHORIZED",
     });
     // …and the real calls do fail, as readiness said.
-    const res = await post(gw.url, { query: SEARCH });
+    const res = await post(gw.url, { query: freshSearch() });
     expect(res.body.data?.searchServices ?? null).toBeNull();
   });
 
@@ -282,7 +287,7 @@ describe("metrics", () => {
     const bad0 =
       sample(before, "wayfinder_graphql_errors_total", { code: "GRAPHQL_VALIDATION_FAILED" }) ?? 0;
 
-    const res = await post(stack.gatewayUrl, { query: SEARCH, operationName: "OpsSearch" });
+    const res = await post(stack.gatewayUrl, { query: freshSearch(), operationName: "OpsSearch" });
     expect(res.body.errors).toBeUndefined();
     await post(stack.gatewayUrl, { query: "{ noSuchField }" });
 
@@ -311,7 +316,7 @@ describe("metrics", () => {
 
   it("show each subgraph's operations, and the directory's sync lag and index size", async () => {
     const council0 = await scrape(stack.partners.council.url, OPERATOR);
-    await post(stack.gatewayUrl, { query: SEARCH });
+    await post(stack.gatewayUrl, { query: freshSearch() });
     const council1 = await scrape(stack.partners.council.url, OPERATOR);
     expect(total(council1, "wayfinder_graphql_requests_total")).toBeGreaterThan(
       total(council0, "wayfinder_graphql_requests_total"),
@@ -341,7 +346,7 @@ describe("traces and request ids", () => {
     try {
       res = await post(
         stack.gatewayUrl,
-        { query: SEARCH, operationName: "OpsSearch" },
+        { query: freshSearch(), operationName: "OpsSearch" },
         { "x-request-id": requestId },
       );
     } finally {
@@ -389,7 +394,7 @@ describe("traces and request ids", () => {
     const forged = "0af7651916cd43dd8448eb211c80319c";
     await post(
       stack.gatewayUrl,
-      { query: SEARCH },
+      { query: freshSearch() },
       { traceparent: `00-${forged}-b7ad6b7169203331-01` },
     );
     await tracing!.forceFlush();

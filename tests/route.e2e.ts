@@ -190,9 +190,15 @@ describe("routeChild", () => {
       expect(adhd.status).toBe("UNKNOWN");
       expect(adhd.gaps.map((g: any) => g.kind)).toContain("PARTNER_OFFLINE");
       expect(adhd.gaps.map((g: any) => g.kind)).not.toContain("NO_SERVICE");
-      expect(adhd.services[0]).toMatchObject({ stale: true, service: null });
-      // The gateway says which partner could not answer for the service's fields.
-      expect(res.errors?.length).toBeGreaterThan(0);
+      // The plan shows the directory's copy of it (name included), flagged stale, without asking
+      // the partner that is down.
+      expect(adhd.services[0]).toMatchObject({ stale: true, service: { id: expect.stringMatching(/^health:/), name: expect.any(String) } });
+      expect(res.errors).toBeUndefined();
+      // A field only the partner has is null, and the gateway says which partner could not answer.
+      const partnerOnly = await gql(stack.gatewayUrl, `query R($p: ChildProfileInput!) { routeChild(profile: $p) { needs { services { service { name url } } } } }`, {
+        p: { age: 12, needs: ["ADHD"], localAuthority: NORFOLK },
+      });
+      expect(partnerOnly.errors?.some((e: any) => e.extensions?.code === "PARTNER_UNAVAILABLE" && e.extensions?.partner === "health")).toBe(true);
     } finally {
       await stack.startPartner("health");
     }

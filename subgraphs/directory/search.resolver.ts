@@ -1,11 +1,17 @@
-// searchServices and service(id): the directory answers with references from its index; the gateway
-// completes every other field from the owning partner, one _entities call per partner per page.
+// searchServices and service(id). A search page is answered from the directory's copy: each hit's
+// node carries the provided fields (types/provided.ts) from the document the index matched, so a
+// page that shows only those fields is one subgraph fetch; any other field is completed by the
+// owning partner, one _entities call per partner per page. service(id) is a reference: the partner
+// answers it.
 import "reflect-metadata";
 import { Arg, Ctx, Field, FieldResolver, Float, ID, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
 import { DirectoryCopy, directoryCopy } from "./types/copy.ts";
 import { GraphQLError } from "graphql";
 import { isPartnerId } from "../../schema/vocabulary.ts";
 import { ServiceEntity, serviceRef } from "./types/entities.ts";
+import { PROVIDES_SERVICE_CARD, serviceFromDoc } from "./types/provided.ts";
+import type { ServiceDoc } from "./search/types.ts";
+import { Directive } from "type-graphql";
 import { NearInput, SearchSort, ServiceFilter } from "./search.input.ts";
 import { areasServing } from "../../schema/areas.ts";
 import type { DirectoryContext } from "./context.ts";
@@ -21,10 +27,11 @@ export class ServiceEdge {
   @Field(() => String, { description: "Opaque cursor for `after`." })
   cursor!: string;
 
+  @Directive(PROVIDES_SERVICE_CARD)
   @Field(() => ServiceEntity, {
     nullable: true,
     description:
-      "The service; its fields come from the owning partner. Null (with an error naming the partner) when that partner could not answer, so other partners' results still arrive.",
+      "The service. What a result shows (name, partner, description, status, needs, ages, referral routes, delivery, capacity, funding, organization name, locations' public area, service areas) comes from the directory's copy, the same one the filters ran on; other fields come from the owning partner, and are null (with an error naming the partner) when that partner could not answer.",
   })
   node!: unknown;
 
@@ -38,12 +45,14 @@ export class ServiceEdge {
   highlight!: string | null;
 
   @Field(() => Boolean, {
-    description: "True when the owning partner cannot be reached now: the entry may be out of date, and `node` is null; `directoryCopy` still says what it is.",
+    description: "True when the owning partner cannot be reached now: the entry (and `node`'s copied fields) may be out of date; fields only the partner has are null. `directoryCopy.syncedAt` says when the copy was last refreshed.",
   })
   stale!: boolean;
 
   /** The hit's id, for directoryCopy. */
   id!: string;
+  /** The document the hit was matched against. */
+  doc!: ServiceDoc | null;
 }
 
 @Resolver(() => ServiceEdge)
@@ -53,7 +62,7 @@ export class ServiceEdgeResolver {
     description: "The directory's own copy of this service's listing (name, partner, needs, area …), answered without asking the partner: what to show while `stale` is true.",
   })
   async directoryCopy(@Root() edge: ServiceEdge, @Ctx() ctx: DirectoryContext): Promise<DirectoryCopy | null> {
-    const doc = ctx.docs ? await ctx.docs.load(edge.id) : (await ctx.backend.get([edge.id]))[0];
+    const doc = edge.doc ?? (ctx.docs ? await ctx.docs.load(edge.id) : (await ctx.backend.get([edge.id]))[0]);
     if (!doc) return null;
     return directoryCopy(doc, ctx.sync.status.get(doc.partner as never)?.lastSyncAt ?? null);
   }
@@ -215,14 +224,22 @@ export class SearchResolver {
       facets: true,
     };
     const [result] = await Promise.all([ctx.backend.search(req), ctx.sync.checkLiveness()]);
-    const edges = result.hits.map((hit, i) => ({
+    // In-process backends hand back the matched documents; a server backend's are read at once.
+    const missing = result.hits.filter((h) => !h.doc).map((h) => h.id);
+    const fetched = new Map<string, ServiceDoc | null>();
+    if (missing.length) (await ctx.backend.get(missing)).forEach((d, i) => fetched.set(missing[i]!, d));
+    const edges = result.hits.map((hit, i) => {
+      const doc = hit.doc ?? fetched.get(hit.id) ?? null;
+      return {
       id: hit.id,
+      doc,
       cursor: encodeCursor(offset + i),
-      node: serviceRef(hit.id),
+      node: doc ? serviceFromDoc(doc) : serviceRef(hit.id),
       distanceKm: hit.distanceKm,
       highlight: hit.highlight,
       stale: ctx.sync.isStale(parseGlobalId(hit.id)?.partner ?? ""),
-    }));
+      };
+    });
     const facets = Object.fromEntries(
       FACET_NAMES.map((name) => [FACET_FIELDS[name], result.facets?.[name] ?? []]),
     ) as unknown as SearchFacets;

@@ -84,6 +84,8 @@ export async function createServer(opts: {
             }
             return { status: synced ? 200 : 503, body, headers: { "cache-control": "no-store" } };
           },
+          // What changed in the index since a generation, for the gateway's public read cache.
+          "/invalidations": requireScope(sync.changes.route(), "service:sync", secret, "directory"),
           // Internal admin route for `npm run reindex`: POST starts a rebuild, GET reports progress.
           "/reindex": requireScope(
             async (req) => {

@@ -8,6 +8,8 @@ import { FEED_START, type FeedChange, type FeedPage, type FeedService } from "..
 import { memoryState, type Checkpoint, type DirectoryState, type StoredDoc } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./postcodes.ts";
+import { outwardCode } from "../kit/service.map.ts";
+import { ChangeLog } from "./invalidations.ts";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
 
 export interface PartnerSyncStatus {
@@ -136,6 +138,21 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     postcodes: s.locations.filter((l) => !l.confidential && l.postcode).map((l) => l.postcode!),
     lastModified: s.lastModified,
     stale: false,
+    card: {
+      organizationId: s.organizationId,
+      minimumAge: s.minimumAge,
+      maximumAge: s.maximumAge,
+      funder: s.funder,
+      capacityUpdatedAt: s.capacityUpdatedAt,
+      locations: s.locations.map((l) => ({
+        id: l.id,
+        name: l.name,
+        locationType: l.locationType,
+        confidential: l.confidential,
+        // As the partner words it (service.map.ts toLocation): town and postcode district.
+        area: [l.city, outwardCode(l.postcode)].filter(Boolean).join(", ") || null,
+      })),
+    },
   };
 }
 
@@ -153,6 +170,8 @@ export class DirectorySync {
   /** The live index; replaced wholesale by reindex(). */
   backend: SearchBackend;
   reindexProgress: ReindexProgress = { state: "idle", done: 0, total: 0, error: null };
+  /** What changed in the live index, for caches in front of the directory (GET /invalidations). */
+  readonly changes = new ChangeLog();
   lastReconcileReports: ReconcileReport[] = [];
 
   constructor(private readonly opts: SyncOptions) {
@@ -189,9 +208,17 @@ export class DirectorySync {
     if (this.backend.name === "meilisearch") {
       if ((await this.backend.count()) !== stored) for (const p of PARTNERS) await this.reconcileIndex(p);
     } else {
+      const legacy = new Set<PartnerId>();
       for await (const docs of this.state.allDocs()) {
         await this.backend.upsert(docs);
         this.rememberPostcodes(docs);
+        for (const d of docs) if (!d.card) legacy.add(d.partner as PartnerId);
+      }
+      // Copies stored before the directory kept service cards: read that partner's feed from the
+      // start once, so every copy is whole again (until then its cards hold what can be derived).
+      for (const partner of legacy) {
+        const s = this.status.get(partner);
+        if (s) s.cursor = FEED_START;
       }
     }
     return { docs: stored };
@@ -228,6 +255,15 @@ export class DirectorySync {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * A partner going down or coming back changes what a cached answer would show (`stale` flags,
+   * partner errors): recorded as a change to everything. Scratch statuses (reindex) are not.
+   */
+  private setReachable(s: PartnerSyncStatus, value: boolean) {
+    if (s.reachable !== value && this.status.get(s.partner) === s) this.changes.record(null);
+    s.reachable = value;
   }
 
   /** Public location postcodes seen in the feeds, for outward-code centroids. */
@@ -279,12 +315,12 @@ export class DirectorySync {
       // Back up: the next sync catches up; until then its entries are what the last sync saw. A
       // partner whose feed refuses the directory is not back because its /health answers.
       if (!s.reachable && s.lastSyncAt !== null && s.reason !== "UNAUTHORIZED") {
-        s.reachable = true;
+        this.setReachable(s, true);
         s.reason = null;
       }
     } catch (err) {
       const failure = feedFailure(err);
-      s.reachable = false;
+      this.setReachable(s, false);
       s.lastError = failure.message;
       s.reason = failure.reason;
     }
@@ -320,6 +356,7 @@ export class DirectorySync {
       if (fresh) {
         const old = this.backend;
         this.backend = fresh;
+        this.changes.record(null);
         await old.close();
       }
       for (const [partner, { status, docs }] of rebuilt) {
@@ -389,6 +426,7 @@ export class DirectorySync {
     }
     if (gone.length) {
       await this.backend.remove(gone);
+      this.changes.record(gone);
       await this.state.apply(checkpointOf(status), [], gone);
     }
     status.lastReconciledAt = new Date();
@@ -406,6 +444,7 @@ export class DirectorySync {
     for (let i = 0; i < missing.length; i += 2000) {
       await this.backend.upsert(await this.state.docs(missing.slice(i, i + 2000)));
     }
+    this.changes.record([...extra, ...missing]);
     return missing.length;
   }
 
@@ -446,6 +485,7 @@ export class DirectorySync {
     }
     if (removals.length) await target.remove(removals);
     if (upserts.length) await target.upsert(upserts.map((u) => u.doc));
+    if (target === this.backend) this.changes.record([...removals, ...upserts.map((u) => u.doc.id)]);
     if (collect) {
       for (const id of removals) collect.delete(id);
       for (const u of upserts) collect.set(u.doc.id, u);
@@ -495,7 +535,7 @@ export class DirectorySync {
         if (!page.hasMore) break;
       }
       const firstSync = status.lastSyncAt === null;
-      status.reachable = true;
+      this.setReachable(status, true);
       status.lastError = null;
       status.reason = null;
       status.lastSyncAt = new Date();
@@ -504,7 +544,7 @@ export class DirectorySync {
       if (!collect && (firstSync || !wasReachable)) await this.state.saveCheckpoint(checkpointOf(status));
     } catch (err) {
       const failure = feedFailure(err);
-      status.reachable = false;
+      this.setReachable(status, false);
       status.lastError = failure.message;
       status.reason = failure.reason;
     }

@@ -17,10 +17,16 @@ import {
   type LocationRow,
   type ServiceRow,
 } from "./service.data.ts";
-import { globalId, outwardCode, toService } from "./service.map.ts";
+import { globalId, outwardCode, toLocation, toService } from "./service.map.ts";
 import type { Route } from "../../platform/http.ts";
 
 export interface FeedLocation {
+  /** The partner's location id. */
+  id: string;
+  /** Public name ("Confidential location" for a confidential place, as the partner shows it). */
+  name: string | null;
+  /** HSDS location type: physical, postal or virtual. */
+  locationType: string;
   latitude: number | null;
   longitude: number | null;
   postcode: string | null;
@@ -33,6 +39,8 @@ export interface FeedService {
   name: string;
   description: string;
   organizationName: string;
+  /** Global id of the organization ("<partner>:<hsds id>"), so the directory can reference it. */
+  organizationId: string;
   status: string;
   /** Temporary notice (HSDS alert): why a service is paused and when it reopens. */
   alert: string | null;
@@ -48,6 +56,10 @@ export interface FeedService {
   acceptingReferrals: boolean;
   typicalWaitWeeks: number | null;
   contractEndDate: string | null;
+  /** Who funds or commissions the service. */
+  funder: string | null;
+  /** When the partner last confirmed capacity (ISO timestamp). */
+  capacityUpdatedAt: string | null;
   schedules: { byDay: string[]; opensAt: string | null; closesAt: string | null }[];
   /** Public positions. A confidential place gives no coordinates and only its postcode district. */
   locations: FeedLocation[];
@@ -141,6 +153,7 @@ async function toChanges(db: Queryable, partner: PartnerId, rows: ServiceRow[]):
         name: s.name,
         description: s.description,
         organizationName: orgName.get(row.organization_id) ?? "",
+        organizationId: globalId(partner, row.organization_id),
         status: s.status,
         alert: s.alert,
         needs: s.needs,
@@ -154,6 +167,8 @@ async function toChanges(db: Queryable, partner: PartnerId, rows: ServiceRow[]):
         acceptingReferrals: s.capacity.acceptingReferrals,
         typicalWaitWeeks: s.capacity.typicalWaitWeeks,
         contractEndDate: s.funding.contractEndDate,
+        funder: s.funding.funder,
+        capacityUpdatedAt: s.capacity.updatedAt ? new Date(s.capacity.updatedAt).toISOString() : null,
         schedules: (schedules[i] as FeedService["schedules"]).map((x) => ({ byDay: x.byDay, opensAt: x.opensAt, closesAt: x.closesAt })),
         locations: (locationsBy.get(row.id) ?? []).map(feedLocation),
         lastModified: s.lastModified.toISOString(),
@@ -207,7 +222,9 @@ async function readJson(req: import("node:http").IncomingMessage, limit: number)
 }
 
 function feedLocation(l: LocationRow): FeedLocation {
+  // toLocation's public view: the name the partner shows everyone (masked for a confidential place).
+  const { id, name, locationType } = toLocation(l);
   return l.confidential
-    ? { latitude: null, longitude: null, postcode: outwardCode(l.postal_code), city: l.city, confidential: true }
-    : { latitude: l.latitude, longitude: l.longitude, postcode: l.postal_code, city: l.city, confidential: false };
+    ? { id, name, locationType, latitude: null, longitude: null, postcode: outwardCode(l.postal_code), city: l.city, confidential: true }
+    : { id, name, locationType, latitude: l.latitude, longitude: l.longitude, postcode: l.postal_code, city: l.city, confidential: false };
 }

@@ -73,6 +73,7 @@ export function createServiceResolverBase(ServiceType: ClassType, OrganizationIn
   // Not listed in buildSchema resolvers itself: each partner's subclass inherits these resolvers.
   @Resolver(() => ServiceType)
   abstract class ServiceResolverBase {
+    @Directive("@shareable")
     @FieldResolver(() => OrganizationInterface, describe("organization"))
     async organization(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
       const org = await ctx.loaders.organization.load(s.organizationId);
@@ -80,11 +81,14 @@ export function createServiceResolverBase(ServiceType: ClassType, OrganizationIn
       return org;
     }
 
+    // A field resolver replaces the field's directives: restate @shareable (see FieldSpec.copied).
+    @Directive("@shareable")
     @FieldResolver(() => [Location], describe("locations"))
     locations(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
       return ctx.loaders.children.locations.load(s.hsdsId);
     }
 
+    @Directive("@shareable")
     @FieldResolver(() => [LocalAuthorityRef], describe("serviceAreas"))
     serviceAreas(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
       return ctx.loaders.children.serviceAreas.load(s.hsdsId);

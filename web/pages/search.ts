@@ -235,7 +235,12 @@ export async function searchPage(ctx: PageContext): Promise<Rendered> {
     const other = otherErrors(result.errors);
     if (other.length && !result.data)
       errors.add(undefined, "The search could not be completed. Try again.");
-    banner = offlineBanner(result.errors);
+    // Results show the directory's copy even while a partner is down (no partner error then), so
+    // the directory's own view of who is unreachable names them too.
+    banner = offlineBanner(
+      result.errors,
+      (result.data?.partnerStatus ?? []).filter((s) => s.stale).map((s) => s.partner),
+    );
     stale = (result.data?.partnerStatus ?? [])
       .filter((s) => s.stale)
       .map((s) => partnerLabel(s.partner));

@@ -81,6 +81,7 @@ export async function coverage(input: CoverageInput, deps: { backend: SearchBack
   const endingContracts = docs
     .map((d) => ({
       service: { id: d.id, partner: d.partner.toUpperCase() },
+      doc: d,
       contractEndDate: d.contractEndDate!,
       withinMonths: d.contractEndDate! <= in6 ? 6 : 12,
       soleProviderFor: NEEDS.map((n) => n.code).filter((n) => soleFor.get(d.id)!.includes(n)),

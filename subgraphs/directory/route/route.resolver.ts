@@ -7,7 +7,7 @@ import { AgeBand } from "../../../schema/enums.ts";
 import { NEED_CODES, PARTNERS } from "../../../schema/vocabulary.ts";
 import { localAuthorityInfo } from "../../../schema/areas.ts";
 import { log } from "../../../platform/log.ts";
-import { serviceRef } from "../types/entities.ts";
+import { serviceFromDoc } from "../types/provided.ts";
 import { directoryCopy } from "../types/copy.ts";
 import type { DirectoryContext } from "../context.ts";
 import { ChildProfileInput, CoverageReport, RouteOptionsInput, RoutePlan } from "./route.types.ts";
@@ -122,7 +122,7 @@ export class RouteResolver {
         ...n,
         services: n.services.map(({ doc, ...s }) => ({
           ...s,
-          service: serviceRef(s.id),
+          service: serviceFromDoc(doc),
           directoryCopy: directoryCopy(doc, ctx.sync.status.get(s.partner)?.lastSyncAt ?? null),
         })),
         gaps: n.gaps.map(gapOut),
@@ -148,7 +148,7 @@ export class RouteResolver {
     const report = await coverage({ area: la.code, ageBand, today: todayIso() }, { backend: ctx.backend, offline });
     return {
       ...report,
-      endingContracts: report.endingContracts.map((e) => ({ ...e, service: serviceRef(e.service.id) })),
+      endingContracts: report.endingContracts.map(({ doc, ...e }) => ({ ...e, service: serviceFromDoc(doc) })),
     };
   }
 }

@@ -1,6 +1,7 @@
 // GraphQL shapes of routeChild and coverage.
 import "reflect-metadata";
-import { Field, Float, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Directive, Field, Float, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { PROVIDES_SERVICE_CARD } from "../types/provided.ts";
 import { AgeBand, DateScalar, Need, Partner } from "../../../schema/enums.ts";
 import { ServiceEntity } from "../types/entities.ts";
 import { DirectoryCopy } from "../types/copy.ts";
@@ -122,7 +123,12 @@ export class RouteOptionsInput {
 
 @ObjectType("RoutedService", { description: "A service that can take this child for a need, and why." })
 export class RoutedService {
-  @Field(() => ServiceEntity, { nullable: true, description: "The service (fields from its partner); null if that partner cannot answer." })
+  @Directive(PROVIDES_SERVICE_CARD)
+  @Field(() => ServiceEntity, {
+    nullable: true,
+    description:
+      "The service. What a plan shows (name, partner, needs, ages, capacity, funding, organization name, locations' public area …) comes from the directory's copy the plan was made from; other fields come from the owning partner, and are null when that partner cannot answer.",
+  })
   service!: unknown;
   @Field(() => [Need], { description: "Which of the child's needs this one service meets (more = fewer handoffs)." })
   coversNeeds!: string[];
@@ -210,7 +216,9 @@ export class NeedCoverage {
 
 @ObjectType("EndingContract", { description: "A service whose contract ends soon and that is the only provider of a need in the area." })
 export class EndingContract {
-  @Field(() => ServiceEntity, { nullable: true, description: "The service." }) service!: unknown;
+  @Directive(PROVIDES_SERVICE_CARD)
+  @Field(() => ServiceEntity, { nullable: true, description: "The service (what a card shows comes from the directory's copy; other fields from its partner)." })
+  service!: unknown;
   @Field(() => DateScalar, { description: "Contract end date." }) contractEndDate!: string;
   @Field(() => Int, { description: "6 or 12: the window it falls in." }) withinMonths!: number;
   @Field(() => [Need], { description: "Needs for which it is the only provider in the area." }) soleProviderFor!: string[];

@@ -688,6 +688,7 @@ export class EmbeddedIndex implements LocalIndex {
         distanceKm: q.near && doc.location ? Math.round(this.dist[s]! * 1000) / 1000 : null,
         highlight: tokens.length === 0 ? null : snippet(doc, marks),
         score: tokens.length === 0 ? 0 : this.score[s]!,
+        doc,
       };
     });
     return { totalCount: total, hits, facets };

@@ -143,6 +143,8 @@ export function toMeiliDoc(input: ServiceDoc): MeiliDoc {
 function fromMeiliDoc(raw: Record<string, unknown>): ServiceDoc {
   const out: Record<string, unknown> = {};
   for (const k of SERVICE_DOC_KEYS) out[k] = raw[k] ?? null;
+  // The card is optional (copies stored before it existed): absent, not null.
+  if (out.card === null) delete out.card;
   return out as unknown as ServiceDoc;
 }
 

@@ -322,6 +322,7 @@ export function normaliseDoc(doc: ServiceDoc): ServiceDoc {
     postcodes: list(doc.postcodes),
     lastModified: String(doc.lastModified ?? ""),
     stale: doc.stale === true,
+    ...(doc.card ? { card: doc.card } : {}),
   };
 }
 

@@ -1,6 +1,24 @@
 // The directory's search contract: one document shape, one request shape, two interchangeable
 // backends (an embedded in-process index, a Meilisearch server). Everything a backend must agree on lives here.
 
+/**
+ * What a search result, a route plan or a service card shows beyond the indexed fields, exactly as
+ * the partner's change feed gave it (no defaults filled in): the directory answers these fields of
+ * `Service` itself (see types/provided.ts), from the same document the index filtered on.
+ */
+export interface ServiceCard {
+  /** Global organization id ("council:…"): the reference for organization fields only the partner has. */
+  organizationId: string;
+  /** As published: null means the partner does not say (minAge/maxAge below fill in 0 and 25). */
+  minimumAge: number | null;
+  maximumAge: number | null;
+  funder: string | null;
+  /** ISO timestamp. */
+  capacityUpdatedAt: string | null;
+  /** Public views of the locations, in the partner's order: never an address or exact position. */
+  locations: { id: string; name: string | null; locationType: string; confidential: boolean; area: string | null }[];
+}
+
 /** One partner service as the directory indexes it. Built by the sync from partner HSDS data. */
 export interface ServiceDoc {
   /** GraphQL id, "<partner>:<hsdsId>", e.g. "council:3f2a…". Unique across partners. */
@@ -44,6 +62,8 @@ export interface ServiceDoc {
   lastModified: string;
   /** The partner was unreachable at the last sync: the document is kept but marked. */
   stale: boolean;
+  /** Display fields the index does not filter on; absent only in copies stored before it existed. */
+  card?: ServiceCard;
 }
 
 /** Every ServiceDoc field, for backends that copy documents field by field. */
@@ -72,6 +92,7 @@ export const SERVICE_DOC_KEYS: (keyof ServiceDoc)[] = [
   "postcodes",
   "lastModified",
   "stale",
+  "card",
 ];
 
 export type NeedsMatch = "ANY" | "ALL";
@@ -151,6 +172,12 @@ export interface SearchHit {
   highlight: string | null;
   /** Backend-specific relevance, higher is better; only comparable within one result. */
   score: number;
+  /**
+   * The document this hit was matched against, when the backend has it at hand (the in-process
+   * backends): a page's displayed values then come from the very copy its filters ran on.
+   * Read-only: it is the index's own object.
+   */
+  doc?: ServiceDoc;
 }
 
 export const FACET_NAMES = [

@@ -3,7 +3,7 @@
 // partner's implementation. Each implementation here is a stub whose common fields are @external:
 // the owning partner resolves them. Adding a partner to PARTNERS adds its stubs.
 import "reflect-metadata";
-import { Directive, Field, Float, InterfaceType, ObjectType, type ClassType } from "type-graphql";
+import { Directive, Field, Float, ID, InterfaceType, ObjectType, type ClassType } from "type-graphql";
 import { GraphQLError } from "graphql";
 import { Partner } from "../../../schema/enums.ts";
 import { PARTNERS, PARTNER_INFO, isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
@@ -91,9 +91,40 @@ function resolveByIdPrefix(entity: "Service" | "Organization") {
 export abstract class OrganizationEntity {}
 applyFields(OrganizationEntity, ORGANIZATION_FIELDS);
 
+/**
+ * `Location` as the directory knows it: only the public, area-level fields its copy holds (never an
+ * address or exact position). A value type may differ between subgraphs, so the planner sends a
+ * query that wants `latitude`, `address` or `exact` to the owning partner for its locations.
+ */
+@Directive("@shareable")
+@ObjectType("Location", {
+  description:
+    "Where a service is delivered (HSDS location). A confidential location (such as a refuge) never shows its address or exact position to the public: `address`, `latitude` and `longitude` are null and `area` says roughly where it is.",
+})
+export class DirectoryLocation {
+  @Field(() => ID, { description: "The partner's location id." })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: "Name of the place, e.g. \"Pill Family Hub\"." })
+  name!: string | null;
+
+  @Field(() => String, { description: "HSDS location type: physical, postal or virtual." })
+  locationType!: string;
+
+  @Field(() => Boolean, { description: "True for places whose address must never be public." })
+  confidential!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "A public, area-level description: the town and postcode district (e.g. \"Norwich, NR2\").",
+  })
+  area!: string | null;
+}
+
 const SERVICE_FIELDS = serviceFields({
   Organization: () => OrganizationEntity,
   LocalAuthority: () => LocalAuthority,
+  Location: () => DirectoryLocation,
 });
 const PARTNER_FIELD = {
   name: "partner",

@@ -29,6 +29,11 @@ export interface FieldSpec {
   description: string;
   /** An access rule (e.g. @requiresScopes) the owning partner declares and enforces. */
   access?: string;
+  /**
+   * The directory's copy answers it on its own result lists (@provides, directory/types/provided.ts),
+   * so the owning partner declares it @shareable. Never set on a field with an access rule.
+   */
+  copied?: boolean;
 }
 
 const PROFESSIONALS = '@requiresScopes(scopes: [["professional"]])';
@@ -37,33 +42,35 @@ const PROFESSIONALS = '@requiresScopes(scopes: [["professional"]])';
 export interface EntityTypes {
   Organization: () => unknown;
   LocalAuthority: () => unknown;
+  /** The directory declares only the public fields of `Location` its copy holds (values.ts has all). */
+  Location?: () => unknown;
 }
 
 export function serviceFields(entities: EntityTypes): FieldSpec[] {
   return [
     { name: "id", type: () => ID, description: "Global service id, \"<partner>:<partner's HSDS id>\", e.g. \"council:6c1f…\"." },
-    { name: "hsdsId", type: () => String, description: "The id in the partner's own HSDS feed." },
-    { name: "name", type: () => String, description: "Service name as the partner publishes it." },
+    { name: "hsdsId", copied: true, type: () => String, description: "The id in the partner's own HSDS feed." },
+    { name: "name", copied: true, type: () => String, description: "Service name as the partner publishes it." },
     { name: "alternateName", type: () => String, nullable: true, description: "Another name people know the service by." },
-    { name: "description", type: () => String, description: "What the service does and for whom, in plain words." },
-    { name: "status", type: () => ServiceStatus, description: "Whether the service is running (HSDS status)." },
+    { name: "description", copied: true, type: () => String, description: "What the service does and for whom, in plain words." },
+    { name: "status", copied: true, type: () => ServiceStatus, description: "Whether the service is running (HSDS status)." },
     { name: "url", type: () => String, nullable: true, description: "Public web page for the service." },
     { name: "email", type: () => String, nullable: true, description: "Public email address for the service." },
     { name: "applicationProcess", type: () => String, nullable: true, description: "How to get the service: steps to apply or be referred." },
     { name: "fees", type: () => String, nullable: true, description: "Fees in words (HSDS fees_description); see costOptions for amounts." },
     { name: "eligibilityDescription", type: () => String, nullable: true, description: "Who can use the service, in the partner's words." },
-    { name: "alert", type: () => String, nullable: true, description: "A temporary notice (e.g. \"waiting list closed until May\")." },
-    { name: "ageRange", type: () => AgeRange, description: "Ages the service takes." },
-    { name: "needs", type: () => [Need], description: "Needs the service meets, in the shared vocabulary." },
-    { name: "referralRoutes", type: () => [ReferralRoute], description: "Who can refer a child; SELF means the young person can self-refer." },
-    { name: "deliveryModes", type: () => [DeliveryMode], description: "How the service is delivered." },
-    { name: "capacity", type: () => Capacity, description: "Whether it is accepting referrals and the typical wait." },
-    { name: "funding", type: () => Funding, description: "Funder and contract end date." },
-    { name: "lastModified", type: () => DateTimeScalar, description: "When the partner last changed this service." },
+    { name: "alert", copied: true, type: () => String, nullable: true, description: "A temporary notice (e.g. \"waiting list closed until May\")." },
+    { name: "ageRange", copied: true, type: () => AgeRange, description: "Ages the service takes." },
+    { name: "needs", copied: true, type: () => [Need], description: "Needs the service meets, in the shared vocabulary." },
+    { name: "referralRoutes", copied: true, type: () => [ReferralRoute], description: "Who can refer a child; SELF means the young person can self-refer." },
+    { name: "deliveryModes", copied: true, type: () => [DeliveryMode], description: "How the service is delivered." },
+    { name: "capacity", copied: true, type: () => Capacity, description: "Whether it is accepting referrals and the typical wait." },
+    { name: "funding", copied: true, type: () => Funding, description: "Funder and contract end date." },
+    { name: "lastModified", copied: true, type: () => DateTimeScalar, description: "When the partner last changed this service." },
     { name: "version", type: () => Int, description: "Increments on every change; send it back when updating to avoid overwriting someone else's change." },
-    { name: "organization", type: () => entities.Organization(), description: "The organization that runs the service." },
-    { name: "locations", type: () => [Location], description: "Where the service is delivered; empty for online/phone-only services." },
-    { name: "serviceAreas", type: () => [entities.LocalAuthority()], description: "Local authority areas whose children the service takes." },
+    { name: "organization", copied: true, type: () => entities.Organization(), description: "The organization that runs the service." },
+    { name: "locations", copied: true, type: () => [entities.Location ? entities.Location() : Location], description: "Where the service is delivered; empty for online/phone-only services." },
+    { name: "serviceAreas", copied: true, type: () => [entities.LocalAuthority()], description: "Local authority areas whose children the service takes." },
     { name: "schedules", type: () => [Schedule], description: "When the service runs." },
     { name: "costOptions", type: () => [CostOption], description: "Prices; empty means free." },
     { name: "contacts", type: () => [Contact], description: "Public ways to contact the service." },
@@ -91,6 +98,7 @@ export function applyFields(target: Function, specs: FieldSpec[], opts: { extern
   for (const spec of specs) {
     if (opts.external) Directive("@external")(target.prototype, spec.name);
     if (opts.access && spec.access) Directive(spec.access)(target.prototype, spec.name);
+    if (opts.access && spec.copied) Directive("@shareable")(target.prototype, spec.name);
     Field(spec.type as never, { nullable: spec.nullable ?? false, description: spec.description })(
       target.prototype,
       spec.name,
