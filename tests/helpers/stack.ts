@@ -64,6 +64,8 @@ export interface TestStackOptions {
   /** Gateway timeouts, retries and circuit breaker for subgraph calls. */
   partnerPolicy?: Partial<GatewayConfig["partnerPolicy"]>;
   supergraphPath?: string;
+  /** The clock referrals are timed by (due times, overdue, retention); the real one when unset. */
+  now?: () => Date;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function startTestStack(
   const fixture = await openFixtureDbs(kind, opts.dataset);
   const config = testStackConfig(opts);
   configureLogging({ service: "test", level: config.logLevel });
-  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches });
+  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches, now: opts.now });
   return {
     ...stack,
     dbs: fixture.dbs,
