@@ -10,6 +10,28 @@ import { hasPostgres } from "./helpers/postgres.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import { PARTNERS } from "../schema/vocabulary.ts";
 import { CREATE, INBOX, MINE, MOVE, bornYearsAgo, referralInput } from "./helpers/referrals.ts";
+import { BRISTOL, DATASET, NORFOLK } from "./fixtures/dataset.ts";
+import type { HsdsBundle } from "../subgraphs/kit/hsds/format.ts";
+
+/** The fixture, with the council's early help team answering referrals within 24 hours (its own HSDS extension). */
+function datasetWithResponseTime(): Record<string, HsdsBundle> {
+  const dataset = structuredClone(DATASET) as Record<string, HsdsBundle>;
+  const eh = dataset.council!.services!.find((s) => s.id === "eh-norfolk")!;
+  eh.wayfinder = { ...eh.wayfinder, referral_response_hours: 24 };
+  return dataset;
+}
+
+const HEALTH = /* GraphQL */ `
+  query Health($area: String!) {
+    referralHealth(area: $area) {
+      localAuthority offlinePartners
+      partners {
+        partner sent acknowledgedInTime accepted declined overdue declineReasons { reason count }
+        services { service { id name } sent acknowledged acknowledgedInTime accepted declined overdue closed declineReasons { reason count } }
+      }
+    }
+  }
+`;
 
 for (const kind of ["pglite", "postgres"] as DbKind[]) {
   describe.skipIf(kind === "postgres" && !hasPostgres)(`referrals (${kind})`, () => {
@@ -20,7 +42,7 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
     const tokens = {} as Record<"dan" | "erin" | "councilAdmin" | "charityAdmin" | "healthAdmin", string>;
 
     beforeAll(async () => {
-      stack = await startTestStack(kind, { now });
+      stack = await startTestStack(kind, { now, dataset: datasetWithResponseTime() });
       tokens.dan = await mintDevToken({ role: "professional", sub: "dan@school.example" });
       tokens.erin = await mintDevToken({ role: "professional", sub: "erin@gp.example" });
       tokens.councilAdmin = await mintDevToken({ role: "partner-admin", partner: "council", sub: "alice@norfolk.example" });
@@ -247,6 +269,77 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
       expect(seen.length).toBe(total);
       expect(new Set(seen).size).toBe(total);
       expect(total).toBeGreaterThanOrEqual(3);
+    });
+
+    it("times each service by its own response time, else its partner's default", async () => {
+      const read = async (id: string) => (await ok(/* GraphQL */ `query S($id: ID!) { service(id: $id) { capacity { referralResponseHours } } }`, { id })).service.capacity.referralResponseHours;
+      expect(await read("council:eh-norfolk")).toBe(24);
+      expect(await read("council:fh-norwich")).toBe(72);
+      expect(await read("health:camhs-norwich")).toBe(120);
+      const input = referralInput(now(), {
+        serviceId: "council:eh-norfolk",
+        needs: ["SAFEGUARDING"],
+        child: { name: "Timed Child", dateOfBirth: bornYearsAgo(now(), 9), postcode: "NR1 2DH" },
+      });
+      const created = (await ok(CREATE, { input }, tokens.erin)).createReferral;
+      expect(new Date(created.dueBy).getTime() - new Date(created.createdAt).getTime()).toBe(24 * 3600_000);
+      // Leave it for the next test to find overdue; acknowledge nothing.
+    });
+
+    it("gives commissioners referral health per partner and service: counts only, no personal data", async () => {
+      const child = (name: string) => ({ name, dateOfBirth: bornYearsAgo(now(), 9), postcode: "NR1 2DH" });
+      const send = async (name: string) =>
+        (await ok(CREATE, { input: referralInput(now(), { serviceId: "council:eh-norfolk", needs: ["SAFEGUARDING"], child: child(name) }) }, tokens.dan)).createReferral;
+      const move = async (id: string, expectedVersion: number, input: Record<string, unknown>) =>
+        (await ok(MOVE, { id, expectedVersion, input }, tokens.councilAdmin)).updateReferralStatus;
+      const a = await send("Health Child A");
+      await move(a.id, 1, { status: "ACKNOWLEDGED" });
+      await move(a.id, 2, { status: "ACCEPTED" });
+      const b = await send("Health Child B");
+      await move(b.id, 1, { status: "ACKNOWLEDGED" });
+      await move(b.id, 2, { status: "DECLINED", declineReason: "NO_CAPACITY" });
+      await send("Health Child C");
+      // Past the early help team's 24 hours: C and the previous test's referral are overdue.
+      offsetMs += 25 * 3600_000;
+      try {
+        const res = await call(HEALTH, { area: NORFOLK }, tokens.dan);
+        expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+        const health = res.data.referralHealth;
+        expect(health.localAuthority).toBe(NORFOLK);
+        expect(health.offlinePartners).toEqual([]);
+        expect(health.partners.map((p: any) => p.partner)).toEqual(["COUNCIL", "CHARITY", "HEALTH"]);
+        const council = health.partners.find((p: any) => p.partner === "COUNCIL");
+        const eh = council.services.find((s: any) => s.service.id === "council:eh-norfolk");
+        expect(eh).toEqual({
+          service: { id: "council:eh-norfolk", name: "Norfolk Early Help Team" },
+          sent: 4,
+          acknowledged: 2,
+          acknowledgedInTime: 2,
+          accepted: 1,
+          declined: 1,
+          overdue: 2,
+          closed: 0,
+          declineReasons: [{ reason: "NO_CAPACITY", count: 1 }],
+        });
+        expect(council.sent).toBe(council.services.reduce((n: number, s: any) => n + s.sent, 0));
+        expect(council.overdue).toBeGreaterThanOrEqual(2);
+        // The health partner's CAMHS referral was acknowledged late: not in time.
+        const camhs = health.partners.find((p: any) => p.partner === "HEALTH").services.find((s: any) => s.service.id === "health:camhs-norwich");
+        expect(camhs).toMatchObject({ acknowledged: 1, acknowledgedInTime: 0 });
+        // No child's details anywhere in it.
+        const text = JSON.stringify(health);
+        for (const name of ["Health Child", "Amelia", "Noah", "Isla", "NR1 2DH", "NR2 4AB"]) expect(text).not.toContain(name);
+        // Bristol's commissioners see none of Norfolk's services.
+        const bristol = (await ok(HEALTH, { area: BRISTOL }, tokens.dan)).referralHealth;
+        expect(bristol.partners.flatMap((p: any) => p.services.map((s: any) => s.service.id))).not.toContain("council:eh-norfolk");
+        expect(bristol.partners.find((p: any) => p.partner === "COUNCIL").sent).toBe(0);
+        const anonymous = await call(HEALTH, { area: NORFOLK });
+        expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+        const bad = await call(HEALTH, { area: "X99" }, tokens.dan);
+        expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "area" });
+      } finally {
+        offsetMs -= 25 * 3600_000;
+      }
     });
   });
 }

@@ -7,7 +7,7 @@ import type { Claims } from "../../../platform/claims.ts";
 import { NEEDS, PARTNER_INFO, type PartnerId } from "../../../schema/vocabulary.ts";
 import type { Db } from "../db/db.ts";
 import { EMAIL } from "../hsds/validate.ts";
-import { globalId, parseGlobalId } from "../service.map.ts";
+import { DEFAULT_REFERRAL_RESPONSE_HOURS, globalId, parseGlobalId } from "../service.map.ts";
 import type { ReferralCipher } from "./referral.crypto.ts";
 import {
   countsPerService,
@@ -39,8 +39,6 @@ import {
   type StoredStatus,
 } from "./referral.wire.ts";
 
-/** Default time to acknowledge a referral when neither the service nor the partner says. */
-export const DEFAULT_RESPONSE_HOURS = 72;
 export const MAX_INBOX_PAGE = 100;
 export const MAX_MY_REFERRALS = 100;
 /** Most entries a referral's history may hold (the gateway's cost limit counts on it). */
@@ -137,7 +135,7 @@ export function effectiveStatus(row: Pick<ReferralRow, "status" | "due_at">, now
 
 export function createReferralService(deps: ReferralDeps) {
   const { partner, db, cipher } = deps;
-  const responseHoursDefault = PARTNER_INFO[partner]?.referralResponseHours ?? DEFAULT_RESPONSE_HOURS;
+  const responseHoursDefault = PARTNER_INFO[partner]?.referralResponseHours ?? DEFAULT_REFERRAL_RESPONSE_HOURS;
 
   function toWire(row: ReferralRow, events: EventRow[]): ReferralWire {
     const now = deps.now();
