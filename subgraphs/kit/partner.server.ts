@@ -16,6 +16,7 @@ import type { Db } from "./db/db.ts";
 import { createReferralCipher } from "./referral/referral.crypto.ts";
 import { createReferralService } from "./referral/referral.service.ts";
 import { referralRoute } from "./referral/referral.route.ts";
+import { createWebhooks } from "./referral/referral.webhooks.ts";
 import { REFERRALS_PATH } from "./referral/referral.wire.ts";
 import { log } from "../../platform/log.ts";
 
@@ -49,6 +50,8 @@ export interface ReferralSettings {
   retentionDays: number;
   /** The clock referrals are timed by (due times, overdue, retention); tests inject their own. */
   now?: () => Date;
+  /** First webhook retry after this long, doubling each time (default 30 s). */
+  webhookRetryBaseMs?: number;
 }
 
 /** How often retention runs in a partner process. */
@@ -89,9 +92,11 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     schema,
     async start({ host, port, internalSecret, operatorToken, referrals: settings }) {
       if (!internalSecret) throw new Error(`${partner}: start() needs internalSecret (INTERNAL_SECRET)`);
-      const referrals = settings
-        ? createReferralService({ partner, db, cipher: createReferralCipher(settings.encryptionKey), now: settings.now ?? (() => new Date()) })
-        : null;
+      const cipher = settings ? createReferralCipher(settings.encryptionKey) : null;
+      const now = settings?.now ?? (() => new Date());
+      const webhooks = cipher ? createWebhooks({ partner, db, cipher, now, retryBaseMs: settings!.webhookRetryBaseMs }) : null;
+      const referrals = cipher ? createReferralService({ partner, db, cipher, now, webhooks: webhooks! }) : null;
+      webhooks?.start();
       const purge = async () => {
         try {
           const purged = await referrals!.purge(settings!.retentionDays);
@@ -121,6 +126,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
         ...http,
         async close() {
           if (timer) clearInterval(timer);
+          await webhooks?.stop();
           await http.close();
         },
       };

@@ -66,6 +66,8 @@ export interface TestStackOptions {
   supergraphPath?: string;
   /** The clock referrals are timed by (due times, overdue, retention); the real one when unset. */
   now?: () => Date;
+  /** First referral-webhook retry after this long; 30 s when unset. */
+  webhookRetryBaseMs?: number;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function startTestStack(
   const fixture = await openFixtureDbs(kind, opts.dataset);
   const config = testStackConfig(opts);
   configureLogging({ service: "test", level: config.logLevel });
-  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches, now: opts.now });
+  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs });
   return {
     ...stack,
     dbs: fixture.dbs,

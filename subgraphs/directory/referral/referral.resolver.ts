@@ -10,6 +10,7 @@ import { PARTNERS, isPartnerId, type PartnerId } from "../../../schema/vocabular
 import { areasServing, localAuthorityInfo } from "../../../schema/areas.ts";
 import { PUBLIC_CLAIMS } from "../../../platform/claims.ts";
 import { parseGlobalId } from "../../kit/service.map.ts";
+import type { DeliveryWire } from "../../kit/referral/referral.webhooks.ts";
 import {
   ReferralChannelError,
   callPartnerReferrals,
@@ -25,6 +26,8 @@ import {
   ReferralConnection,
   ReferralHealth,
   ReferralInput,
+  ReferralWebhook,
+  ReferralWebhookDelivery,
   PartnerReferralHealth,
   ServiceReferralHealth,
   ReferralStatus,
@@ -40,6 +43,13 @@ const badInput = (field: string, message: string) =>
 function ownerOf(id: unknown, field: string, what: string): PartnerId {
   const partner = typeof id === "string" ? parseGlobalId(id)?.partner : undefined;
   if (!partner || !isPartnerId(partner)) throw badInput(field, `is not a ${what} id, "<partner>:<id>"`);
+  return partner;
+}
+
+/** The partner a signed-in partner admin administers: their inbox, webhook and log are its. */
+function adminPartner(ctx: DirectoryContext): PartnerId {
+  const partner = ctx.claims?.partner;
+  if (!partner || !isPartnerId(partner)) throw new GraphQLError("Only partner admins have an inbox", { extensions: { code: "FORBIDDEN" } });
   return partner;
 }
 
@@ -114,8 +124,7 @@ export class ReferralResolver {
     @Arg("first", () => Int, { defaultValue: 20, description: "Page size, 1–100." }) first: number,
     @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after: string | null,
   ): Promise<ReferralConnection> {
-    const partner = ctx.claims?.partner;
-    if (!partner || !isPartnerId(partner)) throw new GraphQLError("Only partner admins have an inbox", { extensions: { code: "FORBIDDEN" } });
+    const partner = adminPartner(ctx);
     const page = await relay<ReferralPage>(ctx, partner, { op: "inbox", status: (status as never) ?? null, first, after: after ?? null });
     return {
       edges: page.nodes.map((n) => ({ cursor: Buffer.from(`${n.createdAt}|${n.reference}`).toString("base64url"), node: toReferral(n) })),
@@ -169,6 +178,33 @@ export class ReferralResolver {
     @Ctx() ctx: DirectoryContext,
   ): Promise<Referral> {
     return toReferral(await relay<ReferralWire>(ctx, ownerOf(id, "id", "referral"), { op: "provideInfo", id, expectedVersion, information }));
+  }
+
+  @Directive(ANY_ADMIN)
+  @Mutation(() => ReferralWebhook, {
+    description:
+      "Registers (or replaces) your partner's referral webhook (partner admins). New referrals and status changes are POSTed there as JSON naming the referral and its status, never the child, signed with the secret returned here, retried with exponential backoff, and recorded in referralWebhookDeliveries.",
+  })
+  async registerReferralWebhook(@Arg("url", () => String, { description: "An http(s) URL of your own." }) url: string, @Ctx() ctx: DirectoryContext): Promise<ReferralWebhook> {
+    const partner = adminPartner(ctx);
+    const r = await relay<{ url: string; secret: string; partner: string }>(ctx, partner, { op: "registerWebhook", url });
+    return { ...r, partner: r.partner.toUpperCase() };
+  }
+
+  @Directive(ANY_ADMIN)
+  @Query(() => [ReferralWebhookDelivery], { description: "Your partner's webhook delivery log, newest first (partner admins)." })
+  async referralWebhookDeliveries(
+    @Arg("first", () => Int, { defaultValue: 20, description: "Most deliveries to return, 1–200." }) first: number,
+    @Ctx() ctx: DirectoryContext,
+  ): Promise<ReferralWebhookDelivery[]> {
+    const rows = await relay<DeliveryWire[]>(ctx, adminPartner(ctx), { op: "webhookDeliveries", first });
+    return rows.map((d) => ({
+      ...d,
+      createdAt: new Date(d.createdAt),
+      lastAttemptAt: d.lastAttemptAt ? new Date(d.lastAttemptAt) : null,
+      nextAttemptAt: d.nextAttemptAt ? new Date(d.nextAttemptAt) : null,
+      deliveredAt: d.deliveredAt ? new Date(d.deliveredAt) : null,
+    }));
   }
 
   @Directive(PROFESSIONALS)

@@ -355,3 +355,44 @@ export class ReferralHealth {
   @Field(() => [Partner], { description: "Partners that could not be asked; their counts are missing." })
   offlinePartners!: string[];
 }
+
+@ObjectType("ReferralWebhook", { description: "Your partner's referral webhook, as registered." })
+export class ReferralWebhook {
+  @Field(() => Partner, { description: "The partner whose referrals are sent there." })
+  partner!: string;
+  @Field(() => String, { description: "Where new referrals and status changes are POSTed." })
+  url!: string;
+  @Field(() => String, {
+    description:
+      "The signing secret, shown only now: each POST carries x-wayfinder-signature: sha256=<hex HMAC-SHA256 of the body under this secret>. Registering again replaces it.",
+  })
+  secret!: string;
+}
+
+@ObjectType("ReferralWebhookDelivery", { description: "One webhook event and how its delivery went (the delivery log)." })
+export class ReferralWebhookDelivery {
+  @Field(() => ID, { description: "Delivery id (sent as x-wayfinder-delivery)." })
+  id!: string;
+  @Field(() => String, { description: "referral.created or referral.status_changed." })
+  event!: string;
+  @Field(() => ID, { description: "The referral it is about." })
+  referralId!: string;
+  @Field(() => String, { description: "Where it was sent." })
+  url!: string;
+  @Field(() => String, { description: "PENDING (retrying with backoff), DELIVERED or FAILED (gave up)." })
+  state!: string;
+  @Field(() => Int, { description: "Attempts so far." })
+  attempts!: number;
+  @Field(() => Int, { nullable: true, description: "HTTP status of the last attempt." })
+  lastStatus!: number | null;
+  @Field(() => String, { nullable: true, description: "Why the last attempt failed." })
+  lastError!: string | null;
+  @Field(() => DateTimeScalar, { description: "When the event happened." })
+  createdAt!: Date;
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the last attempt was made." })
+  lastAttemptAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the next attempt is due (the wait doubles after each failure)." })
+  nextAttemptAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "When it was delivered." })
+  deliveredAt!: Date | null;
+}

@@ -60,6 +60,10 @@ function run(service: ReferralService, op: ReferralOp, claims: Parameters<Referr
       return service.provideInfo(op, claims);
     case "health":
       return service.health(claims);
+    case "registerWebhook":
+      return service.registerWebhook(op.url, claims);
+    case "webhookDeliveries":
+      return service.webhookDeliveries(op.first, claims);
     default:
       throw new ReferralError({ code: "BAD_REQUEST", message: "unknown referral operation" });
   }

@@ -9,6 +9,7 @@ import type { Db } from "../db/db.ts";
 import { EMAIL } from "../hsds/validate.ts";
 import { DEFAULT_REFERRAL_RESPONSE_HOURS, globalId, parseGlobalId } from "../service.map.ts";
 import type { ReferralCipher } from "./referral.crypto.ts";
+import type { DeliveryWire, ReferralWebhooks } from "./referral.webhooks.ts";
 import {
   countsPerService,
   eventsFor,
@@ -94,6 +95,8 @@ export interface ReferralDeps {
   db: Db;
   cipher: ReferralCipher;
   now: () => Date;
+  /** Notifies the partner's webhook of new referrals and status changes. */
+  webhooks?: ReferralWebhooks;
 }
 
 interface Personal {
@@ -281,7 +284,22 @@ export function createReferralService(deps: ReferralDeps) {
       versionTo: 1,
       noteSealed: null,
     });
-    return (await withEvents([(await referralById(db, id))!]))[0]!;
+    const wire = (await withEvents([(await referralById(db, id))!]))[0]!;
+    await notify(wire, null, "referral.created");
+    return wire;
+  }
+
+  async function notify(w: ReferralWire, previousStatus: string | null, event: "referral.created" | "referral.status_changed") {
+    await deps.webhooks?.enqueue({
+      event,
+      referralId: w.id,
+      reference: w.reference,
+      serviceId: w.serviceId,
+      status: w.status,
+      previousStatus,
+      version: w.version,
+      at: deps.now().toISOString(),
+    });
   }
 
   async function get(id: unknown, claims: Claims): Promise<ReferralWire> {
@@ -352,7 +370,9 @@ export function createReferralService(deps: ReferralDeps) {
         message: `The referral is at version ${outcome.currentVersion}, not ${w.expectedVersion}: someone else moved it since you read it. Read it again.`,
       });
     }
-    return (await withEvents([outcome.row]))[0]!;
+    const wire = (await withEvents([outcome.row]))[0]!;
+    await notify(wire, from, "referral.status_changed");
+    return wire;
   }
 
   const checkVersion = (v: unknown) => {
@@ -442,7 +462,27 @@ export function createReferralService(deps: ReferralDeps) {
     return purgeClosedBefore(db, new Date(now.getTime() - retentionDays * 86_400_000), now);
   }
 
-  return { create, get, inbox, mine, transition, provideInfo, health, purge };
+  async function registerWebhook(url: unknown, claims: Claims): Promise<{ url: string; secret: string; partner: string }> {
+    requireAdmin(partner, claims);
+    const v = text("url", url, 2048)!;
+    let u: URL | null = null;
+    try {
+      u = new URL(v);
+    } catch {
+      u = null;
+    }
+    if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) throw badInput("url", "must be an http(s) URL");
+    if (!deps.webhooks) throw new ReferralError({ code: "REFERRALS_UNAVAILABLE", message: "webhooks are not running" });
+    return { ...(await deps.webhooks.register(v, claims.sub)), partner };
+  }
+
+  async function webhookDeliveries(first: unknown, claims: Claims): Promise<DeliveryWire[]> {
+    requireAdmin(partner, claims);
+    if (!Number.isInteger(first) || (first as number) < 1 || (first as number) > 200) throw badInput("first", "must be 1–200");
+    return deps.webhooks ? deps.webhooks.deliveries(first as number) : [];
+  }
+
+  return { create, get, inbox, mine, transition, provideInfo, health, purge, registerWebhook, webhookDeliveries };
 }
 
 export type ReferralService = ReturnType<typeof createReferralService>;

@@ -128,7 +128,9 @@ export type ReferralOp =
       outcome?: string | null;
     }
   | { op: "provideInfo"; id: string; expectedVersion: number; information: string }
-  | { op: "health" };
+  | { op: "health" }
+  | { op: "registerWebhook"; url: string }
+  | { op: "webhookDeliveries"; first: number };
 
 /** An error the partner answers with: code and field as the API reports them. */
 export interface ReferralErrorWire {
