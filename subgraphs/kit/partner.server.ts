@@ -52,6 +52,8 @@ export interface ReferralSettings {
   now?: () => Date;
   /** First webhook retry after this long, doubling each time (default 30 s). */
   webhookRetryBaseMs?: number;
+  /** How often retention runs (default hourly). */
+  purgeIntervalMs?: number;
 }
 
 /** How often retention runs in a partner process. */
@@ -105,7 +107,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
           log("error", "referral_purge_failed", { partner, error: String(err) });
         }
       };
-      const timer = referrals ? setInterval(purge, RETENTION_INTERVAL_MS) : null;
+      const timer = referrals ? setInterval(purge, settings!.purgeIntervalMs ?? RETENTION_INTERVAL_MS) : null;
       timer?.unref();
       if (referrals) void purge();
       const http = await serveSubgraph({

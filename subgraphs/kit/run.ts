@@ -17,14 +17,14 @@ export async function openPartnerDb(cfg: PartnerDbConfig, migrationDirs: string[
 export function listenPartner(
   server: PartnerServer,
   cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret" | "operatorToken"> & Partial<Pick<PartnerConfig, "referrals">>,
-  opts: { now?: () => Date; webhookRetryBaseMs?: number } = {},
+  opts: { now?: () => Date; webhookRetryBaseMs?: number; purgeIntervalMs?: number } = {},
 ): Promise<RunningHttp> {
   return server.start({
     host: cfg.host,
     port: cfg.port,
     internalSecret: cfg.internalSecret,
     operatorToken: cfg.operatorToken,
-    referrals: cfg.referrals ? { ...cfg.referrals, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs } : undefined,
+    referrals: cfg.referrals ? { ...cfg.referrals, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs, purgeIntervalMs: opts.purgeIntervalMs } : undefined,
   });
 }
 
