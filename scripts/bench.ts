@@ -1,4 +1,4 @@
-// npm run bench [-- search|route|import|soak] [--sizes 10000,100000] [--runs 300]
+// npm run bench [-- search|route|import|referrals|soak] [--sizes 10000,100000] [--runs 300]
 // Loads N generated services into the three partners, starts the whole stack, and measures
 // searchServices directly against the index and through the gateway, and routeChild with 4 needs
 // through the gateway. Writes the figures, with this command, to BENCHMARKS.md.
@@ -27,6 +27,8 @@ const part = argv.find((a) => !a.startsWith("--") && !/^\d/.test(a)) ?? "all";
 if (part === "soak") await import("./soak.ts");
 // Import speed (100,000 services into PGlite and PostgreSQL) has its own script too.
 if (part === "import") await import("./bench-import.ts");
+// Referral creation and inbox latency (issue 13) have their own script too.
+if (part === "referrals") await import("./bench-referrals.ts");
 const sizes = flag("sizes", "10000,100000").split(",").map(Number);
 const runs = Number(flag("runs", "300"));
 const POSTGRES = cfg.postgresUrl;

@@ -165,6 +165,16 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
       expect(await row.innerText()).toContain("Overdue");
       await expectAccessible("my referrals overdue");
       await screenshots(page, "my-referrals-overdue");
+      // Commissioners see it counted as overdue in referral health, reached from coverage.
+      await page.goto(`${base}/coverage?area=E10000020`);
+      await page.click("[data-testid=referral-health-link]");
+      await page.waitForURL(/\/referral-health\?area=E10000020$/);
+      const camhs = page.locator("[data-testid=referral-health] tr", { hasText: "CAMHS Getting Help" });
+      const cells = await camhs.locator("td").allInnerTexts();
+      expect(cells.at(-1)?.trim()).toBe("1");
+      expect(await page.locator("[data-testid=referral-health]").innerText()).not.toContain("Olly");
+      await expectAccessible("referral health");
+      await screenshots(page, "referral-health");
       await signOut();
     } finally {
       offsetMs -= 6 * 86_400_000;
