@@ -68,15 +68,77 @@ async function pgReachable() {
   }
 }
 
-const CREATE = /* GraphQL */ `mutation Bench($input: ReferralInput!) { createReferral(input: $input) { id reference status dueBy } }`;
+const CREATE = /* GraphQL */ `
+  mutation Bench($input: ReferralInput!) {
+    createReferral(input: $input) {
+      id
+      reference
+      status
+      dueBy
+    }
+  }
+`;
 const INBOX = /* GraphQL */ `
-  query BenchInbox { referrals(first: 20) { totalCount edges { node {
-    id reference status overdue version urgency needs createdAt dueBy reason
-    service { id name } child { name dateOfBirth postcode } referrer { name email } history { at to actor }
-  } } } }`;
-const MINE = /* GraphQL */ `query BenchMine { myReferrals(first: 50) { id status service { id name } history { to at } } }`;
+  query BenchInbox {
+    referrals(first: 20) {
+      totalCount
+      edges {
+        node {
+          id
+          reference
+          status
+          overdue
+          version
+          urgency
+          needs
+          createdAt
+          dueBy
+          reason
+          service {
+            id
+            name
+          }
+          child {
+            name
+            dateOfBirth
+            postcode
+          }
+          referrer {
+            name
+            email
+          }
+          history {
+            at
+            to
+            actor
+          }
+        }
+      }
+    }
+  }
+`;
+const MINE = /* GraphQL */ `
+  query BenchMine {
+    myReferrals(first: 50) {
+      id
+      status
+      service {
+        id
+        name
+      }
+      history {
+        to
+        at
+      }
+    }
+  }
+`;
 
-interface Row { db: string; what: string; s: ReturnType<typeof stats> }
+interface Row {
+  db: string;
+  what: string;
+  s: ReturnType<typeof stats>;
+}
 
 async function benchOn(usePg: boolean): Promise<{ rows: Row[]; setup: string }> {
   const data = generateDataset({ services });
@@ -94,37 +156,67 @@ async function benchOn(usePg: boolean): Promise<{ rows: Row[]; setup: string }> 
   try {
     // A council service that takes referrals, and a date of birth inside its ages.
     const target = (
-      await dbs.council.query<{ id: string; minimum_age: number | null; maximum_age: number | null }>(
+      await dbs.council.query<{
+        id: string;
+        minimum_age: number | null;
+        maximum_age: number | null;
+      }>(
         `SELECT id, minimum_age, maximum_age FROM service WHERE status = 'active' AND accepting_referrals AND deleted_at IS NULL ORDER BY id LIMIT 1`,
       )
     )[0]!;
     const age = Math.max(0, Math.min(target.maximum_age ?? 10, (target.minimum_age ?? 0) + 1));
     const dob = new Date(Date.now() - (age + 0.5) * 365.25 * 86_400_000).toISOString().slice(0, 10);
     const professional = await mintDevToken({ role: "professional", sub: "bench@school.example" });
-    const admin = await mintDevToken({ role: "partner-admin", partner: "council", sub: "bench-admin@council.example" });
+    const admin = await mintDevToken({
+      role: "partner-admin",
+      partner: "council",
+      sub: "bench-admin@council.example",
+    });
     const input = (i: number) => ({
       serviceId: `council:${target.id}`,
       child: { name: `Bench Child ${i}`, dateOfBirth: dob, postcode: "NR2 4AB" },
       needs: ["FAMILY_STRESS"],
       reason: "Benchmark referral: family under strain, school concerned about attendance.",
-      consent: { givenBy: "Parent", givenAt: new Date().toISOString().slice(0, 10), sharing: "With the service only" },
+      consent: {
+        givenBy: "Parent",
+        givenAt: new Date().toISOString().slice(0, 10),
+        sharing: "With the service only",
+      },
       urgency: "SOON",
-      referrer: { name: "Bench Referrer", email: "bench@school.example", organisation: "Bench School" },
+      referrer: {
+        name: "Bench Referrer",
+        email: "bench@school.example",
+        organisation: "Bench School",
+      },
     });
-    rows.push({ db: label, what: "createReferral (relay → council, sealed, audited)", s: await time((i) => gql(stack.gatewayUrl, professional, CREATE, { input: input(i) }), runs) });
+    rows.push({
+      db: label,
+      what: "createReferral (relay → council, sealed, audited)",
+      s: await time((i) => gql(stack.gatewayUrl, professional, CREATE, { input: input(i) }), runs),
+    });
     // Grow the inbox to the backlog before reading it.
     const have = runs + 20;
-    for (let i = have; i < backlog; i++) await gql(stack.gatewayUrl, professional, CREATE, { input: input(i) });
+    for (let i = have; i < backlog; i++)
+      await gql(stack.gatewayUrl, professional, CREATE, { input: input(i) });
     const total = (await gql(stack.gatewayUrl, admin, INBOX, {})).referrals.totalCount as number;
-    rows.push({ db: label, what: `inbox page: referrals(first: 20) of ${total.toLocaleString("en-GB")}, personal data opened, history`, s: await time(() => gql(stack.gatewayUrl, admin, INBOX, {}), runs) });
-    rows.push({ db: label, what: "myReferrals(first: 50), all three partners asked", s: await time(() => gql(stack.gatewayUrl, professional, MINE, {}), runs) });
+    rows.push({
+      db: label,
+      what: `inbox page: referrals(first: 20) of ${total.toLocaleString("en-GB")}, personal data opened, history`,
+      s: await time(() => gql(stack.gatewayUrl, admin, INBOX, {}), runs),
+    });
+    rows.push({
+      db: label,
+      what: "myReferrals(first: 50), all three partners asked",
+      s: await time(() => gql(stack.gatewayUrl, professional, MINE, {}), runs),
+    });
   } finally {
     await stack.close();
     for (const p of PARTNERS) await dbs[p].close();
     if (usePg) {
       const c = new pg.Client({ connectionString: cfg.postgresUrl });
       await c.connect();
-      for (const url of urls) await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
+      for (const url of urls)
+        await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
       await c.end();
     }
   }
@@ -133,9 +225,16 @@ async function benchOn(usePg: boolean): Promise<{ rows: Row[]; setup: string }> 
 
 const results = [await benchOn(false)];
 if (await pgReachable()) results.push(await benchOn(true));
-for (const r of results) for (const row of r.rows) console.log(`${row.db}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms`);
+for (const r of results)
+  for (const row of r.rows)
+    console.log(
+      `${row.db}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms`,
+    );
 
-const load = os.loadavg().map((x) => x.toFixed(2)).join(", ");
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(", ");
 const command = `npm run bench -- ${argv.join(" ")}`.trim();
 const section = [
   `## Referral latency — ${new Date().toISOString().slice(0, 10)}`,
@@ -145,7 +244,12 @@ const section = [
   "",
   "| partners on | what | p50 ms | p95 ms | p99 ms | max ms |",
   "|---|---|---:|---:|---:|---:|",
-  ...results.flatMap((r) => r.rows.map((row) => `| ${row.db} | ${row.what} | ${fmt(row.s.p50)} | ${fmt(row.s.p95)} | ${fmt(row.s.p99)} | ${fmt(row.s.max)} |`)),
+  ...results.flatMap((r) =>
+    r.rows.map(
+      (row) =>
+        `| ${row.db} | ${row.what} | ${fmt(row.s.p50)} | ${fmt(row.s.p95)} | ${fmt(row.s.p99)} | ${fmt(row.s.max)} |`,
+    ),
+  ),
   "",
 ].join("\n");
 const file = "BENCHMARKS.md";
@@ -154,7 +258,10 @@ const marker = "<!-- bench:referrals -->";
 const start = existing.indexOf(marker);
 const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
 const block = `${marker}\n${section}<!-- /bench -->\n`;
-const next = start >= 0 && end >= 0 ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length) : existing + "\n" + block;
+const next =
+  start >= 0 && end >= 0
+    ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length)
+    : existing + "\n" + block;
 await writeFile(file, next);
 console.log(`\nWrote ${file}`);
 process.exit(0);

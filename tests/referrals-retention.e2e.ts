@@ -18,9 +18,17 @@ describe("referral retention", () => {
 
   beforeAll(async () => {
     // Retention runs every 100 ms here, so a test sees it act once the clock has moved.
-    stack = await startTestStack("pglite", { now, env: { REFERRAL_RETENTION_DAYS: "30" }, purgeIntervalMs: 100 });
+    stack = await startTestStack("pglite", {
+      now,
+      env: { REFERRAL_RETENTION_DAYS: "30" },
+      purgeIntervalMs: 100,
+    });
     tokens.dan = await mintDevToken({ role: "professional", sub: "dan@school.example" });
-    tokens.councilAdmin = await mintDevToken({ role: "partner-admin", partner: "council", sub: "alice@norfolk.example" });
+    tokens.councilAdmin = await mintDevToken({
+      role: "partner-admin",
+      partner: "council",
+      sub: "alice@norfolk.example",
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -29,7 +37,10 @@ describe("referral retention", () => {
   async function ok(query: string, variables: Record<string, unknown>, token?: string) {
     const res = await fetch(stack.gatewayUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as GqlResult;
@@ -38,19 +49,45 @@ describe("referral retention", () => {
   }
 
   it("is loaded by the partner's config loader", () => {
-    expect(partnerConfig("council", { REFERRAL_RETENTION_DAYS: "30" }).referrals.retentionDays).toBe(30);
+    expect(
+      partnerConfig("council", { REFERRAL_RETENTION_DAYS: "30" }).referrals.retentionDays,
+    ).toBe(30);
     expect(partnerConfig("council", {}).referrals.retentionDays).toBe(365);
-    expect(() => partnerConfig("council", { REFERRAL_RETENTION_DAYS: "0" })).toThrow(/REFERRAL_RETENTION_DAYS/);
+    expect(() => partnerConfig("council", { REFERRAL_RETENTION_DAYS: "0" })).toThrow(
+      /REFERRAL_RETENTION_DAYS/,
+    );
     expect(stack.config.partners.council!.referrals.retentionDays).toBe(30);
   });
 
   it("purges a referral closed more than REFERRAL_RETENTION_DAYS ago, keeps the rest, and keeps the counts", async () => {
     const send = async (name: string) =>
-      (await ok(CREATE, { input: referralInput(now(), { child: { name, dateOfBirth: bornYearsAgo(now(), 5), postcode: "NR2 4AB" } }) }, tokens.dan)).createReferral;
+      (
+        await ok(
+          CREATE,
+          {
+            input: referralInput(now(), {
+              child: { name, dateOfBirth: bornYearsAgo(now(), 5), postcode: "NR2 4AB" },
+            }),
+          },
+          tokens.dan,
+        )
+      ).createReferral;
     const close = async (id: string) => {
-      await ok(MOVE, { id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } }, tokens.councilAdmin);
-      await ok(MOVE, { id, expectedVersion: 2, input: { status: "ACCEPTED", note: `Spoke to ${id}'s family` } }, tokens.councilAdmin);
-      await ok(MOVE, { id, expectedVersion: 3, input: { status: "CLOSED", outcome: "SUPPORT_COMPLETED" } }, tokens.councilAdmin);
+      await ok(
+        MOVE,
+        { id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } },
+        tokens.councilAdmin,
+      );
+      await ok(
+        MOVE,
+        { id, expectedVersion: 2, input: { status: "ACCEPTED", note: `Spoke to ${id}'s family` } },
+        tokens.councilAdmin,
+      );
+      await ok(
+        MOVE,
+        { id, expectedVersion: 3, input: { status: "CLOSED", outcome: "SUPPORT_COMPLETED" } },
+        tokens.councilAdmin,
+      );
     };
     const old = await send("Old Closed Child");
     await close(old.id);
@@ -65,39 +102,88 @@ describe("referral retention", () => {
     const db = stack.dbs.council!;
     const ref = (id: string) => id.split(":")[1]!;
     await eventually(async () => {
-      const row = (await db.query<{ personal: string | null; purged_at: Date | null }>(`SELECT personal, purged_at FROM referral WHERE id = $1`, [ref(old.id)]))[0]!;
+      const row = (
+        await db.query<{ personal: string | null; purged_at: Date | null }>(
+          `SELECT personal, purged_at FROM referral WHERE id = $1`,
+          [ref(old.id)],
+        )
+      )[0]!;
       expect(row.personal).toBeNull();
       expect(row.purged_at).not.toBeNull();
     }, 20_000);
-    const notes = await db.query<{ note_sealed: string | null }>(`SELECT note_sealed FROM referral_event WHERE referral_id = $1`, [ref(old.id)]);
+    const notes = await db.query<{ note_sealed: string | null }>(
+      `SELECT note_sealed FROM referral_event WHERE referral_id = $1`,
+      [ref(old.id)],
+    );
     expect(notes.length).toBe(4);
     expect(notes.every((n) => n.note_sealed === null)).toBe(true);
     for (const id of [open.id, recent.id]) {
-      const row = (await db.query<{ personal: string | null }>(`SELECT personal FROM referral WHERE id = $1`, [ref(id)]))[0]!;
+      const row = (
+        await db.query<{ personal: string | null }>(`SELECT personal FROM referral WHERE id = $1`, [
+          ref(id),
+        ])
+      )[0]!;
       expect(row.personal, id).not.toBeNull();
     }
 
     // The partner's inbox still lists it, closed, with its outcome and history but no personal data.
-    const inbox = (await ok(INBOX, { status: "CLOSED" }, tokens.councilAdmin)).referrals.edges.map((e: any) => e.node);
+    const inbox = (await ok(INBOX, { status: "CLOSED" }, tokens.councilAdmin)).referrals.edges.map(
+      (e: any) => e.node,
+    );
     const purged = inbox.find((r: any) => r.id === old.id);
-    expect(purged).toMatchObject({ status: "CLOSED", outcome: "SUPPORT_COMPLETED", purged: true, child: null, reason: null, consent: null, referrer: null });
-    expect(purged.history.map((h: any) => h.to)).toEqual(["NEW", "ACKNOWLEDGED", "ACCEPTED", "CLOSED"]);
+    expect(purged).toMatchObject({
+      status: "CLOSED",
+      outcome: "SUPPORT_COMPLETED",
+      purged: true,
+      child: null,
+      reason: null,
+      consent: null,
+      referrer: null,
+    });
+    expect(purged.history.map((h: any) => h.to)).toEqual([
+      "NEW",
+      "ACKNOWLEDGED",
+      "ACCEPTED",
+      "CLOSED",
+    ]);
     expect(purged.history.every((h: any) => h.note === null)).toBe(true);
-    expect(inbox.find((r: any) => r.id === recent.id)).toMatchObject({ purged: false, child: { name: "Recently Closed Child" } });
+    expect(inbox.find((r: any) => r.id === recent.id)).toMatchObject({
+      purged: false,
+      child: { name: "Recently Closed Child" },
+    });
     // The referrer's link to it went with the personal data; the open one is still theirs.
     const mine = (await ok(MINE, {}, tokens.dan)).myReferrals.map((r: any) => r.id);
     expect(mine).not.toContain(old.id);
     expect(mine).toEqual(expect.arrayContaining([open.id, recent.id]));
     // The counts are unchanged.
     const healthAfter = (await ok(HEALTH, { area: NORFOLK }, tokens.dan)).referralHealth;
-    const fh = (h: any) => h.partners.find((p: any) => p.partner === "COUNCIL").services.find((s: any) => s.service.id === "council:fh-norwich");
-    expect(fh(healthAfter)).toMatchObject({ sent: fh(healthBefore).sent, accepted: fh(healthBefore).accepted, closed: fh(healthBefore).closed });
+    const fh = (h: any) =>
+      h.partners
+        .find((p: any) => p.partner === "COUNCIL")
+        .services.find((s: any) => s.service.id === "council:fh-norwich");
+    expect(fh(healthAfter)).toMatchObject({
+      sent: fh(healthBefore).sent,
+      accepted: fh(healthBefore).accepted,
+      closed: fh(healthBefore).closed,
+    });
     expect(fh(healthAfter).closed).toBe(2);
   });
 });
 
 const HEALTH = /* GraphQL */ `
   query Health($area: String!) {
-    referralHealth(area: $area) { partners { partner services { service { id } sent accepted closed } } }
+    referralHealth(area: $area) {
+      partners {
+        partner
+        services {
+          service {
+            id
+          }
+          sent
+          accepted
+          closed
+        }
+      }
+    }
   }
 `;

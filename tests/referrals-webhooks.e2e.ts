@@ -18,8 +18,31 @@ interface Received {
   delivery: string;
 }
 
-const REGISTER = /* GraphQL */ `mutation R($url: String!) { registerReferralWebhook(url: $url) { partner url secret } }`;
-const LOG = /* GraphQL */ `query L { referralWebhookDeliveries(first: 50) { id event referralId state attempts lastStatus lastError deliveredAt lastAttemptAt nextAttemptAt } }`;
+const REGISTER = /* GraphQL */ `
+  mutation R($url: String!) {
+    registerReferralWebhook(url: $url) {
+      partner
+      url
+      secret
+    }
+  }
+`;
+const LOG = /* GraphQL */ `
+  query L {
+    referralWebhookDeliveries(first: 50) {
+      id
+      event
+      referralId
+      state
+      attempts
+      lastStatus
+      lastError
+      deliveredAt
+      lastAttemptAt
+      nextAttemptAt
+    }
+  }
+`;
 
 describe("referral webhooks", () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -30,10 +53,17 @@ describe("referral webhooks", () => {
   let failFirst = 0;
   const tokens = {} as Record<string, string>;
 
-  async function call(query: string, variables: Record<string, unknown>, token?: string): Promise<GqlResult> {
+  async function call(
+    query: string,
+    variables: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResult> {
     const res = await fetch(stack.gatewayUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
     return (await res.json()) as GqlResult;
@@ -67,8 +97,16 @@ describe("referral webhooks", () => {
     // Retries after 200 ms, 400 ms, 800 ms …: real backoff, short enough for a test.
     stack = await startTestStack("pglite", { webhookRetryBaseMs: 200 });
     tokens.dan = await mintDevToken({ role: "professional", sub: "dan@school.example" });
-    tokens.councilAdmin = await mintDevToken({ role: "partner-admin", partner: "council", sub: "alice@norfolk.example" });
-    tokens.charityAdmin = await mintDevToken({ role: "partner-admin", partner: "charity", sub: "bob@barnardos.example" });
+    tokens.councilAdmin = await mintDevToken({
+      role: "partner-admin",
+      partner: "council",
+      sub: "alice@norfolk.example",
+    });
+    tokens.charityAdmin = await mintDevToken({
+      role: "partner-admin",
+      partner: "charity",
+      sub: "bob@barnardos.example",
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -76,21 +114,30 @@ describe("referral webhooks", () => {
   });
 
   const verify = (secret: string, r: Received) => {
-    const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(r.body).digest("hex")}`);
+    const expected = Buffer.from(
+      `sha256=${createHmac("sha256", secret).update(r.body).digest("hex")}`,
+    );
     const got = Buffer.from(r.signature);
     return expected.length === got.length && timingSafeEqual(expected, got);
   };
 
   it("POSTs new referrals and status changes, signed, retrying failures with backoff, into a delivery log", async () => {
     // Only partner admins register, each for their own partner.
-    expect((await call(REGISTER, { url: receiverUrl }, tokens.dan)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    expect((await call(REGISTER, { url: "ftp://example.org/x" }, tokens.councilAdmin)).errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "url" });
-    const hook = (await ok(REGISTER, { url: receiverUrl }, tokens.councilAdmin)).registerReferralWebhook;
+    expect(
+      (await call(REGISTER, { url: receiverUrl }, tokens.dan)).errors?.[0]?.extensions?.code,
+    ).toBe("FORBIDDEN");
+    expect(
+      (await call(REGISTER, { url: "ftp://example.org/x" }, tokens.councilAdmin)).errors?.[0]
+        ?.extensions,
+    ).toMatchObject({ code: "BAD_USER_INPUT", field: "url" });
+    const hook = (await ok(REGISTER, { url: receiverUrl }, tokens.councilAdmin))
+      .registerReferralWebhook;
     expect(hook).toMatchObject({ partner: "COUNCIL", url: receiverUrl });
     expect(hook.secret).toMatch(/^[0-9a-f]{64}$/);
 
     failFirst = 2;
-    const created = (await ok(CREATE, { input: referralInput(new Date()) }, tokens.dan)).createReferral;
+    const created = (await ok(CREATE, { input: referralInput(new Date()) }, tokens.dan))
+      .createReferral;
     const first = await eventually(async () => {
       const got = received.filter((r) => r.event === "referral.created");
       expect(got.length).toBe(3);
@@ -102,17 +149,35 @@ describe("referral webhooks", () => {
     for (const r of first) expect(verify(hook.secret, r)).toBe(true);
     expect(verify("0".repeat(64), first[0]!)).toBe(false);
     const body = JSON.parse(first[0]!.body);
-    expect(body).toMatchObject({ partner: "council", event: "referral.created", referralId: created.id, reference: created.reference, serviceId: "council:fh-norwich", status: "NEW", previousStatus: null, version: 1 });
+    expect(body).toMatchObject({
+      partner: "council",
+      event: "referral.created",
+      referralId: created.id,
+      reference: created.reference,
+      serviceId: "council:fh-norwich",
+      status: "NEW",
+      previousStatus: null,
+      version: 1,
+    });
     expect(first[0]!.body).not.toContain("Amelia");
 
-    await ok(MOVE, { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } }, tokens.councilAdmin);
+    await ok(
+      MOVE,
+      { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } },
+      tokens.councilAdmin,
+    );
     const change = await eventually(async () => {
       const got = received.filter((r) => r.event === "referral.status_changed");
       expect(got.length).toBe(1);
       return got[0]!;
     }, 30_000);
     expect(verify(hook.secret, change)).toBe(true);
-    expect(JSON.parse(change.body)).toMatchObject({ referralId: created.id, status: "ACKNOWLEDGED", previousStatus: "NEW", version: 2 });
+    expect(JSON.parse(change.body)).toMatchObject({
+      referralId: created.id,
+      status: "ACKNOWLEDGED",
+      previousStatus: "NEW",
+      version: 2,
+    });
 
     const log = (await ok(LOG, {}, tokens.councilAdmin)).referralWebhookDeliveries;
     expect(log.map((d: any) => [d.event, d.state, d.attempts, d.lastStatus])).toEqual([
@@ -127,20 +192,28 @@ describe("referral webhooks", () => {
   it("keeps retrying while the receiver fails, and records why", async () => {
     failFirst = 1_000;
     const before = received.length;
-    const input = referralInput(new Date(), { child: { name: "Retry Child", dateOfBirth: bornYearsAgo(new Date(), 4), postcode: "NR2 4AB" } });
+    const input = referralInput(new Date(), {
+      child: { name: "Retry Child", dateOfBirth: bornYearsAgo(new Date(), 4), postcode: "NR2 4AB" },
+    });
     const created = (await ok(CREATE, { input }, tokens.dan)).createReferral;
     const pending = await eventually(async () => {
-      const entry = (await ok(LOG, {}, tokens.councilAdmin)).referralWebhookDeliveries.find((d: any) => d.referralId === created.id);
+      const entry = (await ok(LOG, {}, tokens.councilAdmin)).referralWebhookDeliveries.find(
+        (d: any) => d.referralId === created.id,
+      );
       expect(entry.attempts).toBeGreaterThanOrEqual(2);
       return entry;
     }, 30_000);
     expect(pending).toMatchObject({ state: "PENDING", lastStatus: 500, lastError: "answered 500" });
     // Exponential backoff: after the nth failed attempt the next waits 200 ms × 2^(n-1).
-    expect(new Date(pending.nextAttemptAt).getTime() - new Date(pending.lastAttemptAt).getTime()).toBe(200 * 2 ** (pending.attempts - 1));
+    expect(
+      new Date(pending.nextAttemptAt).getTime() - new Date(pending.lastAttemptAt).getTime(),
+    ).toBe(200 * 2 ** (pending.attempts - 1));
     expect(received.length - before).toBeGreaterThanOrEqual(2);
     failFirst = 0;
     await eventually(async () => {
-      const entry = (await ok(LOG, {}, tokens.councilAdmin)).referralWebhookDeliveries.find((d: any) => d.referralId === created.id);
+      const entry = (await ok(LOG, {}, tokens.councilAdmin)).referralWebhookDeliveries.find(
+        (d: any) => d.referralId === created.id,
+      );
       expect(entry.state).toBe("DELIVERED");
     }, 30_000);
   });

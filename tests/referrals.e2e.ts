@@ -24,10 +24,36 @@ function datasetWithResponseTime(): Record<string, HsdsBundle> {
 const HEALTH = /* GraphQL */ `
   query Health($area: String!) {
     referralHealth(area: $area) {
-      localAuthority offlinePartners
+      localAuthority
+      offlinePartners
       partners {
-        partner sent acknowledgedInTime accepted declined overdue declineReasons { reason count }
-        services { service { id name } sent acknowledged acknowledgedInTime accepted declined overdue closed declineReasons { reason count } }
+        partner
+        sent
+        acknowledgedInTime
+        accepted
+        declined
+        overdue
+        declineReasons {
+          reason
+          count
+        }
+        services {
+          service {
+            id
+            name
+          }
+          sent
+          acknowledged
+          acknowledgedInTime
+          accepted
+          declined
+          overdue
+          closed
+          declineReasons {
+            reason
+            count
+          }
+        }
       }
     }
   }
@@ -39,24 +65,46 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
     // The referrals' clock: real time plus an offset the tests move instead of sleeping.
     let offsetMs = 0;
     const now = () => new Date(Date.now() + offsetMs);
-    const tokens = {} as Record<"dan" | "erin" | "councilAdmin" | "charityAdmin" | "healthAdmin", string>;
+    const tokens = {} as Record<
+      "dan" | "erin" | "councilAdmin" | "charityAdmin" | "healthAdmin",
+      string
+    >;
 
     beforeAll(async () => {
       stack = await startTestStack(kind, { now, dataset: datasetWithResponseTime() });
       tokens.dan = await mintDevToken({ role: "professional", sub: "dan@school.example" });
       tokens.erin = await mintDevToken({ role: "professional", sub: "erin@gp.example" });
-      tokens.councilAdmin = await mintDevToken({ role: "partner-admin", partner: "council", sub: "alice@norfolk.example" });
-      tokens.charityAdmin = await mintDevToken({ role: "partner-admin", partner: "charity", sub: "bob@barnardos.example" });
-      tokens.healthAdmin = await mintDevToken({ role: "partner-admin", partner: "health", sub: "carol@nhs.example" });
+      tokens.councilAdmin = await mintDevToken({
+        role: "partner-admin",
+        partner: "council",
+        sub: "alice@norfolk.example",
+      });
+      tokens.charityAdmin = await mintDevToken({
+        role: "partner-admin",
+        partner: "charity",
+        sub: "bob@barnardos.example",
+      });
+      tokens.healthAdmin = await mintDevToken({
+        role: "partner-admin",
+        partner: "health",
+        sub: "carol@nhs.example",
+      });
     });
     afterAll(async () => {
       await stack?.close();
     });
 
-    async function call(query: string, variables: Record<string, unknown>, token?: string): Promise<GqlResult> {
+    async function call(
+      query: string,
+      variables: Record<string, unknown>,
+      token?: string,
+    ): Promise<GqlResult> {
       const res = await fetch(stack.gatewayUrl, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return (await res.json()) as GqlResult;
@@ -69,13 +117,21 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
     const rowCounts = async () =>
       Object.fromEntries(
         await Promise.all(
-          PARTNERS.map(async (p) => [p, Number((await stack.dbs[p]!.query<{ n: number }>(`SELECT count(*)::int AS n FROM referral`))[0]!.n)]),
+          PARTNERS.map(async (p) => [
+            p,
+            Number(
+              (
+                await stack.dbs[p]!.query<{ n: number }>(`SELECT count(*)::int AS n FROM referral`)
+              )[0]!.n,
+            ),
+          ]),
         ),
       );
 
     it("stores a referral only at the partner that owns the service, and the whole loop works through the gateway", async () => {
       const before = await rowCounts();
-      const created = (await ok(CREATE, { input: referralInput(now()) }, tokens.dan)).createReferral;
+      const created = (await ok(CREATE, { input: referralInput(now()) }, tokens.dan))
+        .createReferral;
       expect(created).toMatchObject({
         partner: "COUNCIL",
         status: "NEW",
@@ -92,9 +148,17 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
       expect(created.id).toMatch(/^council:R-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
       expect(created.id).toBe(`council:${created.reference}`);
       // Due within the council's default response time (72 hours, its manifest).
-      expect(new Date(created.dueBy).getTime() - new Date(created.createdAt).getTime()).toBe(72 * 3600_000);
+      expect(new Date(created.dueBy).getTime() - new Date(created.createdAt).getTime()).toBe(
+        72 * 3600_000,
+      );
       expect(created.history).toEqual([
-        expect.objectContaining({ actor: "dan@school.example", actorRole: "professional", from: null, to: "NEW", versionTo: 1 }),
+        expect.objectContaining({
+          actor: "dan@school.example",
+          actorRole: "professional",
+          from: null,
+          to: "NEW",
+          versionTo: 1,
+        }),
       ]);
       expect(await rowCounts()).toEqual({ ...before, council: before.council + 1 });
 
@@ -105,35 +169,99 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
       expect(charityInbox.edges.map((e: any) => e.node.id)).not.toContain(created.id);
 
       // NEW → ACKNOWLEDGED, then a stale version is refused with CONFLICT and nothing changes.
-      const acked = (await ok(MOVE, { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } }, tokens.councilAdmin)).updateReferralStatus;
+      const acked = (
+        await ok(
+          MOVE,
+          { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } },
+          tokens.councilAdmin,
+        )
+      ).updateReferralStatus;
       expect(acked).toMatchObject({ status: "ACKNOWLEDGED", version: 2 });
       expect(acked.acknowledgedAt).not.toBeNull();
-      const stale = await call(MOVE, { id: created.id, expectedVersion: 1, input: { status: "ACCEPTED" } }, tokens.councilAdmin);
-      expect(stale.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", currentVersion: 2, field: "expectedVersion" });
+      const stale = await call(
+        MOVE,
+        { id: created.id, expectedVersion: 1, input: { status: "ACCEPTED" } },
+        tokens.councilAdmin,
+      );
+      expect(stale.errors?.[0]?.extensions).toMatchObject({
+        code: "CONFLICT",
+        currentVersion: 2,
+        field: "expectedVersion",
+      });
 
       // ACKNOWLEDGED → MORE_INFO_REQUESTED → (referrer answers) ACKNOWLEDGED → ACCEPTED → CLOSED.
       const asked = (
-        await ok(MOVE, { id: created.id, expectedVersion: 2, input: { status: "MORE_INFO_REQUESTED", note: "Is there a social worker involved?" } }, tokens.councilAdmin)
+        await ok(
+          MOVE,
+          {
+            id: created.id,
+            expectedVersion: 2,
+            input: { status: "MORE_INFO_REQUESTED", note: "Is there a social worker involved?" },
+          },
+          tokens.councilAdmin,
+        )
       ).updateReferralStatus;
       expect(asked.status).toBe("MORE_INFO_REQUESTED");
       const answered = (
         await ok(
-          /* GraphQL */ `mutation Answer($id: ID!, $v: Int!, $info: String!) { provideReferralInformation(id: $id, expectedVersion: $v, information: $info) { status version history { to note } } }`,
+          /* GraphQL */ `
+            mutation Answer($id: ID!, $v: Int!, $info: String!) {
+              provideReferralInformation(id: $id, expectedVersion: $v, information: $info) {
+                status
+                version
+                history {
+                  to
+                  note
+                }
+              }
+            }
+          `,
           { id: created.id, v: asked.version, info: "No social worker; school nurse is aware." },
           tokens.dan,
         )
       ).provideReferralInformation;
       expect(answered.status).toBe("ACKNOWLEDGED");
-      expect(answered.history.at(-1)).toEqual({ to: "ACKNOWLEDGED", note: "No social worker; school nurse is aware." });
-      const accepted = (await ok(MOVE, { id: created.id, expectedVersion: answered.version, input: { status: "ACCEPTED" } }, tokens.councilAdmin)).updateReferralStatus;
+      expect(answered.history.at(-1)).toEqual({
+        to: "ACKNOWLEDGED",
+        note: "No social worker; school nurse is aware.",
+      });
+      const accepted = (
+        await ok(
+          MOVE,
+          { id: created.id, expectedVersion: answered.version, input: { status: "ACCEPTED" } },
+          tokens.councilAdmin,
+        )
+      ).updateReferralStatus;
       expect(accepted.status).toBe("ACCEPTED");
       // A move the status machine does not allow names the field.
-      const skip = await call(MOVE, { id: created.id, expectedVersion: accepted.version, input: { status: "NEW" } }, tokens.councilAdmin);
-      expect(skip.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.status" });
-      const noOutcome = await call(MOVE, { id: created.id, expectedVersion: accepted.version, input: { status: "CLOSED" } }, tokens.councilAdmin);
-      expect(noOutcome.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.outcome" });
+      const skip = await call(
+        MOVE,
+        { id: created.id, expectedVersion: accepted.version, input: { status: "NEW" } },
+        tokens.councilAdmin,
+      );
+      expect(skip.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "input.status",
+      });
+      const noOutcome = await call(
+        MOVE,
+        { id: created.id, expectedVersion: accepted.version, input: { status: "CLOSED" } },
+        tokens.councilAdmin,
+      );
+      expect(noOutcome.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "input.outcome",
+      });
       const closed = (
-        await ok(MOVE, { id: created.id, expectedVersion: accepted.version, input: { status: "CLOSED", outcome: "SUPPORT_STARTED" } }, tokens.councilAdmin)
+        await ok(
+          MOVE,
+          {
+            id: created.id,
+            expectedVersion: accepted.version,
+            input: { status: "CLOSED", outcome: "SUPPORT_STARTED" },
+          },
+          tokens.councilAdmin,
+        )
       ).updateReferralStatus;
       expect(closed).toMatchObject({ status: "CLOSED", outcome: "SUPPORT_STARTED" });
       expect(closed.history.map((h: any) => [h.from, h.to, h.actor])).toEqual([
@@ -149,7 +277,10 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
 
       // The referrer sees it, with its history; another professional does not.
       const mine = (await ok(MINE, {}, tokens.dan)).myReferrals;
-      expect(mine.find((r: any) => r.id === created.id)).toMatchObject({ status: "CLOSED", history: expect.any(Array) });
+      expect(mine.find((r: any) => r.id === created.id)).toMatchObject({
+        status: "CLOSED",
+        history: expect.any(Array),
+      });
       const erins = (await ok(MINE, {}, tokens.erin)).myReferrals;
       expect(erins.map((r: any) => r.id)).not.toContain(created.id);
     });
@@ -159,12 +290,22 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
       const input = referralInput(now(), {
         serviceId: "charity:bereave-norfolk",
         needs: ["BEREAVEMENT"],
-        child: { name: "Oliver Stannard-Pike", dateOfBirth: bornYearsAgo(now(), 10), postcode: "NR3 1AB" },
+        child: {
+          name: "Oliver Stannard-Pike",
+          dateOfBirth: bornYearsAgo(now(), 10),
+          postcode: "NR3 1AB",
+        },
       });
       const created = (await ok(CREATE, { input }, tokens.erin)).createReferral;
-      expect(created).toMatchObject({ partner: "CHARITY", status: "NEW", service: { id: "charity:bereave-norfolk" } });
+      expect(created).toMatchObject({
+        partner: "CHARITY",
+        status: "NEW",
+        service: { id: "charity:bereave-norfolk" },
+      });
       // The charity's default response time is 120 hours (its manifest).
-      expect(new Date(created.dueBy).getTime() - new Date(created.createdAt).getTime()).toBe(120 * 3600_000);
+      expect(new Date(created.dueBy).getTime() - new Date(created.createdAt).getTime()).toBe(
+        120 * 3600_000,
+      );
       expect(await rowCounts()).toEqual({ ...before, charity: before.charity + 1 });
       const mine = (await ok(MINE, {}, tokens.erin)).myReferrals;
       expect(mine.map((r: any) => r.id)).toContain(created.id);
@@ -176,19 +317,39 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
         [{ serviceId: "council:no-such-service" }, "input.serviceId"],
         [{ serviceId: "nowhere:fh-norwich" }, "input.serviceId"],
         // Speech and language therapy in Newport is not accepting referrals (fixture).
-        [{ serviceId: "health:salt-newport", child: { name: "A", dateOfBirth: bornYearsAgo(now(), 5), postcode: "NP20 4SZ" } }, "input.serviceId"],
+        [
+          {
+            serviceId: "health:salt-newport",
+            child: { name: "A", dateOfBirth: bornYearsAgo(now(), 5), postcode: "NP20 4SZ" },
+          },
+          "input.serviceId",
+        ],
         [{ consent: null }, "input.consent"],
         [{ consent: { givenBy: "Mother", sharing: "all" } }, "input.consent.givenAt"],
         // The family hub takes children up to 11.
-        [{ child: { name: "Too Old", dateOfBirth: bornYearsAgo(now(), 14), postcode: "NR2 4AB" } }, "input.child.dateOfBirth"],
-        [{ child: { name: "", dateOfBirth: bornYearsAgo(now(), 5), postcode: "NR2 4AB" } }, "input.child.name"],
-        [{ child: { name: "Ann", dateOfBirth: bornYearsAgo(now(), 5), postcode: "not a postcode" } }, "input.child.postcode"],
+        [
+          { child: { name: "Too Old", dateOfBirth: bornYearsAgo(now(), 14), postcode: "NR2 4AB" } },
+          "input.child.dateOfBirth",
+        ],
+        [
+          { child: { name: "", dateOfBirth: bornYearsAgo(now(), 5), postcode: "NR2 4AB" } },
+          "input.child.name",
+        ],
+        [
+          {
+            child: { name: "Ann", dateOfBirth: bornYearsAgo(now(), 5), postcode: "not a postcode" },
+          },
+          "input.child.postcode",
+        ],
         [{ needs: [] }, "input.needs"],
         [{ referrer: { name: "Dan", email: "not-an-email" } }, "input.referrer.email"],
       ];
       for (const [override, field] of cases) {
         const res = await call(CREATE, { input: referralInput(now(), override) }, tokens.dan);
-        expect(res.errors?.[0]?.extensions, `${field}: ${JSON.stringify(res.errors)}`).toMatchObject({ code: "BAD_USER_INPUT", field });
+        expect(
+          res.errors?.[0]?.extensions,
+          `${field}: ${JSON.stringify(res.errors)}`,
+        ).toMatchObject({ code: "BAD_USER_INPUT", field });
         // The error never echoes the child's details back.
         expect(JSON.stringify(res.errors)).not.toContain("Amelia");
       }
@@ -196,7 +357,15 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
     });
 
     it("offers the plan's next-ranked service when a referral is declined", async () => {
-      const plan = { reference: "plan-1", need: "MENTAL_HEALTH", rankedServiceIds: ["charity:bereave-norfolk", "health:camhs-norwich", "charity:online-counselling"] };
+      const plan = {
+        reference: "plan-1",
+        need: "MENTAL_HEALTH",
+        rankedServiceIds: [
+          "charity:bereave-norfolk",
+          "health:camhs-norwich",
+          "charity:online-counselling",
+        ],
+      };
       const input = referralInput(now(), {
         serviceId: "charity:bereave-norfolk",
         needs: ["MENTAL_HEALTH"],
@@ -206,21 +375,58 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
       const created = (await ok(CREATE, { input }, tokens.dan)).createReferral;
       expect(created.routePlan).toEqual(plan);
       expect(created.nextOption).toBeNull();
-      const acked = (await ok(MOVE, { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } }, tokens.charityAdmin)).updateReferralStatus;
-      const noReason = await call(MOVE, { id: created.id, expectedVersion: acked.version, input: { status: "DECLINED" } }, tokens.charityAdmin);
-      expect(noReason.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.declineReason" });
-      const declined = (
+      const acked = (
         await ok(
           MOVE,
-          { id: created.id, expectedVersion: acked.version, input: { status: "DECLINED", declineReason: "NEEDS_NOT_MET", suggestedAlternativeServiceId: "charity:online-counselling", note: "Not a bereavement." } },
+          { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } },
           tokens.charityAdmin,
         )
       ).updateReferralStatus;
-      expect(declined).toMatchObject({ status: "DECLINED", declineReason: "NEEDS_NOT_MET", suggestedAlternative: { id: "charity:online-counselling" } });
+      const noReason = await call(
+        MOVE,
+        { id: created.id, expectedVersion: acked.version, input: { status: "DECLINED" } },
+        tokens.charityAdmin,
+      );
+      expect(noReason.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "input.declineReason",
+      });
+      const declined = (
+        await ok(
+          MOVE,
+          {
+            id: created.id,
+            expectedVersion: acked.version,
+            input: {
+              status: "DECLINED",
+              declineReason: "NEEDS_NOT_MET",
+              suggestedAlternativeServiceId: "charity:online-counselling",
+              note: "Not a bereavement.",
+            },
+          },
+          tokens.charityAdmin,
+        )
+      ).updateReferralStatus;
+      expect(declined).toMatchObject({
+        status: "DECLINED",
+        declineReason: "NEEDS_NOT_MET",
+        suggestedAlternative: { id: "charity:online-counselling" },
+      });
       // The plan ranked CAMHS next for the need: that is what the referrer is offered.
-      expect(declined.nextOption).toEqual({ id: "health:camhs-norwich", name: "CAMHS Getting Help – Norwich" });
-      const mine = (await ok(MINE, {}, tokens.dan)).myReferrals.find((r: any) => r.id === created.id);
-      expect(mine).toMatchObject({ status: "DECLINED", nextOption: { id: "health:camhs-norwich" }, history: expect.arrayContaining([expect.objectContaining({ to: "DECLINED", note: "Not a bereavement." })]) });
+      expect(declined.nextOption).toEqual({
+        id: "health:camhs-norwich",
+        name: "CAMHS Getting Help – Norwich",
+      });
+      const mine = (await ok(MINE, {}, tokens.dan)).myReferrals.find(
+        (r: any) => r.id === created.id,
+      );
+      expect(mine).toMatchObject({
+        status: "DECLINED",
+        nextOption: { id: "health:camhs-norwich" },
+        history: expect.arrayContaining([
+          expect.objectContaining({ to: "DECLINED", note: "Not a bereavement." }),
+        ]),
+      });
     });
 
     it("shows a referral nobody acknowledged in time as OVERDUE to the referrer and the partner", async () => {
@@ -231,12 +437,16 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
       });
       const created = (await ok(CREATE, { input }, tokens.erin)).createReferral;
       expect(created.status).toBe("NEW");
-      const overdueBefore = (await ok(INBOX, { status: "OVERDUE" }, tokens.healthAdmin)).referrals.edges.map((e: any) => e.node.id);
+      const overdueBefore = (
+        await ok(INBOX, { status: "OVERDUE" }, tokens.healthAdmin)
+      ).referrals.edges.map((e: any) => e.node.id);
       expect(overdueBefore).not.toContain(created.id);
       // The health partner's default response time is 120 hours; move the clock past it.
       offsetMs += 121 * 3600_000;
       try {
-        const mine = (await ok(MINE, {}, tokens.erin)).myReferrals.find((r: any) => r.id === created.id);
+        const mine = (await ok(MINE, {}, tokens.erin)).myReferrals.find(
+          (r: any) => r.id === created.id,
+        );
         expect(mine).toMatchObject({ status: "OVERDUE", overdue: true });
         const overdue = (await ok(INBOX, { status: "OVERDUE" }, tokens.healthAdmin)).referrals;
         expect(overdue.edges.map((e: any) => e.node.id)).toContain(created.id);
@@ -244,7 +454,13 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
         const fresh = (await ok(INBOX, { status: "NEW" }, tokens.healthAdmin)).referrals;
         expect(fresh.edges.map((e: any) => e.node.id)).not.toContain(created.id);
         // Acknowledging late ends OVERDUE, and is not counted as in time.
-        const acked = (await ok(MOVE, { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } }, tokens.healthAdmin)).updateReferralStatus;
+        const acked = (
+          await ok(
+            MOVE,
+            { id: created.id, expectedVersion: 1, input: { status: "ACKNOWLEDGED" } },
+            tokens.healthAdmin,
+          )
+        ).updateReferralStatus;
         expect(acked).toMatchObject({ status: "ACKNOWLEDGED", overdue: false });
       } finally {
         offsetMs -= 121 * 3600_000;
@@ -253,7 +469,19 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
 
     it("pages the inbox with first and after", async () => {
       for (let i = 0; i < 3; i++) {
-        await ok(CREATE, { input: referralInput(now(), { child: { name: `Paging Child ${i}`, dateOfBirth: bornYearsAgo(now(), 4), postcode: "NR2 4AB" } }) }, tokens.dan);
+        await ok(
+          CREATE,
+          {
+            input: referralInput(now(), {
+              child: {
+                name: `Paging Child ${i}`,
+                dateOfBirth: bornYearsAgo(now(), 4),
+                postcode: "NR2 4AB",
+              },
+            }),
+          },
+          tokens.dan,
+        );
       }
       const seen: string[] = [];
       let after: string | null = null;
@@ -272,7 +500,21 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
     });
 
     it("times each service by its own response time, else its partner's default", async () => {
-      const read = async (id: string) => (await ok(/* GraphQL */ `query S($id: ID!) { service(id: $id) { capacity { referralResponseHours } } }`, { id })).service.capacity.referralResponseHours;
+      const read = async (id: string) =>
+        (
+          await ok(
+            /* GraphQL */ `
+              query S($id: ID!) {
+                service(id: $id) {
+                  capacity {
+                    referralResponseHours
+                  }
+                }
+              }
+            `,
+            { id },
+          )
+        ).service.capacity.referralResponseHours;
       expect(await read("council:eh-norfolk")).toBe(24);
       expect(await read("council:fh-norwich")).toBe(72);
       expect(await read("health:camhs-norwich")).toBe(120);
@@ -282,14 +524,32 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
         child: { name: "Timed Child", dateOfBirth: bornYearsAgo(now(), 9), postcode: "NR1 2DH" },
       });
       const created = (await ok(CREATE, { input }, tokens.erin)).createReferral;
-      expect(new Date(created.dueBy).getTime() - new Date(created.createdAt).getTime()).toBe(24 * 3600_000);
+      expect(new Date(created.dueBy).getTime() - new Date(created.createdAt).getTime()).toBe(
+        24 * 3600_000,
+      );
       // Leave it for the next test to find overdue; acknowledge nothing.
     });
 
     it("gives commissioners referral health per partner and service: counts only, no personal data", async () => {
-      const child = (name: string) => ({ name, dateOfBirth: bornYearsAgo(now(), 9), postcode: "NR1 2DH" });
+      const child = (name: string) => ({
+        name,
+        dateOfBirth: bornYearsAgo(now(), 9),
+        postcode: "NR1 2DH",
+      });
       const send = async (name: string) =>
-        (await ok(CREATE, { input: referralInput(now(), { serviceId: "council:eh-norfolk", needs: ["SAFEGUARDING"], child: child(name) }) }, tokens.dan)).createReferral;
+        (
+          await ok(
+            CREATE,
+            {
+              input: referralInput(now(), {
+                serviceId: "council:eh-norfolk",
+                needs: ["SAFEGUARDING"],
+                child: child(name),
+              }),
+            },
+            tokens.dan,
+          )
+        ).createReferral;
       const move = async (id: string, expectedVersion: number, input: Record<string, unknown>) =>
         (await ok(MOVE, { id, expectedVersion, input }, tokens.councilAdmin)).updateReferralStatus;
       const a = await send("Health Child A");
@@ -307,7 +567,11 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
         const health = res.data.referralHealth;
         expect(health.localAuthority).toBe(NORFOLK);
         expect(health.offlinePartners).toEqual([]);
-        expect(health.partners.map((p: any) => p.partner)).toEqual(["COUNCIL", "CHARITY", "HEALTH"]);
+        expect(health.partners.map((p: any) => p.partner)).toEqual([
+          "COUNCIL",
+          "CHARITY",
+          "HEALTH",
+        ]);
         const council = health.partners.find((p: any) => p.partner === "COUNCIL");
         const eh = council.services.find((s: any) => s.service.id === "council:eh-norfolk");
         expect(eh).toEqual({
@@ -324,19 +588,27 @@ for (const kind of ["pglite", "postgres"] as DbKind[]) {
         expect(council.sent).toBe(council.services.reduce((n: number, s: any) => n + s.sent, 0));
         expect(council.overdue).toBeGreaterThanOrEqual(2);
         // The health partner's CAMHS referral was acknowledged late: not in time.
-        const camhs = health.partners.find((p: any) => p.partner === "HEALTH").services.find((s: any) => s.service.id === "health:camhs-norwich");
+        const camhs = health.partners
+          .find((p: any) => p.partner === "HEALTH")
+          .services.find((s: any) => s.service.id === "health:camhs-norwich");
         expect(camhs).toMatchObject({ acknowledged: 1, acknowledgedInTime: 0 });
         // No child's details anywhere in it.
         const text = JSON.stringify(health);
-        for (const name of ["Health Child", "Amelia", "Noah", "Isla", "NR1 2DH", "NR2 4AB"]) expect(text).not.toContain(name);
+        for (const name of ["Health Child", "Amelia", "Noah", "Isla", "NR1 2DH", "NR2 4AB"])
+          expect(text).not.toContain(name);
         // Bristol's commissioners see none of Norfolk's services.
         const bristol = (await ok(HEALTH, { area: BRISTOL }, tokens.dan)).referralHealth;
-        expect(bristol.partners.flatMap((p: any) => p.services.map((s: any) => s.service.id))).not.toContain("council:eh-norfolk");
+        expect(
+          bristol.partners.flatMap((p: any) => p.services.map((s: any) => s.service.id)),
+        ).not.toContain("council:eh-norfolk");
         expect(bristol.partners.find((p: any) => p.partner === "COUNCIL").sent).toBe(0);
         const anonymous = await call(HEALTH, { area: NORFOLK });
         expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
         const bad = await call(HEALTH, { area: "X99" }, tokens.dan);
-        expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "area" });
+        expect(bad.errors?.[0]?.extensions).toMatchObject({
+          code: "BAD_USER_INPUT",
+          field: "area",
+        });
       } finally {
         offsetMs -= 25 * 3600_000;
       }

@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { startTestStack } from "./helpers/stack.ts";
-import { axeSerious, hasBrowser, launchBrowser, screenshots, type Browser } from "./helpers/browser.ts";
+import {
+  axeSerious,
+  hasBrowser,
+  launchBrowser,
+  screenshots,
+  type Browser,
+} from "./helpers/browser.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import { CREATE, bornYearsAgo, referralInput } from "./helpers/referrals.ts";
 
@@ -60,7 +66,9 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
     expect(await page.locator("h1").innerText()).toBe("Has the family agreed to this referral?");
     // Consent first: continuing without it names what is missing.
     await page.click("#continue-button");
-    expect(await page.locator(".govuk-error-summary").innerText()).toContain("Confirm the family has agreed");
+    expect(await page.locator(".govuk-error-summary").innerText()).toContain(
+      "Confirm the family has agreed",
+    );
     await expectAccessible("refer consent error");
     await page.getByLabel("The family has agreed to this referral").check();
     await page.fill("#givenBy", "Mother");
@@ -90,7 +98,10 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
     await expectAccessible("refer done");
     await screenshots(page, "refer-done");
     // Stored by the council, and only there.
-    const rows = await stack.dbs.council!.query<{ id: string }>(`SELECT id FROM referral WHERE id = $1`, [reference]);
+    const rows = await stack.dbs.council!.query<{ id: string }>(
+      `SELECT id FROM referral WHERE id = $1`,
+      [reference],
+    );
     expect(rows).toHaveLength(1);
 
     await page.getByRole("link", { name: "My referrals" }).first().click();
@@ -107,8 +118,13 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
     await screenshots(page, "referral-inbox");
     await row.getByRole("button", { name: /Acknowledge/ }).click();
     await page.waitForURL(/\/referrals\/inbox$/);
-    expect(await page.locator(`[data-reference="${reference}"]`).innerText()).toContain("Acknowledged");
-    await page.locator(`[data-reference="${reference}"]`).getByRole("button", { name: /^Accept/ }).click();
+    expect(await page.locator(`[data-reference="${reference}"]`).innerText()).toContain(
+      "Acknowledged",
+    );
+    await page
+      .locator(`[data-reference="${reference}"]`)
+      .getByRole("button", { name: /^Accept/ })
+      .click();
     await page.waitForURL(/\/referrals\/inbox$/);
     expect(await page.locator(`[data-reference="${reference}"]`).innerText()).toContain("Accepted");
     await signOut();
@@ -169,7 +185,9 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
       await page.goto(`${base}/coverage?area=E10000020`);
       await page.click("[data-testid=referral-health-link]");
       await page.waitForURL(/\/referral-health\?area=E10000020$/);
-      const camhs = page.locator("[data-testid=referral-health] tr", { hasText: "CAMHS Getting Help" });
+      const camhs = page.locator("[data-testid=referral-health] tr", {
+        hasText: "CAMHS Getting Help",
+      });
       const cells = await camhs.locator("td").allInnerTexts();
       expect(cells.at(-1)?.trim()).toBe("1");
       expect(await page.locator("[data-testid=referral-health]").innerText()).not.toContain("Olly");

@@ -32,7 +32,8 @@ export const MINE = /* GraphQL */ `
   query Mine { myReferrals { ${REFERRAL_FIELDS} } }
 `;
 
-const isoDaysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+const isoDaysAgo = (now: Date, days: number) =>
+  new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
 /** A date of birth making the child `years` old (and a few weeks) on `now`. */
 export const bornYearsAgo = (now: Date, years: number) => {
   const d = new Date(now.getTime() - 30 * 86_400_000);
@@ -43,13 +44,25 @@ export const bornYearsAgo = (now: Date, years: number) => {
 export function referralInput(now: Date, overrides: Record<string, unknown> = {}) {
   return {
     serviceId: "council:fh-norwich",
-    child: { name: "Amelia Quenby-Tarrant", dateOfBirth: bornYearsAgo(now, 7), postcode: "nr2 4ab" },
+    child: {
+      name: "Amelia Quenby-Tarrant",
+      dateOfBirth: bornYearsAgo(now, 7),
+      postcode: "nr2 4ab",
+    },
     needs: ["FAMILY_STRESS", "PARENTING"],
     reason: "Parents separating; Amelia is withdrawn at school and mother asks for family support.",
-    consent: { givenBy: "Mother", givenAt: isoDaysAgo(now, 1), sharing: "Referral details shared with the family hub team only" },
+    consent: {
+      givenBy: "Mother",
+      givenAt: isoDaysAgo(now, 1),
+      sharing: "Referral details shared with the family hub team only",
+    },
     urgency: "SOON",
-    referrer: { name: "Dan Teacher", email: "dan@school.example", phone: "01603 111111", organisation: "Norwich Primary" },
+    referrer: {
+      name: "Dan Teacher",
+      email: "dan@school.example",
+      phone: "01603 111111",
+      organisation: "Norwich Primary",
+    },
     ...overrides,
   };
 }
-

@@ -50,7 +50,10 @@ export interface ServiceForReferral {
   deleted_at: Date | null;
 }
 
-export async function serviceForReferral(db: Queryable, hsdsId: string): Promise<ServiceForReferral | null> {
+export async function serviceForReferral(
+  db: Queryable,
+  hsdsId: string,
+): Promise<ServiceForReferral | null> {
   const rows = await db.query<ServiceForReferral>(
     `SELECT id, name, status, accepting_referrals, minimum_age, maximum_age, referral_response_hours, deleted_at
        FROM service WHERE id = $1`,
@@ -59,7 +62,17 @@ export async function serviceForReferral(db: Queryable, hsdsId: string): Promise
   return rows[0] ?? null;
 }
 
-export type NewReferral = Omit<ReferralRow, "version" | "acknowledged_at" | "decided_at" | "closed_at" | "decline_reason" | "suggested_service_id" | "outcome" | "purged_at">;
+export type NewReferral = Omit<
+  ReferralRow,
+  | "version"
+  | "acknowledged_at"
+  | "decided_at"
+  | "closed_at"
+  | "decline_reason"
+  | "suggested_service_id"
+  | "outcome"
+  | "purged_at"
+>;
 
 export interface EventInput {
   actor: string;
@@ -77,7 +90,18 @@ async function insertEvent(tx: Queryable, referralId: string, e: EventInput) {
   await tx.query(
     `INSERT INTO referral_event (referral_id, actor, actor_role, actor_partner, at, status_from, status_to, version_from, version_to, note_sealed)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [referralId, e.actor, e.actorRole, e.actorPartner, e.at, e.from, e.to, e.versionFrom, e.versionTo, e.noteSealed],
+    [
+      referralId,
+      e.actor,
+      e.actorRole,
+      e.actorPartner,
+      e.at,
+      e.from,
+      e.to,
+      e.versionFrom,
+      e.versionTo,
+      e.noteSealed,
+    ],
   );
 }
 
@@ -86,7 +110,20 @@ export async function insertReferral(db: Db, r: NewReferral, event: EventInput):
     await tx.query(
       `INSERT INTO referral (id, service_id, status, urgency, needs, referrer_sub, personal, plan_ref, plan_need, plan_service_ids, created_at, due_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [r.id, r.service_id, r.status, r.urgency, r.needs, r.referrer_sub, r.personal, r.plan_ref, r.plan_need, r.plan_service_ids, r.created_at, r.due_at],
+      [
+        r.id,
+        r.service_id,
+        r.status,
+        r.urgency,
+        r.needs,
+        r.referrer_sub,
+        r.personal,
+        r.plan_ref,
+        r.plan_need,
+        r.plan_service_ids,
+        r.created_at,
+        r.due_at,
+      ],
     );
     await insertEvent(tx, r.id, event);
   });
@@ -99,7 +136,10 @@ export async function referralById(db: Queryable, id: string): Promise<ReferralR
 export async function eventsFor(db: Queryable, ids: string[]): Promise<Map<string, EventRow[]>> {
   const out = new Map<string, EventRow[]>(ids.map((id) => [id, []]));
   if (!ids.length) return out;
-  const rows = await db.query<EventRow>(`SELECT * FROM referral_event WHERE referral_id = ANY($1) ORDER BY id`, [ids]);
+  const rows = await db.query<EventRow>(
+    `SELECT * FROM referral_event WHERE referral_id = ANY($1) ORDER BY id`,
+    [ids],
+  );
   for (const r of rows) out.get(r.referral_id)?.push(r);
   return out;
 }
@@ -107,7 +147,13 @@ export async function eventsFor(db: Queryable, ids: string[]): Promise<Map<strin
 /** The inbox, newest first, keyset-paged on (created_at, id). */
 export async function listInbox(
   db: Queryable,
-  opts: { status: StoredStatus | null; overdue: boolean | null; now: Date; first: number; after: { at: Date; id: string } | null },
+  opts: {
+    status: StoredStatus | null;
+    overdue: boolean | null;
+    now: Date;
+    first: number;
+    after: { at: Date; id: string } | null;
+  },
 ): Promise<{ rows: ReferralRow[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -119,7 +165,10 @@ export async function listInbox(
   if (opts.overdue === true) where.push(`due_at < ${p(opts.now)}`);
   if (opts.overdue === false) where.push(`due_at >= ${p(opts.now)}`);
   const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const total = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM referral ${filter}`, params))[0]?.n ?? 0);
+  const total = Number(
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM referral ${filter}`, params))[0]
+      ?.n ?? 0,
+  );
   const page = [...where];
   if (opts.after) page.push(`(created_at, id) < (${p(opts.after.at)}, ${p(opts.after.id)})`);
   const rows = await db.query<ReferralRow>(
@@ -129,15 +178,32 @@ export async function listInbox(
   return { rows, total };
 }
 
-export async function listByReferrer(db: Queryable, sub: string, first: number): Promise<ReferralRow[]> {
-  return db.query<ReferralRow>(`SELECT * FROM referral WHERE referrer_sub = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [sub, first]);
+export async function listByReferrer(
+  db: Queryable,
+  sub: string,
+  first: number,
+): Promise<ReferralRow[]> {
+  return db.query<ReferralRow>(
+    `SELECT * FROM referral WHERE referrer_sub = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [sub, first],
+  );
 }
 
 export interface TransitionWrite {
   id: string;
   expectedVersion: number;
   to: StoredStatus;
-  set: Partial<Pick<ReferralRow, "acknowledged_at" | "decided_at" | "closed_at" | "decline_reason" | "suggested_service_id" | "outcome">>;
+  set: Partial<
+    Pick<
+      ReferralRow,
+      | "acknowledged_at"
+      | "decided_at"
+      | "closed_at"
+      | "decline_reason"
+      | "suggested_service_id"
+      | "outcome"
+    >
+  >;
   event: Omit<EventInput, "versionFrom" | "versionTo" | "to">;
 }
 
@@ -158,10 +224,19 @@ export async function writeTransition(db: Db, w: TransitionWrite): Promise<Trans
     );
     const row = updated[0];
     if (!row) {
-      const current = (await tx.query<{ version: number }>(`SELECT version FROM referral WHERE id = $1`, [w.id]))[0];
-      return current ? { kind: "conflict", currentVersion: current.version } : { kind: "not_found" };
+      const current = (
+        await tx.query<{ version: number }>(`SELECT version FROM referral WHERE id = $1`, [w.id])
+      )[0];
+      return current
+        ? { kind: "conflict", currentVersion: current.version }
+        : { kind: "not_found" };
     }
-    await insertEvent(tx, w.id, { ...w.event, to: w.to, versionFrom: w.expectedVersion, versionTo: row.version });
+    await insertEvent(tx, w.id, {
+      ...w.event,
+      to: w.to,
+      versionFrom: w.expectedVersion,
+      versionTo: row.version,
+    });
     return { kind: "ok", row };
   });
 }
@@ -178,7 +253,10 @@ export interface CountRow {
 }
 
 /** Anonymous counts per service: no column that could identify a child is read. */
-export async function countsPerService(db: Queryable, now: Date): Promise<{ counts: CountRow[]; reasons: { service_id: string; reason: string; n: number }[] }> {
+export async function countsPerService(
+  db: Queryable,
+  now: Date,
+): Promise<{ counts: CountRow[]; reasons: { service_id: string; reason: string; n: number }[] }> {
   const counts = await db.query<CountRow>(
     `SELECT service_id,
             count(*)::int AS sent,
@@ -207,7 +285,10 @@ export async function purgeClosedBefore(db: Db, cutoff: Date, now: Date): Promis
       [cutoff, now],
     );
     const ids = purged.map((r) => r.id);
-    if (ids.length) await tx.query(`UPDATE referral_event SET note_sealed = NULL WHERE referral_id = ANY($1)`, [ids]);
+    if (ids.length)
+      await tx.query(`UPDATE referral_event SET note_sealed = NULL WHERE referral_id = ANY($1)`, [
+        ids,
+      ]);
     return ids.length;
   });
 }

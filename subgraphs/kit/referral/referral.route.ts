@@ -8,25 +8,51 @@ import type { PartnerId } from "../../../schema/vocabulary.ts";
 import { ReferralError, type ReferralService } from "./referral.service.ts";
 import { MAX_REFERRAL_BODY, type ReferralOp } from "./referral.wire.ts";
 
-export function referralRoute(partner: PartnerId, secret: string, service: ReferralService | null): Route {
+export function referralRoute(
+  partner: PartnerId,
+  secret: string,
+  service: ReferralService | null,
+): Route {
   return async (req) => {
-    if (req.method !== "POST") return { status: 405, body: { error: "POST a referral operation" }, headers: { allow: "POST" } };
+    if (req.method !== "POST")
+      return {
+        status: 405,
+        body: { error: "POST a referral operation" },
+        headers: { allow: "POST" },
+      };
     let text: string;
     try {
       text = await readBody(req, MAX_REFERRAL_BODY);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return { status: 413, body: { error: `at most ${MAX_REFERRAL_BODY} bytes` } };
+      if (err instanceof BodyTooLargeError)
+        return { status: 413, body: { error: `at most ${MAX_REFERRAL_BODY} bytes` } };
       throw err;
     }
     let claims;
     try {
-      claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, { audience: partner, body: text });
+      claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, {
+        audience: partner,
+        body: text,
+      });
     } catch (err) {
-      return { status: 401, body: { error: err instanceof Error ? err.message : "unauthenticated" } };
+      return {
+        status: 401,
+        body: { error: err instanceof Error ? err.message : "unauthenticated" },
+      };
     }
     const noStore = { "cache-control": "no-store" };
     if (!service) {
-      return { status: 503, body: { ok: false, error: { code: "REFERRALS_UNAVAILABLE", message: `the ${partner} partner has no referral key configured` } }, headers: noStore };
+      return {
+        status: 503,
+        body: {
+          ok: false,
+          error: {
+            code: "REFERRALS_UNAVAILABLE",
+            message: `the ${partner} partner has no referral key configured`,
+          },
+        },
+        headers: noStore,
+      };
     }
     let op: ReferralOp;
     try {
@@ -38,13 +64,18 @@ export function referralRoute(partner: PartnerId, secret: string, service: Refer
       const result = await run(service, op, claims);
       return { status: 200, body: { ok: true, result }, headers: noStore };
     } catch (err) {
-      if (err instanceof ReferralError) return { status: 200, body: { ok: false, error: err.wire }, headers: noStore };
+      if (err instanceof ReferralError)
+        return { status: 200, body: { ok: false, error: err.wire }, headers: noStore };
       throw err;
     }
   };
 }
 
-function run(service: ReferralService, op: ReferralOp, claims: Parameters<ReferralService["get"]>[1]) {
+function run(
+  service: ReferralService,
+  op: ReferralOp,
+  claims: Parameters<ReferralService["get"]>[1],
+) {
   switch (op?.op) {
     case "create":
       return service.create(op.input, claims);

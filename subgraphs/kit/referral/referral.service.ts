@@ -85,7 +85,8 @@ function calendarDate(field: string, value: unknown): string {
 export function ageOn(dateOfBirth: string, today: Date): number {
   const [y, m, d] = dateOfBirth.split("-").map(Number) as [number, number, number];
   let age = today.getUTCFullYear() - y;
-  const beforeBirthday = today.getUTCMonth() + 1 < m || (today.getUTCMonth() + 1 === m && today.getUTCDate() < d);
+  const beforeBirthday =
+    today.getUTCMonth() + 1 < m || (today.getUTCMonth() + 1 === m && today.getUTCDate() < d);
   if (beforeBirthday) age -= 1;
   return age;
 }
@@ -107,19 +108,28 @@ interface Personal {
 }
 
 const isAdmin = (partner: PartnerId, claims: Claims) => claims.scopes.includes(`admin:${partner}`);
-const isProfessional = (claims: Claims) => claims.role !== "public" && claims.scopes.includes("professional");
+const isProfessional = (claims: Claims) =>
+  claims.role !== "public" && claims.scopes.includes("professional");
 
 function requireProfessional(claims: Claims) {
   if (claims.role === "public") {
-    throw new ReferralError({ code: "UNAUTHENTICATED", message: "Referrals are for signed-in professionals" });
+    throw new ReferralError({
+      code: "UNAUTHENTICATED",
+      message: "Referrals are for signed-in professionals",
+    });
   }
-  if (!isProfessional(claims)) throw new ReferralError({ code: "FORBIDDEN", message: "Referrals need the professional role" });
+  if (!isProfessional(claims))
+    throw new ReferralError({ code: "FORBIDDEN", message: "Referrals need the professional role" });
 }
 
 function requireAdmin(partner: PartnerId, claims: Claims) {
-  if (claims.role === "public") throw new ReferralError({ code: "UNAUTHENTICATED", message: "Sign in as a partner admin" });
+  if (claims.role === "public")
+    throw new ReferralError({ code: "UNAUTHENTICATED", message: "Sign in as a partner admin" });
   if (!isAdmin(partner, claims)) {
-    throw new ReferralError({ code: "FORBIDDEN", message: `Only the ${partner} partner's admins work its referrals` });
+    throw new ReferralError({
+      code: "FORBIDDEN",
+      message: `Only the ${partner} partner's admins work its referrals`,
+    });
   }
 }
 
@@ -132,13 +142,17 @@ function newReference(): string {
 }
 
 /** The effective status: a NEW referral past its due time is OVERDUE. */
-export function effectiveStatus(row: Pick<ReferralRow, "status" | "due_at">, now: Date): ReferralStatusCode {
+export function effectiveStatus(
+  row: Pick<ReferralRow, "status" | "due_at">,
+  now: Date,
+): ReferralStatusCode {
   return row.status === "NEW" && row.due_at.getTime() < now.getTime() ? "OVERDUE" : row.status;
 }
 
 export function createReferralService(deps: ReferralDeps) {
   const { partner, db, cipher } = deps;
-  const responseHoursDefault = PARTNER_INFO[partner]?.referralResponseHours ?? DEFAULT_REFERRAL_RESPONSE_HOURS;
+  const responseHoursDefault =
+    PARTNER_INFO[partner]?.referralResponseHours ?? DEFAULT_REFERRAL_RESPONSE_HOURS;
 
   function toWire(row: ReferralRow, events: EventRow[]): ReferralWire {
     const now = deps.now();
@@ -185,22 +199,35 @@ export function createReferralService(deps: ReferralDeps) {
   }
 
   async function withEvents(rows: ReferralRow[]): Promise<ReferralWire[]> {
-    const events = await eventsFor(db, rows.map((r) => r.id));
+    const events = await eventsFor(
+      db,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => toWire(r, events.get(r.id) ?? []));
   }
 
   const localId = (id: unknown): string => {
     const parsed = typeof id === "string" ? parseGlobalId(id) : null;
-    if (!parsed || parsed.partner !== partner) throw badInput("id", `must be one of the ${partner} partner's referral ids, "${partner}:R-…"`);
+    if (!parsed || parsed.partner !== partner)
+      throw badInput(
+        "id",
+        `must be one of the ${partner} partner's referral ids, "${partner}:R-…"`,
+      );
     return parsed.hsdsId;
   };
-  const notFound = () => new ReferralError({ code: "NOT_FOUND", field: "id", message: "No such referral, or it is not yours to see" });
+  const notFound = () =>
+    new ReferralError({
+      code: "NOT_FOUND",
+      field: "id",
+      message: "No such referral, or it is not yours to see",
+    });
 
   async function create(input: CreateReferralWire, claims: Claims): Promise<ReferralWire> {
     requireProfessional(claims);
     const now = deps.now();
     const parsed = typeof input?.serviceId === "string" ? parseGlobalId(input.serviceId) : null;
-    if (!parsed || parsed.partner !== partner) throw badInput("input.serviceId", `is not one of the ${partner} partner's services`);
+    if (!parsed || parsed.partner !== partner)
+      throw badInput("input.serviceId", `is not one of the ${partner} partner's services`);
     const service = await serviceForReferral(db, parsed.hsdsId);
     if (!service || service.deleted_at) throw badInput("input.serviceId", "no such service");
     if (service.status !== "active" || !service.accepting_referrals) {
@@ -208,38 +235,51 @@ export function createReferralService(deps: ReferralDeps) {
     }
     // Consent first: without it nothing about the child may be sent at all.
     const c = input.consent;
-    if (!c) throw badInput("input.consent", "the family's consent to share this referral is required");
+    if (!c)
+      throw badInput("input.consent", "the family's consent to share this referral is required");
     const consent: ConsentWire = {
       givenBy: text("input.consent.givenBy", c.givenBy, 200)!,
       givenAt: calendarDate("input.consent.givenAt", c.givenAt),
       sharing: text("input.consent.sharing", c.sharing, 1000)!,
     };
-    if (consent.givenAt > now.toISOString().slice(0, 10)) throw badInput("input.consent.givenAt", "cannot be in the future");
+    if (consent.givenAt > now.toISOString().slice(0, 10))
+      throw badInput("input.consent.givenAt", "cannot be in the future");
     const ch = input.child;
     if (!ch) throw badInput("input.child", "the child's details are required");
     const name = text("input.child.name", ch.name, 200)!;
     const dateOfBirth = calendarDate("input.child.dateOfBirth", ch.dateOfBirth);
-    if (dateOfBirth > now.toISOString().slice(0, 10)) throw badInput("input.child.dateOfBirth", "cannot be in the future");
-    const postcodeRaw = text("input.child.postcode", ch.postcode, 10)!.toUpperCase().replace(/\s+/g, " ");
+    if (dateOfBirth > now.toISOString().slice(0, 10))
+      throw badInput("input.child.dateOfBirth", "cannot be in the future");
+    const postcodeRaw = text("input.child.postcode", ch.postcode, 10)!
+      .toUpperCase()
+      .replace(/\s+/g, " ");
     const pc = POSTCODE.exec(postcodeRaw.replace(" ", ""));
     if (!pc) throw badInput("input.child.postcode", "is not a UK postcode");
     const postcode = `${pc[1]} ${pc[2]}`;
     const age = ageOn(dateOfBirth, now);
     if (service.maximum_age !== null && age > service.maximum_age) {
-      throw badInput("input.child.dateOfBirth", `the child is ${age}; this service takes children up to ${service.maximum_age}`);
+      throw badInput(
+        "input.child.dateOfBirth",
+        `the child is ${age}; this service takes children up to ${service.maximum_age}`,
+      );
     }
     if (service.minimum_age !== null && age < service.minimum_age) {
-      throw badInput("input.child.dateOfBirth", `the child is ${age}; this service takes children from ${service.minimum_age}`);
+      throw badInput(
+        "input.child.dateOfBirth",
+        `the child is ${age}; this service takes children from ${service.minimum_age}`,
+      );
     }
     const needs = input.needs ?? [];
-    if (!Array.isArray(needs) || needs.length === 0) throw badInput("input.needs", "give at least one need");
+    if (!Array.isArray(needs) || needs.length === 0)
+      throw badInput("input.needs", "give at least one need");
     const known = new Set(NEEDS.map((n) => n.code));
     needs.forEach((n, i) => {
       if (!known.has(n)) throw badInput(`input.needs[${i}]`, "is not a need in the vocabulary");
     });
     const reason = text("input.reason", input.reason, 4000)!;
     const urgency = input.urgency ?? "ROUTINE";
-    if (!(URGENCIES as readonly string[]).includes(urgency)) throw badInput("input.urgency", `must be one of ${URGENCIES.join(", ")}`);
+    if (!(URGENCIES as readonly string[]).includes(urgency))
+      throw badInput("input.urgency", `must be one of ${URGENCIES.join(", ")}`);
     const r = input.referrer;
     if (!r) throw badInput("input.referrer", "your contact details are required");
     const referrer: ReferrerWire = {
@@ -248,14 +288,18 @@ export function createReferralService(deps: ReferralDeps) {
       phone: text("input.referrer.phone", r.phone, 40, false),
       organisation: text("input.referrer.organisation", r.organisation, 200, false),
     };
-    if (!EMAIL.test(referrer.email)) throw badInput("input.referrer.email", "is not an email address");
+    if (!EMAIL.test(referrer.email))
+      throw badInput("input.referrer.email", "is not an email address");
     const plan = input.routePlan ?? null;
     const planIds = plan?.rankedServiceIds ?? [];
-    if (planIds.length > 50) throw badInput("input.routePlan.rankedServiceIds", "at most 50 services");
+    if (planIds.length > 50)
+      throw badInput("input.routePlan.rankedServiceIds", "at most 50 services");
     planIds.forEach((id, i) => {
-      if (typeof id !== "string" || !parseGlobalId(id)) throw badInput(`input.routePlan.rankedServiceIds[${i}]`, "is not a service id");
+      if (typeof id !== "string" || !parseGlobalId(id))
+        throw badInput(`input.routePlan.rankedServiceIds[${i}]`, "is not a service id");
     });
-    if (plan?.need && !known.has(plan.need)) throw badInput("input.routePlan.need", "is not a need in the vocabulary");
+    if (plan?.need && !known.has(plan.need))
+      throw badInput("input.routePlan.need", "is not a need in the vocabulary");
 
     const id = newReference();
     const hours = service.referral_response_hours ?? responseHoursDefault;
@@ -266,7 +310,10 @@ export function createReferralService(deps: ReferralDeps) {
       urgency,
       needs: [...new Set(needs)],
       referrer_sub: claims.sub,
-      personal: cipher.seal({ child: { name, dateOfBirth, postcode }, reason, consent, referrer } satisfies Personal, id),
+      personal: cipher.seal(
+        { child: { name, dateOfBirth, postcode }, reason, consent, referrer } satisfies Personal,
+        id,
+      ),
       plan_ref: text("input.routePlan.reference", plan?.reference, 200, false),
       plan_need: plan?.need ?? null,
       plan_service_ids: planIds,
@@ -289,7 +336,11 @@ export function createReferralService(deps: ReferralDeps) {
     return wire;
   }
 
-  async function notify(w: ReferralWire, previousStatus: string | null, event: "referral.created" | "referral.status_changed") {
+  async function notify(
+    w: ReferralWire,
+    previousStatus: string | null,
+    event: "referral.created" | "referral.status_changed",
+  ) {
     await deps.webhooks?.enqueue({
       event,
       referralId: w.id,
@@ -309,32 +360,48 @@ export function createReferralService(deps: ReferralDeps) {
     return (await withEvents([row]))[0]!;
   }
 
-  async function inbox(status: ReferralStatusCode | null, first: number, after: string | null, claims: Claims): Promise<ReferralPage> {
+  async function inbox(
+    status: ReferralStatusCode | null,
+    first: number,
+    after: string | null,
+    claims: Claims,
+  ): Promise<ReferralPage> {
     requireAdmin(partner, claims);
-    if (!Number.isInteger(first) || first < 1 || first > MAX_INBOX_PAGE) throw badInput("first", `must be 1–${MAX_INBOX_PAGE}`);
+    if (!Number.isInteger(first) || first < 1 || first > MAX_INBOX_PAGE)
+      throw badInput("first", `must be 1–${MAX_INBOX_PAGE}`);
     let cursor: { at: Date; id: string } | null = null;
     if (after) {
       const [at, rid] = Buffer.from(after, "base64url").toString("utf8").split("|");
       const when = at ? new Date(at) : null;
-      if (!when || Number.isNaN(when.getTime()) || !rid) throw badInput("after", "is not a cursor from this inbox");
+      if (!when || Number.isNaN(when.getTime()) || !rid)
+        throw badInput("after", "is not a cursor from this inbox");
       cursor = { at: when, id: rid };
     }
     const stored: StoredStatus | null = status === "OVERDUE" ? "NEW" : status;
     const overdue = status === "OVERDUE" ? true : status === "NEW" ? false : null;
-    const { rows, total } = await listInbox(db, { status: stored, overdue, now: deps.now(), first, after: cursor });
+    const { rows, total } = await listInbox(db, {
+      status: stored,
+      overdue,
+      now: deps.now(),
+      first,
+      after: cursor,
+    });
     const page = rows.slice(0, first);
     const last = page[page.length - 1];
     return {
       nodes: await withEvents(page),
       totalCount: total,
       hasNextPage: rows.length > first,
-      endCursor: last ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString("base64url") : null,
+      endCursor: last
+        ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString("base64url")
+        : null,
     };
   }
 
   async function mine(first: number, claims: Claims): Promise<ReferralWire[]> {
     requireProfessional(claims);
-    if (!Number.isInteger(first) || first < 1 || first > MAX_MY_REFERRALS) throw badInput("first", `must be 1–${MAX_MY_REFERRALS}`);
+    if (!Number.isInteger(first) || first < 1 || first > MAX_MY_REFERRALS)
+      throw badInput("first", `must be 1–${MAX_MY_REFERRALS}`);
     return withEvents(await listByReferrer(db, claims.sub, first));
   }
 
@@ -348,7 +415,11 @@ export function createReferralService(deps: ReferralDeps) {
     CLOSED: [],
   };
 
-  async function move(w: Omit<TransitionWrite, "event"> & { note: string | null }, claims: Claims, from: StoredStatus) {
+  async function move(
+    w: Omit<TransitionWrite, "event"> & { note: string | null },
+    claims: Claims,
+    from: StoredStatus,
+  ) {
     const now = deps.now();
     const outcome = await writeTransition(db, {
       ...w,
@@ -376,12 +447,24 @@ export function createReferralService(deps: ReferralDeps) {
   }
 
   const checkVersion = (v: unknown) => {
-    if (!Number.isInteger(v) || (v as number) < 1) throw badInput("expectedVersion", "must be the referral's current version (a whole number from 1)");
+    if (!Number.isInteger(v) || (v as number) < 1)
+      throw badInput(
+        "expectedVersion",
+        "must be the referral's current version (a whole number from 1)",
+      );
     return v as number;
   };
 
   async function transition(
-    args: { id: unknown; expectedVersion: unknown; to: unknown; declineReason?: unknown; suggestedAlternativeServiceId?: unknown; note?: unknown; outcome?: unknown },
+    args: {
+      id: unknown;
+      expectedVersion: unknown;
+      to: unknown;
+      declineReason?: unknown;
+      suggestedAlternativeServiceId?: unknown;
+      note?: unknown;
+      outcome?: unknown;
+    },
     claims: Claims,
   ): Promise<ReferralWire> {
     requireAdmin(partner, claims);
@@ -392,12 +475,21 @@ export function createReferralService(deps: ReferralDeps) {
     const to = args.to as StoredStatus;
     if (!ADMIN_MOVES[row.status].includes(to)) {
       const allowed = ADMIN_MOVES[row.status];
-      throw badInput("input.status", `a ${row.status} referral can move to ${allowed.length ? allowed.join(" or ") : "nothing (it is closed)"}, not ${String(args.to)}`);
+      throw badInput(
+        "input.status",
+        `a ${row.status} referral can move to ${allowed.length ? allowed.join(" or ") : "nothing (it is closed)"}, not ${String(args.to)}`,
+      );
     }
     const note = text("input.note", args.note, 4000, false);
     // Requests for more information go back and forth; past a point, close it and refer again.
-    if ((await eventsFor(db, [id])).get(id)!.length >= MAX_HISTORY - 4 && to === "MORE_INFO_REQUESTED") {
-      throw badInput("input.status", "this referral has been back and forth too often; close it and send a new one");
+    if (
+      (await eventsFor(db, [id])).get(id)!.length >= MAX_HISTORY - 4 &&
+      to === "MORE_INFO_REQUESTED"
+    ) {
+      throw badInput(
+        "input.status",
+        "this referral has been back and forth too often; close it and send a new one",
+      );
     }
     const now = deps.now();
     const set: TransitionWrite["set"] = {};
@@ -412,11 +504,13 @@ export function createReferralService(deps: ReferralDeps) {
       set.decided_at = now;
       const alt = args.suggestedAlternativeServiceId;
       if (alt !== undefined && alt !== null) {
-        if (typeof alt !== "string" || !parseGlobalId(alt)) throw badInput("input.suggestedAlternativeServiceId", "is not a service id");
+        if (typeof alt !== "string" || !parseGlobalId(alt))
+          throw badInput("input.suggestedAlternativeServiceId", "is not a service id");
         set.suggested_service_id = alt;
       }
     }
-    if (to === "MORE_INFO_REQUESTED" && !note) throw badInput("input.note", "say what you need to know");
+    if (to === "MORE_INFO_REQUESTED" && !note)
+      throw badInput("input.note", "say what you need to know");
     if (to === "CLOSED") {
       const outcome = args.outcome;
       if (!outcome || !(OUTCOMES as readonly string[]).includes(outcome as string)) {
@@ -429,19 +523,31 @@ export function createReferralService(deps: ReferralDeps) {
   }
 
   /** The referrer answers a request for more information; the referral goes back to ACKNOWLEDGED. */
-  async function provideInfo(args: { id: unknown; expectedVersion: unknown; information: unknown }, claims: Claims): Promise<ReferralWire> {
+  async function provideInfo(
+    args: { id: unknown; expectedVersion: unknown; information: unknown },
+    claims: Claims,
+  ): Promise<ReferralWire> {
     requireProfessional(claims);
     const id = localId(args.id);
     const expectedVersion = checkVersion(args.expectedVersion);
     const row = await referralById(db, id);
     if (!row || row.referrer_sub !== claims.sub) throw notFound();
-    if (row.status !== "MORE_INFO_REQUESTED") throw badInput("id", `the referral is ${row.status}; no information was asked for`);
+    if (row.status !== "MORE_INFO_REQUESTED")
+      throw badInput("id", `the referral is ${row.status}; no information was asked for`);
     const information = text("information", args.information, 4000)!;
-    return move({ id, expectedVersion, to: "ACKNOWLEDGED", set: {}, note: information }, claims, row.status);
+    return move(
+      { id, expectedVersion, to: "ACKNOWLEDGED", set: {}, note: information },
+      claims,
+      row.status,
+    );
   }
 
   async function health(claims: Claims): Promise<ServiceReferralCounts[]> {
-    if (claims.role === "public") throw new ReferralError({ code: "UNAUTHENTICATED", message: "Sign in to see referral health" });
+    if (claims.role === "public")
+      throw new ReferralError({
+        code: "UNAUTHENTICATED",
+        message: "Sign in to see referral health",
+      });
     const { counts, reasons } = await countsPerService(db, deps.now());
     return counts.map((c) => ({
       serviceId: globalId(partner, c.service_id),
@@ -450,7 +556,9 @@ export function createReferralService(deps: ReferralDeps) {
       acknowledgedInTime: c.acknowledged_in_time,
       accepted: c.accepted,
       declined: c.declined,
-      declineReasons: reasons.filter((r) => r.service_id === c.service_id).map((r) => ({ reason: r.reason, count: r.n })),
+      declineReasons: reasons
+        .filter((r) => r.service_id === c.service_id)
+        .map((r) => ({ reason: r.reason, count: r.n })),
       overdue: c.overdue,
       closed: c.closed,
     }));
@@ -462,7 +570,10 @@ export function createReferralService(deps: ReferralDeps) {
     return purgeClosedBefore(db, new Date(now.getTime() - retentionDays * 86_400_000), now);
   }
 
-  async function registerWebhook(url: unknown, claims: Claims): Promise<{ url: string; secret: string; partner: string }> {
+  async function registerWebhook(
+    url: unknown,
+    claims: Claims,
+  ): Promise<{ url: string; secret: string; partner: string }> {
     requireAdmin(partner, claims);
     const v = text("url", url, 2048)!;
     let u: URL | null = null;
@@ -471,18 +582,35 @@ export function createReferralService(deps: ReferralDeps) {
     } catch {
       u = null;
     }
-    if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) throw badInput("url", "must be an http(s) URL");
-    if (!deps.webhooks) throw new ReferralError({ code: "REFERRALS_UNAVAILABLE", message: "webhooks are not running" });
+    if (!u || (u.protocol !== "https:" && u.protocol !== "http:"))
+      throw badInput("url", "must be an http(s) URL");
+    if (!deps.webhooks)
+      throw new ReferralError({
+        code: "REFERRALS_UNAVAILABLE",
+        message: "webhooks are not running",
+      });
     return { ...(await deps.webhooks.register(v, claims.sub)), partner };
   }
 
   async function webhookDeliveries(first: unknown, claims: Claims): Promise<DeliveryWire[]> {
     requireAdmin(partner, claims);
-    if (!Number.isInteger(first) || (first as number) < 1 || (first as number) > 200) throw badInput("first", "must be 1–200");
+    if (!Number.isInteger(first) || (first as number) < 1 || (first as number) > 200)
+      throw badInput("first", "must be 1–200");
     return deps.webhooks ? deps.webhooks.deliveries(first as number) : [];
   }
 
-  return { create, get, inbox, mine, transition, provideInfo, health, purge, registerWebhook, webhookDeliveries };
+  return {
+    create,
+    get,
+    inbox,
+    mine,
+    transition,
+    provideInfo,
+    health,
+    purge,
+    registerWebhook,
+    webhookDeliveries,
+  };
 }
 
 export type ReferralService = ReturnType<typeof createReferralService>;

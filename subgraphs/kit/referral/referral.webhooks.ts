@@ -39,7 +39,8 @@ export interface DeliveryWire {
   deliveredAt: string | null;
 }
 
-export const sign = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+export const sign = (secret: string, body: string) =>
+  `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
 
 export interface WebhookOptions {
   partner: PartnerId;
@@ -68,7 +69,11 @@ export function createWebhooks(opts: WebhookOptions) {
   }
 
   async function enqueue(e: WebhookEvent): Promise<void> {
-    const hook = (await db.query<{ url: string }>(`SELECT url FROM referral_webhook WHERE partner = $1`, [partner]))[0];
+    const hook = (
+      await db.query<{ url: string }>(`SELECT url FROM referral_webhook WHERE partner = $1`, [
+        partner,
+      ])
+    )[0];
     if (!hook) return;
     const now = opts.now();
     await db.query(
@@ -78,14 +83,22 @@ export function createWebhooks(opts: WebhookOptions) {
     kick();
   }
 
-  async function attempt(d: { id: string; url: string; body: string; event: string; attempts: number }, secret: string) {
+  async function attempt(
+    d: { id: string; url: string; body: string; event: string; attempts: number },
+    secret: string,
+  ) {
     let status: number | null = null;
     let error: string | null = null;
     try {
       const res = await fetch(d.url, {
         method: "POST",
         redirect: "manual",
-        headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(secret, d.body), [EVENT_HEADER]: d.event, [DELIVERY_HEADER]: String(d.id) },
+        headers: {
+          "content-type": "application/json",
+          [SIGNATURE_HEADER]: sign(secret, d.body),
+          [EVENT_HEADER]: d.event,
+          [DELIVERY_HEADER]: String(d.id),
+        },
         body: d.body,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
       });
@@ -99,7 +112,10 @@ export function createWebhooks(opts: WebhookOptions) {
     const now = opts.now();
     const attempts = d.attempts + 1;
     if (!error) {
-      await db.query(`UPDATE referral_webhook_delivery SET state = 'delivered', attempts = $2, last_status = $3, last_error = NULL, delivered_at = $4, last_attempt_at = $4, next_attempt_at = NULL WHERE id = $1`, [d.id, attempts, status, now]);
+      await db.query(
+        `UPDATE referral_webhook_delivery SET state = 'delivered', attempts = $2, last_status = $3, last_error = NULL, delivered_at = $4, last_attempt_at = $4, next_attempt_at = NULL WHERE id = $1`,
+        [d.id, attempts, status, now],
+      );
       return;
     }
     const giveUp = attempts >= MAX_ATTEMPTS;
@@ -108,15 +124,27 @@ export function createWebhooks(opts: WebhookOptions) {
       `UPDATE referral_webhook_delivery SET state = $2, attempts = $3, last_status = $4, last_error = $5, next_attempt_at = $6, last_attempt_at = $7 WHERE id = $1`,
       [d.id, giveUp ? "failed" : "pending", attempts, status, error, next, now],
     );
-    if (giveUp) log("warn", "referral_webhook_failed", { partner, delivery: Number(d.id), attempts });
+    if (giveUp)
+      log("warn", "referral_webhook_failed", { partner, delivery: Number(d.id), attempts });
   }
 
   /** Sends every delivery that is due. */
   async function runDue(): Promise<void> {
-    const hook = (await db.query<{ secret_sealed: string }>(`SELECT secret_sealed FROM referral_webhook WHERE partner = $1`, [partner]))[0];
+    const hook = (
+      await db.query<{ secret_sealed: string }>(
+        `SELECT secret_sealed FROM referral_webhook WHERE partner = $1`,
+        [partner],
+      )
+    )[0];
     if (!hook) return;
     const secret = cipher.open<string>(hook.secret_sealed, `webhook:${partner}`);
-    const due = await db.query<{ id: string; url: string; body: string; event: string; attempts: number }>(
+    const due = await db.query<{
+      id: string;
+      url: string;
+      body: string;
+      event: string;
+      attempts: number;
+    }>(
       `SELECT id, url, body, event, attempts FROM referral_webhook_delivery WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 50`,
       [opts.now()],
     );
@@ -126,14 +154,19 @@ export function createWebhooks(opts: WebhookOptions) {
   function kick() {
     if (running) return;
     running = runDue()
-      .catch((err) => log("error", "referral_webhook_dispatch_failed", { partner, error: String(err) }))
+      .catch((err) =>
+        log("error", "referral_webhook_dispatch_failed", { partner, error: String(err) }),
+      )
       .finally(() => {
         running = null;
       });
   }
 
   async function deliveries(first: number): Promise<DeliveryWire[]> {
-    const rows = await db.query<Record<string, any>>(`SELECT * FROM referral_webhook_delivery ORDER BY id DESC LIMIT $1`, [first]);
+    const rows = await db.query<Record<string, any>>(
+      `SELECT * FROM referral_webhook_delivery ORDER BY id DESC LIMIT $1`,
+      [first],
+    );
     return rows.map((r) => ({
       id: String(r.id),
       event: r.event,

@@ -10,7 +10,14 @@ export const REFERRALS_PATH = "/referrals";
 /** Largest body the partner's referral route reads. */
 export const MAX_REFERRAL_BODY = 64 * 1024;
 
-export const REFERRAL_STATUSES = ["NEW", "ACKNOWLEDGED", "ACCEPTED", "DECLINED", "MORE_INFO_REQUESTED", "CLOSED"] as const;
+export const REFERRAL_STATUSES = [
+  "NEW",
+  "ACKNOWLEDGED",
+  "ACCEPTED",
+  "DECLINED",
+  "MORE_INFO_REQUESTED",
+  "CLOSED",
+] as const;
 export type StoredStatus = (typeof REFERRAL_STATUSES)[number];
 /** What the API shows: a NEW referral past its due time is OVERDUE. */
 export type ReferralStatusCode = StoredStatus | "OVERDUE";
@@ -24,7 +31,14 @@ export const DECLINE_REASONS = [
   "CONSENT_WITHDRAWN",
   "OTHER",
 ] as const;
-export const OUTCOMES = ["SUPPORT_COMPLETED", "SUPPORT_STARTED", "FAMILY_DISENGAGED", "REFERRED_ELSEWHERE", "NO_FURTHER_ACTION", "WITHDRAWN"] as const;
+export const OUTCOMES = [
+  "SUPPORT_COMPLETED",
+  "SUPPORT_STARTED",
+  "FAMILY_DISENGAGED",
+  "REFERRED_ELSEWHERE",
+  "NO_FURTHER_ACTION",
+  "WITHDRAWN",
+] as const;
 
 export interface ChildWire {
   name: string;
@@ -51,7 +65,11 @@ export interface CreateReferralWire {
   consent?: Partial<ConsentWire> | null;
   urgency?: string | null;
   referrer?: Partial<ReferrerWire> | null;
-  routePlan?: { reference?: string | null; need?: string | null; rankedServiceIds?: string[] | null } | null;
+  routePlan?: {
+    reference?: string | null;
+    need?: string | null;
+    rankedServiceIds?: string[] | null;
+  } | null;
 }
 
 export interface ReferralEventWire {
@@ -140,7 +158,8 @@ export interface ReferralErrorWire {
   currentVersion?: number;
 }
 
-export type ReferralAnswer<T = unknown> = { ok: true; result: T } | { ok: false; error: ReferralErrorWire };
+export type ReferralAnswer<T = unknown> =
+  { ok: true; result: T } | { ok: false; error: ReferralErrorWire };
 
 /** The channel failed (partner down, refused our signature): never the partner's own words. */
 export class ReferralChannelError extends Error {
@@ -175,10 +194,15 @@ export async function callPartnerReferrals<T>(opts: {
     });
   } catch (err) {
     const name = (err as { name?: string }).name;
-    throw new ReferralChannelError(opts.partner, name === "TimeoutError" || name === "AbortError" ? "TIMEOUT" : "UNREACHABLE");
+    throw new ReferralChannelError(
+      opts.partner,
+      name === "TimeoutError" || name === "AbortError" ? "TIMEOUT" : "UNREACHABLE",
+    );
   }
-  if (res.status === 401 || res.status === 403) throw new ReferralChannelError(opts.partner, "UNAUTHORIZED");
+  if (res.status === 401 || res.status === 403)
+    throw new ReferralChannelError(opts.partner, "UNAUTHORIZED");
   const answer = (await res.json().catch(() => null)) as ReferralAnswer<T> | null;
-  if (!answer || typeof answer !== "object" || !("ok" in answer)) throw new ReferralChannelError(opts.partner, `HTTP_ERROR`);
+  if (!answer || typeof answer !== "object" || !("ok" in answer))
+    throw new ReferralChannelError(opts.partner, `HTTP_ERROR`);
   return answer;
 }
