@@ -80,6 +80,12 @@ export const ASSUMED_LIST_SIZES: Readonly<Record<string, number>> = {
   "SearchFacets.referralRoute": 10,
   "SearchFacets.language": 50,
   "SearchFacets.deliveryMode": 5,
+  // Referrals: a referral's history is capped by the partner (MAX_HISTORY in
+  // subgraphs/kit/referral/referral.service.ts); decline reasons are a fixed list of 7.
+  "Referral.history": 30,
+  "ReferralHealth.partners": 5,
+  "PartnerReferralHealth.declineReasons": 10,
+  "ServiceReferralHealth.declineReasons": 10,
 };
 
 /** What an undeclared list costs: large on purpose, so forgetting a declaration fails loudly. */

@@ -9,6 +9,7 @@
 // add a row to the README's configuration table (tests/config.e2e.ts checks each row reaches the
 // process).
 import path from "node:path";
+import { createHash } from "node:crypto";
 import { PARTNERS, PARTNER_INFO, type PartnerId } from "../schema/vocabulary.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -171,11 +172,37 @@ export function partnerDbConfig(partner: PartnerId, env: Env = process.env): Par
 
 export interface PartnerConfig extends CommonConfig, PartnerDbConfig {
   port: number;
+  /** REFERRAL_ENCRYPTION_KEY and REFERRAL_RETENTION_DAYS: referrals kept by this partner. */
+  referrals: { encryptionKey: Buffer; retentionDays: number };
+}
+
+/**
+ * The development referral key. Public (derived from a string in the source), so only this loader
+ * may pick it, only outside production.
+ */
+export const DEV_REFERRAL_KEY = createHash("sha256").update("wayfinder-dev-referral-key-do-not-use-in-production").digest();
+
+/** REFERRAL_ENCRYPTION_KEY: 32 bytes, as 64 hex digits or base64; required in production. */
+export function referralEncryptionKey(env: Env): Buffer {
+  const raw = envOptional(env, "REFERRAL_ENCRYPTION_KEY");
+  if (raw === undefined) {
+    if (isProduction(env)) throw new ConfigError("REFERRAL_ENCRYPTION_KEY must be set in production (32 bytes: 64 hex digits or base64)");
+    return DEV_REFERRAL_KEY;
+  }
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, "base64") : null;
+  if (!key || key.length !== 32) throw new ConfigError("REFERRAL_ENCRYPTION_KEY must be 32 bytes: 64 hex digits or 44 characters of base64");
+  if (isProduction(env) && key.equals(DEV_REFERRAL_KEY)) throw new ConfigError("REFERRAL_ENCRYPTION_KEY is the public development key");
+  return key;
 }
 
 /** One partner subgraph process (`npm run start:subgraph -- <partner>`). */
 export function partnerConfig(partner: PartnerId, env: Env = process.env): PartnerConfig {
-  return { ...commonConfig(env), ...partnerDbConfig(partner, env), port: subgraphPort(partner, env) };
+  return {
+    ...commonConfig(env),
+    ...partnerDbConfig(partner, env),
+    port: subgraphPort(partner, env),
+    referrals: { encryptionKey: referralEncryptionKey(env), retentionDays: envInt(env, "REFERRAL_RETENTION_DAYS", 365, 1) },
+  };
 }
 
 export interface DirectoryConfig extends CommonConfig {

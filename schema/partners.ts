@@ -12,6 +12,8 @@ export interface PartnerManifest {
   port: number;
   /** Lead-agency tie-break: on equal coverage the lowest number leads. */
   leadPriority: number;
+  /** Hours a service of this partner has to acknowledge a referral, unless the service says (default 72). */
+  referralResponseHours?: number;
 }
 
 export class PartnerManifestError extends Error {
@@ -33,6 +35,9 @@ export function parsePartnerManifest(value: unknown, source: string): PartnerMan
   for (const k of ["label", "description"] as const) if (typeof m[k] !== "string" || !m[k]) fail(`${k} must be a non-empty string`);
   if (!Number.isInteger(m.port) || (m.port as number) < 1 || (m.port as number) > 65535) fail("port must be a port number");
   if (!Number.isInteger(m.leadPriority)) fail("leadPriority must be an integer");
+  if (m.referralResponseHours !== undefined && (!Number.isInteger(m.referralResponseHours) || (m.referralResponseHours as number) < 1)) {
+    fail("referralResponseHours must be a whole number of hours from 1");
+  }
   return {
     id: m.id as string,
     typePrefix: m.typePrefix as string,
@@ -40,6 +45,7 @@ export function parsePartnerManifest(value: unknown, source: string): PartnerMan
     description: m.description as string,
     port: m.port as number,
     leadPriority: m.leadPriority as number,
+    ...(m.referralResponseHours !== undefined ? { referralResponseHours: m.referralResponseHours as number } : {}),
   };
 }
 

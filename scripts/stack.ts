@@ -20,6 +20,12 @@ export interface StackDeps {
   /** A prepared search backend instead of the one the directory config names (tests). */
   backend?: SearchBackend;
   observeBatches?: BatchObserver;
+  /** The clock referrals are timed by (tests move it instead of sleeping); the real one by default. */
+  now?: () => Date;
+  /** First webhook retry after this long (tests shorten it); 30 s by default. */
+  webhookRetryBaseMs?: number;
+  /** How often referral retention runs (tests shorten it); hourly by default. */
+  purgeIntervalMs?: number;
 }
 
 export interface Stack {
@@ -40,7 +46,7 @@ export async function startStack(cfg: StackConfig, deps: StackDeps): Promise<Sta
   const partners = {} as Record<PartnerId, RunningHttp>;
   const startPartner = async (p: PartnerId, port: number) => {
     const server = await PARTNER_MODULES[p]!.createServer(deps.dbs[p]!, deps.observeBatches);
-    partners[p] = await listenPartner(server, { ...cfg.partners[p]!, port });
+    partners[p] = await listenPartner(server, { ...cfg.partners[p]!, port }, { now: deps.now, webhookRetryBaseMs: deps.webhookRetryBaseMs, purgeIntervalMs: deps.purgeIntervalMs });
   };
   await Promise.all(PARTNERS.map((p) => startPartner(p, cfg.partners[p]!.port)));
   // In one process the subgraphs reach each other where they actually listen (ports may be 0).

@@ -15,7 +15,8 @@ import pg from "pg";
 import { SignJWT, exportSPKI, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../platform/claims.ts";
-import { DEV_INTERNAL_SECRET } from "../platform/config.ts";
+import { DEV_INTERNAL_SECRET, DEV_REFERRAL_KEY } from "../platform/config.ts";
+import { createReferralCipher } from "../subgraphs/kit/referral/referral.crypto.ts";
 import { PARTNERS } from "../schema/vocabulary.ts";
 import { POSTGRES_URL, dropSchemaOf, freshSchemaUrl, hasPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/stack.ts";
@@ -37,6 +38,8 @@ const OBSERVED_ELSEWHERE: Record<string, string> = {
   CHARITY_DATABASE_URL: "tests/production.e2e.ts (each partner process serves its PostgreSQL data)",
   HEALTH_DATABASE_URL: "tests/production.e2e.ts",
   AUTH_JWKS_URL: "tests/production.e2e.ts (a gateway process verifying tokens from a JWKS server)",
+  REFERRAL_RETENTION_DAYS:
+    "tests/referrals-retention.e2e.ts (partnerConfig loads it and a listening partner purges by it; days cannot pass in a started process)",
 };
 
 /** Every variable named in the README's configuration table. */
@@ -52,6 +55,7 @@ const saw = (...names: string[]) => names.forEach((n) => observed.add(n));
 
 const tmp = mkdtempSync(path.join(tmpdir(), "wayfinder-config-"));
 const SECRET = `config-test-${randomBytes(20).toString("hex")}`;
+const REFERRAL_KEY = randomBytes(32);
 const ISSUER = "https://issuer.config.test";
 const AUDIENCE = "config-audience";
 // Ports in this suite's own range; the hosts are other loopback addresses than the default.
@@ -155,6 +159,7 @@ beforeAll(async () => {
     OPERATOR_TOKEN: OPERATOR,
     GATEWAY_CORS_ORIGINS: ORIGIN,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+    REFERRAL_ENCRYPTION_KEY: REFERRAL_KEY.toString("hex"),
     ...dbEnv,
   });
   processes.push(stack);
@@ -200,6 +205,43 @@ describe("the configuration table reaches npm start", () => {
       await client.end();
     }
     saw("COUNCIL_DATABASE_URL", "DIRECTORY_DATABASE_URL");
+  });
+
+  it.skipIf(!hasPostgres)("REFERRAL_ENCRYPTION_KEY: a referral's personal data is sealed with that key, not the development one", async () => {
+    const auth = { authorization: `Bearer ${await token({})}` };
+    const found = await viaProxy(
+      /* GraphQL */ `{ searchServices(filter: { partners: [COUNCIL], acceptingReferrals: true }, first: 50) { edges { node { id status ageRange { minimumAge maximumAge } } } } }`,
+      freshClient(),
+      auth,
+    );
+    expect(found.body.errors).toBeUndefined();
+    const service = found.body.data.searchServices.edges.map((e: any) => e.node).find((n: any) => n.status === "ACTIVE");
+    expect(service).toBeDefined();
+    const age = service.ageRange?.minimumAge ?? 5;
+    const dob = new Date(Date.now() - (age + 0.5) * 365.25 * 86_400_000).toISOString().slice(0, 10);
+    const created = await viaProxy(
+      /* GraphQL */ `mutation { createReferral(input: {
+        serviceId: ${JSON.stringify(service.id)}, needs: [FAMILY_STRESS], reason: "Config test", urgency: ROUTINE,
+        child: { name: "Zebedee Configtest", dateOfBirth: "${dob}", postcode: "NR2 4AB" },
+        consent: { givenBy: "Parent", givenAt: "${new Date().toISOString().slice(0, 10)}", sharing: "Service only" },
+        referrer: { name: "Config Test", email: "config@test.example" } }) { reference } }`,
+      freshClient(),
+      auth,
+    );
+    expect(created.body.errors, JSON.stringify(created.body.errors)).toBeUndefined();
+    const reference = created.body.data.createReferral.reference;
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      const schema = new URL(councilDb).searchParams.get("schema");
+      const [row] = (await client.query(`SELECT personal FROM ${schema}.referral WHERE id = $1`, [reference])).rows;
+      expect(row.personal).not.toContain("Zebedee");
+      expect(createReferralCipher(REFERRAL_KEY).open<any>(row.personal, reference).child.name).toBe("Zebedee Configtest");
+      expect(() => createReferralCipher(DEV_REFERRAL_KEY).open(row.personal, reference)).toThrow(/could not be opened/);
+    } finally {
+      await client.end();
+    }
+    saw("REFERRAL_ENCRYPTION_KEY");
   });
 
   it("SUPERGRAPH_PATH: the gateway serves that file (introspection is on: NODE_ENV is not production)", async () => {
@@ -349,7 +391,7 @@ describe("the configuration table reaches the separate processes", () => {
     const names = readmeVariables();
     expect(names.length).toBeGreaterThan(30);
     // Without PostgreSQL the database variables cannot be observed (the PostgreSQL tests are skipped).
-    const needsPostgres = hasPostgres ? [] : ["COUNCIL_DATABASE_URL", "DIRECTORY_DATABASE_URL"];
+    const needsPostgres = hasPostgres ? [] : ["COUNCIL_DATABASE_URL", "DIRECTORY_DATABASE_URL", "REFERRAL_ENCRYPTION_KEY"];
     const unobserved = names.filter((n) => !observed.has(n) && !(n in OBSERVED_ELSEWHERE) && !needsPostgres.includes(n));
     expect(unobserved).toEqual([]);
     const stale = Object.keys(OBSERVED_ELSEWHERE).filter((n) => !names.includes(n));

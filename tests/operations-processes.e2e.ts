@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { READY_URL, runNpm, type RunningProcess } from "./helpers/processes.ts";
 import { eventually, testGatewayConfig } from "./helpers/stack.ts";
@@ -33,6 +33,7 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     NODE_ENV: "production",
     INTERNAL_SECRET,
+    REFERRAL_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     OPERATOR_TOKEN: OPERATOR,
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     LOG_LEVEL: "info",

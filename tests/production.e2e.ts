@@ -79,6 +79,7 @@ function productionEnv(extra: Record<string, string> = {}): Record<string, strin
   return {
     NODE_ENV: "production",
     INTERNAL_SECRET,
+    REFERRAL_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     LOG_LEVEL: "warn",
     DATA_DIR: dataDir,
     ...Object.fromEntries(PARTNERS.map((p) => [`${p.toUpperCase()}_DATABASE_URL`, dbUrls[p]!])),

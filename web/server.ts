@@ -28,6 +28,7 @@ import { searchPage } from "./pages/search.ts";
 import { servicePage } from "./pages/service.ts";
 import { routeForm, routePlan } from "./pages/route.ts";
 import { coveragePage } from "./pages/coverage.ts";
+import { referralPages } from "./pages/referral.ts";
 import { PARTNER_LABELS } from "./labels.ts";
 import { Errors } from "./pages/common.ts";
 
@@ -266,6 +267,11 @@ export async function createWeb(opts: WebOptions & { graphqlUrl: string }): Prom
         return (render(res, ctx, await routePlan(ctx)), true);
       if (p === "/coverage" && method === "GET")
         return (render(res, ctx, await coveragePage(ctx)), true);
+      if (p.startsWith("/refer") || p === "/referral-health") {
+        const page = await referralPages(ctx, method, p);
+        if (page && "redirect" in page) return (redirect(res, page.redirect), true);
+        if (page) return (render(res, ctx, page), true);
+      }
 
       if (p === "/sign-in" && method === "GET") {
         const returnTo = safeReturn(url.searchParams.get("returnTo"));

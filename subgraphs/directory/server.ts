@@ -16,6 +16,8 @@ import { SearchResolver } from "./search.resolver.ts";
 import { ReferenceResolver } from "./reference.resolver.ts";
 import { RouteResolver } from "./route/route.resolver.ts";
 import { ServiceEdgeResolver } from "./search.resolver.ts";
+import { PartnerReferralHealthResolver, ReferralResolver } from "./referral/referral.resolver.ts";
+import type { PartnerId } from "../../schema/vocabulary.ts";
 
 export interface DirectoryServer {
   schema: GraphQLSchema;
@@ -27,7 +29,7 @@ export interface DirectoryServer {
 export async function buildDirectorySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [SearchResolver, ServiceEdgeResolver, ReferenceResolver, RouteResolver],
+      resolvers: [SearchResolver, ServiceEdgeResolver, ReferenceResolver, RouteResolver, ReferralResolver, PartnerReferralHealthResolver],
       orphanedTypes: [...SERVICE_STUBS, ...ORGANIZATION_STUBS],
     },
     directoryReferenceResolvers(),
@@ -37,6 +39,8 @@ export async function buildDirectorySchema(): Promise<GraphQLSchema> {
 export async function createServer(opts: {
   sync: DirectorySync;
   postcodes: PostcodeLookup;
+  /** Each partner's GraphQL URL, for relaying referral calls to the partner that owns them. */
+  partnerUrls?: Record<PartnerId, string>;
 }): Promise<DirectoryServer> {
   const schema = await buildDirectorySchema();
   const sync = opts.sync;
@@ -64,7 +68,13 @@ export async function createServer(opts: {
         registerMetrics: (metrics) => directoryMetrics(metrics, sync),
         context: (claims): DirectoryContext => {
           const backend = sync.backend;
-          return { ...context, backend, claims, docs: new DataLoader((ids: readonly string[]) => backend.get([...ids])) };
+          return {
+            ...context,
+            backend,
+            claims,
+            docs: new DataLoader((ids: readonly string[]) => backend.get([...ids])),
+            referrals: opts.partnerUrls ? { partnerUrls: opts.partnerUrls, secret } : undefined,
+          };
         },
         routes: {
           "/health": async () => ({ status: 200, body: { status: "ok", subgraph: "directory" } }),

@@ -43,7 +43,7 @@ export async function startDirectory(
   await sync.restore();
   await sync.syncOnce();
   sync.start();
-  const server = await createServer({ sync, postcodes });
+  const server = await createServer({ sync, postcodes, partnerUrls: cfg.partnerUrls });
   const http = await server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret, operatorToken: cfg.operatorToken });
   return {
     http,

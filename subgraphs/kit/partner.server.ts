@@ -13,6 +13,12 @@ import { requireScope, type Route, type RunningHttp } from "../../platform/http.
 import { serveSubgraph } from "./serve.ts";
 import { isOperator } from "../../platform/operator.ts";
 import type { Db } from "./db/db.ts";
+import { createReferralCipher } from "./referral/referral.crypto.ts";
+import { createReferralService } from "./referral/referral.service.ts";
+import { referralRoute } from "./referral/referral.route.ts";
+import { createWebhooks } from "./referral/referral.webhooks.ts";
+import { REFERRALS_PATH } from "./referral/referral.wire.ts";
+import { log } from "../../platform/log.ts";
 
 export interface PartnerServerOptions {
   partner: PartnerId;
@@ -33,7 +39,25 @@ export interface PartnerListen {
   internalSecret: string;
   /** OPERATOR_TOKEN: opens /metrics and /ready's detail; unset keeps them closed. */
   operatorToken?: string;
+  /** Referrals (REFERRAL_ENCRYPTION_KEY, REFERRAL_RETENTION_DAYS); without them /referrals answers 503. */
+  referrals?: ReferralSettings;
 }
+
+export interface ReferralSettings {
+  /** AES-256-GCM key for the personal data of referrals (32 bytes); no default below config. */
+  encryptionKey: Buffer;
+  /** Closed referrals lose their personal data this many days after closing. */
+  retentionDays: number;
+  /** The clock referrals are timed by (due times, overdue, retention); tests inject their own. */
+  now?: () => Date;
+  /** First webhook retry after this long, doubling each time (default 30 s). */
+  webhookRetryBaseMs?: number;
+  /** How often retention runs (default hourly). */
+  purgeIntervalMs?: number;
+}
+
+/** How often retention runs in a partner process. */
+export const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface PartnerServer {
   partner: PartnerId;
@@ -48,7 +72,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     { resolvers: opts.resolvers, orphanedTypes: opts.orphanedTypes ?? [] },
     { ...partnerReferenceResolvers(partner, PARTNER_INFO[partner].typePrefix), ...opts.referenceResolvers },
   );
-  const routes = (secret: string, operatorToken: string | undefined): Record<string, Route> => ({
+  const routes = (secret: string, operatorToken: string | undefined, referrals: ReturnType<typeof createReferralService> | null): Record<string, Route> => ({
     "/health": async () => ({ status: 200, body: { status: "ok", partner } }),
     "/ready": async (req) => {
       try {
@@ -63,13 +87,30 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     "/changes": requireScope(feed, "service:sync", secret, partner),
     "/changes/inventory": requireScope(inventoryRoute(db, partner), "service:sync", secret, partner),
     [IMPORT_PATH]: adminImportRoute(db, partner, secret),
+    [REFERRALS_PATH]: referralRoute(partner, secret, referrals),
   });
   return {
     partner,
     schema,
-    start({ host, port, internalSecret, operatorToken }) {
+    async start({ host, port, internalSecret, operatorToken, referrals: settings }) {
       if (!internalSecret) throw new Error(`${partner}: start() needs internalSecret (INTERNAL_SECRET)`);
-      return serveSubgraph({
+      const cipher = settings ? createReferralCipher(settings.encryptionKey) : null;
+      const now = settings?.now ?? (() => new Date());
+      const webhooks = cipher ? createWebhooks({ partner, db, cipher, now, retryBaseMs: settings!.webhookRetryBaseMs }) : null;
+      const referrals = cipher ? createReferralService({ partner, db, cipher, now, webhooks: webhooks! }) : null;
+      webhooks?.start();
+      const purge = async () => {
+        try {
+          const purged = await referrals!.purge(settings!.retentionDays);
+          if (purged) log("info", "referrals_purged", { partner, purged });
+        } catch (err) {
+          log("error", "referral_purge_failed", { partner, error: String(err) });
+        }
+      };
+      const timer = referrals ? setInterval(purge, settings!.purgeIntervalMs ?? RETENTION_INTERVAL_MS) : null;
+      timer?.unref();
+      if (referrals) void purge();
+      const http = await serveSubgraph({
         name: partner,
         schema,
         service: partner,
@@ -77,12 +118,20 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
         port,
         secret: internalSecret,
         operatorToken,
-        routes: routes(internalSecret, operatorToken),
+        routes: routes(internalSecret, operatorToken, referrals),
         context: (claims) => {
           const ctx: PartnerContext = { partner, db, claims, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
           return { ...ctx, ...opts.extendContext?.(ctx) } as PartnerContext;
         },
       });
+      return {
+        ...http,
+        async close() {
+          if (timer) clearInterval(timer);
+          await webhooks?.stop();
+          await http.close();
+        },
+      };
     },
   };
 }

@@ -16,9 +16,16 @@ export async function openPartnerDb(cfg: PartnerDbConfig, migrationDirs: string[
 /** Starts a built partner server with its process config: the one place its secret is passed. */
 export function listenPartner(
   server: PartnerServer,
-  cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret" | "operatorToken">,
+  cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret" | "operatorToken"> & Partial<Pick<PartnerConfig, "referrals">>,
+  opts: { now?: () => Date; webhookRetryBaseMs?: number; purgeIntervalMs?: number } = {},
 ): Promise<RunningHttp> {
-  return server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret, operatorToken: cfg.operatorToken });
+  return server.start({
+    host: cfg.host,
+    port: cfg.port,
+    internalSecret: cfg.internalSecret,
+    operatorToken: cfg.operatorToken,
+    referrals: cfg.referrals ? { ...cfg.referrals, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs, purgeIntervalMs: opts.purgeIntervalMs } : undefined,
+  });
 }
 
 export async function runPartner(

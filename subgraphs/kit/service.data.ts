@@ -25,6 +25,7 @@ export interface ServiceRow {
   contract_end_date: string | Date | null;
   funder: string | null;
   referral_notes: string | null;
+  referral_response_hours?: number | null;
   version: number;
   change_seq: number | string;
   deleted_at: Date | null;
@@ -76,8 +77,8 @@ export interface TaxonomyRow { service_id: string; id: string; code: string | nu
 const SERVICE_COLUMNS = `id, organization_id, name, alternate_name, description, url, email, status,
   application_process, fees_description, eligibility_description, minimum_age, maximum_age, alert,
   needs, referral_routes, delivery_modes, accepting_referrals, typical_wait_weeks, capacity_updated_at,
-  contract_end_date::text AS contract_end_date, funder, referral_notes, version, change_seq, deleted_at,
-  last_modified`;
+  contract_end_date::text AS contract_end_date, funder, referral_notes, referral_response_hours, version,
+  change_seq, deleted_at, last_modified`;
 
 export function servicesByIds(db: Queryable, ids: readonly string[]) {
   return db.query<ServiceRow>(

@@ -1,6 +1,9 @@
 // Database rows → GraphQL objects. Privacy rules that apply to everyone live here, so no resolver
 // can forget them: a confidential location never leaves with its address or exact position.
 import { ageBandsFor, HSDS_STATUS, PARTNER_INFO, type PartnerId } from "../../schema/vocabulary.ts";
+
+/** Hours to acknowledge a referral when neither the service nor its partner's manifest says. */
+export const DEFAULT_REFERRAL_RESPONSE_HOURS = 72;
 import type {
   ChildKind,
   ChildRows,
@@ -44,7 +47,7 @@ export interface ServiceModel {
   needs: string[];
   referralRoutes: string[];
   deliveryModes: string[];
-  capacity: { acceptingReferrals: boolean; typicalWaitWeeks: number | null; updatedAt: Date | null };
+  capacity: { acceptingReferrals: boolean; typicalWaitWeeks: number | null; updatedAt: Date | null; referralResponseHours: number };
   funding: { contractEndDate: string | null; funder: string | null };
   referralNotes: string | null;
   lastModified: Date;
@@ -83,6 +86,7 @@ export function toService(partner: PartnerId, row: ServiceRow): ServiceModel {
       acceptingReferrals: row.accepting_referrals,
       typicalWaitWeeks: row.typical_wait_weeks,
       updatedAt: row.capacity_updated_at,
+      referralResponseHours: row.referral_response_hours ?? PARTNER_INFO[partner]?.referralResponseHours ?? DEFAULT_REFERRAL_RESPONSE_HOURS,
     },
     funding: { contractEndDate: dateOnly(row.contract_end_date), funder: row.funder },
     referralNotes: row.referral_notes,

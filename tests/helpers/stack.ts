@@ -64,6 +64,12 @@ export interface TestStackOptions {
   /** Gateway timeouts, retries and circuit breaker for subgraph calls. */
   partnerPolicy?: Partial<GatewayConfig["partnerPolicy"]>;
   supergraphPath?: string;
+  /** The clock referrals are timed by (due times, overdue, retention); the real one when unset. */
+  now?: () => Date;
+  /** First referral-webhook retry after this long; 30 s when unset. */
+  webhookRetryBaseMs?: number;
+  /** How often referral retention runs; hourly when unset. */
+  purgeIntervalMs?: number;
 }
 
 /**
@@ -94,7 +100,7 @@ export async function startTestStack(
   const fixture = await openFixtureDbs(kind, opts.dataset);
   const config = testStackConfig(opts);
   configureLogging({ service: "test", level: config.logLevel });
-  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches });
+  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs, purgeIntervalMs: opts.purgeIntervalMs });
   return {
     ...stack,
     dbs: fixture.dbs,

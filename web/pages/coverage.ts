@@ -155,6 +155,7 @@ export async function coveragePage(ctx: PageContext): Promise<Rendered> {
       errorSummary: [],
       fieldErrors: {},
       areaName,
+      currentArea: area,
       banner: offlineBanner(res.errors, report.offlinePartners),
       bannerText: "Its services are not counted, so some cells may show gaps that are not real.",
       maps,

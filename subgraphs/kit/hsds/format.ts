@@ -185,6 +185,8 @@ export interface WayfinderServiceExtension {
   funder?: Maybe<string>;
   /** Referral guidance for professionals. */
   referral_notes?: Maybe<string>;
+  /** Hours the service takes to acknowledge a referral (unset: the partner's default). */
+  referral_response_hours?: Maybe<number>;
 }
 
 /** An HSDS 3.0 service_full object. */

@@ -524,6 +524,7 @@ function serviceRow(svc: HsdsService, mappedNeeds: string[]): Row {
     contract_end_date: text(ext.contract_end_date),
     funder: text(ext.funder),
     referral_notes: text(ext.referral_notes),
+    referral_response_hours: ext.referral_response_hours ?? null,
   };
 }
 
@@ -644,6 +645,7 @@ const SERVICE_COLUMNS = [
   "contract_end_date",
   "funder",
   "referral_notes",
+  "referral_response_hours",
 ];
 
 const UPSERT_SERVICES = /* sql */ `
@@ -654,7 +656,8 @@ const UPSERT_SERVICES = /* sql */ `
     application_process text, fees_description text, eligibility_description text,
     minimum_age integer, maximum_age integer, alert text, needs text[], referral_routes text[],
     delivery_modes text[], accepting_referrals boolean, typical_wait_weeks integer,
-    capacity_updated_at timestamptz, contract_end_date date, funder text, referral_notes text)
+    capacity_updated_at timestamptz, contract_end_date date, funder text, referral_notes text,
+    referral_response_hours integer)
   ON CONFLICT (id) DO UPDATE SET
     ${SERVICE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(", ")},
     version = s.version + 1, change_seq = nextval('change_seq'), last_modified = now(),

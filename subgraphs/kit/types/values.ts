@@ -30,6 +30,12 @@ export class Capacity {
 
   @Field(() => DateTimeScalar, { nullable: true, description: "When the partner last confirmed capacity." })
   updatedAt!: Date | null;
+
+  @Field(() => Int, {
+    description:
+      "Hours the service takes to acknowledge a referral (Wayfinder extension referral_response_hours, else its partner's default); a referral not acknowledged in time is OVERDUE.",
+  })
+  referralResponseHours!: number;
 }
 
 @Directive("@shareable")
