@@ -32,7 +32,7 @@ describe("query plans of the README's queries", () => {
   });
 
   it("service(id) still asks the owning partner: the partner is the source of truth for one service", () => {
-    expect(subgraphCalls(block('service(id: "health:camhs-norwich")'))).toEqual([
+    expect(subgraphCalls(block('service(id: "health:'))).toEqual([
       "directory",
       PARTNERS_IN_PARALLEL,
       "directory",
@@ -41,11 +41,12 @@ describe("query plans of the README's queries", () => {
 
   it("co-delivery comes from the charity, on a council service", () => {
     const plan = printPlan(block("coDelivery { role staffShare"));
+    // The README's co-delivery example starts from a search (directory); the council confirms
+    // which co-deliveries it accepted, the charity resolves them; health is never asked.
     expect(subgraphsTouched(block("coDelivery { role staffShare"))).toEqual([
       "charity",
       "council",
       "directory",
-      "health",
     ]);
     expect(plan).toMatch(/Fetch\(service: "charity"\)[\s\S]*coDelivery/);
   });
