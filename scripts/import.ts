@@ -11,6 +11,7 @@ import { DatabaseInUseError, readLock } from "../subgraphs/kit/db/lock.ts";
 import { openDb } from "../subgraphs/kit/db/db.ts";
 import {
   HsdsFileError,
+  MAX_REPLACE_SHARE,
   ReplaceRefusedError,
   UnhideRefusedError,
   importHsds,
@@ -197,6 +198,10 @@ async function main() {
     console.log(`--replace ${what} ${result.removed.length} services:`);
     for (const s of result.removed.slice(0, 50)) console.log(`  ${s.id}  ${s.name}`);
     if (result.removed.length > 50) console.log(`  … and ${result.removed.length - 50} more`);
+    if (result.forceNeeded)
+      console.log(
+        `without --dry-run this would be refused: it removes more than ${MAX_REPLACE_SHARE * 100}% of the partner's live services; add --force if that is intended`,
+      );
   }
 }
 

@@ -287,6 +287,24 @@ describe("safe replace", () => {
     const forced = await importHsds(db, validateHsds(services(7)), { replace: true, force: true });
     expect(forced.tombstoned).toBe(3);
   });
+
+  it("--replace --dry-run that removes more than a fifth shows what would go instead of refusing", async () => {
+    await importHsds(db, validateHsds(services(10)), { replace: true, force: true });
+    const r = await importHsds(db, validateHsds(services(6)), { replace: true, dryRun: true });
+    expect(r.dryRun).toBe(true);
+    expect(r.forceNeeded).toBe(true);
+    expect(r.removed.map((s) => s.id).sort()).toEqual(["s6", "s7", "s8", "s9"]);
+    const [{ live }] = await db.query<{ live: number }>(
+      `SELECT count(*)::int AS live FROM service WHERE deleted_at IS NULL`,
+    );
+    expect(live).toBe(10);
+    // The real run is still refused without --force.
+    await expect(importHsds(db, validateHsds(services(6)), { replace: true })).rejects.toThrow(
+      ReplaceRefusedError,
+    );
+    const small = await importHsds(db, validateHsds(services(9)), { replace: true, dryRun: true });
+    expect(small.forceNeeded).toBeUndefined();
+  });
 });
 
 describe("taxonomy → needs mapping (schema/taxonomy-needs.csv)", () => {

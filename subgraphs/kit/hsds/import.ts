@@ -63,6 +63,11 @@ export interface ImportResult extends ImportCounts {
   /** With replace: the services tombstoned (or, with dryRun, that would be), id and name. */
   removed: { id: string; name: string }[];
   dryRun: boolean;
+  /**
+   * With replace and dryRun: the real run would be refused (it removes more than
+   * MAX_REPLACE_SHARE) unless forced. A dry run is never refused for that: it shows what would go.
+   */
+  forceNeeded?: boolean;
 }
 
 /** --replace stops before removing more than this share of a partner's live services. */
@@ -122,17 +127,22 @@ export async function importHsds(
       // Replace safety first, before anything is written: a truncated or wrong feed must not
       // quietly tombstone a partner's directory.
       let removing: { id: string; name: string }[] = [];
+      let forceNeeded = false;
       if (opts.replace) {
         removing = await tx.query<{ id: string; name: string }>(MISSING_LIVE, [serviceIds]);
         const [{ live }] = await tx.query<{ live: number }>(
           `SELECT count(*)::int AS live FROM service WHERE deleted_at IS NULL`,
         );
-        if (!opts.force && removing.length > 0 && removing.length > live * MAX_REPLACE_SHARE)
-          throw new ReplaceRefusedError(removing, live);
+        forceNeeded =
+          !opts.force && removing.length > 0 && removing.length > live * MAX_REPLACE_SHARE;
+        // A dry run writes nothing, so it goes on and shows what would be removed.
+        if (forceNeeded && !opts.dryRun) throw new ReplaceRefusedError(removing, live);
       }
       // Confidentiality is sticky: an explicit false on a location that is confidential now is
       // refused (rolling back everything) unless the import may unhide, and audited if so.
-      const unhiding = r.locations.filter((l) => l.confidential === false).map((l) => l.id as string);
+      const unhiding = r.locations
+        .filter((l) => l.confidential === false)
+        .map((l) => l.id as string);
       const unhidden = unhiding.length
         ? await tx.query<{ id: string; name: string | null; postal_code: string | null }>(
             `SELECT id, name, postal_code FROM location WHERE confidential AND id = ANY($1::text[]) ORDER BY id`,
@@ -140,7 +150,9 @@ export async function importHsds(
           )
         : [];
       if (unhidden.length && !opts.allowUnhide)
-        throw new UnhideRefusedError(unhidden.map((l) => ({ id: l.id, name: l.name, postalCode: l.postal_code })));
+        throw new UnhideRefusedError(
+          unhidden.map((l) => ({ id: l.id, name: l.name, postalCode: l.postal_code })),
+        );
       await batched(tx, r.organizations, UPSERT_ORGANIZATIONS);
       await batched(tx, r.locations, UPSERT_LOCATIONS);
       for (let i = 0; i < r.locations.length; i += BATCH)
@@ -186,6 +198,7 @@ export async function importHsds(
         report: { ...rows.report, written, refused: 0 },
         removed: removing,
         dryRun: !!opts.dryRun,
+        ...(opts.dryRun && forceNeeded ? { forceNeeded: true } : {}),
       };
       if (opts.dryRun) throw new DryRunRollback(result);
       return result;
@@ -430,7 +443,10 @@ function toRows(bundle: HsdsBundle): Rows {
     if (loc.organization_id && !organizations.has(loc.organization_id as string))
       skip("location organization_id not in the file: linked only if already in the database");
   r.organizations = [...organizations.values()];
-  r.locations = [...locations.values()].map((l) => ({ ...l, confidential: confidential.get(l.id as string) ?? null }));
+  r.locations = [...locations.values()].map((l) => ({
+    ...l,
+    confidential: confidential.get(l.id as string) ?? null,
+  }));
   r.taxonomies = [...taxonomies.values()];
   r.taxonomyTerms = [...terms.values()];
   return {
@@ -516,7 +532,9 @@ function serviceRow(svc: HsdsService, mappedNeeds: string[]): Row {
     // would never be routed: "any professional can refer" is assumed, the narrowest route that
     // keeps it routable for the professionals Wayfinder serves (a family referring itself still
     // gets a REFERRAL_ROUTE gap). The report counts these; wayfinder.referral_routes overrides.
-    referral_routes: Array.isArray(ext.referral_routes) ? unique(ext.referral_routes) : ["PROFESSIONAL"],
+    referral_routes: Array.isArray(ext.referral_routes)
+      ? unique(ext.referral_routes)
+      : ["PROFESSIONAL"],
     delivery_modes: unique(ext.delivery_modes),
     accepting_referrals: cap.accepting_referrals ?? true,
     typical_wait_weeks: cap.typical_wait_weeks ?? null,
