@@ -199,6 +199,65 @@ for (const backend of backends) {
       coSeqAfter.forEach((r, i) => expect(r.change_seq).toBeGreaterThan(coSeqBefore[i].change_seq));
     });
 
+    it("stamps every write for the change feed, whoever writes: the import, or hand-written SQL", async () => {
+      await importHsds(db, validateHsds(clone(data.council)));
+      // The import stamps its rows itself (the stamp triggers then skip them): one xid, its own.
+      const stamps = await db.query<{ xids: number; older: boolean }>(
+        `SELECT count(DISTINCT change_xid)::int AS xids,
+           bool_and(change_xid < pg_current_xact_id()) AS older FROM service`,
+      );
+      expect(stamps).toEqual([{ xids: 1, older: true }]);
+      const [{ id, org }] = await db.query<{ id: string; org: string }>(
+        `SELECT id, organization_id AS org FROM service ORDER BY id LIMIT 1`,
+      );
+      const stamped = await db.transaction(async (tx) => {
+        const [{ xid }] = await tx.query<{ xid: string }>(
+          `SELECT pg_current_xact_id()::text AS xid`,
+        );
+        const [{ max }] = await tx.query<{ max: string }>(
+          `SELECT max(change_seq)::text AS max FROM service`,
+        );
+        const row = async (where: string) =>
+          (
+            await tx.query<{ xid: string; seq: string }>(
+              `SELECT change_xid::text AS xid, change_seq::text AS seq FROM service WHERE id = ${where}`,
+            )
+          )[0]!;
+        // An UPDATE that forgets change_seq and change_xid still moves the row to the end.
+        await tx.query(`UPDATE service SET name = name || ' (renamed)' WHERE id = $1`, [id]);
+        const forgot = await row(`'${id}'`);
+        // One that writes a stale change_xid gets this transaction's.
+        await tx.query(
+          `UPDATE service SET change_seq = nextval('change_seq'), change_xid = '1' WHERE id = $1`,
+          [id],
+        );
+        const stale = await row(`'${id}'`);
+        // A hand-written INSERT, with or without a stale change_xid.
+        await tx.query(
+          `INSERT INTO service (id, organization_id, name, status) VALUES ('hand-1', $1, 'Hand', 'active')`,
+          [org],
+        );
+        await tx.query(
+          `INSERT INTO service (id, organization_id, name, status, change_xid)
+           VALUES ('hand-2', $1, 'Hand', 'active', '1')`,
+          [org],
+        );
+        return {
+          xid,
+          max: BigInt(max),
+          forgot,
+          stale,
+          hand1: await row(`'hand-1'`),
+          hand2: await row(`'hand-2'`),
+        };
+      });
+      for (const r of [stamped.forgot, stamped.stale, stamped.hand1, stamped.hand2]) {
+        expect(r.xid).toBe(stamped.xid);
+        expect(BigInt(r.seq)).toBeGreaterThan(stamped.max);
+      }
+      expect(BigInt(stamped.stale.seq)).toBeGreaterThan(BigInt(stamped.forgot.seq));
+    });
+
     it("replaces a service's child rows rather than adding to them", async () => {
       const council = validateHsds(clone(data.council));
       await importHsds(db, council);

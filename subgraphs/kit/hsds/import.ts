@@ -1,6 +1,6 @@
 // Writes a validated HSDS bundle into a partner database in one transaction: every row lands or
-// none does. Rows go in as JSON batches (jsonb_to_recordset), so a statement carries one parameter
-// however many rows it holds and 100,000 services import in seconds.
+// none does. Rows go in as JSON batches (json_to_recordset: the text is parsed once, never
+// converted to jsonb), so a statement carries one parameter however many rows it holds.
 import { readFile } from "node:fs/promises";
 import { isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
 import type { PartnerDbConfig } from "../../../platform/config.ts";
@@ -610,7 +610,7 @@ const CHILD_TABLES = [
 const UPSERT_ORGANIZATIONS = /* sql */ `
   INSERT INTO organization (id, name, description, email, url, legal_status, charity_number)
   SELECT id, name, description, email, url, legal_status, charity_number
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, description text, email text,
+  FROM json_to_recordset($1::json) AS r(id text, name text, description text, email text,
     url text, legal_status text, charity_number text)
   ON CONFLICT (id) DO UPDATE SET
     name = EXCLUDED.name, description = EXCLUDED.description, email = EXCLUDED.email,
@@ -623,7 +623,7 @@ const UPSERT_LOCATIONS = /* sql */ `
   SELECT id, (SELECT o.id FROM organization o WHERE o.id = r.organization_id), name, description,
     location_type, latitude, longitude, COALESCE(confidential, false), address_1, city, region,
     postal_code, country
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, organization_id text, name text,
+  FROM json_to_recordset($1::json) AS r(id text, organization_id text, name text,
     description text, location_type text, latitude double precision, longitude double precision,
     confidential boolean, address_1 text, city text, region text, postal_code text, country text)
   ON CONFLICT (id) DO UPDATE SET
@@ -637,7 +637,7 @@ const UPSERT_LOCATIONS = /* sql */ `
 // existing location the file says nothing about keeps its flag.
 const SET_CONFIDENTIAL = /* sql */ `
   UPDATE location l SET confidential = r.confidential
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, confidential boolean)
+  FROM json_to_recordset($1::json) AS r(id text, confidential boolean)
   WHERE l.id = r.id AND r.confidential IS NOT NULL AND l.confidential IS DISTINCT FROM r.confidential`;
 
 const SERVICE_COLUMNS = [
@@ -667,9 +667,9 @@ const SERVICE_COLUMNS = [
 ];
 
 const UPSERT_SERVICES = /* sql */ `
-  INSERT INTO service AS s (id, ${SERVICE_COLUMNS.join(", ")})
-  SELECT id, ${SERVICE_COLUMNS.join(", ")}
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, organization_id text, name text,
+  INSERT INTO service AS s (id, ${SERVICE_COLUMNS.join(", ")}, change_xid)
+  SELECT id, ${SERVICE_COLUMNS.join(", ")}, pg_current_xact_id()
+  FROM json_to_recordset($1::json) AS r(id text, organization_id text, name text,
     alternate_name text, description text, url text, email text, status text,
     application_process text, fees_description text, eligibility_description text,
     minimum_age integer, maximum_age integer, alert text, needs text[], referral_routes text[],
@@ -678,22 +678,22 @@ const UPSERT_SERVICES = /* sql */ `
     referral_response_hours integer)
   ON CONFLICT (id) DO UPDATE SET
     ${SERVICE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(", ")},
-    version = s.version + 1, change_seq = nextval('change_seq'), last_modified = now(),
-    deleted_at = NULL`;
+    version = s.version + 1, change_seq = nextval('change_seq'),
+    change_xid = pg_current_xact_id(), last_modified = now(), deleted_at = NULL`;
 
 // Child ids are primary keys across the table: a row id another service used before moves to the
 // service that now lists it, rather than failing the whole import.
 const INSERT_SERVICE_AT_LOCATIONS = /* sql */ `
   INSERT INTO service_at_location (id, service_id, location_id)
   SELECT id, service_id, location_id
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, location_id text)
+  FROM json_to_recordset($1::json) AS r(id text, service_id text, location_id text)
   ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id,
     location_id = EXCLUDED.location_id`;
 
 const INSERT_SERVICE_AREAS = /* sql */ `
   INSERT INTO service_area (id, service_id, name, local_authority_code)
   SELECT id, service_id, name, local_authority_code
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, name text,
+  FROM json_to_recordset($1::json) AS r(id text, service_id text, name text,
     local_authority_code text)
   ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
     local_authority_code = EXCLUDED.local_authority_code`;
@@ -702,7 +702,7 @@ const INSERT_SCHEDULES = /* sql */ `
   INSERT INTO schedule (id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to,
     description)
   SELECT id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to, description
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, freq text, byday text,
+  FROM json_to_recordset($1::json) AS r(id text, service_id text, freq text, byday text,
     opens_at time, closes_at time, valid_from date, valid_to date, description text)
   ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, freq = EXCLUDED.freq,
     byday = EXCLUDED.byday, opens_at = EXCLUDED.opens_at, closes_at = EXCLUDED.closes_at,
@@ -712,7 +712,7 @@ const INSERT_SCHEDULES = /* sql */ `
 const INSERT_COST_OPTIONS = /* sql */ `
   INSERT INTO cost_option (id, service_id, option, amount, currency, amount_description)
   SELECT id, service_id, option, amount, currency, amount_description
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, option text, amount numeric,
+  FROM json_to_recordset($1::json) AS r(id text, service_id text, option text, amount numeric,
     currency text, amount_description text)
   ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, option = EXCLUDED.option,
     amount = EXCLUDED.amount, currency = EXCLUDED.currency,
@@ -721,7 +721,7 @@ const INSERT_COST_OPTIONS = /* sql */ `
 const INSERT_CONTACTS = /* sql */ `
   INSERT INTO contact (id, service_id, name, title, email, phone, professional_only)
   SELECT id, service_id, name, title, email, phone, professional_only
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, name text, title text,
+  FROM json_to_recordset($1::json) AS r(id text, service_id text, name text, title text,
     email text, phone text, professional_only boolean)
   ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
     title = EXCLUDED.title, email = EXCLUDED.email, phone = EXCLUDED.phone,
@@ -730,14 +730,14 @@ const INSERT_CONTACTS = /* sql */ `
 const INSERT_LANGUAGES = /* sql */ `
   INSERT INTO language (id, service_id, name, code)
   SELECT id, service_id, name, code
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_id text, name text, code text)
+  FROM json_to_recordset($1::json) AS r(id text, service_id text, name text, code text)
   ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
     code = EXCLUDED.code`;
 
 const UPSERT_TAXONOMIES = /* sql */ `
   INSERT INTO taxonomy (id, name, description, uri, version)
   SELECT id, name, description, uri, version
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, description text, uri text,
+  FROM json_to_recordset($1::json) AS r(id text, name text, description text, uri text,
     version text)
   ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
     uri = EXCLUDED.uri, version = EXCLUDED.version`;
@@ -746,7 +746,7 @@ const UPSERT_TAXONOMY_TERMS = /* sql */ `
   INSERT INTO taxonomy_term (id, code, name, vocabulary, description, parent_id, taxonomy_id,
     term_uri)
   SELECT id, code, name, vocabulary, description, parent_id, taxonomy_id, term_uri
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, code text, name text, vocabulary text,
+  FROM json_to_recordset($1::json) AS r(id text, code text, name text, vocabulary text,
     description text, parent_id text, taxonomy_id text, term_uri text)
   ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
     vocabulary = EXCLUDED.vocabulary, description = EXCLUDED.description,
@@ -758,14 +758,14 @@ const UPSERT_TAXONOMY_TERMS = /* sql */ `
 const INSERT_SERVICE_TAXONOMY = /* sql */ `
   INSERT INTO service_taxonomy (service_id, taxonomy_term_id)
   SELECT r.service_id, r.taxonomy_term_id
-  FROM jsonb_to_recordset($1::jsonb) AS r(service_id text, taxonomy_term_id text)
+  FROM json_to_recordset($1::json) AS r(service_id text, taxonomy_term_id text)
   JOIN taxonomy_term t ON t.id = r.taxonomy_term_id
   ON CONFLICT DO NOTHING`;
 
 const UPSERT_CO_DELIVERIES = /* sql */ `
   INSERT INTO co_delivery AS c (id, service_ref, organization_id, role, staff_share, contact_email)
   SELECT id, service_ref, organization_id, role, staff_share, contact_email
-  FROM jsonb_to_recordset($1::jsonb) AS r(id text, service_ref text, organization_id text,
+  FROM json_to_recordset($1::json) AS r(id text, service_ref text, organization_id text,
     role text, staff_share numeric, contact_email text)
   ON CONFLICT (id) DO UPDATE SET service_ref = EXCLUDED.service_ref,
     organization_id = EXCLUDED.organization_id, role = EXCLUDED.role,
@@ -781,7 +781,7 @@ const MISSING_LIVE = /* sql */ `
 // Anti-join rather than NOT IN/<> ALL: a hash join stays fast with 100,000 ids.
 const TOMBSTONE_MISSING = /* sql */ `
   UPDATE service s SET deleted_at = now(), status = 'defunct',
-    change_seq = nextval('change_seq'), version = s.version + 1, last_modified = now()
+    change_seq = nextval('change_seq'), change_xid = pg_current_xact_id(), version = s.version + 1, last_modified = now()
   WHERE s.deleted_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(id) WHERE k.id = s.id)
   RETURNING s.id`;
