@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["tests/**/*.e2e.ts"],
+          // The fixture partner databases, built once and loaded by every stack (tests/helpers/fixture-dbs.ts).
+          globalSetup: ["tests/helpers/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 240_000,
           fileParallelism: false,

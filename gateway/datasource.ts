@@ -36,6 +36,22 @@ export const PARTNER_POLICY_DEFAULTS: PartnerPolicy = {
   coolDownMs: BREAKER_DEFAULTS.coolDownMs,
 };
 
+/**
+ * Time as a data source sees it (the breaker's cool-down, each attempt's timeout): real time unless
+ * a test drives a clock of its own, so that no test depends on how fast the machine is.
+ */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface DataSourceOptions extends Partial<PartnerPolicy> {
   name: string;
   url: string;
@@ -46,6 +62,8 @@ export interface DataSourceOptions extends Partial<PartnerPolicy> {
   logger?: Pick<Logger, "info" | "warn">;
   /** Called once per attempt with its outcome ("ok" or a reason code) and duration. */
   observe?: (partner: string, outcome: string, seconds: number) => void;
+  /** Real time unless a test gives its own. */
+  clock?: Clock;
 }
 
 /** Carries a request's verified claims from willSendRequest to the fetcher; never sent. */
@@ -127,6 +145,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly transport: typeof fetch;
   private readonly logger: DataSourceOptions["logger"];
   private readonly observe: DataSourceOptions["observe"];
+  private readonly clock: Clock;
   private readonly counts = { attempts: 0, retries: 0, failures: 0, failedFast: 0 };
 
   constructor(opts: DataSourceOptions) {
@@ -137,6 +156,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     this.transport = opts.fetch ?? fetch;
     this.logger = opts.logger;
     this.observe = opts.observe;
+    this.clock = opts.clock ?? REAL_CLOCK;
     this.policy = {
       timeoutMs: opts.timeoutMs ?? PARTNER_POLICY_DEFAULTS.timeoutMs,
       retries: opts.retries ?? PARTNER_POLICY_DEFAULTS.retries,
@@ -147,6 +167,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     this.breaker = new CircuitBreaker({
       failureThreshold: this.policy.failureThreshold,
       coolDownMs: this.policy.coolDownMs,
+      now: () => this.clock.now(),
     });
     this.fetcher = this.attempt;
   }
@@ -292,7 +313,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private async send(url: string, init: Parameters<Fetcher>[1]): Promise<FetcherResponse> {
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, this.policy.timeoutMs);
@@ -314,7 +335,7 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         });
       throw new PartnerFetchError("UNREACHABLE", describeNetworkError(err), { cause: err });
     } finally {
-      clearTimeout(timer);
+      this.clock.clearTimeout(timer);
     }
   }
 

@@ -9,7 +9,7 @@ import { fileSupergraph, liveSupergraph } from "./supergraph.ts";
 import { startHttp, type HttpHandler, type RunningHttp } from "../platform/http.ts";
 import { createVerifier, type AuthConfig } from "./auth.ts";
 import type { GatewayContext } from "./context.ts";
-import { PartnerDataSource, type PartnerPolicy } from "./datasource.ts";
+import { PartnerDataSource, type Clock, type PartnerPolicy } from "./datasource.ts";
 import { createHardening, type HardeningOptions } from "./hardening.ts";
 import { HttpProblem, orukRoutes } from "./oruk/routes.ts";
 import { Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
@@ -42,6 +42,8 @@ export interface GatewayOptions {
    * datasource.ts); `bySubgraph` overrides per name.
    */
   partnerPolicy?: Partial<PartnerPolicy> & { bySubgraph?: Record<string, Partial<PartnerPolicy>> };
+  /** A clock per subgraph name for its timeouts and breaker (tests move time by hand); real time otherwise. */
+  clocks?: Record<string, Clock>;
   /** Per-client rate limit; false turns it off (benchmarks, trusted callers). */
   rateLimit?: HardeningOptions["rateLimit"];
   /** OPERATOR_TOKEN: bearer token for /ready's detail and /metrics; unset keeps them closed. */
@@ -99,6 +101,7 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
         ...bySubgraph?.[name],
         logger,
         observe,
+        clock: opts.clocks?.[name],
       });
       sources.set(name, source);
       return source;

@@ -10,7 +10,7 @@ import type { BatchObserver } from "../subgraphs/kit/loaders.ts";
 import { listenPartner } from "../subgraphs/kit/run.ts";
 import { startDirectory, type RunningDirectory } from "../subgraphs/directory/start.ts";
 import type { SearchBackend } from "../subgraphs/directory/search/types.ts";
-import { startGateway, type RunningGateway } from "../gateway/server.ts";
+import { startGateway, type GatewayOptions, type RunningGateway } from "../gateway/server.ts";
 import { createWeb } from "../web/server.ts";
 import type { StackConfig } from "./config.ts";
 
@@ -26,6 +26,8 @@ export interface StackDeps {
   webhookRetryBaseMs?: number;
   /** How often referral retention runs (tests shorten it); hourly by default. */
   purgeIntervalMs?: number;
+  /** Clocks for the gateway's subgraph timeouts and breakers, by subgraph (tests). */
+  clocks?: GatewayOptions["clocks"];
 }
 
 export interface Stack {
@@ -55,6 +57,7 @@ export async function startStack(cfg: StackConfig, deps: StackDeps): Promise<Sta
   const gateway = await startGateway({
     ...cfg.gateway,
     subgraphUrls: { ...cfg.gateway.subgraphUrls, ...partnerUrls, directory: directory.http.url },
+    clocks: deps.clocks,
     web: (graphqlUrl) => createWeb({ ...cfg.web, graphqlUrl }),
   });
   return {

@@ -1,6 +1,8 @@
 // Whole stack, PGlite databases: a partner that dies, hangs or flakes costs the others nothing.
 // Timeouts, the read retry and the circuit breaker in gateway/datasource.ts, and hot reload of the
-// supergraph file under load.
+// supergraph file under load. Every gateway here keeps partner time on manual clocks
+// (tests/helpers/clock.ts): a healthy call never times out however slow the machine is, and a test
+// times out a hung call, or ends a cool-down, by moving the clock once the call has arrived.
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -12,9 +14,10 @@ import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import type { PartnerPolicy } from "../gateway/datasource.ts";
 import { NORFOLK } from "./fixtures/dataset.ts";
+import { manualClocks, type ManualClock } from "./helpers/clock.ts";
 
 // The production defaults are a 3 s timeout and a 5 s cool-down; the gateways these tests start
-// use a shorter policy so failures show quickly.
+// use their own policy, on manual clocks.
 const testPolicy = { current: {} as Partial<PartnerPolicy> };
 
 const POLICY: Partial<PartnerPolicy> = {
@@ -29,11 +32,16 @@ testPolicy.current = POLICY;
 // /ready's connection detail (breaker, failures) is for operators.
 const OPERATOR_TOKEN = "resilience-operator-token-0123456789";
 
+const SUBGRAPHS = ["council", "charity", "health", "directory"] as const;
+/** How long the tests wait for an event (an arrival, a breaker state): a deadline for a hang only. */
+const PATIENCE = 60_000;
+
 let stack: Awaited<ReturnType<typeof startTestStack>>;
+const stackClocks = manualClocks(SUBGRAPHS);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite", { partnerPolicy: POLICY, env: { OPERATOR_TOKEN } });
+  stack = await startTestStack("pglite", { partnerPolicy: POLICY, env: { OPERATOR_TOKEN }, clocks: stackClocks });
 });
 afterEach(async () => {
   testPolicy.current = POLICY;
@@ -78,11 +86,16 @@ const HAS_HEALTH_MUTATION = (await readFile("schema/supergraph.graphql", "utf8")
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const names = (res: GqlResult) =>
   (res.data?.searchServices?.edges ?? []).map((e: any) => e.node?.name ?? null);
-const timed = async <T>(fn: () => Promise<T>) => {
-  const t = performance.now();
-  const value = await fn();
-  return { value, ms: performance.now() - t };
-};
+const reasons = (res: GqlResult) => (res.errors ?? []).map((e) => e.extensions?.reason);
+
+/** A request in flight: `settled` says whether it has answered yet. */
+function inFlight<T>(promise: Promise<T>) {
+  const tracked = { settled: false, result: promise };
+  tracked.result = promise.finally(() => {
+    tracked.settled = true;
+  });
+  return tracked;
+}
 
 async function ready(gatewayUrl: string) {
   const res = await fetch(new URL("/ready", gatewayUrl), {
@@ -161,6 +174,10 @@ function load(
   const workers = Array.from({ length: concurrency }, (_, i) => worker(i));
   return {
     samples,
+    /** Resolves once `n` answers that started after `since` (performance.now()) are in. */
+    async answered(n: number, since = 0) {
+      await eventually(async () => expect(samples.filter((s) => s.start > since).length).toBeGreaterThanOrEqual(n), PATIENCE);
+    },
     async stop() {
       running = false;
       await Promise.all(workers);
@@ -241,6 +258,11 @@ async function startFlakyProxy(target: string) {
   const proxy = {
     ctl,
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    /** Resolves once the partner behind the proxy has received `n` GraphQL requests in all. */
+    async arrived(n: number) {
+      await eventually(async () => expect(ctl.requests).toBeGreaterThanOrEqual(n), PATIENCE);
+      expect(ctl.requests).toBe(n);
+    },
     async close() {
       for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();
@@ -251,11 +273,15 @@ async function startFlakyProxy(target: string) {
   return proxy;
 }
 
-/** The real gateway, on port 0, with one partner (or none) reached through a proxy. */
+/**
+ * The real gateway, on port 0, with one partner (or none) reached through a proxy, and a manual
+ * clock per subgraph (`gw.clocks`).
+ */
 async function gatewayWith(
   overrides: Record<string, string> = {},
   supergraphPath = "schema/supergraph.graphql",
-): Promise<RunningGateway> {
+): Promise<RunningGateway & { clocks: Record<(typeof SUBGRAPHS)[number], ManualClock> }> {
+  const clocks = manualClocks(SUBGRAPHS);
   const subgraphUrls = {
     council: stack.partners.council.url,
     charity: stack.partners.charity.url,
@@ -272,9 +298,10 @@ async function gatewayWith(
     partnerPolicy: testPolicy.current,
     operatorToken: OPERATOR_TOKEN,
     readyCacheMs: 0,
+    clocks,
   });
   cleanups.push(() => gw.close());
-  return gw;
+  return Object.assign(gw, { clocks });
 }
 
 function expectOnlyPartnerUnavailable(res: GqlResult, partner: string) {
@@ -289,19 +316,23 @@ describe("a partner killed mid-run", () => {
     const baseline = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
     expect(baseline.errors).toBeUndefined();
     expect(names(baseline)).toEqual(expect.arrayContaining([...COUNCIL_AND_CHARITY, HEALTH_NAME]));
+    const health = stackClocks.health!;
 
     const run = load(stack.gatewayUrl, SEARCH, { la: [NORFOLK] }, 4);
-    await sleep(300);
+    await run.answered(4);
     await stack.stopPartner("health");
     const stoppedAt = performance.now();
     let restartedAt = 0;
+    /** Answers to requests made one at a time while the partner was down. */
+    const whileDown: GqlResult[] = [];
     try {
       // Enough failures to open the circuit: later calls fail fast instead of trying the partner.
       const down = await eventually(async () => {
+        whileDown.push(await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] }));
         const r = await ready(stack.gatewayUrl);
         expect(r.connections.health!.breaker).toBe("open");
         return r;
-      }, 5000);
+      }, PATIENCE);
       expect(down.status).toBe("degraded");
       expect(down.subgraphs.health).toBe("down");
       expect(down.connections.health).toMatchObject({
@@ -312,19 +343,28 @@ describe("a partner killed mid-run", () => {
       });
       expect(down.connections.health!.consecutiveFailures).toBeGreaterThanOrEqual(3);
       expect(down.connections.council).toMatchObject({ breaker: "closed", consecutiveFailures: 0 });
-      await sleep(500);
+      // Open (its clock stands still, so it stays open): answers no longer wait on the dead partner.
+      for (let i = 0; i < 3; i++) {
+        const res = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
+        whileDown.push(res);
+        expect(reasons(res)).toEqual(["CIRCUIT_OPEN"]);
+      }
     } finally {
       await stack.startPartner("health");
       restartedAt = performance.now();
     }
-    // The next trial after the cool-down finds it back.
+    // Back, but the circuit stays open until its cool-down has passed …
+    const stillOpen = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
+    expect(reasons(stillOpen)).toEqual(["CIRCUIT_OPEN"]);
+    // … then the next trial finds it back.
+    health.advance(POLICY.coolDownMs!);
     await eventually(async () => {
       const res = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
       expect(res.errors).toBeUndefined();
       expect(names(res)).toContain(HEALTH_NAME);
-    }, 5000);
+    }, PATIENCE);
     const recoveredAt = performance.now();
-    await sleep(200);
+    await run.answered(4, recoveredAt);
     const samples = await run.stop();
     expect((await ready(stack.gatewayUrl)).connections.health).toMatchObject({
       breaker: "closed",
@@ -332,41 +372,45 @@ describe("a partner killed mid-run", () => {
       openUntil: null,
     });
 
-    const during = samples.filter((s) => s.start > stoppedAt + 50 && s.end < restartedAt);
-    expect(during.length).toBeGreaterThan(5);
+    // Requests that started after the partner was gone and ended before it was back.
+    const during = [...samples.filter((s) => s.start > stoppedAt && s.end < restartedAt).map((s) => s.body), ...whileDown];
+    expect(whileDown.length).toBeGreaterThanOrEqual(4);
     for (const s of samples) {
       // Every response is a normal GraphQL answer with the council's and the charity's services.
       expect(s.status).toBe(200);
       expect(names(s.body)).toEqual(expect.arrayContaining(COUNCIL_AND_CHARITY));
       if (s.body.errors) expectOnlyPartnerUnavailable(s.body, "health");
     }
-    for (const s of during) {
-      expectOnlyPartnerUnavailable(s.body, "health");
+    for (const body of during) {
+      expect(names(body)).toEqual(expect.arrayContaining(COUNCIL_AND_CHARITY));
+      expectOnlyPartnerUnavailable(body, "health");
       // The health service's fields could not be fetched: it is null, the others are whole.
-      expect(names(s.body)).not.toContain(HEALTH_NAME);
-      expect(names(s.body)).toContain(null);
+      expect(names(body)).not.toContain(HEALTH_NAME);
+      expect(names(body)).toContain(null);
     }
-    // Once the circuit opened, answers no longer waited on the dead partner.
-    expect(
-      during.some((s) => s.body.errors!.some((e) => e.extensions?.reason === "CIRCUIT_OPEN")),
-    ).toBe(true);
     const after = samples.filter((s) => s.start > recoveredAt);
-    expect(after.length).toBeGreaterThan(0);
+    expect(after.length).toBeGreaterThanOrEqual(4);
     for (const s of after) expect(s.body.errors).toBeUndefined();
   });
 });
 
 describe("a slow partner", () => {
-  it("hits the timeout and answers PARTNER_UNAVAILABLE quickly, with everyone else's data", async () => {
+  it("hits the timeout and answers PARTNER_UNAVAILABLE without waiting for the partner, with everyone else's data", async () => {
     const proxy = await startFlakyProxy(stack.partners.health.url);
     const gw = await gatewayWith({ health: proxy.url });
     expect((await gql(gw.url, SEARCH, { la: [NORFOLK] })).errors).toBeUndefined();
+    await proxy.arrived(1);
 
-    proxy.ctl.delayMs = 10_000;
-    const { value: res, ms } = await timed(() => gql(gw.url, SEARCH, { la: [NORFOLK] }));
-    // Two attempts of 600 ms each and a short pause, not the partner's 10 s.
-    expect(ms).toBeGreaterThanOrEqual(1200);
-    expect(ms).toBeLessThan(3000);
+    // The partner takes the call and never answers.
+    proxy.ctl.hang = true;
+    const req = inFlight(gql(gw.url, SEARCH, { la: [NORFOLK] }));
+    for (const attempt of [2, 3]) {
+      await proxy.arrived(attempt);
+      // Held by the partner until its timeout.
+      expect(req.settled).toBe(false);
+      gw.clocks.health.advance(600);
+    }
+    const res = await req.result;
     expect(res.errors).toEqual([
       expect.objectContaining({
         message: 'Partner "health" is unavailable: timed out after 600 ms',
@@ -379,6 +423,7 @@ describe("a slow partner", () => {
     ]);
     expect(names(res)).toEqual(expect.arrayContaining(COUNCIL_AND_CHARITY));
     expect(names(res)).not.toContain(HEALTH_NAME);
+    // One attempt and one retry, each timed out; no third.
     expect(proxy.ctl.requests).toBe(3);
   });
 });
@@ -494,31 +539,39 @@ describe("the circuit breaker", () => {
     };
     const proxy = await startFlakyProxy(stack.partners.health.url);
     const gw = await gatewayWith({ health: proxy.url });
+    const clock = gw.clocks.health;
     proxy.ctl.hang = true;
 
-    const first = await timed(() => gql(gw.url, CAMHS)); // attempts 1 and 2 time out
-    const second = await timed(() => gql(gw.url, CAMHS)); // attempt 3 times out and opens it
-    expect(proxy.ctl.requests).toBe(3);
-    for (const r of [first, second]) {
-      expect(r.ms).toBeGreaterThanOrEqual(800);
-      expect(r.value.errors?.[0]?.extensions).toMatchObject({
+    /** Lets the call numbered `n` reach the hung partner, then times it out. */
+    const timeOut = async (n: number, req: { settled: boolean }) => {
+      await proxy.arrived(n);
+      expect(req.settled).toBe(false);
+      clock.advance(800);
+    };
+    const first = inFlight(gql(gw.url, CAMHS));
+    await timeOut(1, first);
+    await timeOut(2, first); // attempts 1 and 2 time out
+    const second = inFlight(gql(gw.url, CAMHS));
+    await timeOut(3, second); // attempt 3 times out and opens it; no retry through an open circuit
+    for (const r of [await first.result, await second.result]) {
+      expect(r.errors?.[0]?.extensions).toMatchObject({
         code: "PARTNER_UNAVAILABLE",
         partner: "health",
         reason: "TIMEOUT",
       });
     }
+    expect(proxy.ctl.requests).toBe(3);
     expect((await ready(gw.url)).connections.health).toMatchObject({
       breaker: "open",
       consecutiveFailures: 3,
       lastError: "timed out after 800 ms",
     });
 
-    // Open: no call to the partner, and well under one timeout.
-    const fast = await timed(() => gql(gw.url, CAMHS));
-    expect(fast.ms).toBeLessThan(400);
+    // Open: answered at once (the partner still hangs and no time passes) without calling it.
+    const fast = await gql(gw.url, CAMHS);
     expect(proxy.ctl.requests).toBe(3);
-    expect(fast.value.data).toEqual({ service: null });
-    expect(fast.value.errors).toEqual([
+    expect(fast.data).toEqual({ service: null });
+    expect(fast.errors).toEqual([
       expect.objectContaining({
         extensions: expect.objectContaining({
           code: "PARTNER_UNAVAILABLE",
@@ -529,13 +582,18 @@ describe("the circuit breaker", () => {
     ]);
 
     // Half-open: of three concurrent requests one is the trial; it times out and re-opens the circuit.
-    await sleep(1600);
+    clock.advance(1500);
     expect((await ready(gw.url)).connections.health!.breaker).toBe("half-open");
-    const trio = await Promise.all([0, 1, 2].map(() => timed(() => gql(gw.url, CAMHS))));
+    const trio = [0, 1, 2].map(() => inFlight(gql(gw.url, CAMHS)));
+    await proxy.arrived(4);
+    // The other two fail fast while the trial is still out.
+    await eventually(async () => expect(trio.filter((r) => r.settled)).toHaveLength(2), PATIENCE);
+    const trial = trio.find((r) => !r.settled)!;
+    clock.advance(800);
+    const answers = await Promise.all(trio.map((r) => r.result));
     expect(proxy.ctl.requests).toBe(4);
-    const reasons = trio.map((r) => r.value.errors?.[0]?.extensions?.reason).sort();
-    expect(reasons).toEqual(["CIRCUIT_OPEN", "CIRCUIT_OPEN", "TIMEOUT"]);
-    expect(trio.filter((r) => r.ms < 400)).toHaveLength(2);
+    expect(answers.map((r) => r.errors?.[0]?.extensions?.reason).sort()).toEqual(["CIRCUIT_OPEN", "CIRCUIT_OPEN", "TIMEOUT"]);
+    expect((await trial.result).errors?.[0]?.extensions?.reason).toBe("TIMEOUT");
     expect((await ready(gw.url)).connections.health).toMatchObject({
       breaker: "open",
       consecutiveFailures: 4,
@@ -543,7 +601,7 @@ describe("the circuit breaker", () => {
 
     // The partner recovers: the next trial succeeds and closes the circuit.
     proxy.ctl.hang = false;
-    await sleep(1600);
+    clock.advance(1500);
     const back = await gql(gw.url, CAMHS);
     expect(back).toEqual({ data: { service: { id: "health:camhs-norwich", name: HEALTH_NAME } } });
     expect((await ready(gw.url)).connections.health).toMatchObject({
@@ -593,16 +651,16 @@ describe("hot reload of the supergraph file", () => {
     expect(await description(gw.url)).toBeNull();
 
     const run = load(gw.url, SEARCH, { la: [NORFOLK] }, 8);
-    await sleep(300);
+    await run.answered(8);
     for (const [i, how] of (["rename", "write", "rename"] as const).entries()) {
       const text = `Wayfinder, reload ${i + 1}`;
       await copy.replace(copy.withQueryDescription(text), how);
-      await eventually(async () => expect(await description(gw.url)).toBe(text), 5000);
-      await sleep(300);
+      await eventually(async () => expect(await description(gw.url)).toBe(text), PATIENCE);
+      // Requests keep being answered on the new schema before the next replace.
+      await run.answered(8, performance.now());
     }
     const samples = await run.stop();
 
-    expect(samples.length).toBeGreaterThan(50);
     const failed = samples.filter(
       (s) => s.status !== 200 || s.body.errors || names(s.body).length === 0,
     );
@@ -617,8 +675,8 @@ describe("hot reload of the supergraph file", () => {
     const copy = await supergraphCopy();
     const gw = await gatewayWith({}, copy.file);
     await copy.replace(copy.withQueryDescription("first replace"), "rename");
-    await eventually(async () => expect(await description(gw.url)).toBe("first replace"), 5000);
+    await eventually(async () => expect(await description(gw.url)).toBe("first replace"), PATIENCE);
     await copy.replace(copy.withQueryDescription("second replace"), "rename");
-    await eventually(async () => expect(await description(gw.url)).toBe("second replace"), 3000);
+    await eventually(async () => expect(await description(gw.url)).toBe("second replace"), PATIENCE);
   });
 });

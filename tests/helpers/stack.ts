@@ -2,10 +2,7 @@
 // from the fixed dataset (or a test's own), real subgraphs and gateway on port 0.
 import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
 import { openDb, type Db } from "../../subgraphs/kit/db/db.ts";
-import { importHsds } from "../../subgraphs/kit/hsds/import.ts";
-import { recordAcceptances } from "../../subgraphs/kit/codelivery.ts";
-import { validateHsds } from "../../subgraphs/kit/hsds/validate.ts";
-import { startStack, type Stack } from "../../scripts/stack.ts";
+import { startStack, type Stack, type StackDeps } from "../../scripts/stack.ts";
 import { stackConfig, type StackConfig } from "../../scripts/config.ts";
 import type { GatewayConfig } from "../../gateway/config.ts";
 import { configureLogging } from "../../platform/log.ts";
@@ -15,6 +12,7 @@ import type { SearchBackend } from "../../subgraphs/directory/search/types.ts";
 import { DATASET } from "../fixtures/dataset.ts";
 import type { HsdsBundle } from "../../subgraphs/kit/hsds/format.ts";
 import { dropSchemaOf, freshSchemaUrl } from "./postgres.ts";
+import { fixtureBlob, loadDataset, providedFixtures } from "./fixture-dbs.ts";
 
 export type DbKind = "pglite" | "postgres";
 
@@ -23,21 +21,23 @@ export async function openFixtureDbs(
   dataset: Record<PartnerId, HsdsBundle> = DATASET,
 ): Promise<{ dbs: Record<PartnerId, Db>; close(): Promise<void> }> {
   const urls = {} as Record<PartnerId, string>;
+  // PGlite starts from the run's prebuilt dumps (tests/helpers/global-setup.ts) when there are
+  // some: the fixed dataset as loaded, any other dataset imported into an empty migrated copy.
+  const fixtures = kind === "pglite" ? providedFixtures() : undefined;
+  const prebuilt = fixtures !== undefined && dataset === DATASET;
   const dbs = Object.fromEntries(
     await Promise.all(
       PARTNERS.map(async (p) => {
-        urls[p] = freshSchemaUrl(`e2e_${p}`);
-        const db = await openDb(kind === "postgres" ? { url: urls[p] } : {});
-        await importHsds(db, validateHsds(dataset[p]));
-        return [p, db] as const;
+        if (kind === "postgres") {
+          urls[p] = freshSchemaUrl(`e2e_${p}`);
+          return [p, await openDb({ url: urls[p] })] as const;
+        }
+        if (!fixtures) return [p, await openDb({})] as const;
+        return [p, await openDb({ loadDataDir: await fixtureBlob(prebuilt ? fixtures.dataset[p] : fixtures.empty) })] as const;
       }),
     ),
   ) as Record<PartnerId, Db>;
-  // The fixture's council has agreed to the charity's co-delivery of its family hub (only accepted
-  // co-deliveries are public; tests/security/codelivery.e2e.ts covers the agreement itself).
-  for (const owner of PARTNERS) {
-    for (const proposer of PARTNERS) await recordAcceptances(dbs[owner], owner, DATASET[proposer].co_deliveries ?? [], "fixture");
-  }
+  if (!prebuilt) await loadDataset(dbs, dataset);
   return {
     dbs,
     async close() {
@@ -70,6 +70,8 @@ export interface TestStackOptions {
   webhookRetryBaseMs?: number;
   /** How often referral retention runs; hourly when unset. */
   purgeIntervalMs?: number;
+  /** Clocks for the gateway's subgraph timeouts and breakers, by subgraph (tests/helpers/clock.ts). */
+  clocks?: StackDeps["clocks"];
 }
 
 /**
@@ -100,7 +102,7 @@ export async function startTestStack(
   const fixture = await openFixtureDbs(kind, opts.dataset);
   const config = testStackConfig(opts);
   configureLogging({ service: "test", level: config.logLevel });
-  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs, purgeIntervalMs: opts.purgeIntervalMs });
+  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs, purgeIntervalMs: opts.purgeIntervalMs, clocks: opts.clocks });
   return {
     ...stack,
     dbs: fixture.dbs,

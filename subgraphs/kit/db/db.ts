@@ -18,6 +18,8 @@ export interface Db extends Queryable {
    * `npm run import` sends its writes there instead of opening the files a second time.
    */
   advertise?(info: { url: string; holder: string }): Promise<void>;
+  /** PGlite only: the whole data directory as a tarball, for `DbOptions.loadDataDir`. */
+  dump?(compression?: "none" | "gzip"): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,11 @@ export interface DbOptions {
   url?: string;
   /** Directory for a file-backed PGlite database; omitted → in-memory. Ignored when url is set. */
   dataDir?: string;
+  /**
+   * An in-memory PGlite database that starts as a copy of this dump (PGlite `dumpDataDir`), instead
+   * of running initdb: the test suite builds its fixture databases once and loads them per stack.
+   */
+  loadDataDir?: Blob;
   /** Extra migration folders run after the shared HSDS ones (a partner's own tables). */
   migrationDirs?: string[];
   /** false: run only migrationDirs, not the HSDS tables (the directory's own state store). */
@@ -35,7 +42,7 @@ export interface DbOptions {
 const kitMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
 
 export async function openDb(options: DbOptions): Promise<Db> {
-  const db = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
+  const db = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir, options.loadDataDir);
   try {
     await migrate(db, [...(options.baseMigrations === false ? [] : [kitMigrations]), ...(options.migrationDirs ?? [])]);
   } catch (err) {
@@ -45,7 +52,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
   return db;
 }
 
-async function openPglite(dataDir?: string): Promise<Db> {
+async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
   const { PGlite } = await import("@electric-sql/pglite");
   let lock: DbLock | null = null;
   if (dataDir) {
@@ -54,7 +61,7 @@ async function openPglite(dataDir?: string): Promise<Db> {
   }
   let pg: InstanceType<typeof PGlite>;
   try {
-    pg = dataDir ? new PGlite(dataDir) : new PGlite();
+    pg = dataDir ? new PGlite(dataDir) : new PGlite(loadDataDir ? { loadDataDir } : undefined);
     await pg.waitReady;
   } catch (err) {
     await lock?.release();
@@ -62,6 +69,7 @@ async function openPglite(dataDir?: string): Promise<Db> {
   }
   return {
     kind: "pglite",
+    dump: (compression) => pg.dumpDataDir(compression),
     async advertise(info) {
       await lock?.advertise(info);
     },

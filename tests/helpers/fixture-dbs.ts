@@ -1,0 +1,92 @@
+// The fixture partner databases, built once per test run (tests/helpers/global-setup.ts) and loaded
+// by every stack from a PGlite data-dir dump: initdb in WASM is the most expensive step of starting
+// a stack (seconds per database, far more on a loaded machine), loading a dump a fraction of it.
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { inject } from "vitest";
+import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
+import { openDb, type Db } from "../../subgraphs/kit/db/db.ts";
+import { importHsds } from "../../subgraphs/kit/hsds/import.ts";
+import { validateHsds } from "../../subgraphs/kit/hsds/validate.ts";
+import { recordAcceptances } from "../../subgraphs/kit/codelivery.ts";
+import type { HsdsBundle } from "../../subgraphs/kit/hsds/format.ts";
+import { DATASET } from "../fixtures/dataset.ts";
+
+/** Where the dumps are: files, so that every test worker can read them. */
+export interface PgliteFixtures {
+  /** A migrated database with no rows. */
+  empty: string;
+  /** Each partner's database with the fixed dataset (tests/fixtures/dataset.ts) imported. */
+  dataset: Record<PartnerId, string>;
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    pgliteFixtures: PgliteFixtures;
+  }
+}
+
+/**
+ * Loads `dataset` into partner databases and records the fixture council's acceptance of the
+ * charity's co-delivery of its family hub (only accepted co-deliveries are public;
+ * tests/security/codelivery.e2e.ts covers the agreement itself).
+ */
+export async function loadDataset(dbs: Record<PartnerId, Db>, dataset: Record<PartnerId, HsdsBundle>): Promise<void> {
+  await Promise.all(PARTNERS.map((p) => importHsds(dbs[p], validateHsds(dataset[p]))));
+  for (const owner of PARTNERS) {
+    for (const proposer of PARTNERS) await recordAcceptances(dbs[owner], owner, DATASET[proposer].co_deliveries ?? [], "fixture");
+  }
+}
+
+/** Runs initdb once, then derives the dataset's databases from that copy and dumps them into `dir`. */
+export async function buildPgliteFixtures(dir: string): Promise<PgliteFixtures> {
+  const save = async (db: Db, name: string) => {
+    const file = path.join(dir, `${name}.tar`);
+    await writeFile(file, Buffer.from(await (await db.dump!("none")).arrayBuffer()));
+    return file;
+  };
+  const emptyDb = await openDb({});
+  const empty = await save(emptyDb, "empty");
+  await emptyDb.close();
+  const template = await fixtureBlob(empty);
+  const dbs = Object.fromEntries(
+    await Promise.all(PARTNERS.map(async (p) => [p, await openDb({ loadDataDir: template })] as const)),
+  ) as Record<PartnerId, Db>;
+  try {
+    await loadDataset(dbs, DATASET);
+    const dataset = {} as Record<PartnerId, string>;
+    for (const p of PARTNERS) dataset[p] = await save(dbs[p], `dataset-${p}`);
+    return { empty, dataset };
+  } finally {
+    await Promise.all(PARTNERS.map((p) => dbs[p].close()));
+  }
+}
+
+const blobs = new Map<string, Promise<Blob>>();
+/** A dump as a Blob, read once per worker (PGlite copies it; the Blob itself is never changed). */
+export function fixtureBlob(file: string): Promise<Blob> {
+  let blob = blobs.get(file);
+  if (!blob) {
+    blob = readFile(file).then((buf) => new Blob([buf]));
+    blobs.set(file, blob);
+  }
+  return blob;
+}
+
+/** The run's prebuilt dumps, when the e2e project's global setup made them (else undefined). */
+export function providedFixtures(): PgliteFixtures | undefined {
+  try {
+    return inject("pgliteFixtures");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A fresh, migrated in-memory PGlite database: loaded from the run's empty dump when there is one,
+ * else made with initdb. What a test writes to it is its own.
+ */
+export async function openTestPglite(): Promise<Db> {
+  const fixtures = providedFixtures();
+  return openDb(fixtures ? { loadDataDir: await fixtureBlob(fixtures.empty) } : {});
+}
