@@ -1,10 +1,12 @@
 // npm run partner:new -- <id> [--label "Libraries"] [--description "…"] [--prefix Library]
 // Scaffolds subgraphs/<id>/: its manifest (partner.json: next free port, last in the lead-agency
 // order), its Service and Organization types, resolvers, server.ts and index.ts — the same shape as
-// every other partner — and its PostgreSQL database in docker/postgres-init.sql. Then run
+// every other partner — its PostgreSQL database in docker/postgres-init.sql, and its service in
+// docker-compose.yml (like health's, wired into the gateway and the directory). Then run
 // `npm run schema:compose`, which adds it to the partner registry and the supergraph.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isMap, isScalar, isSeq, parseDocument, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { PARTNER_ID } from "../schema/partners.ts";
 import { ROOT, readManifests } from "./partner-registry.ts";
 
@@ -155,10 +157,65 @@ if (existsSync(init) && !new RegExp(`^CREATE DATABASE ${id};$`, "m").test(readFi
   appendFileSync(init, `CREATE DATABASE ${id};\n`);
 }
 
-console.log(`Created subgraphs/${id}/ (${Prefix}Service, ${Prefix}Organization; port ${port}).
+const compose = path.join(ROOT, "docker-compose.yml");
+const composed = existsSync(compose) && addComposeService(compose);
+
+console.log(`Created subgraphs/${id}/ (${Prefix}Service, ${Prefix}Organization; port ${port})${composed ? `, and its "${id}" service in docker-compose.yml` : ""}.
 Next:
   npm run schema:compose                          # adds ${id} to schema/partners.json and the supergraph
   npm run import -- --partner ${id} <file.json>   # load its services (HSDS / Open Referral UK)
-  npm start                                       # or: npm run start:subgraph -- ${id}
-For docker-compose.yml, add a "${id}" service like "health" (${id.toUpperCase()}_DATABASE_URL,
-${id.toUpperCase()}_PORT=${port}) and ${id.toUpperCase()}_URL to the gateway and the directory.`);
+  npm start                                       # or: npm run start:subgraph -- ${id}`);
+
+/**
+ * Adds the partner to docker-compose.yml as health is there: its own service (its PostgreSQL
+ * database, port, health check) and ${ID}_URL plus a health-checked dependency on the gateway and
+ * the directory. Keeps the file's comments and layout, and dclint's alphabetical order of services.
+ * False when the file has no health service to copy, or already has this one.
+ */
+function addComposeService(file: string): boolean {
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  const services = doc.get("services");
+  if (!isMap(services) || !isMap(services.get("health")) || services.has(id)) return false;
+  const ID = id.toUpperCase();
+  const service = (services.get("health") as YAMLMap).clone() as YAMLMap;
+  const env = service.get("environment") as YAMLMap;
+  const healthPort = String(env.get("HEALTH_PORT"));
+  // health's own variables, renamed in place; the rest (HOST, secrets, logging) as they are.
+  for (const pair of env.items) {
+    const key = pair.key as Scalar<string>;
+    const value = pair.value as Scalar<string>;
+    if (key.value === "HEALTH_DATABASE_URL") {
+      key.value = `${ID}_DATABASE_URL`;
+      value.value = value.value.replace(/\/health$/, `/${id}`);
+    } else if (key.value === "HEALTH_PORT") {
+      key.value = `${ID}_PORT`;
+      value.value = String(port);
+    }
+  }
+  service.set("command", doc.createNode(["npm", "run", "start:subgraph", "--", id], { flow: true }));
+  const test = service.getIn(["healthcheck", "test"]);
+  if (isSeq(test)) {
+    for (const item of test.items as Scalar<string>[]) item.value = String(item.value).replace(`:${healthPort}/`, `:${port}/`);
+  }
+  const key = doc.createNode(id);
+  key.spaceBefore = true; // a blank line between services, as in the rest of the file
+  insertSorted(services, doc.createPair(key, service));
+  for (const consumer of ["directory", "gateway"]) {
+    const target = services.get(consumer);
+    if (!isMap(target)) continue;
+    const consumerEnv = target.get("environment");
+    if (isMap(consumerEnv)) insertSorted(consumerEnv, doc.createPair(`${ID}_URL`, `http://${id}:${port}/graphql`));
+    const deps = target.get("depends_on");
+    if (isMap(deps)) insertSorted(deps, doc.createPair(id, { condition: "service_healthy" }));
+  }
+  // The layout the file is written in, so that only the new lines show in a diff.
+  writeFileSync(file, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+  return true;
+}
+
+/** Puts the pair before the first entry whose key sorts after it (the file's lists are in key order). */
+function insertSorted(map: YAMLMap, pair: Pair) {
+  const keyOf = (p: Pair) => String(isScalar(p.key) ? p.key.value : p.key);
+  const at = map.items.findIndex((p) => keyOf(p) > keyOf(pair));
+  map.items.splice(at === -1 ? map.items.length : at, 0, pair);
+}

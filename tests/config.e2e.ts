@@ -20,7 +20,7 @@ import { createReferralCipher } from "../subgraphs/kit/referral/referral.crypto.
 import { PARTNERS } from "../schema/vocabulary.ts";
 import { POSTGRES_URL, dropSchemaOf, freshSchemaUrl, hasPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/stack.ts";
-import { ROOT, READY_URL, runNpm, type RunningProcess } from "./helpers/processes.ts";
+import { ROOT, READY_URL, freePorts, runNpm, type RunningProcess } from "./helpers/processes.ts";
 
 /** Variables observed in another test file, and where. */
 const OBSERVED_ELSEWHERE: Record<string, string> = {
@@ -58,10 +58,15 @@ const SECRET = `config-test-${randomBytes(20).toString("hex")}`;
 const REFERRAL_KEY = randomBytes(32);
 const ISSUER = "https://issuer.config.test";
 const AUDIENCE = "config-audience";
-// Ports in this suite's own range; the hosts are other loopback addresses than the default.
-const PORTS = { council: 5161, charity: 5162, health: 5163, directory: 5164, gateway: 5165 };
+// The hosts are other loopback addresses than the default; the ports are ones the OS says are free
+// there (each *_PORT must reach its process, so port 0 would prove nothing).
 const SUBGRAPH_HOST = "127.0.0.3";
 const GATEWAY_HOST = "127.0.0.2";
+const PORTS = await (async () => {
+  const [council, charity, health, directory] = await freePorts(SUBGRAPH_HOST, 4);
+  const [gateway] = await freePorts(GATEWAY_HOST, 1);
+  return { council: council!, charity: charity!, health: health!, directory: directory!, gateway: gateway! };
+})();
 const MARKER = "Needs vocabulary, as served from SUPERGRAPH_PATH";
 const OPERATOR = `operator-${randomBytes(12).toString("hex")}`;
 const ORIGIN = "https://app.config.test";

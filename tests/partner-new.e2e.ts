@@ -1,9 +1,11 @@
 // Adding a partner, as the README's "Adding a partner subgraph" says, in a temporary copy of the
 // repository: `npm run partner:new -- library`, `npm run schema:compose`, `npm run import`, then
-// `npm start`; the new partner's services answer through the gateway and reach search.
+// `npm start`; the new partner's services answer through the gateway and reach search, and the
+// copy's docker-compose.yml passes tests/docker-compose.test.ts with no editing by hand.
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATASET } from "./fixtures/dataset.ts";
 import { eventually, gql } from "./helpers/stack.ts";
@@ -46,12 +48,24 @@ describe("npm run partner:new", () => {
     const manifest = JSON.parse(readFileSync(path.join(copy, "subgraphs", "library", "partner.json"), "utf8"));
     expect(manifest).toMatchObject({ id: "library", typePrefix: "Library", label: "Libraries", port: 4105, leadPriority: 4 });
     expect(readFileSync(path.join(copy, "docker", "postgres-init.sql"), "utf8")).toMatch(/^CREATE DATABASE library;$/m);
+    const compose = parse(readFileSync(path.join(copy, "docker-compose.yml"), "utf8")) as { services: Record<string, any> };
+    expect(compose.services.library).toMatchObject({
+      command: ["npm", "run", "start:subgraph", "--", "library"],
+      environment: { LIBRARY_DATABASE_URL: "postgres://wayfinder:${POSTGRES_PASSWORD}@postgres:5432/library", LIBRARY_PORT: "4105" },
+    });
+    for (const consumer of ["gateway", "directory"]) {
+      expect(compose.services[consumer].environment.LIBRARY_URL, consumer).toBe("http://library:4105/graphql");
+      expect(compose.services[consumer].depends_on.library, consumer).toEqual({ condition: "service_healthy" });
+    }
 
     await npm(["schema:compose"]);
     const registry = JSON.parse(readFileSync(path.join(copy, "schema", "partners.json"), "utf8"));
     expect(registry.map((m: { id: string }) => m.id)).toEqual(["council", "charity", "health", "library"]);
     expect(existsSync(path.join(copy, "schema", "subgraphs", "library.graphql"))).toBe(true);
     expect(readFileSync(path.join(copy, "schema", "supergraph.graphql"), "utf8")).toContain("type LibraryService");
+    // The container stack's checks (dclint, env names, wiring for every subgraph) hold for library too.
+    const composeChecks = await npm(["test:unit", "--", "--reporter=verbose", "tests/docker-compose.test.ts"]);
+    expect(composeChecks).toMatch(/library uses its own PostgreSQL database/);
 
     // Its data: an HSDS bundle (the fixture health partner's, under the new partner).
     const file = path.join(copy, "library.json");

@@ -1,6 +1,7 @@
 // Runs Wayfinder processes the way operators do (`npm run start:subgraph -- council`, `npm start` …)
 // in their own process groups, waits for their "ready at" lines, and kills the whole group at the end.
 import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -98,3 +99,21 @@ export function runNpm(args: string[], env: Record<string, string>, cwd = ROOT):
 }
 
 export const READY_URL = /ready at (http:\/\/\S+)/;
+
+/**
+ * Ports that are free on `host` right now, as the OS hands them out for port 0, for a process that
+ * must be told its port (a test of the *_PORT variables). Held together while asked for, so they
+ * differ from each other.
+ */
+export async function freePorts(host: string, count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once("error", reject);
+      server.listen(0, host, () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
