@@ -1,19 +1,17 @@
 // Identity and field-level access: every protected field × every role, through the gateway and
 // directly at a subgraph; bad tokens; subgraphs refusing calls that did not come from the gateway.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
-import { startTestStack, testGatewayConfig } from "./helpers/stack.ts";
+import { sharedTestStack, testGatewayConfig, type SharedStackUrls } from "./helpers/stack.ts";
 import { DEV_ISSUER, DEFAULT_AUDIENCE, DEV_JWT_SECRET, authConfig, mintDevToken } from "../gateway/auth.ts";
 import { CLAIMS_HEADER, PUBLIC_CLAIMS, scopesFor, signClaims, type Claims } from "../platform/claims.ts";
 import { DEV_INTERNAL_SECRET } from "../platform/config.ts";
 import { commonConfig } from "../platform/config.ts";
 
-let stack: Awaited<ReturnType<typeof startTestStack>>;
+// The run's shared stack: this file only reads through it.
+let stack: SharedStackUrls;
 beforeAll(async () => {
-  stack = await startTestStack("pglite");
-});
-afterAll(async () => {
-  await stack?.close();
+  stack = await sharedTestStack();
 });
 
 /** A claims binding for a direct call to `subgraph` with post()'s body for `query`. */

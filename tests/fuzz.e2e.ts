@@ -5,7 +5,7 @@
 // Fixed seed and a few hundred runs, so CI sees the same inputs every time in well under 30 s.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { startTestStack, testGatewayConfig } from "./helpers/stack.ts";
+import { sharedTestStack, testGatewayConfig, type SharedStackUrls } from "./helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { createLogger } from "../platform/log.ts";
 import { authConfig, mintDevToken } from "../gateway/auth.ts";
@@ -13,13 +13,14 @@ import { LOCAL_AUTHORITIES, NEED_CODES, PARTNERS } from "../schema/vocabulary.ts
 
 
 const SEED = 20_250_611;
-let stack: Awaited<ReturnType<typeof startTestStack>>;
+// The run's shared stack: this file only reads through it.
+let stack: SharedStackUrls;
 let prod: RunningGateway;
 const logLines: Record<string, any>[] = [];
 let token: string;
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite");
+  stack = await sharedTestStack();
   const subgraphUrls: Record<string, string> = Object.fromEntries(
     PARTNERS.map((p) => [p, stack.partners[p].url]),
   );
@@ -44,7 +45,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await prod?.close();
-  await stack?.close();
 });
 
 const targets = () => [prod.url, stack.gatewayUrl];

@@ -5,7 +5,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, testGatewayConfig } from "./helpers/stack.ts";
+import { sharedTestStack, testGatewayConfig, type SharedStackUrls } from "./helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { createLogger } from "../platform/log.ts";
 import { authConfig, mintDevToken } from "../gateway/auth.ts";
@@ -13,7 +13,8 @@ import { DEFAULT_LIMITS } from "../gateway/hardening.ts";
 import { TokenBuckets, clientIp, clientKey, normaliseIp } from "../gateway/ratelimit.ts";
 import { PARTNERS } from "../schema/vocabulary.ts";
 
-let stack: Awaited<ReturnType<typeof startTestStack>>;
+// The run's shared stack: this file only reads through it.
+let stack: SharedStackUrls;
 /** Production-mode gateway over the same subgraphs, logging into `lines`. */
 let prod: RunningGateway;
 const lines: Record<string, any>[] = [];
@@ -73,7 +74,7 @@ function startHealthProxy(target: string): Promise<http.Server> {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite");
+  stack = await sharedTestStack();
   healthProxy = await startHealthProxy(stack.partners.health.url);
   const subgraphUrls: Record<string, string> = Object.fromEntries(
     PARTNERS.map((p) => [p, stack.partners[p].url]),
@@ -104,7 +105,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await prod?.close();
   await new Promise((r) => healthProxy?.close(r));
-  await stack?.close();
 });
 
 interface Answer {

@@ -36,7 +36,8 @@ function startCouncilProcess(): Promise<string> {
   });
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`no ready line within 90 s:\n${out}`)), 90_000);
+    // A deadline for a hung start only, generous for a loaded machine.
+    const timer = setTimeout(() => reject(new Error(`no ready line within 240 s:\n${out}`)), 240_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /ready at (http:\/\/\S+)/.exec(out);
@@ -64,7 +65,7 @@ beforeAll(async () => {
   const partnerUrls = { council: councilUrl, charity: local.charity.http.url, health: local.health.http.url };
   directory = await startDirectory({ ...cfg.directory, partnerUrls });
   gateway = await startGateway({ ...cfg.gateway, subgraphUrls: { ...partnerUrls, directory: directory.http.url } });
-}, 180_000);
+}, 480_000);
 
 afterAll(async () => {
   await gateway?.close();

@@ -98,7 +98,7 @@ describe("a subgraph in its own process", () => {
       expect(c).toBeDefined();
       expect(sv).toBeDefined();
       return [c!, sv!];
-    }, 30_000);
+    }, 120_000);
     expect(server.parentSpanId).toBe(client.spanId);
     expect(client.attributes["wayfinder.partner"]).toBe("council");
   });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startGateway } from "../gateway/server.ts";
-import { gql, startTestStack, testGatewayConfig } from "./helpers/stack.ts";
+import { gql, sharedTestStack, testGatewayConfig } from "./helpers/stack.ts";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "wayfinder-proc-"));
 const children: ChildProcess[] = [];
@@ -24,7 +24,8 @@ function run(args: string[], env: Record<string, string>): Promise<{ child: Chil
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${out}`)), 60_000);
+    // A deadline for a hung start only, generous for a loaded machine.
+    const timer = setTimeout(() => reject(new Error(`no ready line within 240 s:\n${out}`)), 240_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /ready at (http:\/\/\S+)/.exec(out);
@@ -67,7 +68,8 @@ describe("separate processes", () => {
 
 describe("live composition (development)", () => {
   it("composes the supergraph from the running subgraphs and serves a cross-partner query", async () => {
-    const stack = await startTestStack("pglite");
+    // Reads only: the run's shared stack.
+    const stack = await sharedTestStack();
     const live = await startGateway({
       ...testGatewayConfig(),
       host: "127.0.0.1",
@@ -82,7 +84,6 @@ describe("live composition (development)", () => {
       expect(res.data.service).toEqual({ name: "Norwich Family Hub", coDelivery: [{ staffShare: 0.5 }] });
     } finally {
       await live.close();
-      await stack.close();
     }
   });
 });

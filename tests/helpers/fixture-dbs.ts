@@ -20,9 +20,17 @@ export interface PgliteFixtures {
   dataset: Record<PartnerId, string>;
 }
 
+/** Where the run's shared read-only stack listens (tests/helpers/stack.ts sharedTestStack). */
+export interface SharedStackUrls {
+  gatewayUrl: string;
+  partners: Record<PartnerId, { url: string }>;
+  directory: { http: { url: string } };
+}
+
 declare module "vitest" {
   interface ProvidedContext {
     pgliteFixtures: PgliteFixtures;
+    sharedStack: SharedStackUrls;
   }
 }
 
@@ -38,8 +46,11 @@ export async function loadDataset(dbs: Record<PartnerId, Db>, dataset: Record<Pa
   }
 }
 
-/** Runs initdb once, then derives the dataset's databases from that copy and dumps them into `dir`. */
-export async function buildPgliteFixtures(dir: string): Promise<PgliteFixtures> {
+/**
+ * Runs initdb once, derives the dataset's databases from that copy and dumps them into `dir`.
+ * Returns the dumps and the dataset's databases, still open (the caller closes them).
+ */
+export async function buildPgliteFixtures(dir: string): Promise<{ fixtures: PgliteFixtures; dbs: Record<PartnerId, Db> }> {
   const save = async (db: Db, name: string) => {
     const file = path.join(dir, `${name}.tar`);
     await writeFile(file, Buffer.from(await (await db.dump!("none")).arrayBuffer()));
@@ -56,9 +67,10 @@ export async function buildPgliteFixtures(dir: string): Promise<PgliteFixtures> 
     await loadDataset(dbs, DATASET);
     const dataset = {} as Record<PartnerId, string>;
     for (const p of PARTNERS) dataset[p] = await save(dbs[p], `dataset-${p}`);
-    return { empty, dataset };
-  } finally {
+    return { fixtures: { empty, dataset }, dbs };
+  } catch (err) {
     await Promise.all(PARTNERS.map((p) => dbs[p].close()));
+    throw err;
   }
 }
 
@@ -73,13 +85,18 @@ export function fixtureBlob(file: string): Promise<Blob> {
   return blob;
 }
 
-/** The run's prebuilt dumps, when the e2e project's global setup made them (else undefined). */
-export function providedFixtures(): PgliteFixtures | undefined {
+/** What the e2e project's global setup provided (else undefined: another project, or no setup). */
+export function provided<K extends "pgliteFixtures" | "sharedStack">(key: K) {
   try {
-    return inject("pgliteFixtures");
+    return inject(key) as ReturnType<typeof inject<K>> | undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The run's prebuilt dumps, when the e2e project's global setup made them (else undefined). */
+export function providedFixtures(): PgliteFixtures | undefined {
+  return provided("pgliteFixtures");
 }
 
 /**

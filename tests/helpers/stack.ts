@@ -12,7 +12,7 @@ import type { SearchBackend } from "../../subgraphs/directory/search/types.ts";
 import { DATASET } from "../fixtures/dataset.ts";
 import type { HsdsBundle } from "../../subgraphs/kit/hsds/format.ts";
 import { dropSchemaOf, freshSchemaUrl } from "./postgres.ts";
-import { fixtureBlob, loadDataset, providedFixtures } from "./fixture-dbs.ts";
+import { fixtureBlob, loadDataset, provided, providedFixtures, type SharedStackUrls } from "./fixture-dbs.ts";
 
 export type DbKind = "pglite" | "postgres";
 
@@ -114,6 +114,25 @@ export async function startTestStack(
   };
 }
 
+export type TestStack = Awaited<ReturnType<typeof startTestStack>>;
+export type { SharedStackUrls };
+
+let ownShared: Promise<SharedStackUrls> | undefined;
+
+/**
+ * The run's shared stack over the fixed dataset, with the default settings: the e2e project's
+ * global setup starts it once (tests/helpers/global-setup.ts) and every file that asks gets its
+ * URLs. Only for files that read through it: a file that writes to its databases, stops a partner,
+ * restarts the directory, needs other settings or watches batches starts its own with
+ * startTestStack. Outside the e2e project (no global setup) it is a stack of this file's own.
+ */
+export async function sharedTestStack(): Promise<SharedStackUrls> {
+  const urls = provided("sharedStack");
+  if (urls) return urls;
+  ownShared ??= startTestStack("pglite");
+  return ownShared;
+}
+
 /** Options for a gateway a test starts on its own: the development config on a free port. */
 export function testGatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   return { ...testStackConfig().gateway, ...overrides };
@@ -133,8 +152,12 @@ export async function gql<T = any>(url: string, query: string, variables?: Recor
   return (await res.json()) as GqlResult<T>;
 }
 
-/** Polls until check() passes or the timeout elapses (sync runs every few hundred ms in tests). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+/**
+ * Polls until check() passes (sync runs every few hundred ms in tests). The timeout is a deadline
+ * for a check that never passes, not a speed limit: generous, so a loaded machine only makes a
+ * passing test slower, never a failing one.
+ */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     try {

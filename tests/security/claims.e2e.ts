@@ -6,7 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
-import { startTestStack, testGatewayConfig } from "../helpers/stack.ts";
+import { sharedTestStack, testGatewayConfig, type SharedStackUrls } from "../helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../../gateway/server.ts";
 import { mintDevToken } from "../../gateway/auth.ts";
 import {
@@ -18,7 +18,8 @@ import {
 import { DEV_INTERNAL_SECRET } from "../../platform/config.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 
-let stack: Awaited<ReturnType<typeof startTestStack>>;
+// The run's shared stack: this file only reads through it.
+let stack: SharedStackUrls;
 let gateway: RunningGateway;
 let proxy: http.Server;
 const captured: { header: string; body: string }[] = [];
@@ -43,7 +44,7 @@ function recordingProxy(target: string): Promise<http.Server> {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite");
+  stack = await sharedTestStack();
   proxy = await recordingProxy(stack.partners.charity.url);
   const subgraphUrls: Record<string, string> = Object.fromEntries(PARTNERS.map((p) => [p, stack.partners[p].url]));
   subgraphUrls.charity = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
@@ -53,7 +54,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await new Promise((r) => proxy?.close(r));
-  await stack?.close();
 });
 
 async function raw(url: string, body: string, header: string) {

@@ -3,20 +3,21 @@
 // with its internal host name or the network library's raw message. Production gateway.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, testGatewayConfig } from "../helpers/stack.ts";
+import { sharedTestStack, testGatewayConfig, type SharedStackUrls } from "../helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../../gateway/server.ts";
 import { authConfig } from "../../gateway/auth.ts";
 import { createLogger } from "../../platform/log.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 
-let stack: Awaited<ReturnType<typeof startTestStack>>;
+// The run's shared stack: this file only reads through it.
+let stack: SharedStackUrls;
 let prod: RunningGateway;
 /** Same subgraphs, but the charity partner's address does not resolve (a partner outage). */
 let outage: RunningGateway;
 const logs: Record<string, any>[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite");
+  stack = await sharedTestStack();
   const subgraphUrls: Record<string, string> = Object.fromEntries(PARTNERS.map((p) => [p, stack.partners[p].url]));
   subgraphUrls.directory = stack.directory.http.url;
   const common = { ...testGatewayConfig(), host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", production: true, auth: authConfig({}), rateLimit: false as const };
@@ -32,7 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await outage?.close();
   await prod?.close();
-  await stack?.close();
 });
 
 async function post(url: string, body: unknown) {
