@@ -215,12 +215,10 @@ describe("generateDataset", () => {
     expect(() => generateDataset({ services: 3 })).toThrow(/at least/);
   });
 
-  it("scales to 5,000 services quickly, keeping the gaps and validity", () => {
-    const started = performance.now();
+  // How fast it generates is a benchmark's business (npm run bench), not a test's.
+  it("scales to 5,000 services, keeping the gaps and validity", () => {
     const big = generateDataset({ services: 5000, seed: 42 });
-    const ms = performance.now() - started;
     expect(PARTNERS.map((p) => big[p].services.length)).toEqual([2000, 1750, 1250]);
-    expect(ms).toBeLessThan(15_000);
     for (const p of PARTNERS) expect(() => validateHsds(big[p]), p).not.toThrow();
     for (const gap of DELIBERATE_GAPS) expectGap(big, gap);
   });
