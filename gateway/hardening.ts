@@ -114,9 +114,9 @@ export interface HardeningOptions {
   /**
    * Per-client token bucket (defaults: 20 requests/s, bursts of 60); `false` turns it off
    * (benchmarks). GATEWAY_RATE_LIMIT_RPS / GATEWAY_RATE_LIMIT_BURST belong in gateway/config.ts,
-   * which hands them to startGateway and on to here.
+   * which hands them to startGateway and on to here. `now` is for tests (a clock they move).
    */
-  rateLimit?: Partial<Omit<RateLimitOptions, "now">> | false;
+  rateLimit?: Partial<RateLimitOptions> | false;
 }
 
 export interface Hardening {
