@@ -90,6 +90,10 @@ export function testStackConfig(opts: TestStackOptions = {}): StackConfig {
   cfg.gateway.rateLimit = opts.rateLimit ?? false;
   // /ready answers from fresh probes, so a test sees a partner go down at once (the cache has its own test).
   if (!opts.env?.GATEWAY_READY_CACHE_MS) cfg.gateway.readyCacheMs = 0;
+  // A healthy partner never times out in a test, however loaded the machine: the production 3 s
+  // would turn a slow answer into PARTNER_UNAVAILABLE. Tests of timeouts set their own (on a clock
+  // they move: tests/helpers/clock.ts); a dead partner is refused at once, not timed out.
+  if (!opts.env?.GATEWAY_PARTNER_TIMEOUT_MS) cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, timeoutMs: 120_000 };
   if (opts.partnerPolicy) cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, ...opts.partnerPolicy };
   if (opts.supergraphPath) cfg.gateway.supergraphPath = opts.supergraphPath;
   return cfg;
