@@ -18,7 +18,12 @@ export default tseslint.config(
       // sibling is the idiom for "all but".
       "@typescript-eslint/no-unused-vars": [
         "error",
-        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", ignoreRestSiblings: true },
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          caughtErrorsIgnorePattern: "^_",
+          ignoreRestSiblings: true,
+        },
       ],
       // type-graphql takes resolver and type classes as `Function` (buildSchema's
       // `resolvers: NonEmptyArray<Function>`, decorator targets); our schema helpers pass them on.
@@ -36,7 +41,12 @@ export default tseslint.config(
     files: ["web/static/**/*.js"],
     languageOptions: {
       sourceType: "script",
-      globals: { window: "readonly", document: "readonly", navigator: "readonly", console: "readonly" },
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        navigator: "readonly",
+        console: "readonly",
+      },
     },
   },
 );

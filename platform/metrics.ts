@@ -3,7 +3,7 @@
 //
 // Label values that come from clients (operation names, error codes) are bounded: a client that
 // invents a new operation name per request must not grow the registry without limit.
-import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from "@apollo/server";
 import type { GraphQLFormattedError } from "graphql";
 import client from "prom-client";
 
@@ -72,14 +72,14 @@ export function createMetrics(service: string): Metrics {
   };
 }
 
-function responseErrors(ctx: GraphQLRequestContext<any>): readonly GraphQLFormattedError[] {
+function responseErrors(ctx: GraphQLRequestContext<BaseContext>): readonly GraphQLFormattedError[] {
   const body = ctx.response.body;
   if (!body) return [];
   return (body.kind === "single" ? body.singleResult.errors : body.initialResult.errors) ?? [];
 }
 
 /** Counts each operation, its latency and the codes of the errors it answered with. */
-export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<any> {
+export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       const stop = metrics.graphqlDuration.startTimer();

@@ -50,7 +50,7 @@ function parseArgs(argv: string[]) {
       case "-h":
       case "--help":
         console.log(USAGE);
-        process.exit(0);
+        return process.exit(0);
       default:
         throw new UsageError(`unknown argument "${argv[i]}"`);
     }

@@ -325,8 +325,6 @@ const outageAt = durationS / 2;
 const samples: Sample[] = [];
 let phase: Phase = "warm-up";
 let trafficStart = 0;
-let stoppedAt = NaN;
-let restartedAt = NaN;
 let running = true;
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 const loopByPhase: Partial<Record<Phase, { p99: number; max: number }>> = {};
@@ -344,7 +342,7 @@ async function worker(i: number) {
     const { op, query, variables } = nextRequest(serviceIds);
     const started = performance.now();
     const startPhase = phase;
-    let codes: string[] = [];
+    let codes: string[];
     try {
       const res = await fetch(stack.gatewayUrl, {
         method: "POST",
@@ -413,11 +411,11 @@ cpu(); // the per-minute readings start here
 await sleep(outageAt * 1000);
 console.log(`${clock(elapsed() - measuredStart)}  stopping ${victim}`);
 await stack.stopPartner(victim);
-stoppedAt = elapsed() - measuredStart;
+const stoppedAt = elapsed() - measuredStart;
 enterPhase("during");
 await sleep(outageSeconds * 1000);
 await stack.startPartner(victim);
-restartedAt = elapsed() - measuredStart;
+const restartedAt = elapsed() - measuredStart;
 enterPhase("after");
 console.log(`${clock(restartedAt)}  ${victim} started again`);
 await sleep(Math.max(0, (durationS - outageAt - outageSeconds) * 1000));

@@ -2,7 +2,7 @@
 // pagination, a partner's update and closure reaching search within seconds, hostile input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, gql, startTestStack } from "./helpers/stack.ts";
-import { BRISTOL, DATASET, NEWPORT, NORFOLK } from "./fixtures/dataset.ts";
+import { BRISTOL, DATASET, NEWPORT } from "./fixtures/dataset.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 

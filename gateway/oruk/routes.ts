@@ -269,7 +269,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
   ) => {
     const size = chunkSize(query, vars);
     const nodes: Obj[] = [];
-    let total = 0;
+    let total: number;
     for (let got = 0; ;) {
       const first = Math.max(1, Math.min(size, count - got));
       const r = await run(req, query, { ...vars, first, offset: offset + got });
@@ -515,7 +515,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
   ][] = [
     [
       /^\/oruk\/?$/,
-      async (req) => ({
+      async () => ({
         body: {
           version: "3.0",
           profile: "https://openreferraluk.org/",

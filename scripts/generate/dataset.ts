@@ -1853,7 +1853,8 @@ function fitGaps(
   exempt?: string,
 ): Fitted | undefined {
   let out = needs;
-  let [min, max] = ages;
+  const min = ages[0];
+  let max = ages[1];
   for (const la of las) {
     const strip = (STRIP[la] ?? []).filter((n) => n !== exempt);
     if (strip.includes(out[0])) return undefined;

@@ -8,7 +8,6 @@ import { serveSubgraph } from "../kit/serve.ts";
 import { isOperator } from "../../platform/operator.ts";
 import { directoryMetrics } from "./metrics.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
-import type { SearchBackend } from "./search/types.ts";
 import type { DirectoryContext, PostcodeLookup } from "./context.ts";
 import { DirectorySync } from "./sync.ts";
 import { ORGANIZATION_STUBS, SERVICE_STUBS, directoryReferenceResolvers } from "./types/entities.ts";

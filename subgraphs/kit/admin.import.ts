@@ -5,7 +5,6 @@
 // it in one transaction, and the change is in search and routing by the directory's next sync.
 // With no server running, the CLI opens the database itself; with PostgreSQL, many writers are safe
 // and the CLI writes directly.
-import type http from "node:http";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import { CLAIMS_HEADER, signClaims, verifyClaims } from "../../platform/claims.ts";
 import { BodyTooLargeError, readBody, type Route } from "../../platform/http.ts";

@@ -8,7 +8,7 @@ import { buildFederatedSchema } from "./federation.ts";
 import { createPartnerLoaders, type BatchObserver } from "./loaders.ts";
 import { partnerReferenceResolvers, type PartnerContext } from "./partner.types.ts";
 import { feedRoute, inventoryRoute } from "./feed.ts";
-import { IMPORT_PATH, IMPORT_SCOPE, adminImportRoute } from "./admin.import.ts";
+import { IMPORT_PATH, adminImportRoute } from "./admin.import.ts";
 import { requireScope, type Route, type RunningHttp } from "../../platform/http.ts";
 import { serveSubgraph } from "./serve.ts";
 import { isOperator } from "../../platform/operator.ts";

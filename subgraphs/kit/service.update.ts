@@ -229,6 +229,8 @@ const badInput = (field: string, message: string) =>
   new GraphQLError(`${field}: ${message}`, { extensions: { code: "BAD_USER_INPUT", field } });
 
 const PHONE = /^\+?[0-9][0-9 ()-]{4,22}[0-9](?: ?(?:ext\.?|x) ?[0-9]{1,6})?$/i;
+// Matching control characters is the point of this pattern.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
 
@@ -250,7 +252,7 @@ function email(field: string, value: string | null | undefined): string | null {
 function webUrl(field: string, value: string | null | undefined): string | null {
   const v = text(field, value, 2048);
   if (v === null) return null;
-  let u: URL | null = null;
+  let u: URL | null;
   try {
     u = new URL(v);
   } catch {

@@ -31,7 +31,9 @@ export class ManualClock implements Clock {
   /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
   advance(ms: number): void {
     this.time += ms;
-    const due = [...this.timers].filter(([, t]) => t.at <= this.time).sort((a, b) => a[1].at - b[1].at);
+    const due = [...this.timers]
+      .filter(([, t]) => t.at <= this.time)
+      .sort((a, b) => a[1].at - b[1].at);
     for (const [id, t] of due) {
       this.timers.delete(id);
       t.fn();

@@ -39,10 +39,14 @@ declare module "vitest" {
  * charity's co-delivery of its family hub (only accepted co-deliveries are public;
  * tests/security/codelivery.e2e.ts covers the agreement itself).
  */
-export async function loadDataset(dbs: Record<PartnerId, Db>, dataset: Record<PartnerId, HsdsBundle>): Promise<void> {
+export async function loadDataset(
+  dbs: Record<PartnerId, Db>,
+  dataset: Record<PartnerId, HsdsBundle>,
+): Promise<void> {
   await Promise.all(PARTNERS.map((p) => importHsds(dbs[p], validateHsds(dataset[p]))));
   for (const owner of PARTNERS) {
-    for (const proposer of PARTNERS) await recordAcceptances(dbs[owner], owner, DATASET[proposer].co_deliveries ?? [], "fixture");
+    for (const proposer of PARTNERS)
+      await recordAcceptances(dbs[owner], owner, DATASET[proposer].co_deliveries ?? [], "fixture");
   }
 }
 
@@ -50,7 +54,9 @@ export async function loadDataset(dbs: Record<PartnerId, Db>, dataset: Record<Pa
  * Runs initdb once, derives the dataset's databases from that copy and dumps them into `dir`.
  * Returns the dumps and the dataset's databases, still open (the caller closes them).
  */
-export async function buildPgliteFixtures(dir: string): Promise<{ fixtures: PgliteFixtures; dbs: Record<PartnerId, Db> }> {
+export async function buildPgliteFixtures(
+  dir: string,
+): Promise<{ fixtures: PgliteFixtures; dbs: Record<PartnerId, Db> }> {
   const save = async (db: Db, name: string) => {
     const file = path.join(dir, `${name}.tar`);
     await writeFile(file, Buffer.from(await (await db.dump!("none")).arrayBuffer()));
@@ -61,7 +67,9 @@ export async function buildPgliteFixtures(dir: string): Promise<{ fixtures: Pgli
   await emptyDb.close();
   const template = await fixtureBlob(empty);
   const dbs = Object.fromEntries(
-    await Promise.all(PARTNERS.map(async (p) => [p, await openDb({ loadDataDir: template })] as const)),
+    await Promise.all(
+      PARTNERS.map(async (p) => [p, await openDb({ loadDataDir: template })] as const),
+    ),
   ) as Record<PartnerId, Db>;
   try {
     await loadDataset(dbs, DATASET);

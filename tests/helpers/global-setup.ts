@@ -21,7 +21,9 @@ export default async function setup(project: TestProject) {
   const stack = await startStack(config, { dbs });
   project.provide("sharedStack", {
     gatewayUrl: stack.gatewayUrl,
-    partners: Object.fromEntries(PARTNERS.map((p) => [p, { url: stack.partners[p].url }])) as Record<PartnerId, { url: string }>,
+    partners: Object.fromEntries(
+      PARTNERS.map((p) => [p, { url: stack.partners[p].url }]),
+    ) as Record<PartnerId, { url: string }>,
     directory: { http: { url: stack.directory.http.url } },
   });
   return async () => {

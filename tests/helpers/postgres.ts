@@ -12,7 +12,7 @@ async function reachable(): Promise<boolean> {
     await client.query("SELECT 1");
     return true;
   } catch (err) {
-    if (required) throw new Error(`PostgreSQL is required (WAYFINDER_REQUIRE_POSTGRES=1) but ${POSTGRES_URL} is unreachable: ${String(err)}`);
+    if (required) throw new Error(`PostgreSQL is required (WAYFINDER_REQUIRE_POSTGRES=1) but ${POSTGRES_URL} is unreachable: ${String(err)}`, { cause: err });
     return false;
   } finally {
     await client.end().catch(() => undefined);

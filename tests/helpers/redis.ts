@@ -21,6 +21,7 @@ async function reachable(): Promise<boolean> {
     if (required)
       throw new Error(
         `Redis is required (WAYFINDER_REQUIRE_REDIS=1) but ${REDIS_URL} is unreachable: ${String(err)}`,
+        { cause: err },
       );
     return false;
   } finally {

@@ -334,7 +334,7 @@ describe.runIf(BENCH.length > 0)("latency (ORAMA_BENCH)", () => {
         globalThis.gc?.();
         const heap0 = process.memoryUsage().heapUsed;
         const backend = make();
-        let t = performance.now();
+        const t = performance.now();
         for (let i = 0; i < docs.length; i += 5000) await backend.upsert(docs.slice(i, i + 5000));
         const insertMs = performance.now() - t;
         globalThis.gc?.();

@@ -51,7 +51,7 @@ export function formatIssue(issue: HsdsIssue): string {
 
 export const GSS_CODE = /^[EWSN]\d{8}$/;
 /** What Wayfinder accepts as an email address in partner updates. */
-export const EMAIL = /^[^\s@"<>()\[\],;:]+@[^\s@"<>()\[\],;:]+\.[A-Za-z]{2,}$/;
+export const EMAIL = /^[^\s@"<>()[\],;:]+@[^\s@"<>()[\],;:]+\.[A-Za-z]{2,}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // HSDS asks for a zone suffix on times ("09:00Z", "09:00-05:00"); the time column ignores it.
 const TIME = /^(([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?|24:00(:00)?)(Z|[+-]\d{2}(:?\d{2})?)?$/;
