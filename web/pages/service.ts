@@ -27,8 +27,6 @@ const service = (professional: boolean) => /* GraphQL */ `
   }
 `;
 
-// The service page reads the GraphQL answer as untyped JSON, field by field.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export async function servicePage(ctx: PageContext, id: string): Promise<Rendered> {
   const professional = !!ctx.session?.token;
   const res = await ctx.ask<{ service: any; needs: NeedInfo[] }>(service(professional), { id });

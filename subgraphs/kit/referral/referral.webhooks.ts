@@ -163,6 +163,7 @@ export function createWebhooks(opts: WebhookOptions) {
   }
 
   async function deliveries(first: number): Promise<DeliveryWire[]> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row, mapped field by field below
     const rows = await db.query<Record<string, any>>(
       `SELECT * FROM referral_webhook_delivery ORDER BY id DESC LIMIT $1`,
       [first],
