@@ -59,6 +59,7 @@ const SEARCH = /* GraphQL */ `
           id
           partner
           name
+          email
         }
       }
     }
@@ -69,6 +70,7 @@ const CAMHS = /* GraphQL */ `
     service(id: "health:camhs-norwich") {
       id
       name
+      email
     }
   }
 `;
@@ -78,6 +80,7 @@ const COUNCIL_AND_CHARITY = [
   "Child bereavement support Norfolk",
 ];
 const HEALTH_NAME = "CAMHS Getting Help – Norwich";
+const CAMHS_ANSWER = { id: "health:camhs-norwich", name: HEALTH_NAME, email: "camhs-norwich@example.org.uk" };
 // Partner updates (the first mutations) are being added alongside; the mutation test waits for them.
 const HAS_HEALTH_MUTATION = (await readFile("schema/supergraph.graphql", "utf8")).includes(
   "updateHealthService(",
@@ -87,6 +90,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const names = (res: GqlResult) =>
   (res.data?.searchServices?.edges ?? []).map((e: any) => e.node?.name ?? null);
 const reasons = (res: GqlResult) => (res.errors ?? []).map((e) => e.extensions?.reason);
+/** A service's email in a search answer: only its partner has it (the directory's copy does not). */
+const emailOf = (res: GqlResult, name: string) =>
+  (res.data?.searchServices?.edges ?? []).find((e: any) => e.node?.name === name)?.node.email;
+
+// The public read cache answers anonymous reads without the partners, so every request here is a
+// professional's: each one reaches the partner it is about.
+const PROFESSIONAL = await mintDevToken({ role: "professional", sub: "resilience" });
+async function ask(url: string, query: string, variables?: Record<string, unknown>): Promise<GqlResult> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "apollo-require-preflight": "true", authorization: `Bearer ${PROFESSIONAL}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GqlResult;
+}
 
 /** A request in flight: `settled` says whether it has answered yet. */
 function inFlight<T>(promise: Promise<T>) {
@@ -313,7 +331,7 @@ function expectOnlyPartnerUnavailable(res: GqlResult, partner: string) {
 
 describe("a partner killed mid-run", () => {
   it("keeps answering with the others' data, names the partner in errors and /ready, and recovers after restart", async () => {
-    const baseline = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
+    const baseline = await ask(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
     expect(baseline.errors).toBeUndefined();
     expect(names(baseline)).toEqual(expect.arrayContaining([...COUNCIL_AND_CHARITY, HEALTH_NAME]));
     const health = stackClocks.health!;
@@ -328,7 +346,7 @@ describe("a partner killed mid-run", () => {
     try {
       // Enough failures to open the circuit: later calls fail fast instead of trying the partner.
       const down = await eventually(async () => {
-        whileDown.push(await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] }));
+        whileDown.push(await ask(stack.gatewayUrl, SEARCH, { la: [NORFOLK] }));
         const r = await ready(stack.gatewayUrl);
         expect(r.connections.health!.breaker).toBe("open");
         return r;
@@ -345,7 +363,7 @@ describe("a partner killed mid-run", () => {
       expect(down.connections.council).toMatchObject({ breaker: "closed", consecutiveFailures: 0 });
       // Open (its clock stands still, so it stays open): answers no longer wait on the dead partner.
       for (let i = 0; i < 3; i++) {
-        const res = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
+        const res = await ask(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
         whileDown.push(res);
         expect(reasons(res)).toEqual(["CIRCUIT_OPEN"]);
       }
@@ -354,14 +372,14 @@ describe("a partner killed mid-run", () => {
       restartedAt = performance.now();
     }
     // Back, but the circuit stays open until its cool-down has passed …
-    const stillOpen = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
+    const stillOpen = await ask(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
     expect(reasons(stillOpen)).toEqual(["CIRCUIT_OPEN"]);
     // … then the next trial finds it back.
     health.advance(POLICY.coolDownMs!);
     await eventually(async () => {
-      const res = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
+      const res = await ask(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
       expect(res.errors).toBeUndefined();
-      expect(names(res)).toContain(HEALTH_NAME);
+      expect(emailOf(res, HEALTH_NAME)).toBe(CAMHS_ANSWER.email);
     }, PATIENCE);
     const recoveredAt = performance.now();
     await run.answered(4, recoveredAt);
@@ -384,9 +402,10 @@ describe("a partner killed mid-run", () => {
     for (const body of during) {
       expect(names(body)).toEqual(expect.arrayContaining(COUNCIL_AND_CHARITY));
       expectOnlyPartnerUnavailable(body, "health");
-      // The health service's fields could not be fetched: it is null, the others are whole.
-      expect(names(body)).not.toContain(HEALTH_NAME);
-      expect(names(body)).toContain(null);
+      // The health service's own fields could not be fetched (the directory's copy still names
+      // it); the others are whole.
+      expect(emailOf(body, HEALTH_NAME) ?? null).toBeNull();
+      for (const n of COUNCIL_AND_CHARITY) expect(emailOf(body, n)).toMatch(/@example\.org\.uk$/);
     }
     const after = samples.filter((s) => s.start > recoveredAt);
     expect(after.length).toBeGreaterThanOrEqual(4);
@@ -398,12 +417,12 @@ describe("a slow partner", () => {
   it("hits the timeout and answers PARTNER_UNAVAILABLE without waiting for the partner, with everyone else's data", async () => {
     const proxy = await startFlakyProxy(stack.partners.health.url);
     const gw = await gatewayWith({ health: proxy.url });
-    expect((await gql(gw.url, SEARCH, { la: [NORFOLK] })).errors).toBeUndefined();
+    expect((await ask(gw.url, SEARCH, { la: [NORFOLK] })).errors).toBeUndefined();
     await proxy.arrived(1);
 
     // The partner takes the call and never answers.
     proxy.ctl.hang = true;
-    const req = inFlight(gql(gw.url, SEARCH, { la: [NORFOLK] }));
+    const req = inFlight(ask(gw.url, SEARCH, { la: [NORFOLK] }));
     for (const attempt of [2, 3]) {
       await proxy.arrived(attempt);
       // Held by the partner until its timeout.
@@ -422,7 +441,8 @@ describe("a slow partner", () => {
       }),
     ]);
     expect(names(res)).toEqual(expect.arrayContaining(COUNCIL_AND_CHARITY));
-    expect(names(res)).not.toContain(HEALTH_NAME);
+    expect(emailOf(res, HEALTH_NAME) ?? null).toBeNull();
+    for (const n of COUNCIL_AND_CHARITY) expect(emailOf(res, n)).toMatch(/@example\.org\.uk$/);
     // One attempt and one retry, each timed out; no third.
     expect(proxy.ctl.requests).toBe(3);
   });
@@ -434,17 +454,17 @@ describe("retrying reads", () => {
     const gw = await gatewayWith({ health: proxy.url });
 
     proxy.ctl.failNext = 1;
-    const after503 = await gql(gw.url, CAMHS);
+    const after503 = await ask(gw.url, CAMHS);
     expect(after503).toEqual({
-      data: { service: { id: "health:camhs-norwich", name: HEALTH_NAME } },
+      data: { service: CAMHS_ANSWER },
     });
     expect(proxy.ctl.requests).toBe(2);
 
     proxy.ctl.failNext = 1;
     proxy.ctl.failWith = "reset";
-    const afterReset = await gql(gw.url, CAMHS);
+    const afterReset = await ask(gw.url, CAMHS);
     expect(afterReset).toEqual({
-      data: { service: { id: "health:camhs-norwich", name: HEALTH_NAME } },
+      data: { service: CAMHS_ANSWER },
     });
     expect(proxy.ctl.requests).toBe(4);
 
@@ -459,9 +479,9 @@ describe("retrying reads", () => {
     const proxy = await startFlakyProxy(stack.partners.health.url);
     const gw = await gatewayWith({ health: proxy.url });
     proxy.ctl.failNext = 2;
-    const res = await gql(gw.url, CAMHS);
+    const res = await ask(gw.url, CAMHS);
     expect(proxy.ctl.requests).toBe(2);
-    expect(res.data).toEqual({ service: null });
+    expect(res.data?.service?.email ?? null).toBeNull();
     expect(res.errors).toEqual([
       expect.objectContaining({
         extensions: expect.objectContaining({
@@ -548,10 +568,10 @@ describe("the circuit breaker", () => {
       expect(req.settled).toBe(false);
       clock.advance(800);
     };
-    const first = inFlight(gql(gw.url, CAMHS));
+    const first = inFlight(ask(gw.url, CAMHS));
     await timeOut(1, first);
     await timeOut(2, first); // attempts 1 and 2 time out
-    const second = inFlight(gql(gw.url, CAMHS));
+    const second = inFlight(ask(gw.url, CAMHS));
     await timeOut(3, second); // attempt 3 times out and opens it; no retry through an open circuit
     for (const r of [await first.result, await second.result]) {
       expect(r.errors?.[0]?.extensions).toMatchObject({
@@ -568,9 +588,9 @@ describe("the circuit breaker", () => {
     });
 
     // Open: answered at once (the partner still hangs and no time passes) without calling it.
-    const fast = await gql(gw.url, CAMHS);
+    const fast = await ask(gw.url, CAMHS);
     expect(proxy.ctl.requests).toBe(3);
-    expect(fast.data).toEqual({ service: null });
+    expect(fast.data?.service?.email ?? null).toBeNull();
     expect(fast.errors).toEqual([
       expect.objectContaining({
         extensions: expect.objectContaining({
@@ -584,7 +604,7 @@ describe("the circuit breaker", () => {
     // Half-open: of three concurrent requests one is the trial; it times out and re-opens the circuit.
     clock.advance(1500);
     expect((await ready(gw.url)).connections.health!.breaker).toBe("half-open");
-    const trio = [0, 1, 2].map(() => inFlight(gql(gw.url, CAMHS)));
+    const trio = [0, 1, 2].map(() => inFlight(ask(gw.url, CAMHS)));
     await proxy.arrived(4);
     // The other two fail fast while the trial is still out.
     await eventually(async () => expect(trio.filter((r) => r.settled)).toHaveLength(2), PATIENCE);
@@ -602,14 +622,14 @@ describe("the circuit breaker", () => {
     // The partner recovers: the next trial succeeds and closes the circuit.
     proxy.ctl.hang = false;
     clock.advance(1500);
-    const back = await gql(gw.url, CAMHS);
-    expect(back).toEqual({ data: { service: { id: "health:camhs-norwich", name: HEALTH_NAME } } });
+    const back = await ask(gw.url, CAMHS);
+    expect(back).toEqual({ data: { service: CAMHS_ANSWER } });
     expect((await ready(gw.url)).connections.health).toMatchObject({
       breaker: "closed",
       consecutiveFailures: 0,
       openUntil: null,
     });
-    expect((await gql(gw.url, CAMHS)).errors).toBeUndefined();
+    expect((await ask(gw.url, CAMHS)).errors).toBeUndefined();
   });
 });
 
