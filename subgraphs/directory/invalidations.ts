@@ -56,9 +56,16 @@ export class ChangeLog {
         this.waiters.delete(done);
         resolve();
       };
+      // A long-poll must never keep a stopping process alive (close() also ends every wait).
       const timer = setTimeout(done, ms);
+      timer.unref?.();
       this.waiters.add(done);
     });
+  }
+
+  /** Ends every long-poll now (the directory is stopping). */
+  close(): void {
+    for (const done of [...this.waiters]) done();
   }
 
   /** GET /invalidations?epoch=<epoch>&since=<generation>&waitMs=<ms>: long-polls while nothing is new. */

@@ -254,6 +254,7 @@ export class DirectorySync {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.changes.close();
     await this.running?.catch(() => undefined);
   }
 
