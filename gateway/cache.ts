@@ -79,6 +79,33 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/**
+ * Fields one partner adds to another partner's service (the charity's `coDelivery` on a council
+ * service): a change to them is on no feed entry of that service, so an answer holding them is
+ * never cached (read from the partners each time).
+ */
+const CROSS_PARTNER_FIELDS = new Set(["coDelivery", "coDeliveryProposals"]);
+
+function selects(
+  set: SelectionSetNode | undefined,
+  names: Set<string>,
+  fragments: Record<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): boolean {
+  for (const sel of set?.selections ?? []) {
+    if (sel.kind === Kind.FIELD) {
+      if (names.has(sel.name.value) || selects(sel.selectionSet, names, fragments, seen))
+        return true;
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      if (selects(sel.selectionSet, names, fragments, seen)) return true;
+    } else if (!seen.has(sel.name.value)) {
+      seen.add(sel.name.value);
+      if (selects(fragments[sel.name.value]?.selectionSet, names, fragments, seen)) return true;
+    }
+  }
+  return false;
+}
+
 /** Root fields of the operation (through fragments), with `service`'s id argument resolved. */
 function rootFields(
   set: SelectionSetNode,
@@ -110,17 +137,27 @@ export function createPublicCache(opts: PublicCacheOptions): PublicCache {
   const maxEntries = opts.maxEntries ?? 2000;
   const maxAgeMs = opts.maxAgeMs ?? 300_000;
   const entries = new Map<string, Entry>();
-  const keys = new WeakMap<object, { key: string; index: boolean; ids: string[] } | null>();
+  const keys = new WeakMap<
+    object,
+    { key: string; index: boolean; ids: string[]; seen: number } | null
+  >();
+  // Bumped by every invalidation: an answer computed while one arrived may hold what it dropped,
+  // so it is only stored when no invalidation came between the request's start and its answer.
+  let invalidations = 0;
   let hits = 0;
   let misses = 0;
   let connected = false;
   let stopped = false;
   const abort = new AbortController();
 
-  const clear = () => entries.clear();
+  const clear = () => {
+    invalidations++;
+    entries.clear();
+  };
   const invalidate = (ids: string[] | null) => {
     if (ids === null) return clear();
     if (!ids.length) return;
+    invalidations++;
     const changed = new Set(ids);
     for (const [key, e] of entries)
       if (e.index || e.ids.some((id) => changed.has(id))) entries.delete(key);
@@ -134,6 +171,7 @@ export function createPublicCache(opts: PublicCacheOptions): PublicCache {
     for (const d of rc.document?.definitions ?? [])
       if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
     const variables = rc.request.variables ?? {};
+    if (selects(rc.operation.selectionSet, CROSS_PARTNER_FIELDS, fragments)) return null;
     const fields = rootFields(rc.operation.selectionSet, fragments, variables);
     let index = false;
     const ids: string[] = [];
@@ -150,7 +188,7 @@ export function createPublicCache(opts: PublicCacheOptions): PublicCache {
     const key = createHash("sha256")
       .update(stableJson([rc.source ?? "", rc.request.operationName ?? null, variables]))
       .digest("base64url");
-    return { key, index, ids };
+    return { key, index, ids, seen: invalidations };
   }
 
   const plugin: ApolloServerPlugin<GatewayContext> = {
@@ -183,6 +221,7 @@ export function createPublicCache(opts: PublicCacheOptions): PublicCache {
           if (rc.operation?.operation === "mutation" && !rc.errors?.length) clear();
           const d = keys.get(rc);
           if (!d || !connected || rc.response.body.kind !== "single") return;
+          if (d.seen !== invalidations) return;
           const result = rc.response.body.singleResult;
           if (result.errors?.length || !result.data) return;
           entries.set(d.key, {

@@ -208,15 +208,18 @@ describe("the README's GraphQL examples on npm start's generated data", () => {
     const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     const admin = await mintDevToken({ role: "partner-admin", partner: "council" });
+    const professional = await mintDevToken({ role: "professional" });
     for (const query of blocks) {
       const mutation = query.trimStart().startsWith("mutation");
+      // Referrals are made by professionals; the service update by the council's admin.
+      const referral = /createReferral\(/.test(query);
       const res = (await (
         await fetch(stack.gatewayUrl, {
           method: "POST",
           headers: {
             "content-type": "application/json",
             "apollo-require-preflight": "true",
-            ...(mutation ? { authorization: `Bearer ${admin}` } : {}),
+            ...(mutation ? { authorization: `Bearer ${referral ? professional : admin}` } : {}),
           },
           body: JSON.stringify({ query }),
         })
@@ -225,7 +228,8 @@ describe("the README's GraphQL examples on npm start's generated data", () => {
       if (res.data && "service" in res.data) expect(res.data.service, query).not.toBeNull();
       if (res.data?.searchServices?.edges)
         expect(res.data.searchServices.edges.length, query).toBeGreaterThan(0);
-      if (mutation) expect(JSON.stringify(res.data), query).toContain("TEMPORARILY_CLOSED");
+      if (referral) expect(res.data?.createReferral?.status, query).toBe("NEW");
+      else if (mutation) expect(JSON.stringify(res.data), query).toContain("TEMPORARILY_CLOSED");
     }
   });
 });
