@@ -15,7 +15,14 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["tests/**/*.test.ts", "subgraphs/**/*.test.ts", "gateway/**/*.test.ts", "platform/**/*.test.ts", "scripts/**/*.test.ts", "web/**/*.test.ts"],
+          include: [
+            "tests/**/*.test.ts",
+            "subgraphs/**/*.test.ts",
+            "gateway/**/*.test.ts",
+            "platform/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "web/**/*.test.ts",
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -2,7 +2,14 @@
 // URL or a configured public key) and maps it to a role. No token means the anonymous public.
 // In development the config loader (gateway/config.ts → authConfig) picks the built-in HS256 key,
 // which `npm run token` mints tokens for; production refuses that key, and nothing here defaults to it.
-import { createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, errors as joseErrors, type JWTVerifyGetKey } from "jose";
+import {
+  createRemoteJWKSet,
+  importSPKI,
+  jwtVerify,
+  SignJWT,
+  errors as joseErrors,
+  type JWTVerifyGetKey,
+} from "jose";
 import { isPartnerId } from "../schema/vocabulary.ts";
 import { PUBLIC_CLAIMS, scopesFor, type Claims, type Role } from "../platform/claims.ts";
 
@@ -43,15 +50,20 @@ export function authConfig(env: Record<string, string | undefined>): AuthConfig 
     production,
   };
   if (production && !cfg.jwksUrl && !cfg.publicKey) {
-    throw new AuthConfigError("production needs AUTH_JWKS_URL or AUTH_PUBLIC_KEY: the development key is refused");
+    throw new AuthConfigError(
+      "production needs AUTH_JWKS_URL or AUTH_PUBLIC_KEY: the development key is refused",
+    );
   }
-  if (production && cfg.issuer === DEV_ISSUER) throw new AuthConfigError("production needs AUTH_ISSUER (not the development issuer)");
+  if (production && cfg.issuer === DEV_ISSUER)
+    throw new AuthConfigError("production needs AUTH_ISSUER (not the development issuer)");
   if (!cfg.jwksUrl && !cfg.publicKey) cfg.devSecret = DEV_JWT_SECRET;
   return cfg;
 }
 
 /** Returns a function from an Authorization header to verified claims. */
-export async function createVerifier(cfg: AuthConfig): Promise<(authorization: string | undefined) => Promise<Claims>> {
+export async function createVerifier(
+  cfg: AuthConfig,
+): Promise<(authorization: string | undefined) => Promise<Claims>> {
   let key: JWTVerifyGetKey | CryptoKey | Uint8Array;
   let algorithms: string[];
   if (cfg.jwksUrl) {
@@ -64,32 +76,51 @@ export async function createVerifier(cfg: AuthConfig): Promise<(authorization: s
     key = new TextEncoder().encode(cfg.devSecret);
     algorithms = ["HS256"];
   } else {
-    throw new AuthConfigError("no token key: set AUTH_JWKS_URL or AUTH_PUBLIC_KEY (a development key is refused in production)");
+    throw new AuthConfigError(
+      "no token key: set AUTH_JWKS_URL or AUTH_PUBLIC_KEY (a development key is refused in production)",
+    );
   }
   return async (authorization) => {
     if (!authorization) return PUBLIC_CLAIMS;
     const m = /^Bearer ([A-Za-z0-9_\-.]{10,4096})$/.exec(authorization.trim());
-    if (!m) throw new TokenError("Authorization must be \"Bearer <token>\"");
+    if (!m) throw new TokenError('Authorization must be "Bearer <token>"');
     try {
-      const { payload } = await jwtVerify(m[1]!, key as never, { issuer: cfg.issuer, audience: cfg.audience, algorithms, requiredClaims: ["exp", "sub"] });
+      const { payload } = await jwtVerify(m[1]!, key as never, {
+        issuer: cfg.issuer,
+        audience: cfg.audience,
+        algorithms,
+        requiredClaims: ["exp", "sub"],
+      });
       const role = payload.role as Role;
       const partner = typeof payload.partner === "string" ? payload.partner : null;
-      if (role !== "professional" && role !== "partner-admin") throw new TokenError(`token role must be professional or partner-admin`);
-      if (role === "partner-admin" && (!partner || !isPartnerId(partner))) throw new TokenError("a partner-admin token must name its partner");
+      if (role !== "professional" && role !== "partner-admin")
+        throw new TokenError(`token role must be professional or partner-admin`);
+      if (role === "partner-admin" && (!partner || !isPartnerId(partner)))
+        throw new TokenError("a partner-admin token must name its partner");
       const p = role === "partner-admin" ? (partner as Claims["partner"]) : null;
       return { sub: String(payload.sub), role, partner: p, scopes: scopesFor(role, p) };
     } catch (err) {
       if (err instanceof TokenError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new TokenError("token expired");
-      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new TokenError(`token ${err.claim} is not accepted`);
+      if (err instanceof joseErrors.JWTClaimValidationFailed)
+        throw new TokenError(`token ${err.claim} is not accepted`);
       throw new TokenError("token signature or format is invalid");
     }
   };
 }
 
 /** Mints a token for the development key (npm run token). Refused in production. */
-export async function mintDevToken(opts: { role: Role; partner?: string | null; sub?: string; ttl?: string; production?: boolean; audience?: string; issuer?: string }): Promise<string> {
-  if (opts.production) throw new AuthConfigError("the development key cannot mint tokens in production");
+export async function mintDevToken(opts: {
+  role: Role;
+  partner?: string | null;
+  sub?: string;
+  ttl?: string;
+  production?: boolean;
+  audience?: string;
+  issuer?: string;
+}): Promise<string> {
+  if (opts.production)
+    throw new AuthConfigError("the development key cannot mint tokens in production");
   return new SignJWT({ role: opts.role, ...(opts.partner ? { partner: opts.partner } : {}) })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(opts.sub ?? `dev-${opts.role}`)

@@ -36,7 +36,14 @@ export interface GatewayConfig {
    * Per-client limit; false when GATEWAY_RATE_LIMIT_RPS=0. With REDIS_URL the buckets live in
    * Redis, shared by every gateway replica (gateway/ratelimit-redis.ts).
    */
-  rateLimit: { rps: number; burst: number; trustProxy: boolean | number; redis?: { url: string; keyPrefix?: string } } | false;
+  rateLimit:
+    | {
+        rps: number;
+        burst: number;
+        trustProxy: boolean | number;
+        redis?: { url: string; keyPrefix?: string };
+      }
+    | false;
   /** OPERATOR_TOKEN: /ready's detail and /metrics. */
   operatorToken?: string;
   /** GATEWAY_READY_CACHE_MS: one round of readiness probes answers /ready for this long. */
@@ -59,11 +66,16 @@ function trustProxy(env: Env): boolean | number {
 }
 
 function corsOrigins(env: Env): string[] {
-  const list = (envOptional(env, "GATEWAY_CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  const list = (envOptional(env, "GATEWAY_CORS_ORIGINS") ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const o of list) {
     // An origin is scheme://host[:port], exactly as browsers send it (no path, no trailing slash).
     if (o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o)) {
-      throw new Error(`GATEWAY_CORS_ORIGINS: "${o}" is not an origin such as https://app.example.org`);
+      throw new Error(
+        `GATEWAY_CORS_ORIGINS: "${o}" is not an origin such as https://app.example.org`,
+      );
     }
   }
   return list;
@@ -72,17 +84,24 @@ function corsOrigins(env: Env): string[] {
 export function gatewayConfig(env: Env = process.env): GatewayConfig {
   const production = isProduction(env);
   const compose = envEnum(env, "GATEWAY_COMPOSE", ["file", "live"] as const, "file");
-  if (production && compose === "live") throw new Error("GATEWAY_COMPOSE=live is a development option; production serves SUPERGRAPH_PATH");
+  if (production && compose === "live")
+    throw new Error(
+      "GATEWAY_COMPOSE=live is a development option; production serves SUPERGRAPH_PATH",
+    );
   const rps = envNumber(env, "GATEWAY_RATE_LIMIT_RPS", 20, 0);
   const burst = envNumber(env, "GATEWAY_RATE_LIMIT_BURST", 60, 1);
   const redisUrl = envOptional(env, "REDIS_URL");
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new Error(`REDIS_URL must be a redis:// or rediss:// URL, got "${redisUrl}"`);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    throw new Error(`REDIS_URL must be a redis:// or rediss:// URL, got "${redisUrl}"`);
   return {
     host: envStr(env, "GATEWAY_HOST", "127.0.0.1"),
     port: envInt(env, "GATEWAY_PORT", 4000),
     supergraphPath: path.resolve(envStr(env, "SUPERGRAPH_PATH", "schema/supergraph.graphql")),
     composeLive: compose === "live",
-    subgraphUrls: Object.fromEntries(SUBGRAPHS.map((s) => [s, subgraphUrl(s, env)])) as Record<SubgraphName, string>,
+    subgraphUrls: Object.fromEntries(SUBGRAPHS.map((s) => [s, subgraphUrl(s, env)])) as Record<
+      SubgraphName,
+      string
+    >,
     production,
     logLevel: logLevel(env),
     internalSecret: internalSecret(env),
@@ -90,7 +109,12 @@ export function gatewayConfig(env: Env = process.env): GatewayConfig {
     rateLimit:
       rps === 0
         ? false
-        : { rps, burst, trustProxy: trustProxy(env), redis: redisUrl ? { url: redisUrl } : undefined },
+        : {
+            rps,
+            burst,
+            trustProxy: trustProxy(env),
+            redis: redisUrl ? { url: redisUrl } : undefined,
+          },
     operatorToken: operatorToken(env),
     readyCacheMs: envInt(env, "GATEWAY_READY_CACHE_MS", 2000),
     corsOrigins: corsOrigins(env),
@@ -99,7 +123,12 @@ export function gatewayConfig(env: Env = process.env): GatewayConfig {
       ...PARTNER_POLICY_DEFAULTS,
       timeoutMs: envInt(env, "GATEWAY_PARTNER_TIMEOUT_MS", PARTNER_POLICY_DEFAULTS.timeoutMs, 1),
       retries: envInt(env, "GATEWAY_PARTNER_RETRIES", PARTNER_POLICY_DEFAULTS.retries),
-      failureThreshold: envInt(env, "GATEWAY_BREAKER_FAILURES", PARTNER_POLICY_DEFAULTS.failureThreshold, 1),
+      failureThreshold: envInt(
+        env,
+        "GATEWAY_BREAKER_FAILURES",
+        PARTNER_POLICY_DEFAULTS.failureThreshold,
+        1,
+      ),
       coolDownMs: envInt(env, "GATEWAY_BREAKER_COOLDOWN_MS", PARTNER_POLICY_DEFAULTS.coolDownMs, 1),
     },
   };

@@ -18,10 +18,17 @@ import {
 // The gateway's schema is built by @apollo/gateway, which may load the other (CommonJS) copy of
 // graphql than this module (ESM): graphql's instanceof-based predicates would answer false for
 // every type. Types are told apart by their toStringTag instead, and argument values read here.
-type Tag = "GraphQLList" | "GraphQLNonNull" | "GraphQLObjectType" | "GraphQLInterfaceType" | "GraphQLUnionType";
-const tagOf = (t: unknown): string => (t as { [Symbol.toStringTag]?: string })?.[Symbol.toStringTag] ?? "";
+type Tag =
+  | "GraphQLList"
+  | "GraphQLNonNull"
+  | "GraphQLObjectType"
+  | "GraphQLInterfaceType"
+  | "GraphQLUnionType";
+const tagOf = (t: unknown): string =>
+  (t as { [Symbol.toStringTag]?: string })?.[Symbol.toStringTag] ?? "";
 const is = (t: unknown, tag: Tag) => tagOf(t) === tag;
-const unwrapNonNull = (t: GraphQLType): GraphQLType => (is(t, "GraphQLNonNull") ? (t as { ofType: GraphQLType }).ofType : t);
+const unwrapNonNull = (t: GraphQLType): GraphQLType =>
+  is(t, "GraphQLNonNull") ? (t as { ofType: GraphQLType }).ofType : t;
 function namedType(t: GraphQLType): GraphQLType {
   let x = t;
   while (is(x, "GraphQLNonNull") || is(x, "GraphQLList")) x = (x as { ofType: GraphQLType }).ofType;
@@ -99,7 +106,8 @@ export function undeclaredListFields(schema: GraphQLSchema): string[] {
     for (const field of Object.values((type as Composite).getFields!())) {
       if (!isList(field.type) || !isComposite(namedType(field.type))) continue;
       if (field.args.some((a) => a.name === "first")) continue;
-      if (assumedSize(type.name, field.name) === null && !isPageOfParent(field.name)) out.push(`${type.name}.${field.name}`);
+      if (assumedSize(type.name, field.name) === null && !isPageOfParent(field.name))
+        out.push(`${type.name}.${field.name}`);
     }
   }
   return out;
@@ -157,13 +165,20 @@ export function operationCost(
   };
 
   // `page` is the enclosing connection's page size, consumed by its `edges`.
-  const selectionCost = (parent: Composite, set: SelectionSetNode, multiplier: number, page: number, seen: Set<string>): number => {
+  const selectionCost = (
+    parent: Composite,
+    set: SelectionSetNode,
+    multiplier: number,
+    page: number,
+    seen: Set<string>,
+  ): number => {
     let total = 0;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) total += fieldCost(parent, sel, multiplier, page, seen);
       else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const cond = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        if (cond && isComposite(cond)) total += selectionCost(cond as Composite, sel.selectionSet, multiplier, page, seen);
+        if (cond && isComposite(cond))
+          total += selectionCost(cond as Composite, sel.selectionSet, multiplier, page, seen);
       } else {
         const frag = fragments[sel.name.value];
         // Validation has already refused cycles; `seen` only guards this walk.
@@ -179,7 +194,13 @@ export function operationCost(
     return total;
   };
 
-  const fieldCost = (parent: Composite, node: FieldNode, multiplier: number, page: number, seen: Set<string>): number => {
+  const fieldCost = (
+    parent: Composite,
+    node: FieldNode,
+    multiplier: number,
+    page: number,
+    seen: Set<string>,
+  ): number => {
     const def = parent.getFields?.()[node.name.value];
     if (!def || !node.selectionSet) return 0;
     const named = namedType(def.type);
@@ -188,7 +209,11 @@ export function operationCost(
     let size = 1;
     let childPage = 1;
     if (isList(def.type)) {
-      size = first ?? (isPageOfParent(def.name) ? page : (assumedSize(parent.name, def.name) ?? UNDECLARED_LIST_SIZE));
+      size =
+        first ??
+        (isPageOfParent(def.name)
+          ? page
+          : (assumedSize(parent.name, def.name) ?? UNDECLARED_LIST_SIZE));
     } else if (first !== null) {
       childPage = first;
     }

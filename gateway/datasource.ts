@@ -76,7 +76,8 @@ export type UnavailableReason = "TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "CIRC
  * calls (a different INTERNAL_SECRET), so every real call fails too. BAD_RESPONSE: it answered
  * something that is not a GraphQL result.
  */
-export type ProbeReason = Exclude<UnavailableReason, "CIRCUIT_OPEN"> | "UNAUTHORIZED" | "BAD_RESPONSE";
+export type ProbeReason =
+  Exclude<UnavailableReason, "CIRCUIT_OPEN"> | "UNAUTHORIZED" | "BAD_RESPONSE";
 
 export interface ProbeResult {
   up: boolean;
@@ -202,7 +203,8 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // ride to the fetcher (this process only) and are signed there, over the body as sent.
     request.http?.headers.set(PENDING_CLAIMS, JSON.stringify(claims));
     // The subgraph logs under the gateway's request id, so one id finds every line of a request.
-    const requestId = (context as Partial<GatewayContext> | undefined)?.requestId ?? requestScope()?.requestId;
+    const requestId =
+      (context as Partial<GatewayContext> | undefined)?.requestId ?? requestScope()?.requestId;
     if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
   }
 
@@ -226,12 +228,14 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         request: { query: HEALTH_CHECK_QUERY },
         context: {},
       } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
-      if (response.errors?.length || !response.data) return done("BAD_RESPONSE", response.errors?.[0]?.message ?? "no data");
+      if (response.errors?.length || !response.data)
+        return done("BAD_RESPONSE", response.errors?.[0]?.message ?? "no data");
       return done(null, null);
     } catch (err) {
       if (err instanceof PartnerFetchError) return done(err.reason, err.message);
       const status = (err as GraphQLError).extensions?.response as { status?: number } | undefined;
-      if (status?.status === 401 || status?.status === 403) return done("UNAUTHORIZED", `HTTP ${status.status}`);
+      if (status?.status === 401 || status?.status === 403)
+        return done("UNAUTHORIZED", `HTTP ${status.status}`);
       return done("BAD_RESPONSE", err instanceof Error ? err.message : String(err));
     }
   }
@@ -280,7 +284,10 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // One client span per attempt (retries show as siblings); its context goes out as traceparent.
     inSpan(
       `${this.name} POST`,
-      { kind: SpanKind.CLIENT, attributes: { "wayfinder.partner": this.name, "server.address": this.name } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { "wayfinder.partner": this.name, "server.address": this.name },
+      },
       async (span, ctx) => {
         const headers = { ...(init?.headers as Record<string, string> | undefined) };
         const pending = headers[PENDING_CLAIMS];
@@ -363,7 +370,10 @@ export class PartnerDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   // holds internal host names and ports ("getaddrinfo ENOTFOUND charity.internal"). The detail is
   // logged, and /ready shows it to operators.
   private unavailable(err: PartnerFetchError): GraphQLError {
-    this.logger?.warn({ partner: this.name, reason: err.reason, error: err.message }, "partner unavailable");
+    this.logger?.warn(
+      { partner: this.name, reason: err.reason, error: err.message },
+      "partner unavailable",
+    );
     const why =
       err.reason === "TIMEOUT"
         ? `timed out after ${this.policy.timeoutMs} ms`

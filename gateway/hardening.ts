@@ -222,7 +222,10 @@ function argumentError(formatted: GraphQLFormattedError): GraphQLFormattedError 
 /** Apollo answers a persisted-query hash that does not match its query with 400 but no code. */
 function apqError(formatted: GraphQLFormattedError): GraphQLFormattedError | null {
   const code = formatted.extensions?.code;
-  if ((code !== undefined && code !== "INTERNAL_SERVER_ERROR") || formatted.message !== "provided sha does not match query")
+  if (
+    (code !== undefined && code !== "INTERNAL_SERVER_ERROR") ||
+    formatted.message !== "provided sha does not match query"
+  )
     return null;
   return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_REQUEST" } };
 }
@@ -395,7 +398,10 @@ export function createHardening(opts: HardeningOptions): Hardening {
           message: limit.message,
           extensions: { ...formatted.extensions, code: limit.code },
         }
-      : (downstreamClientError(formatted) ?? argumentError(formatted) ?? apqError(formatted) ?? formatted);
+      : (downstreamClientError(formatted) ??
+        argumentError(formatted) ??
+        apqError(formatted) ??
+        formatted);
     if (!production) return out;
     const code = out.extensions?.code;
     if (typeof code !== "string" || !CLIENT_ERROR_CODES.has(code)) return mask(out, error);
@@ -454,7 +460,8 @@ export function createHardening(opts: HardeningOptions): Hardening {
     let over = overBudget.get(doc);
     if (over === undefined) {
       const fragments: Record<string, FragmentDefinitionNode> = {};
-      for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+      for (const d of doc.definitions)
+        if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
       let worst = 0;
       for (const d of doc.definitions) {
         if (d.kind === Kind.OPERATION_DEFINITION)
@@ -464,7 +471,10 @@ export function createHardening(opts: HardeningOptions): Hardening {
       overBudget.set(doc, over);
       if (over) {
         ctx.reportError(
-          new LimitError(LIMIT_CODES.cost, `Query Cost limit of ${limits.maxCost} exceeded, found ${worst}.`),
+          new LimitError(
+            LIMIT_CODES.cost,
+            `Query Cost limit of ${limits.maxCost} exceeded, found ${worst}.`,
+          ),
         );
       }
     }
@@ -481,8 +491,16 @@ export function createHardening(opts: HardeningOptions): Hardening {
 
   const guard = rateLimit ? rateLimitGuard(rateLimit, logger) : null;
   return {
-    plugins: [requestPlugin, costPlugin, ...(armor.plugins as ApolloServerPlugin<GatewayContext>[])],
-    validationRules: [maxTokensRule(limits.maxTokens), costRule, ...armor.validationRules.map(unlessOverBudget)],
+    plugins: [
+      requestPlugin,
+      costPlugin,
+      ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
+    ],
+    validationRules: [
+      maxTokensRule(limits.maxTokens),
+      costRule,
+      ...armor.validationRules.map(unlessOverBudget),
+    ],
     formatError,
     guard: guard ?? (async () => null),
     close: async () => guard?.close(),

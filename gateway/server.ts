@@ -70,9 +70,13 @@ export interface RunningGateway extends RunningHttp {
   publicCache: PublicCache | null;
 }
 
-export async function startGateway(opts: GatewayOptions & { host: string; port: number }): Promise<RunningGateway> {
+export async function startGateway(
+  opts: GatewayOptions & { host: string; port: number },
+): Promise<RunningGateway> {
   if (!opts.internalSecret) throw new Error("startGateway needs internalSecret (INTERNAL_SECRET)");
-  const logger = opts.logger ?? (opts.logLevel ? createLogger({ service: "gateway", level: opts.logLevel }) : rootLogger());
+  const logger =
+    opts.logger ??
+    (opts.logLevel ? createLogger({ service: "gateway", level: opts.logLevel }) : rootLogger());
   const { bySubgraph, ...policy } = opts.partnerPolicy ?? {};
   const sources = new Map<string, PartnerDataSource>();
   const metrics = createMetrics("gateway");
@@ -81,7 +85,12 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
   const publicCache =
     opts.publicCache === false || !directoryUrl
       ? null
-      : createPublicCache({ directoryUrl, internalSecret: opts.internalSecret, logger, ...opts.publicCache });
+      : createPublicCache({
+          directoryUrl,
+          internalSecret: opts.internalSecret,
+          logger,
+          ...opts.publicCache,
+        });
   const observe = (partner: string, outcome: string, seconds: number) => {
     // A partner failing changes what an answer shows (errors, stale entries) before the directory
     // may have noticed: cached answers go at once.
@@ -113,7 +122,11 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     apiSchema = schema;
   });
   const verify = await createVerifier(opts.auth);
-  const hardening = createHardening({ production: opts.production, logger, rateLimit: opts.rateLimit });
+  const hardening = createHardening({
+    production: opts.production,
+    logger,
+    rateLimit: opts.rateLimit,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !opts.production,
@@ -121,7 +134,11 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
     csrfPrevention: true,
     allowBatchedHttpRequests: hardening.maxBatch > 1,
     // The cache after the hardening plugins: a refused request is refused before any cache lookup.
-    plugins: [...hardening.plugins, graphqlMetricsPlugin(metrics), ...(publicCache ? [publicCache.plugin] : [])],
+    plugins: [
+      ...hardening.plugins,
+      graphqlMetricsPlugin(metrics),
+      ...(publicCache ? [publicCache.plugin] : []),
+    ],
     validationRules: hardening.validationRules,
     formatError: hardening.formatError,
     parseOptions: hardening.parseOptions,
@@ -146,7 +163,9 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
       requestId: requestScope()?.requestId ?? randomUUID(),
     }),
     context: async (_req, auth) => auth,
-    fallback: opts.web ? (req, res, url) => (web ? web(req, res, url) : Promise.resolve(false)) : undefined,
+    fallback: opts.web
+      ? (req, res, url) => (web ? web(req, res, url) : Promise.resolve(false))
+      : undefined,
     routes: {
       // The ORUK read API runs its GraphQL through this same server, as the caller.
       ...orukRoutes({
@@ -156,17 +175,23 @@ export async function startGateway(opts: GatewayOptions & { host: string; port: 
           });
           const contextValue = { claims, requestId: requestScope()?.requestId ?? randomUUID() };
           const res = await apollo.executeOperation({ query, variables }, { contextValue });
-          return res.body.kind === "single" ? res.body.singleResult : { errors: [{ message: "unexpected incremental result" }] };
+          return res.body.kind === "single"
+            ? res.body.singleResult
+            : { errors: [{ message: "unexpected incremental result" }] };
         },
         maxCost: hardening.limits.maxCost,
         cost: (query, variables) => {
           const doc = parse(query);
-          const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+          const op = doc.definitions.find(
+            (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+          );
           if (!apiSchema || !op) return hardening.limits.maxCost;
           return operationCost(apiSchema, op, {}, variables);
         },
         isProfessional: async (req) =>
-          (await verify(req.headers.authorization).catch(() => null))?.scopes.includes("professional") ?? false,
+          (await verify(req.headers.authorization).catch(() => null))?.scopes.includes(
+            "professional",
+          ) ?? false,
       }),
       "/health": async () => ({ status: 200, body: { status: "ok" } }),
       "/ready": readinessRoute({

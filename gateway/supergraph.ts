@@ -60,23 +60,34 @@ export function fileSupergraph(path: string): SupergraphSdlHook {
 }
 
 /** Development: composes from each running subgraph's SDL, recomposing when any changes. */
-export function liveSupergraph(subgraphUrls: Record<string, string>, secret: string, pollMs = 5000): SupergraphSdlHook {
+export function liveSupergraph(
+  subgraphUrls: Record<string, string>,
+  secret: string,
+  pollMs = 5000,
+): SupergraphSdlHook {
   const compose = async () => {
     const request = JSON.stringify({ query: "{ _service { sdl } }" });
     const subgraphs = await Promise.all(
       Object.entries(subgraphUrls).map(async ([name, url]) => {
         const headers = {
           "content-type": "application/json",
-          [CLAIMS_HEADER]: await signClaims(PUBLIC_CLAIMS, secret, { audience: name, body: request }),
+          [CLAIMS_HEADER]: await signClaims(PUBLIC_CLAIMS, secret, {
+            audience: name,
+            body: request,
+          }),
         };
         const res = await fetch(url, { method: "POST", headers, body: request });
         const body = (await res.json()) as { data?: { _service: { sdl: string } } };
-        if (!body.data) throw new Error(`${name} at ${url} did not return its SDL (HTTP ${res.status})`);
+        if (!body.data)
+          throw new Error(`${name} at ${url} did not return its SDL (HTTP ${res.status})`);
         return { name, url, typeDefs: parse(body.data._service.sdl) };
       }),
     );
     const result = composeServices(subgraphs);
-    if (result.errors) throw new Error(`live composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join("\n")}`);
+    if (result.errors)
+      throw new Error(
+        `live composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join("\n")}`,
+      );
     return forGateway(result.supergraphSdl);
   };
   return async ({ update }) => {

@@ -23,7 +23,8 @@ export const MIN_SECRET_LENGTH = 32;
 export const audienceFor = (subgraph: string) => `wayfinder-subgraph:${subgraph}`;
 
 /** What a token's `bh` claim holds: the SHA-256 of the request body, base64url. */
-export const bodyHash = (body: string) => createHash("sha256").update(body, "utf8").digest("base64url");
+export const bodyHash = (body: string) =>
+  createHash("sha256").update(body, "utf8").digest("base64url");
 
 /** Where a token may be used, and for which request. */
 export interface Binding {
@@ -44,8 +45,18 @@ export interface Claims {
   scopes: string[];
 }
 
-export const PUBLIC_CLAIMS: Claims = { sub: "anonymous", role: "public", partner: null, scopes: [] };
-export const SYNC_CLAIMS: Claims = { sub: "directory", role: "service", partner: null, scopes: ["service:sync"] };
+export const PUBLIC_CLAIMS: Claims = {
+  sub: "anonymous",
+  role: "public",
+  partner: null,
+  scopes: [],
+};
+export const SYNC_CLAIMS: Claims = {
+  sub: "directory",
+  role: "service",
+  partner: null,
+  scopes: ["service:sync"],
+};
 
 /** The scopes a role carries. Partner admins are professionals too, plus admin of their partner. */
 export function scopesFor(role: Role, partner: PartnerId | null): string[] {
@@ -66,10 +77,18 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function key(secret: string): Promise<CryptoKey> {
   // No default below config: a missing or short secret is a deployment mistake, refused loudly.
   if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH)
-    throw new InternalAuthError(`the internal secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    throw new InternalAuthError(
+      `the internal secret must be at least ${MIN_SECRET_LENGTH} characters`,
+    );
   let k = keys.get(secret);
   if (!k) {
-    k = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    k = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
     if (keys.size > 8) keys.clear();
     keys.set(secret, k);
   }
@@ -82,7 +101,12 @@ export async function signClaims(
   binding: Binding,
   ttlSeconds = CLAIMS_TTL_SECONDS,
 ): Promise<string> {
-  return new SignJWT({ role: claims.role, partner: claims.partner, scopes: claims.scopes, bh: bodyHash(binding.body) })
+  return new SignJWT({
+    role: claims.role,
+    partner: claims.partner,
+    scopes: claims.scopes,
+    bh: bodyHash(binding.body),
+  })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(claims.sub)
     .setIssuer(ISSUER)
@@ -92,8 +116,13 @@ export async function signClaims(
     .sign(await key(secret));
 }
 
-export async function verifyClaims(token: string | undefined | null, secret: string, binding: Binding): Promise<Claims> {
-  if (!token) throw new InternalAuthError(`missing ${CLAIMS_HEADER}: subgraphs only answer the gateway`);
+export async function verifyClaims(
+  token: string | undefined | null,
+  secret: string,
+  binding: Binding,
+): Promise<Claims> {
+  if (!token)
+    throw new InternalAuthError(`missing ${CLAIMS_HEADER}: subgraphs only answer the gateway`);
   const k = await key(secret);
   try {
     const { payload } = await jwtVerify(token, k, {
@@ -101,12 +130,17 @@ export async function verifyClaims(token: string | undefined | null, secret: str
       audience: audienceFor(binding.audience),
       algorithms: ["HS256"],
     });
-    if (payload.bh !== bodyHash(binding.body)) throw new InternalAuthError(`${CLAIMS_HEADER} was signed for another request`);
+    if (payload.bh !== bodyHash(binding.body))
+      throw new InternalAuthError(`${CLAIMS_HEADER} was signed for another request`);
     const role = payload.role as Role;
     const partner = (payload.partner as string | null) ?? null;
-    if (!["public", "professional", "partner-admin", "service"].includes(role)) throw new InternalAuthError("unknown role");
-    if (partner !== null && !(PARTNERS as readonly string[]).includes(partner)) throw new InternalAuthError("unknown partner");
-    const scopes = Array.isArray(payload.scopes) ? payload.scopes.filter((s): s is string => typeof s === "string") : [];
+    if (!["public", "professional", "partner-admin", "service"].includes(role))
+      throw new InternalAuthError("unknown role");
+    if (partner !== null && !(PARTNERS as readonly string[]).includes(partner))
+      throw new InternalAuthError("unknown partner");
+    const scopes = Array.isArray(payload.scopes)
+      ? payload.scopes.filter((s): s is string => typeof s === "string")
+      : [];
     return { sub: String(payload.sub ?? ""), role, partner: partner as PartnerId | null, scopes };
   } catch (err) {
     if (err instanceof InternalAuthError) throw err;

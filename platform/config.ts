@@ -35,7 +35,8 @@ export function envInt(env: Env, key: string, fallback: number, min = 0): number
   const v = env[key];
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${key} must be an integer of at least ${min}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new ConfigError(`${key} must be an integer of at least ${min}, got "${v}"`);
   return n;
 }
 
@@ -44,15 +45,23 @@ export function envNumber(env: Env, key: string, fallback: number, min = 0): num
   const v = env[key];
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${key} must be a number of at least ${min}, got "${v}"`);
+  if (!Number.isFinite(n) || n < min)
+    throw new ConfigError(`${key} must be a number of at least ${min}, got "${v}"`);
   return n;
 }
 
 /** One of `values`; `fallback` when unset or empty. */
-export function envEnum<T extends string>(env: Env, key: string, values: readonly T[], fallback: T): T {
+export function envEnum<T extends string>(
+  env: Env,
+  key: string,
+  values: readonly T[],
+  fallback: T,
+): T {
   const v = envStr(env, key, fallback);
   if (!(values as readonly string[]).includes(v)) {
-    throw new ConfigError(`${key} must be one of ${values.map((x) => `"${x}"`).join(", ")}, got "${v}"`);
+    throw new ConfigError(
+      `${key} must be one of ${values.map((x) => `"${x}"`).join(", ")}, got "${v}"`,
+    );
   }
   return v as T;
 }
@@ -86,11 +95,16 @@ export function internalSecret(env: Env): string {
   const production = isProduction(env);
   const secret = envOptional(env, "INTERNAL_SECRET");
   if (secret === undefined) {
-    if (production) throw new ConfigError("INTERNAL_SECRET must be set in production (the development default is public)");
+    if (production)
+      throw new ConfigError(
+        "INTERNAL_SECRET must be set in production (the development default is public)",
+      );
     return DEV_INTERNAL_SECRET;
   }
   if (production && secret === DEV_INTERNAL_SECRET) {
-    throw new ConfigError("INTERNAL_SECRET is the public development secret; production needs its own");
+    throw new ConfigError(
+      "INTERNAL_SECRET is the public development secret; production needs its own",
+    );
   }
   if (secret.length < 32) throw new ConfigError("INTERNAL_SECRET must be at least 32 characters");
   return secret;
@@ -101,7 +115,8 @@ export const SUBGRAPHS: readonly SubgraphName[] = [...PARTNERS, "directory"];
 /** The directory's port; each partner's comes from its manifest (subgraphs/<id>/partner.json). */
 export const DIRECTORY_DEFAULT_PORT = 4104;
 
-const defaultPort = (name: SubgraphName) => (name === "directory" ? DIRECTORY_DEFAULT_PORT : PARTNER_INFO[name]!.port);
+const defaultPort = (name: SubgraphName) =>
+  name === "directory" ? DIRECTORY_DEFAULT_PORT : PARTNER_INFO[name]!.port;
 const upper = (name: string) => name.toUpperCase();
 
 export function subgraphPort(name: SubgraphName, env: Env): number {
@@ -129,7 +144,8 @@ export interface CommonConfig {
 /** OPERATOR_TOKEN: no default (operator endpoints stay closed without it). */
 export function operatorToken(env: Env): string | undefined {
   const token = envOptional(env, "OPERATOR_TOKEN");
-  if (token !== undefined && token.length < 16) throw new ConfigError("OPERATOR_TOKEN must be at least 16 characters");
+  if (token !== undefined && token.length < 16)
+    throw new ConfigError("OPERATOR_TOKEN must be at least 16 characters");
   return token;
 }
 
@@ -180,18 +196,31 @@ export interface PartnerConfig extends CommonConfig, PartnerDbConfig {
  * The development referral key. Public (derived from a string in the source), so only this loader
  * may pick it, only outside production.
  */
-export const DEV_REFERRAL_KEY = createHash("sha256").update("wayfinder-dev-referral-key-do-not-use-in-production").digest();
+export const DEV_REFERRAL_KEY = createHash("sha256")
+  .update("wayfinder-dev-referral-key-do-not-use-in-production")
+  .digest();
 
 /** REFERRAL_ENCRYPTION_KEY: 32 bytes, as 64 hex digits or base64; required in production. */
 export function referralEncryptionKey(env: Env): Buffer {
   const raw = envOptional(env, "REFERRAL_ENCRYPTION_KEY");
   if (raw === undefined) {
-    if (isProduction(env)) throw new ConfigError("REFERRAL_ENCRYPTION_KEY must be set in production (32 bytes: 64 hex digits or base64)");
+    if (isProduction(env))
+      throw new ConfigError(
+        "REFERRAL_ENCRYPTION_KEY must be set in production (32 bytes: 64 hex digits or base64)",
+      );
     return DEV_REFERRAL_KEY;
   }
-  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, "hex") : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, "base64") : null;
-  if (!key || key.length !== 32) throw new ConfigError("REFERRAL_ENCRYPTION_KEY must be 32 bytes: 64 hex digits or 44 characters of base64");
-  if (isProduction(env) && key.equals(DEV_REFERRAL_KEY)) throw new ConfigError("REFERRAL_ENCRYPTION_KEY is the public development key");
+  const key = /^[0-9a-fA-F]{64}$/.test(raw)
+    ? Buffer.from(raw, "hex")
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw)
+      ? Buffer.from(raw, "base64")
+      : null;
+  if (!key || key.length !== 32)
+    throw new ConfigError(
+      "REFERRAL_ENCRYPTION_KEY must be 32 bytes: 64 hex digits or 44 characters of base64",
+    );
+  if (isProduction(env) && key.equals(DEV_REFERRAL_KEY))
+    throw new ConfigError("REFERRAL_ENCRYPTION_KEY is the public development key");
   return key;
 }
 
@@ -201,7 +230,10 @@ export function partnerConfig(partner: PartnerId, env: Env = process.env): Partn
     ...commonConfig(env),
     ...partnerDbConfig(partner, env),
     port: subgraphPort(partner, env),
-    referrals: { encryptionKey: referralEncryptionKey(env), retentionDays: envInt(env, "REFERRAL_RETENTION_DAYS", 365, 1) },
+    referrals: {
+      encryptionKey: referralEncryptionKey(env),
+      retentionDays: envInt(env, "REFERRAL_RETENTION_DAYS", 365, 1),
+    },
   };
 }
 
@@ -237,7 +269,10 @@ export function directoryConfig(env: Env = process.env): DirectoryConfig {
   return {
     ...common,
     port: subgraphPort("directory", env),
-    partnerUrls: Object.fromEntries(PARTNERS.map((p) => [p, subgraphUrl(p, env)])) as Record<PartnerId, string>,
+    partnerUrls: Object.fromEntries(PARTNERS.map((p) => [p, subgraphUrl(p, env)])) as Record<
+      PartnerId,
+      string
+    >,
     searchBackend: searchBackend(env),
     meiliUrl: envOptional(env, "MEILI_URL"),
     meiliApiKey: envOptional(env, "MEILI_API_KEY"),

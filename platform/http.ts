@@ -12,7 +12,12 @@ import { SpanKind, extractContext, inSpan } from "./tracing.ts";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 
 /** A plain route's answer: `body` is sent as JSON, or `text` as it is (with its content-type). */
-export type RouteAnswer = { status: number; body?: unknown; text?: string; headers?: Record<string, string> };
+export type RouteAnswer = {
+  status: number;
+  body?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+};
 
 export type Route = (req: http.IncomingMessage, url: URL) => Promise<RouteAnswer | null>;
 
@@ -28,17 +33,28 @@ export interface CorsOptions {
 export function requireScope(route: Route, scope: string, secret: string, audience: string): Route {
   return async (req, url) => {
     try {
-      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, { audience, body: "" });
-      if (!claims.scopes.includes(scope)) return { status: 403, body: { error: `needs scope ${scope}` } };
+      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, {
+        audience,
+        body: "",
+      });
+      if (!claims.scopes.includes(scope))
+        return { status: 403, body: { error: `needs scope ${scope}` } };
     } catch (err) {
-      return { status: 401, body: { error: err instanceof Error ? err.message : "unauthenticated" } };
+      return {
+        status: 401,
+        body: { error: err instanceof Error ? err.message : "unauthenticated" },
+      };
     }
     return route(req, url);
   };
 }
 
 /** A raw handler (the web app); resolves false when it does not serve the path. */
-export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
+export type HttpHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) => Promise<boolean>;
 
 export interface HttpOptions<C extends BaseContext, A = undefined> {
   apollo: ApolloServer<C>;
@@ -93,7 +109,12 @@ export async function readBody(req: http.IncomingMessage, limit: number): Promis
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
   res.end(text);
@@ -122,11 +143,16 @@ const CORS_ALLOW_HEADERS =
  * allow headers for a listed origin. A disallowed origin's preflight gets 403 and no allow headers,
  * so the browser never sends the real request.
  */
-function applyCors(req: http.IncomingMessage, res: http.ServerResponse, cors: CorsOptions): boolean {
+function applyCors(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  cors: CorsOptions,
+): boolean {
   const origin = req.headers.origin;
   res.setHeader("vary", "Origin");
   const allowed = !!origin && (cors.origins.includes("*") || cors.origins.includes(origin));
-  const preflight = req.method === "OPTIONS" && !!origin && !!req.headers["access-control-request-method"];
+  const preflight =
+    req.method === "OPTIONS" && !!origin && !!req.headers["access-control-request-method"];
   if (allowed) {
     res.setHeader("access-control-allow-origin", cors.origins.includes("*") ? "*" : origin!);
     res.setHeader("access-control-expose-headers", "x-request-id, retry-after");
@@ -145,14 +171,20 @@ function applyCors(req: http.IncomingMessage, res: http.ServerResponse, cors: Co
   return true;
 }
 
-export async function startHttp<C extends BaseContext, A = undefined>(opts: HttpOptions<C, A>): Promise<RunningHttp> {
+export async function startHttp<C extends BaseContext, A = undefined>(
+  opts: HttpOptions<C, A>,
+): Promise<RunningHttp> {
   const limit = opts.bodyLimit ?? 1_000_000;
   const routes: Record<string, Route> = { ...opts.routes };
   if (opts.metrics) {
     const { registry } = opts.metrics;
     routes["/metrics"] = async (req) =>
       isOperator(req, opts.operatorToken)
-        ? { status: 200, text: await registry.metrics(), headers: { "content-type": METRICS_CONTENT_TYPE } }
+        ? {
+            status: 200,
+            text: await registry.metrics(),
+            headers: { "content-type": METRICS_CONTENT_TYPE },
+          }
         : OPERATOR_REFUSAL;
   }
   const service = opts.service ?? "wayfinder";
@@ -170,7 +202,8 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
         const out = await route(req, url);
         if (out) return sendAnswer(res, out);
       }
-      if (opts.fallback && url.pathname !== "/graphql" && (await opts.fallback(req, res, url))) return;
+      if (opts.fallback && url.pathname !== "/graphql" && (await opts.fallback(req, res, url)))
+        return;
       if (url.pathname !== "/graphql" && url.pathname !== "/") {
         return sendJson(res, 404, { error: "not found" });
       }
@@ -179,7 +212,14 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
       try {
         auth = opts.authenticate ? await opts.authenticate(req, raw) : (undefined as A);
       } catch (err) {
-        return sendJson(res, 401, { errors: [{ message: err instanceof Error ? err.message : "unauthenticated", extensions: { code: "UNAUTHENTICATED" } }] });
+        return sendJson(res, 401, {
+          errors: [
+            {
+              message: err instanceof Error ? err.message : "unauthenticated",
+              extensions: { code: "UNAUTHENTICATED" },
+            },
+          ],
+        });
       }
       let body: unknown = undefined;
       const headers = new HeaderMap();
@@ -190,12 +230,21 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
         try {
           body = JSON.parse(raw);
         } catch {
-          return sendJson(res, 400, { errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+          return sendJson(res, 400, {
+            errors: [
+              { message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } },
+            ],
+          });
         }
         const maxBatch = opts.maxBatch ?? 1;
         if (Array.isArray(body) && body.length > maxBatch) {
           return sendJson(res, 400, {
-            errors: [{ message: `at most ${maxBatch} operation${maxBatch === 1 ? "" : "s"} per request`, extensions: { code: "BATCH_LIMIT_EXCEEDED" } }],
+            errors: [
+              {
+                message: `at most ${maxBatch} operation${maxBatch === 1 ? "" : "s"} per request`,
+                extensions: { code: "BATCH_LIMIT_EXCEEDED" },
+              },
+            ],
           });
         }
       }
@@ -213,9 +262,16 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
       }
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        return sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
+        return sendJson(res, 413, {
+          errors: [{ message: err.message, extensions: { code: "PAYLOAD_TOO_LARGE" } }],
+        });
       }
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [
+            { message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } },
+          ],
+        });
       else res.end();
     }
   };
@@ -223,7 +279,7 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
     const url = new URL(req.url ?? "/", "http://localhost");
     const requestId = requestIdFrom(req.headers);
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    const route = (routes[url.pathname] || GRAPHQL_PATHS.has(url.pathname)) ? url.pathname : "other";
+    const route = routes[url.pathname] || GRAPHQL_PATHS.has(url.pathname) ? url.pathname : "other";
     if (opts.metrics) {
       const counter = opts.metrics.httpRequests;
       res.once("finish", () => counter.inc({ route, status: String(res.statusCode) }));
@@ -235,7 +291,11 @@ export async function startHttp<C extends BaseContext, A = undefined>(opts: Http
         {
           kind: SpanKind.SERVER,
           parent: opts.trustTraceparent ? extractContext(req.headers) : ROOT_CONTEXT,
-          attributes: { "http.request.method": req.method ?? "GET", "url.path": route, "wayfinder.service": service },
+          attributes: {
+            "http.request.method": req.method ?? "GET",
+            "url.path": route,
+            "wayfinder.service": service,
+          },
         },
         async (span) => {
           await handle(req, res, url);

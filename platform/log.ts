@@ -43,7 +43,12 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions): Logger {
   return pino(
-    { level: opts.level, base: { service: opts.service ?? "wayfinder" }, mixin: requestBindings, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
+    {
+      level: opts.level,
+      base: { service: opts.service ?? "wayfinder" },
+      mixin: requestBindings,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
     opts.destination ?? pino.destination(2),
   );
 }
@@ -65,15 +70,26 @@ export function rootLogger(): Logger {
 type Level = "debug" | "info" | "warn" | "error";
 
 /** Tests capture log lines through this; returns a function restoring the previous logger. */
-export function setLogSink(sink: (line: string) => void, level: Level | "silent" = "debug"): () => void {
+export function setLogSink(
+  sink: (line: string) => void,
+  level: Level | "silent" = "debug",
+): () => void {
   const prev = root;
-  root = createLogger({ service: "subgraph", level, destination: { write: (s: string) => sink(s.trimEnd()) } });
+  root = createLogger({
+    service: "subgraph",
+    level,
+    destination: { write: (s: string) => sink(s.trimEnd()) },
+  });
   return () => {
     root = prev;
   };
 }
 
-export function log(level: Level, event: string, fields: Record<string, string | number | boolean | null> = {}) {
+export function log(
+  level: Level,
+  event: string,
+  fields: Record<string, string | number | boolean | null> = {},
+) {
   root[level]({ event, ...fields });
 }
 

@@ -93,26 +93,24 @@ function areaTable() {
   if (areas) return areas;
   const rows = records("local-authorities.csv");
   const upperOf = new Map(rows.map((r) => [r.code!, codes(r.neighbours_upper_tier!)]));
-  const all = rows.map(
-    (r): AreaInfo => ({
-      code: r.code!,
-      previousCode: r.previous_code || null,
-      name: r.name!,
-      nameWelsh: r.name_welsh || null,
-      type: r.type!,
-      tier: r.tier as AreaTier,
-      country: r.country!,
-      countryCode: r.country_code!,
-      county: r.county_code || null,
-      upperTier: r.upper_tier_code || r.code!,
-      districts: codes(r.districts!),
-      lat: Number(r.lat),
-      lng: Number(r.lng),
-      neighbours: codes(r.tier === "upper" ? r.neighbours_upper_tier! : r.neighbours_lad!),
-      // A district's row leaves these blank: they are its county's.
-      upperTierNeighbours: upperOf.get(r.upper_tier_code || r.code!) ?? [],
-    }),
-  );
+  const all = rows.map((r): AreaInfo => ({
+    code: r.code!,
+    previousCode: r.previous_code || null,
+    name: r.name!,
+    nameWelsh: r.name_welsh || null,
+    type: r.type!,
+    tier: r.tier as AreaTier,
+    country: r.country!,
+    countryCode: r.country_code!,
+    county: r.county_code || null,
+    upperTier: r.upper_tier_code || r.code!,
+    districts: codes(r.districts!),
+    lat: Number(r.lat),
+    lng: Number(r.lng),
+    neighbours: codes(r.tier === "upper" ? r.neighbours_upper_tier! : r.neighbours_lad!),
+    // A district's row leaves these blank: they are its county's.
+    upperTierNeighbours: upperOf.get(r.upper_tier_code || r.code!) ?? [],
+  }));
   const byCode = new Map(all.map((a) => [a.code, a]));
   for (const a of all) if (a.previousCode) byCode.set(a.previousCode, a);
   areas = { byCode, all };

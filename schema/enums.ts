@@ -24,7 +24,9 @@ registerEnumType(Need, {
   name: "Need",
   description:
     "A need a service meets, from Wayfinder's shared vocabulary (mapped to DfE family hubs categories, SEND primary-need codes, children-in-need codes and Supporting Families outcomes). Query `needs` for labels and sources.",
-  valuesConfig: Object.fromEntries(NEEDS.map((n) => [n.code, { description: `${n.label}: ${n.description}` }])),
+  valuesConfig: Object.fromEntries(
+    NEEDS.map((n) => [n.code, { description: `${n.label}: ${n.description}` }]),
+  ),
 });
 
 export const AgeBand = enumOf(AGE_BANDS.map((b) => b.code));
@@ -68,7 +70,8 @@ registerEnumType(DeliveryMode, {
 export const Partner = enumOf(PARTNERS.map((p) => p.toUpperCase()));
 registerEnumType(Partner, {
   name: "Partner",
-  description: "The agency that owns a record: each partner runs its own subgraph over its own database.",
+  description:
+    "The agency that owns a record: each partner runs its own subgraph over its own database.",
   valuesConfig: Object.fromEntries(
     PARTNERS.map((p) => [p.toUpperCase(), { description: PARTNER_INFO[p].description }]),
   ),

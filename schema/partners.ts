@@ -30,12 +30,19 @@ export function parsePartnerManifest(value: unknown, source: string): PartnerMan
     throw new PartnerManifestError(`${source}: ${why}`);
   };
   if (!m || typeof m !== "object" || Array.isArray(m)) fail("must be a JSON object");
-  if (typeof m.id !== "string" || !PARTNER_ID.test(m.id)) fail(`id must match ${PARTNER_ID} (got ${JSON.stringify(m.id)})`);
-  if (typeof m.typePrefix !== "string" || !TYPE_PREFIX.test(m.typePrefix)) fail(`typePrefix must match ${TYPE_PREFIX}`);
-  for (const k of ["label", "description"] as const) if (typeof m[k] !== "string" || !m[k]) fail(`${k} must be a non-empty string`);
-  if (!Number.isInteger(m.port) || (m.port as number) < 1 || (m.port as number) > 65535) fail("port must be a port number");
+  if (typeof m.id !== "string" || !PARTNER_ID.test(m.id))
+    fail(`id must match ${PARTNER_ID} (got ${JSON.stringify(m.id)})`);
+  if (typeof m.typePrefix !== "string" || !TYPE_PREFIX.test(m.typePrefix))
+    fail(`typePrefix must match ${TYPE_PREFIX}`);
+  for (const k of ["label", "description"] as const)
+    if (typeof m[k] !== "string" || !m[k]) fail(`${k} must be a non-empty string`);
+  if (!Number.isInteger(m.port) || (m.port as number) < 1 || (m.port as number) > 65535)
+    fail("port must be a port number");
   if (!Number.isInteger(m.leadPriority)) fail("leadPriority must be an integer");
-  if (m.referralResponseHours !== undefined && (!Number.isInteger(m.referralResponseHours) || (m.referralResponseHours as number) < 1)) {
+  if (
+    m.referralResponseHours !== undefined &&
+    (!Number.isInteger(m.referralResponseHours) || (m.referralResponseHours as number) < 1)
+  ) {
     fail("referralResponseHours must be a whole number of hours from 1");
   }
   return {
@@ -45,7 +52,9 @@ export function parsePartnerManifest(value: unknown, source: string): PartnerMan
     description: m.description as string,
     port: m.port as number,
     leadPriority: m.leadPriority as number,
-    ...(m.referralResponseHours !== undefined ? { referralResponseHours: m.referralResponseHours as number } : {}),
+    ...(m.referralResponseHours !== undefined
+      ? { referralResponseHours: m.referralResponseHours as number }
+      : {}),
   };
 }
 
@@ -55,10 +64,12 @@ export function checkRegistry(manifests: PartnerManifest[]): PartnerManifest[] {
     const seen = new Map<unknown, string>();
     for (const m of manifests) {
       const other = seen.get(m[key]);
-      if (other) throw new PartnerManifestError(`partners ${other} and ${m.id} have the same ${key} (${m[key]})`);
+      if (other)
+        throw new PartnerManifestError(
+          `partners ${other} and ${m.id} have the same ${key} (${m[key]})`,
+        );
       seen.set(m[key], m.id);
     }
   }
   return [...manifests].sort((a, b) => a.port - b.port);
 }
-

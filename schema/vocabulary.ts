@@ -6,7 +6,9 @@ import registry from "./partners.json" with { type: "json" };
 import { checkRegistry, parsePartnerManifest, type PartnerManifest } from "./partners.ts";
 
 /** Partners, in port order, from their manifests (subgraphs/<id>/partner.json → schema/partners.json). */
-const REGISTRY = checkRegistry(registry.map((m, i) => parsePartnerManifest(m, `schema/partners.json[${i}]`)));
+const REGISTRY = checkRegistry(
+  registry.map((m, i) => parsePartnerManifest(m, `schema/partners.json[${i}]`)),
+);
 
 export const PARTNERS: readonly string[] = REGISTRY.map((m) => m.id);
 /** A partner id, one of PARTNERS (checked with isPartnerId where it comes from outside). */
@@ -14,10 +16,14 @@ export type PartnerId = string;
 
 export type PartnerInfo = PartnerManifest;
 
-export const PARTNER_INFO: Record<PartnerId, PartnerInfo> = Object.fromEntries(REGISTRY.map((m) => [m.id, m]));
+export const PARTNER_INFO: Record<PartnerId, PartnerInfo> = Object.fromEntries(
+  REGISTRY.map((m) => [m.id, m]),
+);
 
 /** Partners in lead-agency order: on equal coverage the first of these leads. */
-export const LEAD_ORDER: readonly PartnerId[] = [...REGISTRY].sort((a, b) => a.leadPriority - b.leadPriority).map((m) => m.id);
+export const LEAD_ORDER: readonly PartnerId[] = [...REGISTRY]
+  .sort((a, b) => a.leadPriority - b.leadPriority)
+  .map((m) => m.id);
 
 export function isPartnerId(value: string): value is PartnerId {
   return (PARTNERS as readonly string[]).includes(value);
@@ -36,30 +42,206 @@ export interface NeedInfo {
 
 // Codes are GraphQL enum values, so UPPER_SNAKE.
 export const NEEDS: NeedInfo[] = [
-  need("SAFEGUARDING", "Safeguarding and child protection", "Safety", "Children at risk of abuse or neglect; child protection and child in need support.", ["CIN N1", "CIN factors 16A-19A", "SF: Children safe from abuse and exploitation"], ["child protection", "abuse", "neglect", "social care"]),
-  need("EXPLOITATION", "Exploitation and missing from home", "Safety", "Criminal and sexual exploitation, county lines, children who go missing.", ["SF: Children safe from abuse and exploitation"], ["cse", "cce", "county lines", "missing"]),
-  need("DOMESTIC_ABUSE", "Domestic abuse", "Safety", "Children and parents affected by domestic abuse, including refuges.", ["DfE fh-cat-2-3", "SF: Safe from domestic abuse"], ["domestic violence", "refuge", "dv"]),
-  need("MENTAL_HEALTH", "Mental health and emotional wellbeing", "Health", "Anxiety, low mood, self-harm, eating difficulties; CAMHS and early support.", ["DfE fh-cat-3-2", "SEND SEMH", "SF: Improved mental and physical health"], ["camhs", "child and adolescent mental health", "anxiety", "depression", "wellbeing", "counselling", "self harm"]),
-  need("BEREAVEMENT", "Bereavement and loss", "Health", "Support after the death of someone important.", ["SF: Improved mental and physical health"], ["grief", "loss"]),
-  need("PHYSICAL_HEALTH", "Physical health", "Health", "Long-term conditions, community paediatrics, nutrition, oral health.", ["DfE fh-cat-3", "CIN N2"], ["paediatrics", "nutrition", "weight", "dental"]),
-  need("EARLY_YEARS", "Early years development", "Early years", "Health visiting, early language, play and learning for under-fives.", ["DfE fh-cat-4", "SF: Good early years development"], ["health visitor", "under fives", "toddler", "baby"]),
-  need("PERINATAL", "Pregnancy and perinatal support", "Early years", "Maternity, infant feeding and perinatal mental health.", ["DfE fh-cat-4-4", "DfE fh-cat-4-5", "DfE fh-cat-4-6"], ["maternity", "breastfeeding", "postnatal", "pregnancy"]),
-  need("SPEECH_LANGUAGE", "Speech, language and communication", "SEND", "Speech and language therapy and communication support.", ["SEND SLCN", "DfE fh-cat-4-2"], ["slcn", "speech therapy", "salt", "communication"]),
-  need("AUTISM", "Autism", "SEND", "Autism assessment, diagnosis and support.", ["SEND ASD", "DfE fh-cat-5-1"], ["asd", "autistic", "asc", "neurodevelopmental"]),
-  need("ADHD", "ADHD and attention", "SEND", "Assessment and support for attention and hyperactivity difficulties.", ["SEND SEMH"], ["attention deficit", "hyperactivity", "neurodevelopmental"]),
-  need("LEARNING_DIFFICULTY", "Learning difficulties", "SEND", "Specific, moderate, severe or profound and multiple learning difficulties.", ["SEND SPLD", "SEND MLD", "SEND SLD", "SEND PMLD", "DfE fh-cat-5-6"], ["dyslexia", "learning disability", "spld", "mld"]),
-  need("SENSORY_IMPAIRMENT", "Hearing and vision", "SEND", "Hearing, vision and multi-sensory impairment.", ["SEND HI", "SEND VI", "SEND MSI", "DfE fh-cat-3-1", "DfE fh-cat-5-5"], ["deaf", "blind", "hearing", "sight", "visual impairment"]),
-  need("PHYSICAL_DISABILITY", "Physical disability", "SEND", "Physical disability, mobility and equipment.", ["SEND PD", "CIN N2"], ["wheelchair", "mobility", "occupational therapy"]),
-  need("SHORT_BREAKS", "Short breaks and respite", "SEND", "Breaks for disabled children and their carers.", ["DfE fh-cat-5-2"], ["respite", "short break"]),
-  need("SEND_SUPPORT", "SEND advice and EHC plans", "SEND", "SEND information, advice, EHC needs assessments and parent carer support.", ["SEN provision E/K", "DfE fh-cat-5-4"], ["send", "ehcp", "ehc plan", "sendiass", "local offer"]),
-  need("YOUNG_CARERS", "Young carers", "Family", "Support for children who care for a family member.", ["CIN N3"], ["carer", "caring"]),
-  need("PARENTING", "Parenting support", "Family", "Parenting programmes and family relationships.", ["DfE fh-cat-2-6", "DfE fh-cat-2-7", "SF: Improved family relationships", "CIN N5"], ["parenting", "family relationships", "parental conflict"]),
-  need("FAMILY_STRESS", "Family in acute stress", "Family", "Early help and intensive family support for families under pressure.", ["CIN N4", "DfE fh-cat-2-4"], ["early help", "family support", "team around the family"]),
-  need("SUBSTANCE_MISUSE", "Substance use", "Family", "Drug and alcohol support for young people and parents.", ["DfE fh-cat-2-10", "SF: Better managed substance use"], ["drugs", "alcohol", "substance misuse"]),
-  need("YOUTH_JUSTICE", "Youth justice and offending", "Youth", "Youth offending, diversion and targeted youth support.", ["DfE fh-cat-2-11", "DfE fh-cat-2-12", "SF: Families diverted from crime", "CIN N6"], ["yot", "youth offending", "crime"]),
-  need("EDUCATION", "Education and attendance", "Education", "School attendance, exclusion and getting a good education.", ["SF: Getting a good education"], ["school", "attendance", "exclusion", "tuition"]),
-  need("HOUSING", "Housing", "Money and home", "Homelessness and secure housing.", ["DfE fh-cat-2-5", "SF: Secure housing"], ["homeless", "accommodation"]),
-  need("FINANCIAL_HARDSHIP", "Money and financial hardship", "Money and home", "Debt, benefits, food and financial stability.", ["DfE fh-cat-2-2", "SF: Financial stability", "CIN N7"], ["debt", "benefits", "food bank", "poverty"]),
+  need(
+    "SAFEGUARDING",
+    "Safeguarding and child protection",
+    "Safety",
+    "Children at risk of abuse or neglect; child protection and child in need support.",
+    ["CIN N1", "CIN factors 16A-19A", "SF: Children safe from abuse and exploitation"],
+    ["child protection", "abuse", "neglect", "social care"],
+  ),
+  need(
+    "EXPLOITATION",
+    "Exploitation and missing from home",
+    "Safety",
+    "Criminal and sexual exploitation, county lines, children who go missing.",
+    ["SF: Children safe from abuse and exploitation"],
+    ["cse", "cce", "county lines", "missing"],
+  ),
+  need(
+    "DOMESTIC_ABUSE",
+    "Domestic abuse",
+    "Safety",
+    "Children and parents affected by domestic abuse, including refuges.",
+    ["DfE fh-cat-2-3", "SF: Safe from domestic abuse"],
+    ["domestic violence", "refuge", "dv"],
+  ),
+  need(
+    "MENTAL_HEALTH",
+    "Mental health and emotional wellbeing",
+    "Health",
+    "Anxiety, low mood, self-harm, eating difficulties; CAMHS and early support.",
+    ["DfE fh-cat-3-2", "SEND SEMH", "SF: Improved mental and physical health"],
+    [
+      "camhs",
+      "child and adolescent mental health",
+      "anxiety",
+      "depression",
+      "wellbeing",
+      "counselling",
+      "self harm",
+    ],
+  ),
+  need(
+    "BEREAVEMENT",
+    "Bereavement and loss",
+    "Health",
+    "Support after the death of someone important.",
+    ["SF: Improved mental and physical health"],
+    ["grief", "loss"],
+  ),
+  need(
+    "PHYSICAL_HEALTH",
+    "Physical health",
+    "Health",
+    "Long-term conditions, community paediatrics, nutrition, oral health.",
+    ["DfE fh-cat-3", "CIN N2"],
+    ["paediatrics", "nutrition", "weight", "dental"],
+  ),
+  need(
+    "EARLY_YEARS",
+    "Early years development",
+    "Early years",
+    "Health visiting, early language, play and learning for under-fives.",
+    ["DfE fh-cat-4", "SF: Good early years development"],
+    ["health visitor", "under fives", "toddler", "baby"],
+  ),
+  need(
+    "PERINATAL",
+    "Pregnancy and perinatal support",
+    "Early years",
+    "Maternity, infant feeding and perinatal mental health.",
+    ["DfE fh-cat-4-4", "DfE fh-cat-4-5", "DfE fh-cat-4-6"],
+    ["maternity", "breastfeeding", "postnatal", "pregnancy"],
+  ),
+  need(
+    "SPEECH_LANGUAGE",
+    "Speech, language and communication",
+    "SEND",
+    "Speech and language therapy and communication support.",
+    ["SEND SLCN", "DfE fh-cat-4-2"],
+    ["slcn", "speech therapy", "salt", "communication"],
+  ),
+  need(
+    "AUTISM",
+    "Autism",
+    "SEND",
+    "Autism assessment, diagnosis and support.",
+    ["SEND ASD", "DfE fh-cat-5-1"],
+    ["asd", "autistic", "asc", "neurodevelopmental"],
+  ),
+  need(
+    "ADHD",
+    "ADHD and attention",
+    "SEND",
+    "Assessment and support for attention and hyperactivity difficulties.",
+    ["SEND SEMH"],
+    ["attention deficit", "hyperactivity", "neurodevelopmental"],
+  ),
+  need(
+    "LEARNING_DIFFICULTY",
+    "Learning difficulties",
+    "SEND",
+    "Specific, moderate, severe or profound and multiple learning difficulties.",
+    ["SEND SPLD", "SEND MLD", "SEND SLD", "SEND PMLD", "DfE fh-cat-5-6"],
+    ["dyslexia", "learning disability", "spld", "mld"],
+  ),
+  need(
+    "SENSORY_IMPAIRMENT",
+    "Hearing and vision",
+    "SEND",
+    "Hearing, vision and multi-sensory impairment.",
+    ["SEND HI", "SEND VI", "SEND MSI", "DfE fh-cat-3-1", "DfE fh-cat-5-5"],
+    ["deaf", "blind", "hearing", "sight", "visual impairment"],
+  ),
+  need(
+    "PHYSICAL_DISABILITY",
+    "Physical disability",
+    "SEND",
+    "Physical disability, mobility and equipment.",
+    ["SEND PD", "CIN N2"],
+    ["wheelchair", "mobility", "occupational therapy"],
+  ),
+  need(
+    "SHORT_BREAKS",
+    "Short breaks and respite",
+    "SEND",
+    "Breaks for disabled children and their carers.",
+    ["DfE fh-cat-5-2"],
+    ["respite", "short break"],
+  ),
+  need(
+    "SEND_SUPPORT",
+    "SEND advice and EHC plans",
+    "SEND",
+    "SEND information, advice, EHC needs assessments and parent carer support.",
+    ["SEN provision E/K", "DfE fh-cat-5-4"],
+    ["send", "ehcp", "ehc plan", "sendiass", "local offer"],
+  ),
+  need(
+    "YOUNG_CARERS",
+    "Young carers",
+    "Family",
+    "Support for children who care for a family member.",
+    ["CIN N3"],
+    ["carer", "caring"],
+  ),
+  need(
+    "PARENTING",
+    "Parenting support",
+    "Family",
+    "Parenting programmes and family relationships.",
+    ["DfE fh-cat-2-6", "DfE fh-cat-2-7", "SF: Improved family relationships", "CIN N5"],
+    ["parenting", "family relationships", "parental conflict"],
+  ),
+  need(
+    "FAMILY_STRESS",
+    "Family in acute stress",
+    "Family",
+    "Early help and intensive family support for families under pressure.",
+    ["CIN N4", "DfE fh-cat-2-4"],
+    ["early help", "family support", "team around the family"],
+  ),
+  need(
+    "SUBSTANCE_MISUSE",
+    "Substance use",
+    "Family",
+    "Drug and alcohol support for young people and parents.",
+    ["DfE fh-cat-2-10", "SF: Better managed substance use"],
+    ["drugs", "alcohol", "substance misuse"],
+  ),
+  need(
+    "YOUTH_JUSTICE",
+    "Youth justice and offending",
+    "Youth",
+    "Youth offending, diversion and targeted youth support.",
+    ["DfE fh-cat-2-11", "DfE fh-cat-2-12", "SF: Families diverted from crime", "CIN N6"],
+    ["yot", "youth offending", "crime"],
+  ),
+  need(
+    "EDUCATION",
+    "Education and attendance",
+    "Education",
+    "School attendance, exclusion and getting a good education.",
+    ["SF: Getting a good education"],
+    ["school", "attendance", "exclusion", "tuition"],
+  ),
+  need(
+    "HOUSING",
+    "Housing",
+    "Money and home",
+    "Homelessness and secure housing.",
+    ["DfE fh-cat-2-5", "SF: Secure housing"],
+    ["homeless", "accommodation"],
+  ),
+  need(
+    "FINANCIAL_HARDSHIP",
+    "Money and financial hardship",
+    "Money and home",
+    "Debt, benefits, food and financial stability.",
+    ["DfE fh-cat-2-2", "SF: Financial stability", "CIN N7"],
+    ["debt", "benefits", "food bank", "poverty"],
+  ),
 ];
 
 function need(
@@ -132,9 +314,23 @@ export const TRAVEL_FREE_DELIVERY_MODES: readonly string[] = ["ONLINE", "TELEPHO
 
 export const CONTINUUM_OF_NEED = [
   { level: 1, label: "Universal", description: "Needs met by universal services." },
-  { level: 2, label: "Additional / early help", description: "Additional needs met by a single agency." },
-  { level: 3, label: "Targeted / integrated", description: "Multiple needs: multi-agency early help with a lead practitioner (Team Around the Family)." },
-  { level: 4, label: "Specialist / statutory", description: "Acute or complex needs: statutory or specialist services (child protection, specialist CAMHS)." },
+  {
+    level: 2,
+    label: "Additional / early help",
+    description: "Additional needs met by a single agency.",
+  },
+  {
+    level: 3,
+    label: "Targeted / integrated",
+    description:
+      "Multiple needs: multi-agency early help with a lead practitioner (Team Around the Family).",
+  },
+  {
+    level: 4,
+    label: "Specialist / statutory",
+    description:
+      "Acute or complex needs: statutory or specialist services (child protection, specialist CAMHS).",
+  },
 ];
 
 export interface OutwardCode {
@@ -195,11 +391,11 @@ export const LOCAL_AUTHORITIES: LocalAuthorityInfo[] = [
     lat: 51.4545,
     lng: -2.5879,
     outwardCodes: [
-      { code: "BS1", lat: 51.4530, lng: -2.5930 },
-      { code: "BS2", lat: 51.4620, lng: -2.5780 },
-      { code: "BS3", lat: 51.4400, lng: -2.6020 },
-      { code: "BS5", lat: 51.4640, lng: -2.5560 },
-      { code: "BS13", lat: 51.4120, lng: -2.6200 },
+      { code: "BS1", lat: 51.453, lng: -2.593 },
+      { code: "BS2", lat: 51.462, lng: -2.578 },
+      { code: "BS3", lat: 51.44, lng: -2.602 },
+      { code: "BS5", lat: 51.464, lng: -2.556 },
+      { code: "BS13", lat: 51.412, lng: -2.62 },
     ],
   },
 ];

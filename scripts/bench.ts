@@ -82,30 +82,117 @@ async function time(fn: () => Promise<unknown>, n: number, warmup = 20) {
   }
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { ...stats(samples), cpuMs: (cpu.user + cpu.system) / 1000 / n, perSecond: (n * 1000) / wall, load: [loadBefore, load1()] as const };
+  return {
+    ...stats(samples),
+    cpuMs: (cpu.user + cpu.system) / 1000 / n,
+    perSecond: (n * 1000) / wall,
+    load: [loadBefore, load1()] as const,
+  };
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown>) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { errors?: { message: string }[] };
   if (body.errors) throw new Error(body.errors[0]!.message);
   return body;
 }
 
 const SEARCHES: [string, SearchRequest, Record<string, unknown>][] = [
-  ["typo query + filters + facets", { query: "bereavment", filter: { localAuthorities: ["E10000020"], age: 9 }, limit: 20, offset: 0, facets: true }, { query: "bereavment", filter: { localAuthorities: ["E10000020"], age: 9 } }],
-  ["common words", { query: "family support", limit: 20, offset: 0, facets: true }, { query: "family support" }],
-  ["needs ALL + referral route", { filter: { needs: ["MENTAL_HEALTH", "FAMILY_STRESS"], needsMatch: "ALL", referralRoutes: ["SELF"] }, limit: 20, offset: 0, facets: true }, { filter: { needs: ["MENTAL_HEALTH", "FAMILY_STRESS"], needsMatch: "ALL", referralRoutes: ["SELF"] } }],
-  ["near postcode, 5 km, by distance", { near: { lat: 52.6322, lng: 1.2816, radiusKm: 5 }, sort: "DISTANCE", limit: 20, offset: 0, facets: true }, { near: { postcode: "NR2 4AB", radiusKm: 5 }, sort: "DISTANCE" }],
-  ["acronym CAHMS, open Monday 16:00", { query: "CAHMS", filter: { openAt: { day: "MO", time: "16:00" } }, limit: 20, offset: 0, facets: true }, { query: "CAHMS", filter: { openAt: { day: "MO", time: "16:00" } } }],
+  [
+    "typo query + filters + facets",
+    {
+      query: "bereavment",
+      filter: { localAuthorities: ["E10000020"], age: 9 },
+      limit: 20,
+      offset: 0,
+      facets: true,
+    },
+    { query: "bereavment", filter: { localAuthorities: ["E10000020"], age: 9 } },
+  ],
+  [
+    "common words",
+    { query: "family support", limit: 20, offset: 0, facets: true },
+    { query: "family support" },
+  ],
+  [
+    "needs ALL + referral route",
+    {
+      filter: {
+        needs: ["MENTAL_HEALTH", "FAMILY_STRESS"],
+        needsMatch: "ALL",
+        referralRoutes: ["SELF"],
+      },
+      limit: 20,
+      offset: 0,
+      facets: true,
+    },
+    {
+      filter: {
+        needs: ["MENTAL_HEALTH", "FAMILY_STRESS"],
+        needsMatch: "ALL",
+        referralRoutes: ["SELF"],
+      },
+    },
+  ],
+  [
+    "near postcode, 5 km, by distance",
+    {
+      near: { lat: 52.6322, lng: 1.2816, radiusKm: 5 },
+      sort: "DISTANCE",
+      limit: 20,
+      offset: 0,
+      facets: true,
+    },
+    { near: { postcode: "NR2 4AB", radiusKm: 5 }, sort: "DISTANCE" },
+  ],
+  [
+    "acronym CAHMS, open Monday 16:00",
+    {
+      query: "CAHMS",
+      filter: { openAt: { day: "MO", time: "16:00" } },
+      limit: 20,
+      offset: 0,
+      facets: true,
+    },
+    { query: "CAHMS", filter: { openAt: { day: "MO", time: "16:00" } } },
+  ],
 ];
 
 const SEARCH_QUERY = /* GraphQL */ `
   query Bench($query: String, $filter: ServiceFilter, $near: NearInput, $sort: SearchSort) {
     searchServices(query: $query, filter: $filter, near: $near, sort: $sort, first: 20) {
       totalCount
-      edges { distanceKm highlight node { id name partner needs ageRange { minimumAge maximumAge } organization { name } } }
-      facets { needs { value count } partner { value count } }
+      edges {
+        distanceKm
+        highlight
+        node {
+          id
+          name
+          partner
+          needs
+          ageRange {
+            minimumAge
+            maximumAge
+          }
+          organization {
+            name
+          }
+        }
+      }
+      facets {
+        needs {
+          value
+          count
+        }
+        partner {
+          value
+          count
+        }
+      }
     }
   }
 `;
@@ -113,8 +200,30 @@ const SEARCH_QUERY = /* GraphQL */ `
 const ROUTE_QUERY = /* GraphQL */ `
   query Route($profile: ChildProfileInput!) {
     routeChild(profile: $profile) {
-      needs { need status services { service { id name partner } coversNeeds distanceKm typicalWaitWeeks } gaps { kind message } }
-      level { level } leadAgency { partner }
+      needs {
+        need
+        status
+        services {
+          service {
+            id
+            name
+            partner
+          }
+          coversNeeds
+          distanceKm
+          typicalWaitWeeks
+        }
+        gaps {
+          kind
+          message
+        }
+      }
+      level {
+        level
+      }
+      leadAgency {
+        partner
+      }
     }
   }
 `;
@@ -122,37 +231,107 @@ const ROUTE_QUERY = /* GraphQL */ `
 const ROUTE_QUERY_DIRECTORY = /* GraphQL */ `
   query RouteDirectory($profile: ChildProfileInput!) {
     routeChild(profile: $profile) {
-      needs { need status services { service { id } directoryCopy { name partner } coversNeeds reasons distanceKm typicalWaitWeeks } gaps { kind message } }
-      level { level } leadAgency { partner }
+      needs {
+        need
+        status
+        services {
+          service {
+            id
+          }
+          directoryCopy {
+            name
+            partner
+          }
+          coversNeeds
+          reasons
+          distanceKm
+          typicalWaitWeeks
+        }
+        gaps {
+          kind
+          message
+        }
+      }
+      level {
+        level
+      }
+      leadAgency {
+        partner
+      }
     }
   }
 `;
 const PROFILES = [
   // Every routing condition is an index filter: language, referral route, travel, wait, contract.
-  { age: 9, needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"], postcode: "NR2 4AB", languages: ["pl"] },
-  { age: 14, needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"], postcode: "NP20 1AA", referral: "SELF_REFERRAL" },
-  { age: 4, needs: ["SPEECH_LANGUAGE", "AUTISM", "PARENTING", "FINANCIAL_HARDSHIP"], localAuthority: "E06000023", urgency: "SOON" },
-  { age: 16, needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"], postcode: "BS5 0AA", maxTravelKm: 10 },
+  {
+    age: 9,
+    needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"],
+    postcode: "NR2 4AB",
+    languages: ["pl"],
+  },
+  {
+    age: 14,
+    needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"],
+    postcode: "NP20 1AA",
+    referral: "SELF_REFERRAL",
+  },
+  {
+    age: 4,
+    needs: ["SPEECH_LANGUAGE", "AUTISM", "PARENTING", "FINANCIAL_HARDSHIP"],
+    localAuthority: "E06000023",
+    urgency: "SOON",
+  },
+  {
+    age: 16,
+    needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"],
+    postcode: "BS5 0AA",
+    maxTravelKm: 10,
+  },
 ];
 
 const COVERAGE_AREAS = ["E10000020", "E07000148", "E06000023", "W06000022"];
 const COVERAGE_QUERY = /* GraphQL */ `
   query Coverage($area: String!) {
     coverage(area: $area) {
-      needs { need cells { ageBand total gap byPartner { partner count } } }
+      needs {
+        need
+        cells {
+          ageBand
+          total
+          gap
+          byPartner {
+            partner
+            count
+          }
+        }
+      }
       gaps
-      endingContracts { contractEndDate withinMonths soleProviderFor service { id } }
+      endingContracts {
+        contractEndDate
+        withinMonths
+        soleProviderFor
+        service {
+          id
+        }
+      }
     }
   }
 `;
 
-interface Row { size: number; what: string; path: string; s: Awaited<ReturnType<typeof time>> }
+interface Row {
+  size: number;
+  what: string;
+  path: string;
+  s: Awaited<ReturnType<typeof time>>;
+}
 
 /** Until the index holds every service the partners hold (a first sync can time out under load). */
 async function untilSynced(stack: Awaited<ReturnType<typeof startStack>>, total: number) {
-  for (let i = 0; i < 30 && (await stack.directory.sync.backend.count()) < total; i++) await stack.directory.sync.syncOnce();
+  for (let i = 0; i < 30 && (await stack.directory.sync.backend.count()) < total; i++)
+    await stack.directory.sync.syncOnce();
   const count = await stack.directory.sync.backend.count();
-  if (count < total) throw new Error(`the index holds ${count} of ${total} services after 30 syncs`);
+  if (count < total)
+    throw new Error(`the index holds ${count} of ${total} services after 30 syncs`);
 }
 
 /** The same index as a plain backend (no local()): routing asks one search and one fetch per question, as before issue 14. */
@@ -177,16 +356,32 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
   // turns it off; latency is measured.
   // A fresh directory state store: one left by an earlier run would restore its copies and cursors.
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "wayfinder-bench-"));
-  const stack = await startStack({ ...cfg.stack, directory: { ...cfg.stack.directory, stateDir } }, { dbs });
-  await untilSynced(stack, PARTNERS.reduce((n, p) => n + data[p].services.length, 0));
+  const stack = await startStack(
+    { ...cfg.stack, directory: { ...cfg.stack.directory, stateDir } },
+    { dbs },
+  );
+  await untilSynced(
+    stack,
+    PARTNERS.reduce((n, p) => n + data[p].services.length, 0),
+  );
   const tReady = performance.now();
   const heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
   const rows: Row[] = [];
   try {
     if (part === "all" || part === "search") {
       for (const [name, req, vars] of SEARCHES) {
-        rows.push({ size, what: `search: ${name}`, path: "index", s: await time(() => stack.directory.sync.backend.search(req), runs) });
-        rows.push({ size, what: `search: ${name}`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, SEARCH_QUERY, vars), runs) });
+        rows.push({
+          size,
+          what: `search: ${name}`,
+          path: "index",
+          s: await time(() => stack.directory.sync.backend.search(req), runs),
+        });
+        rows.push({
+          size,
+          what: `search: ${name}`,
+          path: "gateway",
+          s: await time(() => gql(stack.gatewayUrl, SEARCH_QUERY, vars), runs),
+        });
       }
       const all: number[] = [];
       for (const r of rows.filter((r) => r.path === "index")) all.push(r.s.p95);
@@ -196,28 +391,94 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
       // places them.
       const today = new Date().toISOString().slice(0, 10);
       const live = stack.directory.sync.backend;
-      const postcodes = createPostcodeResolver({ postcodesUrl: null, centroidsFrom: () => stack.directory.sync.knownPostcodes() });
-      const profiles = await Promise.all(PROFILES.map((p) => toChildProfile(p as ChildProfileInput, { postcodes, backend: live, sync: stack.directory.sync }, today)));
+      const postcodes = createPostcodeResolver({
+        postcodesUrl: null,
+        centroidsFrom: () => stack.directory.sync.knownPostcodes(),
+      });
+      const profiles = await Promise.all(
+        PROFILES.map((p) =>
+          toChildProfile(
+            p as ChildProfileInput,
+            { postcodes, backend: live, sync: stack.directory.sync },
+            today,
+          ),
+        ),
+      );
       const engine = (backend: SearchBackend) => {
         let i = 0;
-        return () => routeChild(profiles[i++ % profiles.length]!, { backend, isStale: () => false });
+        return () =>
+          routeChild(profiles[i++ % profiles.length]!, { backend, isStale: () => false });
       };
       const what = "routeChild, 4 needs (4 profiles in turn)";
-      rows.push({ size, what: `${what}: one pass`, path: "engine", s: await time(engine(live), runs) });
-      rows.push({ size, what: `${what}: a search per question`, path: "engine", s: await time(engine(searchOnly(live)), runs) });
+      rows.push({
+        size,
+        what: `${what}: one pass`,
+        path: "engine",
+        s: await time(engine(live), runs),
+      });
+      rows.push({
+        size,
+        what: `${what}: a search per question`,
+        path: "engine",
+        s: await time(engine(searchOnly(live)), runs),
+      });
       let i = 0;
-      rows.push({ size, what: `${what}: directory fields only`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY_DIRECTORY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
-      rows.push({ size, what: `${what}: names from partners`, path: "gateway", s: await time(() => gql(stack.gatewayUrl, ROUTE_QUERY, { profile: PROFILES[i++ % PROFILES.length] }), runs) });
+      rows.push({
+        size,
+        what: `${what}: directory fields only`,
+        path: "gateway",
+        s: await time(
+          () =>
+            gql(stack.gatewayUrl, ROUTE_QUERY_DIRECTORY, {
+              profile: PROFILES[i++ % PROFILES.length],
+            }),
+          runs,
+        ),
+      });
+      rows.push({
+        size,
+        what: `${what}: names from partners`,
+        path: "gateway",
+        s: await time(
+          () => gql(stack.gatewayUrl, ROUTE_QUERY, { profile: PROFILES[i++ % PROFILES.length] }),
+          runs,
+        ),
+      });
       // coverage for the generator's areas in turn: every need × age band × partner.
       const report = (backend: SearchBackend) => {
         let k = 0;
-        return () => coverage({ area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length]!, today }, { backend, offline: [] });
+        return () =>
+          coverage(
+            { area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length]!, today },
+            { backend, offline: [] },
+          );
       };
       const cov = "coverage, all age bands (areas in turn)";
-      rows.push({ size, what: `${cov}: one selection per area`, path: "engine", s: await time(report(live), runs) });
-      rows.push({ size, what: `${cov}: a faceted search per cell`, path: "engine", s: await time(report(searchOnly(live)), runs) });
+      rows.push({
+        size,
+        what: `${cov}: one selection per area`,
+        path: "engine",
+        s: await time(report(live), runs),
+      });
+      rows.push({
+        size,
+        what: `${cov}: a faceted search per cell`,
+        path: "engine",
+        s: await time(report(searchOnly(live)), runs),
+      });
       let k = 0;
-      rows.push({ size, what: cov, path: "gateway", s: await time(() => gql(stack.gatewayUrl, COVERAGE_QUERY, { area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length] }), runs) });
+      rows.push({
+        size,
+        what: cov,
+        path: "gateway",
+        s: await time(
+          () =>
+            gql(stack.gatewayUrl, COVERAGE_QUERY, {
+              area: COVERAGE_AREAS[k++ % COVERAGE_AREAS.length],
+            }),
+          runs,
+        ),
+      });
     }
   } finally {
     await stack.close();
@@ -226,7 +487,8 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
     if (usePg) {
       const c = new pg.Client({ connectionString: POSTGRES });
       await c.connect();
-      for (const url of urls) await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
+      for (const url of urls)
+        await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
       await c.end();
     }
   }
@@ -239,7 +501,10 @@ const usePg = await pgReachable();
 const results: { rows: Row[]; setup: string }[] = [];
 for (const size of sizes) {
   const r = await benchSize(size, usePg);
-  for (const row of r.rows) console.log(`${row.size}\t${row.path}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms\tCPU ${fmt(row.s.cpuMs)} ms/call\tload ${fmt(row.s.load[0])}→${fmt(row.s.load[1])}`);
+  for (const row of r.rows)
+    console.log(
+      `${row.size}\t${row.path}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms\tCPU ${fmt(row.s.cpuMs)} ms/call\tload ${fmt(row.s.load[0])}→${fmt(row.s.load[1])}`,
+    );
   results.push(r);
 }
 
@@ -255,17 +520,28 @@ const section = [
   "",
   "| services | path | what | p50 ms | p95 ms | p99 ms | max ms | CPU ms per call | sequential calls/s | load |",
   "|---:|---|---|---:|---:|---:|---:|---:|---:|---|",
-  ...results.flatMap((r) => r.rows.map((row) => `| ${row.size.toLocaleString("en-GB")} | ${row.path} | ${row.what} | ${fmt(row.s.p50)} | ${fmt(row.s.p95)} | ${fmt(row.s.p99)} | ${fmt(row.s.max)} | ${fmt(row.s.cpuMs)} | ${Math.round(row.s.perSecond)} | ${fmt(row.s.load[0])} → ${fmt(row.s.load[1])} |`)),
+  ...results.flatMap((r) =>
+    r.rows.map(
+      (row) =>
+        `| ${row.size.toLocaleString("en-GB")} | ${row.path} | ${row.what} | ${fmt(row.s.p50)} | ${fmt(row.s.p95)} | ${fmt(row.s.p99)} | ${fmt(row.s.max)} | ${fmt(row.s.cpuMs)} | ${Math.round(row.s.perSecond)} | ${fmt(row.s.load[0])} → ${fmt(row.s.load[1])} |`,
+    ),
+  ),
   "",
 ].join("\n");
 
 const file = "BENCHMARKS.md";
-const existing = await readFile(file, "utf8").catch(() => "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n");
+const existing = await readFile(file, "utf8").catch(
+  () =>
+    "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
+);
 const marker = `<!-- bench:${part} -->`;
 const start = existing.indexOf(marker);
 const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
 const block = `${marker}\n${section}<!-- /bench -->\n`;
-const next = start >= 0 && end >= 0 ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length) : existing + "\n" + block;
+const next =
+  start >= 0 && end >= 0
+    ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length)
+    : existing + "\n" + block;
 await writeFile(file, next);
 console.log(`\nWrote ${file}`);
 process.exit(0);

@@ -96,7 +96,9 @@ export function benchConfig(
     // Sequential latency runs come from one client, which the per-client limit would throttle.
     ...(opts.rateLimit ? {} : { GATEWAY_RATE_LIMIT_RPS: "0" }),
     SYNC_INTERVAL_MS: String(opts.syncIntervalMs),
-    ...Object.fromEntries([...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"])),
+    ...Object.fromEntries(
+      [...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]),
+    ),
   };
   return {
     postgresUrl: envStr(env, "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"),

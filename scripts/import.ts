@@ -157,26 +157,32 @@ async function main() {
   const owner = cfg.databaseUrl ? null : await readLock(cfg.pgliteDir);
   let result;
   if (owner?.url) {
-    result = await importThroughPartner({ ...owner, url: owner.url }, partner, input, { replace: args.replace, dryRun: args.dryRun, force: args.force }, importSecret());
+    result = await importThroughPartner(
+      { ...owner, url: owner.url },
+      partner,
+      input,
+      { replace: args.replace, dryRun: args.dryRun, force: args.force },
+      importSecret(),
+    );
   } else {
-  const db = await openDb({
-    url: cfg.databaseUrl,
-    dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,
-    migrationDirs: [],
-  });
-  const bar = progressBar("write", "rows");
-  try {
-    result = await importHsds(db, bundle, {
-      replace: args.replace,
-      dryRun: args.dryRun,
-      force: args.force,
-      allowUnhide: args.allowUnhide,
-      onProgress: (done, total) => bar.update(done, total),
+    const db = await openDb({
+      url: cfg.databaseUrl,
+      dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,
+      migrationDirs: [],
     });
-  } finally {
-    bar.stop();
-    await db.close();
-  }
+    const bar = progressBar("write", "rows");
+    try {
+      result = await importHsds(db, bundle, {
+        replace: args.replace,
+        dryRun: args.dryRun,
+        force: args.force,
+        allowUnhide: args.allowUnhide,
+        onProgress: (done, total) => bar.update(done, total),
+      });
+    } finally {
+      bar.stop();
+      await db.close();
+    }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (args.json) {
@@ -221,9 +227,13 @@ main().catch((err: unknown) => {
         : "";
     console.error(`import: ${err.message}${refused}\nNothing was imported.`);
   } else if (err instanceof UnhideRefusedError) {
-    console.error(`import: refused: this feed would make ${err.locations.length} confidential location(s) public:`);
+    console.error(
+      `import: refused: this feed would make ${err.locations.length} confidential location(s) public:`,
+    );
     for (const l of err.locations)
-      console.error(`  ${l.id}${l.name ? `  ${l.name}` : ""}${l.postalCode ? `  ${l.postalCode}` : ""}`);
+      console.error(
+        `  ${l.id}${l.name ? `  ${l.name}` : ""}${l.postalCode ? `  ${l.postalCode}` : ""}`,
+      );
     console.error(
       "A missing wayfinder.confidential keeps a location's flag; only an explicit false unhides it.\n" +
         "If these places really are public now, re-run with --allow-unhide (the change is audited),\n" +

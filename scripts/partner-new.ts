@@ -47,7 +47,8 @@ const Prefix = opts.prefix ?? id[0]!.toUpperCase() + id.slice(1);
 const existing = readManifests(ROOT);
 const dir = path.join(ROOT, "subgraphs", id);
 if (existsSync(dir)) fail(`subgraphs/${id}/ already exists`);
-if (existing.some((m) => m.typePrefix === Prefix)) fail(`type prefix ${Prefix} is taken; pass --prefix`);
+if (existing.some((m) => m.typePrefix === Prefix))
+  fail(`type prefix ${Prefix} is taken; pass --prefix`);
 
 let port = Math.max(...existing.map((m) => m.port)) + 1;
 while (RESERVED_PORTS.has(port) || existing.some((m) => m.port === port)) port++;
@@ -153,7 +154,10 @@ for (const [rel, text] of Object.entries(files)) {
 
 // Its own database in the production-shaped stack (docker-compose.yml's PostgreSQL).
 const init = path.join(ROOT, "docker", "postgres-init.sql");
-if (existsSync(init) && !new RegExp(`^CREATE DATABASE ${id};$`, "m").test(readFileSync(init, "utf8"))) {
+if (
+  existsSync(init) &&
+  !new RegExp(`^CREATE DATABASE ${id};$`, "m").test(readFileSync(init, "utf8"))
+) {
   appendFileSync(init, `CREATE DATABASE ${id};\n`);
 }
 
@@ -192,10 +196,14 @@ function addComposeService(file: string): boolean {
       value.value = String(port);
     }
   }
-  service.set("command", doc.createNode(["npm", "run", "start:subgraph", "--", id], { flow: true }));
+  service.set(
+    "command",
+    doc.createNode(["npm", "run", "start:subgraph", "--", id], { flow: true }),
+  );
   const test = service.getIn(["healthcheck", "test"]);
   if (isSeq(test)) {
-    for (const item of test.items as Scalar<string>[]) item.value = String(item.value).replace(`:${healthPort}/`, `:${port}/`);
+    for (const item of test.items as Scalar<string>[])
+      item.value = String(item.value).replace(`:${healthPort}/`, `:${port}/`);
   }
   const key = doc.createNode(id);
   key.spaceBefore = true; // a blank line between services, as in the rest of the file
@@ -204,7 +212,8 @@ function addComposeService(file: string): boolean {
     const target = services.get(consumer);
     if (!isMap(target)) continue;
     const consumerEnv = target.get("environment");
-    if (isMap(consumerEnv)) insertSorted(consumerEnv, doc.createPair(`${ID}_URL`, `http://${id}:${port}/graphql`));
+    if (isMap(consumerEnv))
+      insertSorted(consumerEnv, doc.createPair(`${ID}_URL`, `http://${id}:${port}/graphql`));
     const deps = target.get("depends_on");
     if (isMap(deps)) insertSorted(deps, doc.createPair(id, { condition: "service_healthy" }));
   }

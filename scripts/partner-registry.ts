@@ -4,7 +4,12 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkRegistry, parsePartnerManifest, PartnerManifestError, type PartnerManifest } from "../schema/partners.ts";
+import {
+  checkRegistry,
+  parsePartnerManifest,
+  PartnerManifestError,
+  type PartnerManifest,
+} from "../schema/partners.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -23,7 +28,10 @@ export function readManifests(root = ROOT): PartnerManifest[] {
       throw new PartnerManifestError(`${source}: not valid JSON (${(err as Error).message})`);
     }
     const m = parsePartnerManifest(json, source);
-    if (m.id !== entry.name) throw new PartnerManifestError(`${source}: id "${m.id}" must be its folder's name "${entry.name}"`);
+    if (m.id !== entry.name)
+      throw new PartnerManifestError(
+        `${source}: id "${m.id}" must be its folder's name "${entry.name}"`,
+      );
     manifests.push(m);
   }
   return checkRegistry(manifests);

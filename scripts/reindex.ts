@@ -26,10 +26,16 @@ function bar(p: ReindexProgress): string {
 }
 
 try {
-  const start = await fetch(endpoint, { method: "POST", headers, signal: AbortSignal.timeout(5000) });
+  const start = await fetch(endpoint, {
+    method: "POST",
+    headers,
+    signal: AbortSignal.timeout(5000),
+  });
   if (!start.ok) throw new Error(`directory answered ${start.status}`);
 } catch (err) {
-  console.error(`Cannot reach the directory at ${endpoint.origin} (${(err as Error).message}). Start the stack first (npm start), or set DIRECTORY_URL.`);
+  console.error(
+    `Cannot reach the directory at ${endpoint.origin} (${(err as Error).message}). Start the stack first (npm start), or set DIRECTORY_URL.`,
+  );
   process.exit(1);
 }
 

@@ -48,12 +48,26 @@ export async function startStack(cfg: StackConfig, deps: StackDeps): Promise<Sta
   const partners = {} as Record<PartnerId, RunningHttp>;
   const startPartner = async (p: PartnerId, port: number) => {
     const server = await PARTNER_MODULES[p]!.createServer(deps.dbs[p]!, deps.observeBatches);
-    partners[p] = await listenPartner(server, { ...cfg.partners[p]!, port }, { now: deps.now, webhookRetryBaseMs: deps.webhookRetryBaseMs, purgeIntervalMs: deps.purgeIntervalMs });
+    partners[p] = await listenPartner(
+      server,
+      { ...cfg.partners[p]!, port },
+      {
+        now: deps.now,
+        webhookRetryBaseMs: deps.webhookRetryBaseMs,
+        purgeIntervalMs: deps.purgeIntervalMs,
+      },
+    );
   };
   await Promise.all(PARTNERS.map((p) => startPartner(p, cfg.partners[p]!.port)));
   // In one process the subgraphs reach each other where they actually listen (ports may be 0).
-  const partnerUrls = Object.fromEntries(PARTNERS.map((p) => [p, partners[p]!.url])) as Record<PartnerId, string>;
-  let directory = await startDirectory({ ...cfg.directory, partnerUrls }, { backend: deps.backend });
+  const partnerUrls = Object.fromEntries(PARTNERS.map((p) => [p, partners[p]!.url])) as Record<
+    PartnerId,
+    string
+  >;
+  let directory = await startDirectory(
+    { ...cfg.directory, partnerUrls },
+    { backend: deps.backend },
+  );
   const gateway = await startGateway({
     ...cfg.gateway,
     subgraphUrls: { ...cfg.gateway.subgraphUrls, ...partnerUrls, directory: directory.http.url },

@@ -44,28 +44,46 @@ for (const p of PARTNERS) {
 // for its services (a real owner accepts through acceptCouncilCoDelivery).
 if (dataset) {
   for (const owner of PARTNERS)
-    for (const proposer of PARTNERS) if (dataset[proposer]) await recordAcceptances(dbs[owner], owner, dataset[proposer].co_deliveries ?? [], "demo-data");
+    for (const proposer of PARTNERS)
+      if (dataset[proposer])
+        await recordAcceptances(
+          dbs[owner],
+          owner,
+          dataset[proposer].co_deliveries ?? [],
+          "demo-data",
+        );
 }
 
 const stack = await startStack(cfg, { dbs });
 
 // `npm run import` into a partner now goes through its subgraph (one writer per PGlite database).
-for (const p of PARTNERS) await dbs[p]!.advertise?.({ url: stack.partners[p]!.url, holder: `${p} subgraph (npm start)` });
+for (const p of PARTNERS)
+  await dbs[p]!.advertise?.({ url: stack.partners[p]!.url, holder: `${p} subgraph (npm start)` });
 for (const p of PARTNERS) {
-  console.log(`  ${p.padEnd(9)} subgraph  ${stack.partners[p]!.url}  (${cfg.partners[p]!.databaseUrl ? "PostgreSQL" : "PGlite"})`);
+  console.log(
+    `  ${p.padEnd(9)} subgraph  ${stack.partners[p]!.url}  (${cfg.partners[p]!.databaseUrl ? "PostgreSQL" : "PGlite"})`,
+  );
 }
 console.log(
   `  directory subgraph  ${stack.directory.http.url}  (search: ${stack.directory.backend.name}; sync every ${cfg.directory.syncIntervalMs} ms, reconcile every ${cfg.directory.reconcileIntervalMs} ms)`,
 );
-const signIn = cfg.web.oidc ? `identity provider ${cfg.web.oidc.issuer}` : cfg.production ? "not configured (public directory only)" : "development role chooser at /sign-in";
-console.log(`\nWayfinder web app at ${stack.gatewayUrl.replace(/graphql$/, "")}  (sign in: ${signIn})`);
+const signIn = cfg.web.oidc
+  ? `identity provider ${cfg.web.oidc.issuer}`
+  : cfg.production
+    ? "not configured (public directory only)"
+    : "development role chooser at /sign-in";
+console.log(
+  `\nWayfinder web app at ${stack.gatewayUrl.replace(/graphql$/, "")}  (sign in: ${signIn})`,
+);
 console.log(
   `Wayfinder gateway ready at ${stack.gatewayUrl}  (${cfg.production ? "production" : "development"}, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );
 if (!cfg.production) {
   console.log(`Try: curl -s ${stack.gatewayUrl} -H 'content-type: application/json' \\
   -d '{"query":"{ searchServices(query: \\"camhs\\", first: 3) { totalCount edges { node { name partner organization { name } } } } }"}'`);
-  console.log(`Professional fields need a token: npm run token -- --role professional (then send "authorization: Bearer <token>")`);
+  console.log(
+    `Professional fields need a token: npm run token -- --role professional (then send "authorization: Bearer <token>")`,
+  );
 }
 
 onShutdown(async () => {

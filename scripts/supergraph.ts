@@ -20,12 +20,16 @@ export class CompositionError extends Error {}
 
 export async function emitSubgraphSdl(): Promise<Record<SubgraphName, string>> {
   const out = {} as Record<SubgraphName, string>;
-  for (const p of PARTNERS) out[p] = printSubgraphSchema((await PARTNER_MODULES[p].createServer(noDb)).schema);
+  for (const p of PARTNERS)
+    out[p] = printSubgraphSchema((await PARTNER_MODULES[p].createServer(noDb)).schema);
   out.directory = printSubgraphSchema(await buildDirectorySchema());
   return out;
 }
 
-export async function composeSupergraph(): Promise<{ subgraphs: Record<SubgraphName, string>; supergraph: string }> {
+export async function composeSupergraph(): Promise<{
+  subgraphs: Record<SubgraphName, string>;
+  supergraph: string;
+}> {
   const subgraphs = await emitSubgraphSdl();
   return { subgraphs, supergraph: composeSdl(subgraphs) };
 }
@@ -44,7 +48,9 @@ export function composeSdl(subgraphs: Record<string, string>): string {
   if (result.errors) {
     throw new CompositionError(
       `Composition failed with ${result.errors.length} error(s):\n` +
-        result.errors.map((e) => `  - [${(e.extensions?.code as string) ?? "ERROR"}] ${e.message}`).join("\n"),
+        result.errors
+          .map((e) => `  - [${(e.extensions?.code as string) ?? "ERROR"}] ${e.message}`)
+          .join("\n"),
     );
   }
   return result.supergraphSdl;

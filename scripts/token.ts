@@ -14,7 +14,9 @@ const get = (name: string) => {
 const role = get("role");
 const partner = get("partner");
 if (role !== "professional" && role !== "partner-admin") {
-  console.error("usage: npm run token -- --role professional|partner-admin [--partner council|charity|health] [--sub name] [--ttl 8h]");
+  console.error(
+    "usage: npm run token -- --role professional|partner-admin [--partner council|charity|health] [--sub name] [--ttl 8h]",
+  );
   process.exit(2);
 }
 if (role === "partner-admin" && (!partner || !isPartnerId(partner))) {
@@ -22,7 +24,15 @@ if (role === "partner-admin" && (!partner || !isPartnerId(partner))) {
   process.exit(2);
 }
 try {
-  console.log(await mintDevToken({ role, partner, sub: get("sub"), ttl: get("ttl"), production: cfg.production }));
+  console.log(
+    await mintDevToken({
+      role,
+      partner,
+      sub: get("sub"),
+      ttl: get("ttl"),
+      production: cfg.production,
+    }),
+  );
 } catch (err) {
   console.error((err as Error).message);
   process.exit(1);

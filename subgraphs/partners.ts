@@ -11,5 +11,7 @@ export interface PartnerModule {
 }
 
 export const PARTNER_MODULES: Record<PartnerId, PartnerModule> = Object.fromEntries(
-  await Promise.all(PARTNERS.map(async (p) => [p, (await import(`./${p}/server.ts`)) as PartnerModule] as const)),
+  await Promise.all(
+    PARTNERS.map(async (p) => [p, (await import(`./${p}/server.ts`)) as PartnerModule] as const),
+  ),
 );

@@ -3,8 +3,20 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
 import { sharedTestStack, testGatewayConfig, type SharedStackUrls } from "./helpers/stack.ts";
-import { DEV_ISSUER, DEFAULT_AUDIENCE, DEV_JWT_SECRET, authConfig, mintDevToken } from "../gateway/auth.ts";
-import { CLAIMS_HEADER, PUBLIC_CLAIMS, scopesFor, signClaims, type Claims } from "../platform/claims.ts";
+import {
+  DEV_ISSUER,
+  DEFAULT_AUDIENCE,
+  DEV_JWT_SECRET,
+  authConfig,
+  mintDevToken,
+} from "../gateway/auth.ts";
+import {
+  CLAIMS_HEADER,
+  PUBLIC_CLAIMS,
+  scopesFor,
+  signClaims,
+  type Claims,
+} from "../platform/claims.ts";
 import { DEV_INTERNAL_SECRET } from "../platform/config.ts";
 import { commonConfig } from "../platform/config.ts";
 
@@ -15,7 +27,10 @@ beforeAll(async () => {
 });
 
 /** A claims binding for a direct call to `subgraph` with post()'s body for `query`. */
-const bound = (subgraph: string, query: string) => ({ audience: subgraph, body: JSON.stringify({ query }) });
+const bound = (subgraph: string, query: string) => ({
+  audience: subgraph,
+  body: JSON.stringify({ query }),
+});
 
 async function post(url: string, query: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
@@ -28,9 +43,15 @@ async function post(url: string, query: string, headers: Record<string, string> 
 
 const ROLES = {
   anonymous: async () => ({}),
-  professional: async () => ({ authorization: `Bearer ${await mintDevToken({ role: "professional" })}` }),
-  "council admin": async () => ({ authorization: `Bearer ${await mintDevToken({ role: "partner-admin", partner: "council" })}` }),
-  "charity admin": async () => ({ authorization: `Bearer ${await mintDevToken({ role: "partner-admin", partner: "charity" })}` }),
+  professional: async () => ({
+    authorization: `Bearer ${await mintDevToken({ role: "professional" })}`,
+  }),
+  "council admin": async () => ({
+    authorization: `Bearer ${await mintDevToken({ role: "partner-admin", partner: "council" })}`,
+  }),
+  "charity admin": async () => ({
+    authorization: `Bearer ${await mintDevToken({ role: "partner-admin", partner: "charity" })}`,
+  }),
 } as const;
 
 // Each protected field: the query, how to read the value, and what a professional should see.
@@ -45,7 +66,8 @@ const FIELDS = [
     name: "Service.referralNotes",
     query: `{ service(id: "council:fh-norwich") { name referralNotes } }`,
     value: (d: any) => d?.service?.referralNotes,
-    expected: "Referrals to Norwich Family Hub: include the family's consent and any Early Help Assessment.",
+    expected:
+      "Referrals to Norwich Family Hub: include the family's consent and any Early Help Assessment.",
   },
   {
     name: "Service.professionalContacts",
@@ -75,14 +97,23 @@ describe("field-level access through the gateway", () => {
   }
 
   it("gives the anonymous public the area and a safe contact for a refuge", async () => {
-    const { body } = await post(stack.gatewayUrl, `{ service(id: "charity:refuge-norfolk") { locations { area latitude address { postalCode } } contacts { phone } } }`);
+    const { body } = await post(
+      stack.gatewayUrl,
+      `{ service(id: "charity:refuge-norfolk") { locations { area latitude address { postalCode } } contacts { phone } } }`,
+    );
     expect(body.errors).toBeUndefined();
-    expect(body.data.service).toEqual({ locations: [{ area: "Norwich, NR3", latitude: null, address: null }], contacts: [{ phone: "01603 000000" }] });
+    expect(body.data.service).toEqual({
+      locations: [{ area: "Norwich, NR3", latitude: null, address: null }],
+      contacts: [{ phone: "01603 000000" }],
+    });
   });
 });
 
 describe("bad tokens at the gateway", () => {
-  const sign = (claims: Record<string, unknown>, opts: { secret?: string; issuer?: string; audience?: string; exp?: string | number } = {}) =>
+  const sign = (
+    claims: Record<string, unknown>,
+    opts: { secret?: string; issuer?: string; audience?: string; exp?: string | number } = {},
+  ) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: "HS256" })
       .setSubject("someone")
@@ -93,16 +124,30 @@ describe("bad tokens at the gateway", () => {
       .sign(new TextEncoder().encode(opts.secret ?? DEV_JWT_SECRET));
 
   it.each([
-    ["expired", () => sign({ role: "professional" }, { exp: Math.floor(Date.now() / 1000) - 60 }), /expired/],
-    ["forged (wrong key)", () => sign({ role: "professional" }, { secret: "x".repeat(64) }), /signature/],
+    [
+      "expired",
+      () => sign({ role: "professional" }, { exp: Math.floor(Date.now() / 1000) - 60 }),
+      /expired/,
+    ],
+    [
+      "forged (wrong key)",
+      () => sign({ role: "professional" }, { secret: "x".repeat(64) }),
+      /signature/,
+    ],
     ["wrong audience", () => sign({ role: "professional" }, { audience: "someone-else" }), /aud/],
-    ["wrong issuer", () => sign({ role: "professional" }, { issuer: "https://evil.example" }), /iss/],
+    [
+      "wrong issuer",
+      () => sign({ role: "professional" }, { issuer: "https://evil.example" }),
+      /iss/,
+    ],
     ["unknown role", () => sign({ role: "superuser" }), /role/],
     ["admin without partner", () => sign({ role: "partner-admin" }), /partner/],
     ["not a bearer token", async () => "", /Bearer/],
   ])("refuses a %s token with 401 UNAUTHENTICATED", async (_name, make, message) => {
     const token = await make();
-    const { status, body } = await post(stack.gatewayUrl, `{ needs { code } }`, { authorization: token ? `Bearer ${token}` : "Basic abc" });
+    const { status, body } = await post(stack.gatewayUrl, `{ needs { code } }`, {
+      authorization: token ? `Bearer ${token}` : "Basic abc",
+    });
     expect(status).toBe(401);
     expect(body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
     expect(body.errors[0].message).toMatch(message);
@@ -115,7 +160,12 @@ describe("subgraphs only answer the gateway", () => {
       ? PUBLIC_CLAIMS
       : role === "professional"
         ? { sub: "p", role: "professional", partner: null, scopes: scopesFor("professional", null) }
-        : { sub: "a", role: "partner-admin", partner: role === "council admin" ? "council" : "charity", scopes: scopesFor("partner-admin", role === "council admin" ? "council" : "charity") };
+        : {
+            sub: "a",
+            role: "partner-admin",
+            partner: role === "council admin" ? "council" : "charity",
+            scopes: scopesFor("partner-admin", role === "council admin" ? "council" : "charity"),
+          };
 
   it("refuses a direct call with no claims header, or a forged or expired one", async () => {
     const url = stack.partners.council.url;
@@ -123,11 +173,28 @@ describe("subgraphs only answer the gateway", () => {
     const none = await post(url, query);
     expect(none.status).toBe(401);
     expect(none.body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
-    const forged = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), "y".repeat(64), bound("council", query)) });
+    const forged = await post(url, query, {
+      [CLAIMS_HEADER]: await signClaims(
+        claimsFor("professional"),
+        "y".repeat(64),
+        bound("council", query),
+      ),
+    });
     expect(forged.status).toBe(401);
-    const expired = await post(url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET, bound("council", query), -10) });
+    const expired = await post(url, query, {
+      [CLAIMS_HEADER]: await signClaims(
+        claimsFor("professional"),
+        DEV_INTERNAL_SECRET,
+        bound("council", query),
+        -10,
+      ),
+    });
     expect(expired.status).toBe(401);
-    for (const sub of [stack.partners.charity.url, stack.partners.health.url, stack.directory.http.url]) {
+    for (const sub of [
+      stack.partners.charity.url,
+      stack.partners.health.url,
+      stack.directory.http.url,
+    ]) {
       expect((await post(sub, `{ __typename }`)).status).toBe(401);
     }
   });
@@ -135,7 +202,14 @@ describe("subgraphs only answer the gateway", () => {
   it("refuses the change feed to anyone but the directory's service token", async () => {
     const feed = new URL("/changes?since=0", stack.partners.council.url);
     expect((await fetch(feed)).status).toBe(401);
-    const asProfessional = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET, { audience: "council", body: "" }) } });
+    const asProfessional = await fetch(feed, {
+      headers: {
+        [CLAIMS_HEADER]: await signClaims(claimsFor("professional"), DEV_INTERNAL_SECRET, {
+          audience: "council",
+          body: "",
+        }),
+      },
+    });
     expect(asProfessional.status).toBe(403);
   });
 
@@ -143,11 +217,22 @@ describe("subgraphs only answer the gateway", () => {
     for (const role of Object.keys(ROLES) as (keyof typeof ROLES)[]) {
       it(`enforces ${field.name} × ${role} at the subgraph itself`, async () => {
         // The same rule holds when the subgraph is called with gateway-signed claims directly.
-        const [partner, id] = field.query.includes("charity:") ? ["charity", "charity:refuge-norfolk"] : ["council", "council:fh-norwich"];
+        const [partner, id] = field.query.includes("charity:")
+          ? ["charity", "charity:refuge-norfolk"]
+          : ["council", "council:fh-norwich"];
         const typename = partner === "charity" ? "CharityService" : "CouncilService";
-        const selection = field.query.slice(field.query.indexOf("{ name") + 1, field.query.lastIndexOf("}", field.query.lastIndexOf("}") - 1));
+        const selection = field.query.slice(
+          field.query.indexOf("{ name") + 1,
+          field.query.lastIndexOf("}", field.query.lastIndexOf("}") - 1),
+        );
         const query = `{ _entities(representations: [{ __typename: "${typename}", id: "${id}" }]) { ... on ${typename} ${"{" + selection + "}"} } }`;
-        const { status, body } = await post(stack.partners[partner as "council"].url, query, { [CLAIMS_HEADER]: await signClaims(claimsFor(role), DEV_INTERNAL_SECRET, bound(partner!, query)) });
+        const { status, body } = await post(stack.partners[partner as "council"].url, query, {
+          [CLAIMS_HEADER]: await signClaims(
+            claimsFor(role),
+            DEV_INTERNAL_SECRET,
+            bound(partner!, query),
+          ),
+        });
         expect(status).toBe(200);
         const value = field.value({ service: body.data?._entities?.[0] });
         if (role === "anonymous") {
@@ -164,10 +249,16 @@ describe("subgraphs only answer the gateway", () => {
 
 describe("production configuration", () => {
   it("refuses the development key and secrets", async () => {
-    expect(() => authConfig({ NODE_ENV: "production" })).toThrow(/AUTH_JWKS_URL or AUTH_PUBLIC_KEY/);
-    await expect(mintDevToken({ role: "professional", production: true })).rejects.toThrow(/production/);
+    expect(() => authConfig({ NODE_ENV: "production" })).toThrow(
+      /AUTH_JWKS_URL or AUTH_PUBLIC_KEY/,
+    );
+    await expect(mintDevToken({ role: "professional", production: true })).rejects.toThrow(
+      /production/,
+    );
     expect(() => commonConfig({ NODE_ENV: "production" })).toThrow(/INTERNAL_SECRET/);
-    expect(() => commonConfig({ NODE_ENV: "production", INTERNAL_SECRET: "s".repeat(40) })).not.toThrow();
+    expect(() =>
+      commonConfig({ NODE_ENV: "production", INTERNAL_SECRET: "s".repeat(40) }),
+    ).not.toThrow();
   });
 });
 
@@ -194,18 +285,49 @@ describe("identity providers and the token script", () => {
         .setAudience("wayfinder")
         .setExpirationTime("5m")
         .sign(key);
-    const subgraphUrls = { ...Object.fromEntries(Object.entries(stack.partners).map(([p, h]) => [p, h.url])), directory: stack.directory.http.url };
+    const subgraphUrls = {
+      ...Object.fromEntries(Object.entries(stack.partners).map(([p, h]) => [p, h.url])),
+      directory: stack.directory.http.url,
+    };
     const query = `{ service(id: "council:fh-norwich") { referralNotes } }`;
-    const viaJwks = await startGateway({ ...testGatewayConfig(), host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", jwksUrl, algorithm: "RS256", production: false } });
-    const viaPem = await startGateway({ ...testGatewayConfig(), host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false, auth: { issuer, audience: "wayfinder", publicKey: await exportSPKI(idp.publicKey), algorithm: "RS256", production: false } });
+    const viaJwks = await startGateway({
+      ...testGatewayConfig(),
+      host: "127.0.0.1",
+      port: 0,
+      supergraphPath: "schema/supergraph.graphql",
+      subgraphUrls,
+      rateLimit: false,
+      auth: { issuer, audience: "wayfinder", jwksUrl, algorithm: "RS256", production: false },
+    });
+    const viaPem = await startGateway({
+      ...testGatewayConfig(),
+      host: "127.0.0.1",
+      port: 0,
+      supergraphPath: "schema/supergraph.graphql",
+      subgraphUrls,
+      rateLimit: false,
+      auth: {
+        issuer,
+        audience: "wayfinder",
+        publicKey: await exportSPKI(idp.publicKey),
+        algorithm: "RS256",
+        production: false,
+      },
+    });
     try {
       for (const gw of [viaJwks, viaPem]) {
-        const ok = await post(gw.url, query, { authorization: `Bearer ${await token(idp.privateKey)}` });
+        const ok = await post(gw.url, query, {
+          authorization: `Bearer ${await token(idp.privateKey)}`,
+        });
         expect(ok.body.data.service.referralNotes).toContain("Norwich Family Hub");
-        const forged = await post(gw.url, query, { authorization: `Bearer ${await token(stranger.privateKey)}` });
+        const forged = await post(gw.url, query, {
+          authorization: `Bearer ${await token(stranger.privateKey)}`,
+        });
         expect(forged.status).toBe(401);
         // A development token is not accepted once a real identity provider is configured.
-        const dev = await post(gw.url, query, { authorization: `Bearer ${await mintDevToken({ role: "professional" })}` });
+        const dev = await post(gw.url, query, {
+          authorization: `Bearer ${await mintDevToken({ role: "professional" })}`,
+        });
         expect(dev.status).toBe(401);
       }
     } finally {
@@ -219,11 +341,29 @@ describe("identity providers and the token script", () => {
     const { execFile } = await import("node:child_process");
     const { promisify } = await import("node:util");
     const run = promisify(execFile);
-    const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "partner-admin", "--partner", "council"]);
-    const res = await post(stack.gatewayUrl, `{ service(id: "council:fh-norwich") { referralNotes } }`, { authorization: `Bearer ${stdout.trim()}` });
+    const { stdout } = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "scripts/token.ts",
+      "--role",
+      "partner-admin",
+      "--partner",
+      "council",
+    ]);
+    const res = await post(
+      stack.gatewayUrl,
+      `{ service(id: "council:fh-norwich") { referralNotes } }`,
+      { authorization: `Bearer ${stdout.trim()}` },
+    );
     expect(res.body.data.service.referralNotes).toBeTruthy();
-    await expect(run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "partner-admin"])).rejects.toMatchObject({ code: 2 });
-    await expect(run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "professional"], { env: { ...process.env, NODE_ENV: "production" } })).rejects.toMatchObject({ code: 1 });
+    await expect(
+      run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "partner-admin"]),
+    ).rejects.toMatchObject({ code: 2 });
+    await expect(
+      run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "professional"], {
+        env: { ...process.env, NODE_ENV: "production" },
+      }),
+    ).rejects.toMatchObject({ code: 1 });
   });
 });
 
@@ -249,15 +389,31 @@ describe("partner-admin-only operations × every role, through the gateway and a
     "council admin": null,
     "charity admin": "FORBIDDEN",
   };
-  const internalClaims = async (role: keyof typeof ROLES, query: string): Promise<Record<string, string>> => {
-    const partner = role === "council admin" ? "council" : role === "charity admin" ? "charity" : null;
+  const internalClaims = async (
+    role: keyof typeof ROLES,
+    query: string,
+  ): Promise<Record<string, string>> => {
+    const partner =
+      role === "council admin" ? "council" : role === "charity admin" ? "charity" : null;
     const claims: Claims =
       role === "anonymous"
         ? PUBLIC_CLAIMS
         : partner
-          ? { sub: "a", role: "partner-admin", partner, scopes: scopesFor("partner-admin", partner) }
-          : { sub: "p", role: "professional", partner: null, scopes: scopesFor("professional", null) };
-    return { [CLAIMS_HEADER]: await signClaims(claims, DEV_INTERNAL_SECRET, bound("council", query)) };
+          ? {
+              sub: "a",
+              role: "partner-admin",
+              partner,
+              scopes: scopesFor("partner-admin", partner),
+            }
+          : {
+              sub: "p",
+              role: "professional",
+              partner: null,
+              scopes: scopesFor("professional", null),
+            };
+    return {
+      [CLAIMS_HEADER]: await signClaims(claims, DEV_INTERNAL_SECRET, bound("council", query)),
+    };
   };
 
   for (const op of OPS) {
@@ -265,7 +421,8 @@ describe("partner-admin-only operations × every role, through the gateway and a
       for (const via of ["gateway", "council subgraph"] as const) {
         it(`${op.name} × ${role} via ${via}`, async () => {
           const url = via === "gateway" ? stack.gatewayUrl : stack.partners.council.url;
-          const headers = via === "gateway" ? await ROLES[role]() : await internalClaims(role, op.query);
+          const headers =
+            via === "gateway" ? await ROLES[role]() : await internalClaims(role, op.query);
           const { body } = await post(url, op.query, headers);
           const code = outcome[role];
           if (code) {

@@ -30,11 +30,18 @@ describe.skipIf(!hasPostgres)("federated core on PostgreSQL", () => {
     ]);
     const send = res.data.searchServices.edges[2].node;
     expect(send.languages.map((l: any) => l.code)).toEqual(["en", "cy"]);
-    expect(send.schedules).toEqual([{ byDay: ["MO", "TU", "WE", "TH", "FR"], opensAt: "09:00", closesAt: "17:00" }]);
+    expect(send.schedules).toEqual([
+      { byDay: ["MO", "TU", "WE", "TH", "FR"], opensAt: "09:00", closesAt: "17:00" },
+    ]);
   });
 
   it("joins the co-delivered service across council and charity databases", async () => {
-    const res = await gql(stack.gatewayUrl, `{ service(id: "council:fh-norwich") { ... on CouncilService { coDelivery { staffShare organization { name } } } } }`);
-    expect(res.data.service.coDelivery).toEqual([{ staffShare: 0.5, organization: { name: "Barnardo's" } }]);
+    const res = await gql(
+      stack.gatewayUrl,
+      `{ service(id: "council:fh-norwich") { ... on CouncilService { coDelivery { staffShare organization { name } } } } }`,
+    );
+    expect(res.data.service.coDelivery).toEqual([
+      { staffShare: 0.5, organization: { name: "Barnardo's" } },
+    ]);
   });
 });

@@ -9,7 +9,9 @@ const batches: { loader: string; keys: readonly string[] }[] = [];
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite", { observeBatches: (loader, keys) => batches.push({ loader, keys }) });
+  stack = await startTestStack("pglite", {
+    observeBatches: (loader, keys) => batches.push({ loader, keys }),
+  });
 });
 afterAll(async () => {
   await stack?.close();
@@ -25,11 +27,28 @@ const SEARCH = /* GraphQL */ `
           partner
           name
           needs
-          ageRange { minimumAge maximumAge }
-          organization { name }
-          locations { name area latitude address { postalCode } }
-          serviceAreas { code name }
-          languages { code }
+          ageRange {
+            minimumAge
+            maximumAge
+          }
+          organization {
+            name
+          }
+          locations {
+            name
+            area
+            latitude
+            address {
+              postalCode
+            }
+          }
+          serviceAreas {
+            code
+            name
+          }
+          languages {
+            code
+          }
         }
       }
     }
@@ -41,7 +60,9 @@ describe("federated core", () => {
     const res = await gql(stack.gatewayUrl, SEARCH, { la: [NORFOLK] });
     expect(res.errors).toBeUndefined();
     const nodes = res.data.searchServices.edges.map((e: any) => e.node);
-    expect(new Set(nodes.map((n: any) => n.partner))).toEqual(new Set(["COUNCIL", "CHARITY", "HEALTH"]));
+    expect(new Set(nodes.map((n: any) => n.partner))).toEqual(
+      new Set(["COUNCIL", "CHARITY", "HEALTH"]),
+    );
     expect(nodes.map((n: any) => n.name)).toEqual([
       "CAMHS Getting Help – Norwich",
       "Child bereavement support Norfolk",
@@ -60,10 +81,20 @@ describe("federated core", () => {
   });
 
   it("never shows a confidential location's address or position", async () => {
-    const res = await gql(stack.gatewayUrl, `{ service(id: "charity:refuge-norfolk") { name locations { confidential name area latitude longitude address { address1 } } } }`);
+    const res = await gql(
+      stack.gatewayUrl,
+      `{ service(id: "charity:refuge-norfolk") { name locations { confidential name area latitude longitude address { address1 } } } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data.service.locations).toEqual([
-      { confidential: true, name: "Confidential location", area: "Norwich, NR3", latitude: null, longitude: null, address: null },
+      {
+        confidential: true,
+        name: "Confidential location",
+        area: "Norwich, NR3",
+        latitude: null,
+        longitude: null,
+        address: null,
+      },
     ]);
   });
 
@@ -76,12 +107,21 @@ describe("federated core", () => {
     expect(res.data.service).toEqual({
       name: "Norwich Family Hub",
       organization: { name: "Norfolk County Council" },
-      coDelivery: [{ role: "Family support workers", staffShare: 0.5, organization: { name: "Barnardo's", charityNumber: "216250" } }],
+      coDelivery: [
+        {
+          role: "Family support workers",
+          staffShare: 0.5,
+          organization: { name: "Barnardo's", charityNumber: "216250" },
+        },
+      ],
     });
   });
 
   it("hides professional-only contact routes from the public", async () => {
-    const res = await gql(stack.gatewayUrl, `{ service(id: "council:fh-norwich") { contacts { name phone } } }`);
+    const res = await gql(
+      stack.gatewayUrl,
+      `{ service(id: "council:fh-norwich") { contacts { name phone } } }`,
+    );
     expect(res.data.service.contacts).toEqual([{ name: "Reception", phone: "01603 000000" }]);
   });
 
@@ -99,7 +139,10 @@ describe("federated core", () => {
     expect(perLoader.get("languages")).toBe(3);
     // Service areas are on the directory's copy (@provides): no partner loads them for a search.
     expect(perLoader.get("serviceAreas")).toBeUndefined();
-    const serviceKeys = batches.filter((b) => b.loader === "service").map((b) => b.keys.length).sort();
+    const serviceKeys = batches
+      .filter((b) => b.loader === "service")
+      .map((b) => b.keys.length)
+      .sort();
     expect(serviceKeys).toEqual([4, 4, 4]);
   });
 
@@ -114,7 +157,11 @@ describe("federated core", () => {
     const health = await fetch(new URL("/health", stack.gatewayUrl));
     expect(health.status).toBe(200);
     const ready = await (await fetch(new URL("/ready", stack.gatewayUrl))).json();
-    expect(ready).toMatchObject({ status: "ready", supergraph: "loaded", subgraphs: { council: "up", charity: "up", health: "up", directory: "up" } });
+    expect(ready).toMatchObject({
+      status: "ready",
+      supergraph: "loaded",
+      subgraphs: { council: "up", charity: "up", health: "up", directory: "up" },
+    });
   });
 });
 
@@ -126,7 +173,10 @@ describe("a partner offline", () => {
       const ready = await (await fetch(new URL("/ready", s.gatewayUrl))).json();
       expect(ready.status).toBe("degraded");
       expect(ready.subgraphs.health).toBe("down");
-      const res = await gql(s.gatewayUrl, `{ searchServices(filter: { localAuthorities: ["${NORFOLK}"] }, sort: NAME) { edges { node { id name } } } }`);
+      const res = await gql(
+        s.gatewayUrl,
+        `{ searchServices(filter: { localAuthorities: ["${NORFOLK}"] }, sort: NAME) { edges { node { id name } } } }`,
+      );
       const names = res.data.searchServices.edges.map((e: any) => e.node?.name ?? null);
       // Every name still arrives: a search result's name is the directory's copy, so the health
       // service shows too and nothing had to be asked of the partner that is down.
@@ -135,12 +185,18 @@ describe("a partner offline", () => {
       expect(names).toContain("CAMHS Getting Help – Norwich");
       expect(res.errors).toBeUndefined();
       // A field only the partner has is null for its services, with an error naming it.
-      const partnerOnly = await gql(s.gatewayUrl, `{ searchServices(filter: { partners: [HEALTH] }) { edges { node { name url } } } }`);
+      const partnerOnly = await gql(
+        s.gatewayUrl,
+        `{ searchServices(filter: { partners: [HEALTH] }) { edges { node { name url } } } }`,
+      );
       expect(partnerOnly.errors?.[0]?.extensions?.code).toBe("PARTNER_UNAVAILABLE");
       // Once the directory's sync has missed the partner, its last good entries stay searchable
       // and are marked stale.
       await eventually(async () => {
-        const r = await gql(s.gatewayUrl, `{ searchServices(filter: { partners: [HEALTH, COUNCIL] }, first: 50) { totalCount edges { stale node { id } } } }`);
+        const r = await gql(
+          s.gatewayUrl,
+          `{ searchServices(filter: { partners: [HEALTH, COUNCIL] }, first: 50) { totalCount edges { stale node { id } } } }`,
+        );
         const edges = r.data.searchServices.edges;
         expect(edges.filter((e: any) => e.stale).length).toBe(4);
         expect(edges.filter((e: any) => !e.stale).length).toBe(4);

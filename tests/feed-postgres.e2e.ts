@@ -18,13 +18,19 @@ const schemaOf = (url: string) => new URL(url).searchParams.get("schema")!;
 
 /** A second connection into a test schema, to hold a transaction open beside the feed reader. */
 async function connection(url: string) {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schemaOf(url)}` });
+  const client = new pg.Client({
+    connectionString: POSTGRES_URL,
+    options: `-c search_path=${schemaOf(url)}`,
+  });
   await client.connect();
   return client;
 }
 
 const rename = (client: pg.Client, id: string, name: string) =>
-  client.query(`UPDATE service SET name = $2, version = version + 1, change_seq = nextval('change_seq') WHERE id = $1`, [id, name]);
+  client.query(
+    `UPDATE service SET name = $2, version = version + 1, change_seq = nextval('change_seq') WHERE id = $1`,
+    [id, name],
+  );
 
 describe.runIf(hasPostgres)("the change feed under overlapping transactions (PostgreSQL)", () => {
   let url: string;
@@ -33,10 +39,15 @@ describe.runIf(hasPostgres)("the change feed under overlapping transactions (Pos
   beforeAll(async () => {
     url = freshSchemaUrl("feed_tx");
     db = await openDb({ url });
-    await importHsds(db, validateHsds(cumbriaBundle("council", [
-      { id: "s1", name: "Workington Family Hub", needs: ["FAMILY_STRESS"] },
-      { id: "s2", name: "Whitehaven Family Hub", needs: ["FAMILY_STRESS"] },
-    ])));
+    await importHsds(
+      db,
+      validateHsds(
+        cumbriaBundle("council", [
+          { id: "s1", name: "Workington Family Hub", needs: ["FAMILY_STRESS"] },
+          { id: "s2", name: "Whitehaven Family Hub", needs: ["FAMILY_STRESS"] },
+        ]),
+      ),
+    );
   });
   afterAll(async () => {
     for (const c of clients) await c.end().catch(() => undefined);
@@ -61,7 +72,9 @@ describe.runIf(hasPostgres)("the change feed under overlapping transactions (Pos
     await b.query("BEGIN");
     await rename(b, "s2", "Whitehaven Family Hub (B)"); // a higher change_seq, committed first
     await b.query("COMMIT");
-    const seqs = await db.query<{ id: string; change_seq: number }>(`SELECT id, change_seq FROM service ORDER BY id`);
+    const seqs = await db.query<{ id: string; change_seq: number }>(
+      `SELECT id, change_seq FROM service ORDER BY id`,
+    );
     expect(seqs[0]!.change_seq).toBeLessThan(seqs[1]!.change_seq);
 
     // A cursor past B's number would never see A's; so B waits while A is running.
@@ -75,7 +88,10 @@ describe.runIf(hasPostgres)("the change feed under overlapping transactions (Pos
       expect(page.changes).toHaveLength(2);
       return page;
     });
-    expect(after.changes.map((c) => c.service?.name).sort()).toEqual(["Whitehaven Family Hub (B)", "Workington Family Hub (A)"]);
+    expect(after.changes.map((c) => c.service?.name).sort()).toEqual([
+      "Whitehaven Family Hub (B)",
+      "Workington Family Hub (A)",
+    ]);
     expect((await readFeed(db, "council", after.cursor, 100)).changes).toEqual([]);
   });
 
@@ -105,77 +121,119 @@ describe.runIf(hasPostgres)("the change feed under overlapping transactions (Pos
   });
 });
 
-describe.runIf(hasPostgres)("through the gateway: no lost update, and reconciliation (PostgreSQL)", () => {
-  const urls = {} as Record<PartnerId, string>;
-  const dbs = {} as Record<PartnerId, Db>;
-  let stack: Stack;
-  const clients: pg.Client[] = [];
-  beforeAll(async () => {
-    for (const p of PARTNERS) {
-      urls[p] = freshSchemaUrl(`feed_stack_${p}`);
-      dbs[p] = await openDb({ url: urls[p] });
-      await importHsds(dbs[p], validateHsds(CUMBRIA[p]));
-    }
-    stack = await startStack(testStackConfig({ syncIntervalMs: 200, reconcileIntervalMs: 3_600_000 }), { dbs });
-  });
-  afterAll(async () => {
-    for (const c of clients) await c.end().catch(() => undefined);
-    await stack?.close();
-    for (const p of PARTNERS) await dbs[p]?.close();
-    for (const p of PARTNERS) if (urls[p]) await dropSchemaOf(urls[p]);
-  });
-
-  const found = async (query: string) => {
-    const res = await gql(stack.gatewayUrl, /* GraphQL */ `
-      query Find($q: String!, $la: [String!]) {
-        searchServices(query: $q, filter: { localAuthorities: $la }) { edges { node { id name } } }
-      }`, { q: query, la: [CUMBERLAND, WESTMORLAND] });
-    expect(res.errors).toBeUndefined();
-    return res.data.searchServices.edges.map((e: any) => e.node.id as string);
-  };
-  const lastSync = async () => {
-    const res = await gql(stack.gatewayUrl, `{ partnerStatus { partner lastSyncAt } }`);
-    return new Date(res.data.partnerStatus.find((p: any) => p.partner === "HEALTH").lastSyncAt).getTime();
-  };
-
-  it("an admin update committing after a later-numbered import has synced still reaches search", async () => {
-    const admin = await connection(urls.health);
-    clients.push(admin);
-    await admin.query("BEGIN");
-    await rename(admin, "adhd-carlisle", "Carlisle Neurodevelopmental Service Riverside");
-
-    // The import takes later change numbers and commits while the admin's transaction is open.
-    await importHsds(dbs.health, validateHsds(cumbriaBundle("health", [
-      { id: "adhd-kendal", name: "Kendal Neurodevelopmental Clinic", needs: ["ADHD"], areas: [WESTMORLAND], at: KENDAL },
-    ])));
-    const imported = Date.now();
-    // Let the directory run full sync passes after the import's commit (with a cursor that simply
-    // took the highest number, the admin's update would now be behind it for good).
-    await eventually(async () => expect(await lastSync()).toBeGreaterThan(imported + 500));
-
-    await admin.query("COMMIT");
-    await eventually(async () => {
-      expect(await found("Riverside")).toEqual(["health:adhd-carlisle"]);
-      expect(await found("Kendal Neurodevelopmental")).toEqual(["health:adhd-kendal"]);
+describe.runIf(hasPostgres)(
+  "through the gateway: no lost update, and reconciliation (PostgreSQL)",
+  () => {
+    const urls = {} as Record<PartnerId, string>;
+    const dbs = {} as Record<PartnerId, Db>;
+    let stack: Stack;
+    const clients: pg.Client[] = [];
+    beforeAll(async () => {
+      for (const p of PARTNERS) {
+        urls[p] = freshSchemaUrl(`feed_stack_${p}`);
+        dbs[p] = await openDb({ url: urls[p] });
+        await importHsds(dbs[p], validateHsds(CUMBRIA[p]));
+      }
+      stack = await startStack(
+        testStackConfig({ syncIntervalMs: 200, reconcileIntervalMs: 3_600_000 }),
+        { dbs },
+      );
     });
-  });
+    afterAll(async () => {
+      for (const c of clients) await c.end().catch(() => undefined);
+      await stack?.close();
+      for (const p of PARTNERS) await dbs[p]?.close();
+      for (const p of PARTNERS) if (urls[p]) await dropSchemaOf(urls[p]);
+    });
 
-  it("the reconciliation pass repairs a change the feed never delivered", async () => {
-    // A write behind the directory's cursor (as a lost update, or a restored backup, leaves one).
-    const direct = await connection(urls.council);
-    clients.push(direct);
-    await direct.query("ALTER TABLE service DISABLE TRIGGER service_change_stamp");
-    await direct.query(`UPDATE service SET name = 'Carlisle Family Hub Lanes', change_seq = nextval('change_seq'), change_xid = '1' WHERE id = 'fh-carlisle'`);
-    await direct.query("ALTER TABLE service ENABLE TRIGGER service_change_stamp");
-    // And an index that lost a service.
-    await stack.directory.sync.backend.remove(["charity:yc-eden"]);
-    expect(await found("Lanes")).toEqual([]);
-    expect(await found("Eden")).toEqual([]);
+    const found = async (query: string) => {
+      const res = await gql(
+        stack.gatewayUrl,
+        /* GraphQL */ `
+          query Find($q: String!, $la: [String!]) {
+            searchServices(query: $q, filter: { localAuthorities: $la }) {
+              edges {
+                node {
+                  id
+                  name
+                }
+              }
+            }
+          }
+        `,
+        { q: query, la: [CUMBERLAND, WESTMORLAND] },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data.searchServices.edges.map((e: any) => e.node.id as string);
+    };
+    const lastSync = async () => {
+      const res = await gql(stack.gatewayUrl, `{ partnerStatus { partner lastSyncAt } }`);
+      return new Date(
+        res.data.partnerStatus.find((p: any) => p.partner === "HEALTH").lastSyncAt,
+      ).getTime();
+    };
 
-    const reports = await stack.directory.sync.reconcile();
-    expect(reports.find((r) => r.partner === "council")).toMatchObject({ refetched: 1, removed: 0, restored: 0, error: null });
-    expect(reports.find((r) => r.partner === "charity")).toMatchObject({ refetched: 0, restored: 1, error: null });
-    expect(await found("Lanes")).toEqual(["council:fh-carlisle"]);
-    expect(await found("Eden")).toEqual(["charity:yc-eden"]);
-  });
-});
+    it("an admin update committing after a later-numbered import has synced still reaches search", async () => {
+      const admin = await connection(urls.health);
+      clients.push(admin);
+      await admin.query("BEGIN");
+      await rename(admin, "adhd-carlisle", "Carlisle Neurodevelopmental Service Riverside");
+
+      // The import takes later change numbers and commits while the admin's transaction is open.
+      await importHsds(
+        dbs.health,
+        validateHsds(
+          cumbriaBundle("health", [
+            {
+              id: "adhd-kendal",
+              name: "Kendal Neurodevelopmental Clinic",
+              needs: ["ADHD"],
+              areas: [WESTMORLAND],
+              at: KENDAL,
+            },
+          ]),
+        ),
+      );
+      const imported = Date.now();
+      // Let the directory run full sync passes after the import's commit (with a cursor that simply
+      // took the highest number, the admin's update would now be behind it for good).
+      await eventually(async () => expect(await lastSync()).toBeGreaterThan(imported + 500));
+
+      await admin.query("COMMIT");
+      await eventually(async () => {
+        expect(await found("Riverside")).toEqual(["health:adhd-carlisle"]);
+        expect(await found("Kendal Neurodevelopmental")).toEqual(["health:adhd-kendal"]);
+      });
+    });
+
+    it("the reconciliation pass repairs a change the feed never delivered", async () => {
+      // A write behind the directory's cursor (as a lost update, or a restored backup, leaves one).
+      const direct = await connection(urls.council);
+      clients.push(direct);
+      await direct.query("ALTER TABLE service DISABLE TRIGGER service_change_stamp");
+      await direct.query(
+        `UPDATE service SET name = 'Carlisle Family Hub Lanes', change_seq = nextval('change_seq'), change_xid = '1' WHERE id = 'fh-carlisle'`,
+      );
+      await direct.query("ALTER TABLE service ENABLE TRIGGER service_change_stamp");
+      // And an index that lost a service.
+      await stack.directory.sync.backend.remove(["charity:yc-eden"]);
+      expect(await found("Lanes")).toEqual([]);
+      expect(await found("Eden")).toEqual([]);
+
+      const reports = await stack.directory.sync.reconcile();
+      expect(reports.find((r) => r.partner === "council")).toMatchObject({
+        refetched: 1,
+        removed: 0,
+        restored: 0,
+        error: null,
+      });
+      expect(reports.find((r) => r.partner === "charity")).toMatchObject({
+        refetched: 0,
+        restored: 1,
+        error: null,
+      });
+      expect(await found("Lanes")).toEqual(["council:fh-carlisle"]);
+      expect(await found("Eden")).toEqual(["charity:yc-eden"]);
+    });
+  },
+);

@@ -11,7 +11,6 @@ import { createLogger } from "../platform/log.ts";
 import { authConfig, mintDevToken } from "../gateway/auth.ts";
 import { LOCAL_AUTHORITIES, NEED_CODES, PARTNERS } from "../schema/vocabulary.ts";
 
-
 const SEED = 20_250_611;
 // The run's shared stack: this file only reads through it.
 let stack: SharedStackUrls;

@@ -263,7 +263,8 @@ describe("operation limits", () => {
       const limitCodes = codes(res).filter((c: string) => /LIMIT_EXCEEDED$/.test(c));
       expect(limitCodes, query).toEqual([]);
       // The README's mutation needs a partner admin's token; anonymously it is refused, not limited.
-      if (query.trimStart().startsWith("mutation")) expect(codes(res), query).toEqual(["UNAUTHENTICATED"]);
+      if (query.trimStart().startsWith("mutation"))
+        expect(codes(res), query).toEqual(["UNAUTHENTICATED"]);
       else expect(res.body.data, query).toBeTruthy();
     }
   });
@@ -454,7 +455,9 @@ describe("rate limit", () => {
       const answers: Answer[] = [];
       for (let i = 0; i < 10; i++) answers.push(await post(limited.url, cheap, auth));
       // The burst (5) passes, the rest is refused.
-      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429, 429, 429]);
+      expect(answers.map((a) => a.status)).toEqual([
+        200, 200, 200, 200, 200, 429, 429, 429, 429, 429,
+      ]);
       const refused = answers.filter((a) => a.status === 429);
       for (const a of refused) {
         const retryAfter = a.headers.get("retry-after")!;

@@ -37,7 +37,10 @@ function startCouncilProcess(): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = "";
     // A deadline for a hung start only, generous for a loaded machine.
-    const timer = setTimeout(() => reject(new Error(`no ready line within 240 s:\n${out}`)), 240_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line within 240 s:\n${out}`)),
+      240_000,
+    );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /ready at (http:\/\/\S+)/.exec(out);
@@ -48,7 +51,9 @@ function startCouncilProcess(): Promise<string> {
     };
     council.stdout!.on("data", onData);
     council.stderr!.on("data", onData);
-    council.once("exit", (code) => reject(new Error(`council exited ${code} before ready:\n${out}`)));
+    council.once("exit", (code) =>
+      reject(new Error(`council exited ${code} before ready:\n${out}`)),
+    );
   });
 }
 
@@ -60,11 +65,21 @@ beforeAll(async () => {
   for (const p of ["charity", "health"] as const) {
     const db = await openDb({});
     await importHsds(db, validateHsds(CUMBRIA[p]));
-    local[p] = { db, http: await listenPartner(await PARTNER_MODULES[p]!.createServer(db), cfg.partners[p]!) };
+    local[p] = {
+      db,
+      http: await listenPartner(await PARTNER_MODULES[p]!.createServer(db), cfg.partners[p]!),
+    };
   }
-  const partnerUrls = { council: councilUrl, charity: local.charity.http.url, health: local.health.http.url };
+  const partnerUrls = {
+    council: councilUrl,
+    charity: local.charity.http.url,
+    health: local.health.http.url,
+  };
   directory = await startDirectory({ ...cfg.directory, partnerUrls });
-  gateway = await startGateway({ ...cfg.gateway, subgraphUrls: { ...partnerUrls, directory: directory.http.url } });
+  gateway = await startGateway({
+    ...cfg.gateway,
+    subgraphUrls: { ...partnerUrls, directory: directory.http.url },
+  });
 }, 480_000);
 
 afterAll(async () => {
@@ -83,9 +98,13 @@ afterAll(async () => {
 });
 
 async function importCli(file: string) {
-  return run(process.execPath, ["--import", "tsx", "scripts/import.ts", "--partner", "council", file], {
-    env: { ...process.env, DATA_DIR: dataDir },
-  }).then(
+  return run(
+    process.execPath,
+    ["--import", "tsx", "scripts/import.ts", "--partner", "council", file],
+    {
+      env: { ...process.env, DATA_DIR: dataDir },
+    },
+  ).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
   );
@@ -98,46 +117,72 @@ async function writeBundle(name: string, services: Parameters<typeof cumbriaBund
 }
 
 const search = async (q: string) => {
-  const res = await gql(gateway.url, `query($q: String!) { searchServices(query: $q) { edges { node { id name } } } }`, { q });
+  const res = await gql(
+    gateway.url,
+    `query($q: String!) { searchServices(query: $q) { edges { node { id name } } } }`,
+    { q },
+  );
   expect(res.errors).toBeUndefined();
   return res.data.searchServices.edges.map((e: any) => e.node);
 };
-const serviceName = async (id: string) => (await gql(gateway.url, `query($id: ID!) { service(id: $id) { name } }`, { id })).data?.service?.name ?? null;
+const serviceName = async (id: string) =>
+  (await gql(gateway.url, `query($id: ID!) { service(id: $id) { name } }`, { id })).data?.service
+    ?.name ?? null;
 const routedFor = async (need: string) => {
-  const res = await gql(gateway.url, `query($p: ChildProfileInput!) { routeChild(profile: $p) { needs { status services { service { id name } } } } }`, {
-    p: { age: 6, needs: [need], localAuthority: CUMBERLAND },
-  });
+  const res = await gql(
+    gateway.url,
+    `query($p: ChildProfileInput!) { routeChild(profile: $p) { needs { status services { service { id name } } } } }`,
+    {
+      p: { age: 6, needs: [need], localAuthority: CUMBERLAND },
+    },
+  );
   expect(res.errors).toBeUndefined();
   return res.data.routeChild.needs[0];
 };
 
 describe("npm run import into a running partner", () => {
   it("goes through the partner's process and shows in search, routing and service(id) within seconds", async () => {
-    const first = await writeBundle("first.json", [{ id: "fh-maryport", name: "Maryport Family Hub", needs: ["PARENTING"] }]);
+    const first = await writeBundle("first.json", [
+      { id: "fh-maryport", name: "Maryport Family Hub", needs: ["PARENTING"] },
+    ]);
     const out = await importCli(first);
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(`through the running subgraph at ${councilUrl}`);
 
     await eventually(async () => {
-      expect(await search("Maryport")).toEqual([{ id: "council:fh-maryport", name: "Maryport Family Hub" }]);
+      expect(await search("Maryport")).toEqual([
+        { id: "council:fh-maryport", name: "Maryport Family Hub" },
+      ]);
     });
     expect(await serviceName("council:fh-maryport")).toBe("Maryport Family Hub");
-    expect(await routedFor("PARENTING")).toMatchObject({ status: "COVERED", services: [{ service: { id: "council:fh-maryport" } }] });
+    expect(await routedFor("PARENTING")).toMatchObject({
+      status: "COVERED",
+      services: [{ service: { id: "council:fh-maryport" } }],
+    });
 
     // A second import changes what the running partner serves, with no restart.
-    const second = await writeBundle("second.json", [{ id: "fh-maryport", name: "Maryport Family Centre", needs: ["PARENTING", "FAMILY_STRESS"] }]);
+    const second = await writeBundle("second.json", [
+      { id: "fh-maryport", name: "Maryport Family Centre", needs: ["PARENTING", "FAMILY_STRESS"] },
+    ]);
     expect((await importCli(second)).code).toBe(0);
     expect(await serviceName("council:fh-maryport")).toBe("Maryport Family Centre");
     await eventually(async () => {
-      expect(await search("Maryport Centre")).toEqual([{ id: "council:fh-maryport", name: "Maryport Family Centre" }]);
-      expect(await routedFor("FAMILY_STRESS")).toMatchObject({ status: "COVERED", services: [{ service: { id: "council:fh-maryport", name: "Maryport Family Centre" } }] });
+      expect(await search("Maryport Centre")).toEqual([
+        { id: "council:fh-maryport", name: "Maryport Family Centre" },
+      ]);
+      expect(await routedFor("FAMILY_STRESS")).toMatchObject({
+        status: "COVERED",
+        services: [{ service: { id: "council:fh-maryport", name: "Maryport Family Centre" } }],
+      });
     });
   });
 
   it("reports a bad file the same way, and the running partner's data is untouched", async () => {
     const bad = path.join(dataDir, "bad.json");
-    const bundle = cumbriaBundle("council", [{ id: "fh-maryport", name: "Maryport Broken", needs: ["NOT_A_NEED"] }]);
+    const bundle = cumbriaBundle("council", [
+      { id: "fh-maryport", name: "Maryport Broken", needs: ["NOT_A_NEED"] },
+    ]);
     await writeFile(bad, JSON.stringify(bundle));
     const out = await importCli(bad);
     expect(out.code).toBe(1);

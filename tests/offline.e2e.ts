@@ -24,7 +24,10 @@ beforeAll(async () => {
     dbs[p] = await openDb({});
     await importHsds(dbs[p], validateHsds(CUMBRIA[p]));
   }
-  stack = await startStack(testStackConfig({ syncIntervalMs: 60_000, directoryStateDir: stateDir }), { dbs });
+  stack = await startStack(
+    testStackConfig({ syncIntervalMs: 60_000, directoryStateDir: stateDir }),
+    { dbs },
+  );
 });
 afterAll(async () => {
   await stack?.close();
@@ -40,10 +43,24 @@ const ROUTE = /* GraphQL */ `
         status
         services {
           stale
-          service { id name }
-          directoryCopy { id name partner needs localAuthorityCodes organizationName }
+          service {
+            id
+            name
+          }
+          directoryCopy {
+            id
+            name
+            partner
+            needs
+            localAuthorityCodes
+            organizationName
+          }
         }
-        gaps { kind partners serviceIds }
+        gaps {
+          kind
+          partners
+          serviceIds
+        }
       }
       offlinePartners
     }
@@ -52,7 +69,20 @@ const ROUTE = /* GraphQL */ `
 const SEARCH = /* GraphQL */ `
   query Search($la: [String!]) {
     searchServices(filter: { localAuthorities: $la }, sort: NAME) {
-      edges { stale node { id name } directoryCopy { id name partner needs localAuthorityCodes } }
+      edges {
+        stale
+        node {
+          id
+          name
+        }
+        directoryCopy {
+          id
+          name
+          partner
+          needs
+          localAuthorityCodes
+        }
+      }
     }
   }
 `;
@@ -71,18 +101,26 @@ function expectHonestlyOffline(plan: any) {
   expect(plan.offlinePartners).toEqual(["HEALTH"]);
   const adhd = need(plan, "ADHD");
   expect(adhd.status).toBe("UNKNOWN");
-  expect(adhd.gaps).toEqual([{ kind: "PARTNER_OFFLINE", partners: ["HEALTH"], serviceIds: ["health:adhd-carlisle"] }]);
+  expect(adhd.gaps).toEqual([
+    { kind: "PARTNER_OFFLINE", partners: ["HEALTH"], serviceIds: ["health:adhd-carlisle"] },
+  ]);
   // What the plan shows is the directory's copy (the partner is not asked), flagged stale.
   expect(adhd.services).toEqual([
     {
       stale: true,
       service: { id: HEALTH_COPY.id, name: HEALTH_COPY.name },
-      directoryCopy: { ...HEALTH_COPY, organizationName: "North Cumbria Integrated Care NHS Foundation Trust" },
+      directoryCopy: {
+        ...HEALTH_COPY,
+        organizationName: "North Cumbria Integrated Care NHS Foundation Trust",
+      },
     },
   ]);
   // The council's need is still met by a partner that answers.
   expect(need(plan, "FAMILY_STRESS")).toMatchObject({ status: "COVERED", gaps: [] });
-  expect(need(plan, "FAMILY_STRESS").services[0]).toMatchObject({ stale: false, service: { id: "council:fh-carlisle" } });
+  expect(need(plan, "FAMILY_STRESS").services[0]).toMatchObject({
+    stale: false,
+    service: { id: "council:fh-carlisle" },
+  });
 }
 
 async function expectStaleSearchEntry() {
@@ -91,8 +129,17 @@ async function expectStaleSearchEntry() {
   expect(edges).toHaveLength(3);
   const health = edges.find((e: any) => e.directoryCopy.partner === "HEALTH");
   // Its hit shows the directory's copy, not `node: null`, and says it is stale.
-  expect(health).toEqual({ stale: true, node: { id: HEALTH_COPY.id, name: HEALTH_COPY.name }, directoryCopy: HEALTH_COPY });
-  expect(edges.filter((e: any) => !e.stale).map((e: any) => e.node.id).sort()).toEqual(["charity:yc-eden", "council:fh-carlisle"]);
+  expect(health).toEqual({
+    stale: true,
+    node: { id: HEALTH_COPY.id, name: HEALTH_COPY.name },
+    directoryCopy: HEALTH_COPY,
+  });
+  expect(
+    edges
+      .filter((e: any) => !e.stale)
+      .map((e: any) => e.node.id)
+      .sort(),
+  ).toEqual(["charity:yc-eden", "council:fh-carlisle"]);
 }
 
 describe("a partner offline", () => {
@@ -100,7 +147,11 @@ describe("a partner offline", () => {
     const before = await route();
     expect(before.offlinePartners).toEqual([]);
     expect(need(before, "ADHD")).toMatchObject({ status: "COVERED", gaps: [] });
-    expect(need(before, "ADHD").services[0]).toMatchObject({ stale: false, service: { id: "health:adhd-carlisle", name: HEALTH_COPY.name }, directoryCopy: HEALTH_COPY });
+    expect(need(before, "ADHD").services[0]).toMatchObject({
+      stale: false,
+      service: { id: "health:adhd-carlisle", name: HEALTH_COPY.name },
+      directoryCopy: HEALTH_COPY,
+    });
 
     await stack.stopPartner("health");
     // No sync runs for a minute: the request itself finds out that health is down.
@@ -116,8 +167,14 @@ describe("a partner offline", () => {
 
     expectHonestlyOffline(await route());
     await expectStaleSearchEntry();
-    const status = (await gql(stack.gatewayUrl, `{ partnerStatus { partner reachable stale lastSyncAt } }`)).data.partnerStatus;
-    expect(status.find((s: any) => s.partner === "HEALTH")).toMatchObject({ reachable: false, stale: true, lastSyncAt: expect.any(String) });
+    const status = (
+      await gql(stack.gatewayUrl, `{ partnerStatus { partner reachable stale lastSyncAt } }`)
+    ).data.partnerStatus;
+    expect(status.find((s: any) => s.partner === "HEALTH")).toMatchObject({
+      reachable: false,
+      stale: true,
+      lastSyncAt: expect.any(String),
+    });
   });
 
   it("is COVERED again once the partner is back", async () => {
@@ -126,7 +183,10 @@ describe("a partner offline", () => {
       const plan = await route();
       expect(plan.offlinePartners).toEqual([]);
       expect(need(plan, "ADHD")).toMatchObject({ status: "COVERED", gaps: [] });
-      expect(need(plan, "ADHD").services[0]).toMatchObject({ stale: false, service: { name: HEALTH_COPY.name } });
+      expect(need(plan, "ADHD").services[0]).toMatchObject({
+        stale: false,
+        service: { name: HEALTH_COPY.name },
+      });
     });
   });
 });

@@ -107,7 +107,9 @@ describe("a subgraph in its own process", () => {
     const base = new URL("/", councilUrl).href;
     expect((await fetch(new URL("/metrics", base))).status).toBe(401);
     const metrics = await scrape(base, OPERATOR);
-    expect(sample(metrics, "wayfinder_graphql_requests_total", { service: "council" })).toBeGreaterThan(0);
+    expect(
+      sample(metrics, "wayfinder_graphql_requests_total", { service: "council" }),
+    ).toBeGreaterThan(0);
     const ready = await (await fetch(new URL("/ready", base))).json();
     expect(ready).toEqual({ status: "ready", partner: "council", database: "pglite" });
   });

@@ -19,7 +19,10 @@ function fakeRepo(manifests: Record<string, unknown>): string {
   const root = mkdtempSync(path.join(tmp, "repo-"));
   for (const [dir, m] of Object.entries(manifests)) {
     mkdirSync(path.join(root, "subgraphs", dir), { recursive: true });
-    writeFileSync(path.join(root, "subgraphs", dir, "partner.json"), typeof m === "string" ? m : JSON.stringify(m));
+    writeFileSync(
+      path.join(root, "subgraphs", dir, "partner.json"),
+      typeof m === "string" ? m : JSON.stringify(m),
+    );
   }
   mkdirSync(path.join(root, "subgraphs", "kit"), { recursive: true });
   return root;
@@ -36,14 +39,18 @@ const manifest = (id: string, port: number, leadPriority: number) => ({
 
 describe("partner registry", () => {
   it("schema/partners.json is the partner folders' manifests (run npm run schema:compose)", () => {
-    expect(readFileSync(path.join(ROOT, "schema", "partners.json"), "utf8")).toBe(registryText(readManifests(ROOT)));
+    expect(readFileSync(path.join(ROOT, "schema", "partners.json"), "utf8")).toBe(
+      registryText(readManifests(ROOT)),
+    );
     expect(PARTNERS).toEqual(readManifests(ROOT).map((m) => m.id));
   });
 
   it("derives ports and the lead-agency order from the manifests", () => {
     for (const p of PARTNERS) expect(subgraphPort(p, {})).toBe(PARTNER_INFO[p]!.port);
     expect(subgraphPort("council", { COUNCIL_PORT: "5999" })).toBe(5999);
-    expect(LEAD_ORDER).toEqual([...PARTNERS].sort((a, b) => PARTNER_INFO[a]!.leadPriority - PARTNER_INFO[b]!.leadPriority));
+    expect(LEAD_ORDER).toEqual(
+      [...PARTNERS].sort((a, b) => PARTNER_INFO[a]!.leadPriority - PARTNER_INFO[b]!.leadPriority),
+    );
     expect(LEAD_ORDER[0]).toBe("council");
   });
 
@@ -59,15 +66,29 @@ describe("partner registry", () => {
   });
 
   it("refuses a manifest whose id is not its folder, duplicate ports, and bad JSON, naming the file", () => {
-    expect(() => readManifests(fakeRepo({ library: manifest("books", 4105, 4) }))).toThrow(/subgraphs\/library\/partner.json: id "books" must be its folder's name/);
-    expect(() => readManifests(fakeRepo({ a1: manifest("a1", 4105, 1), b1: manifest("b1", 4105, 2) }))).toThrow(/same port/);
-    expect(() => readManifests(fakeRepo({ c1: "{ nope" }))).toThrow(/subgraphs\/c1\/partner.json: not valid JSON/);
-    expect(() => readManifests(fakeRepo({ d1: { ...manifest("d1", 4105, 1), port: "x" } }))).toThrow(/port must be a port number/);
+    expect(() => readManifests(fakeRepo({ library: manifest("books", 4105, 4) }))).toThrow(
+      /subgraphs\/library\/partner.json: id "books" must be its folder's name/,
+    );
+    expect(() =>
+      readManifests(fakeRepo({ a1: manifest("a1", 4105, 1), b1: manifest("b1", 4105, 2) })),
+    ).toThrow(/same port/);
+    expect(() => readManifests(fakeRepo({ c1: "{ nope" }))).toThrow(
+      /subgraphs\/c1\/partner.json: not valid JSON/,
+    );
+    expect(() =>
+      readManifests(fakeRepo({ d1: { ...manifest("d1", 4105, 1), port: "x" } })),
+    ).toThrow(/port must be a port number/);
   });
 
   it("npm run start:subgraph offers exactly the registered subgraphs", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/start-subgraph.ts", "nope"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/start-subgraph.ts", "nope"],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain(`usage: npm run start:subgraph -- <${[...PARTNERS, "directory"].join("|")}>`);
+    expect(run.stderr).toContain(
+      `usage: npm run start:subgraph -- <${[...PARTNERS, "directory"].join("|")}>`,
+    );
   });
 });

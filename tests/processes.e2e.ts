@@ -16,7 +16,10 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function run(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -25,7 +28,10 @@ function run(args: string[], env: Record<string, string>): Promise<{ child: Chil
   return new Promise((resolve, reject) => {
     let out = "";
     // A deadline for a hung start only, generous for a loaded machine.
-    const timer = setTimeout(() => reject(new Error(`no ready line within 240 s:\n${out}`)), 240_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line within 240 s:\n${out}`)),
+      240_000,
+    );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /ready at (http:\/\/\S+)/.exec(out);
@@ -40,25 +46,40 @@ function run(args: string[], env: Record<string, string>): Promise<{ child: Chil
   });
 }
 
-const exitCode = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+const exitCode = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
 describe("separate processes", () => {
   it("runs a partner subgraph on its own, file-backed database, and stops cleanly on SIGTERM", async () => {
-    const { child, url } = await run(["scripts/start-subgraph.ts", "council"], { COUNCIL_PORT: "0" });
+    const { child, url } = await run(["scripts/start-subgraph.ts", "council"], {
+      COUNCIL_PORT: "0",
+    });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     const health = await fetch(new URL("/health", url));
     expect(await health.json()).toEqual({ status: "ok", partner: "council" });
     const ready = await (await fetch(new URL("/ready", url))).json();
     expect(ready).toMatchObject({ status: "ready", database: "pglite" });
     // Without the gateway's signed claims the subgraph refuses to answer.
-    expect((await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{__typename}"}' })).status).toBe(401);
+    expect(
+      (
+        await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"query":"{__typename}"}',
+        })
+      ).status,
+    ).toBe(401);
     const exited = exitCode(child);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   });
 
   it("rejects an unknown subgraph name with a usage line", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/start-subgraph.ts", "library"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/start-subgraph.ts", "library"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let err = "";
     child.stderr!.on("data", (c) => (err += c));
     expect(await exitCode(child)).toBe(2);
@@ -76,12 +97,21 @@ describe("live composition (development)", () => {
       port: 0,
       supergraphPath: "unused",
       composeLive: true,
-      subgraphUrls: { ...Object.fromEntries(Object.entries(stack.partners).map(([p, h]) => [p, h.url])), directory: stack.directory.http.url },
+      subgraphUrls: {
+        ...Object.fromEntries(Object.entries(stack.partners).map(([p, h]) => [p, h.url])),
+        directory: stack.directory.http.url,
+      },
     });
     try {
-      const res = await gql(live.url, `{ service(id: "council:fh-norwich") { name ... on CouncilService { coDelivery { staffShare } } } }`);
+      const res = await gql(
+        live.url,
+        `{ service(id: "council:fh-norwich") { name ... on CouncilService { coDelivery { staffShare } } } }`,
+      );
       expect(res.errors).toBeUndefined();
-      expect(res.data.service).toEqual({ name: "Norwich Family Hub", coDelivery: [{ staffShare: 0.5 }] });
+      expect(res.data.service).toEqual({
+        name: "Norwich Family Hub",
+        coDelivery: [{ staffShare: 0.5 }],
+      });
     } finally {
       await live.close();
     }

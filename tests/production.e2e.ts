@@ -125,9 +125,28 @@ function productionChecks(name: string, deployment: () => Deployment) {
       const { gatewayUrl } = deployment();
       // The directory indexes each partner through its change feed, which needs INTERNAL_SECRET.
       const partners = await eventually(async () => {
-        const res = await post(gatewayUrl, { query: /* GraphQL */ `{ searchServices(first: 100) { totalCount edges { node { partner } } } }` });
+        const res = await post(gatewayUrl, {
+          query: /* GraphQL */ `
+            {
+              searchServices(first: 100) {
+                totalCount
+                edges {
+                  node {
+                    partner
+                  }
+                }
+              }
+            }
+          `,
+        });
         expect(res.body.errors).toBeUndefined();
-        const seen = [...new Set(res.body.data.searchServices.edges.map((e: { node: { partner: string } }) => e.node.partner.toLowerCase()))].sort();
+        const seen = [
+          ...new Set(
+            res.body.data.searchServices.edges.map((e: { node: { partner: string } }) =>
+              e.node.partner.toLowerCase(),
+            ),
+          ),
+        ].sort();
         expect(seen).toEqual([...PARTNERS].sort());
         return seen;
       }, 180_000);
@@ -136,8 +155,18 @@ function productionChecks(name: string, deployment: () => Deployment) {
 
     it("a token signed by the configured RS256 key reads a professional-only field", async () => {
       const { gatewayUrl } = deployment();
-      const query = /* GraphQL */ `{ service(id: "council:fh-norwich") { referralNotes } }`;
-      const res = await post(gatewayUrl, { query }, { authorization: `Bearer ${professionalToken}` });
+      const query = /* GraphQL */ `
+        {
+          service(id: "council:fh-norwich") {
+            referralNotes
+          }
+        }
+      `;
+      const res = await post(
+        gatewayUrl,
+        { query },
+        { authorization: `Bearer ${professionalToken}` },
+      );
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data.service.referralNotes).toContain("Norwich Family Hub");
@@ -149,28 +178,50 @@ function productionChecks(name: string, deployment: () => Deployment) {
     it("a development token is refused at the gateway", async () => {
       const { gatewayUrl } = deployment();
       const devToken = await mintDevToken({ role: "professional" });
-      const res = await post(gatewayUrl, { query: "{ __typename }" }, { authorization: `Bearer ${devToken}` });
+      const res = await post(
+        gatewayUrl,
+        { query: "{ __typename }" },
+        { authorization: `Bearer ${devToken}` },
+      );
       expect(res.status).toBe(401);
     });
 
     it("claims signed with the development secret get 401 at every subgraph and at /changes", async () => {
       const { subgraphs } = deployment();
       expect(Object.keys(subgraphs).sort()).toEqual([...PARTNERS, "directory"].sort());
-      const mallory = { sub: "mallory", role: "partner-admin", partner: "council", scopes: scopesFor("partner-admin", "council") } as const;
+      const mallory = {
+        sub: "mallory",
+        role: "partner-admin",
+        partner: "council",
+        scopes: scopesFor("partner-admin", "council"),
+      } as const;
       const body = { query: "{ __typename }" };
       for (const [name, url] of Object.entries(subgraphs)) {
         // Addressed to this subgraph and signed over this body: only the secret is wrong.
-        const forgedAdmin = await signClaims(mallory, DEV_INTERNAL_SECRET, { audience: name, body: JSON.stringify(body) });
+        const forgedAdmin = await signClaims(mallory, DEV_INTERNAL_SECRET, {
+          audience: name,
+          body: JSON.stringify(body),
+        });
         const res = await post(url, body, { [CLAIMS_HEADER]: forgedAdmin });
         expect(res.status, `${name} GraphQL`).toBe(401);
       }
       for (const p of PARTNERS) {
         const feed = new URL("/changes", subgraphs[p]!);
-        const forgedSync = await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET, { audience: p, body: "" });
+        const forgedSync = await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET, {
+          audience: p,
+          body: "",
+        });
         const forged = await fetch(feed, { headers: { [CLAIMS_HEADER]: forgedSync } });
         expect(forged.status, `${p} /changes`).toBe(401);
         // The configured secret is the one the partner holds: the same request signed with it passes.
-        const real = await fetch(feed, { headers: { [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, INTERNAL_SECRET, { audience: p, body: "" }) } });
+        const real = await fetch(feed, {
+          headers: {
+            [CLAIMS_HEADER]: await signClaims(SYNC_CLAIMS, INTERNAL_SECRET, {
+              audience: p,
+              body: "",
+            }),
+          },
+        });
         expect(real.status, `${p} /changes with INTERNAL_SECRET`).toBe(200);
       }
     });
@@ -184,38 +235,75 @@ function productionChecks(name: string, deployment: () => Deployment) {
   });
 }
 
-describe.runIf(hasPostgres)("production as docker-compose runs it: one process per subgraph and the gateway", () => {
-  const subgraphs: Record<string, string> = {};
-  const gateways: Record<"pem" | "jwks", string> = { pem: "", jwks: "" };
+describe.runIf(hasPostgres)(
+  "production as docker-compose runs it: one process per subgraph and the gateway",
+  () => {
+    const subgraphs: Record<string, string> = {};
+    const gateways: Record<"pem" | "jwks", string> = { pem: "", jwks: "" };
 
-  beforeAll(async () => {
-    const partners = PARTNERS.map((p) => start(["start:subgraph", "--", p], productionEnv({ HOST: "127.0.0.1", [`${p.toUpperCase()}_PORT`]: "0" })));
-    const urls = await Promise.all(partners.map((p) => p.waitFor(READY_URL)));
-    PARTNERS.forEach((p, i) => (subgraphs[p] = urls[i]![1]!));
-    const partnerUrls = Object.fromEntries(PARTNERS.map((p) => [`${p.toUpperCase()}_URL`, subgraphs[p]!]));
-    const directory = start(["start:subgraph", "--", "directory"], productionEnv({ DIRECTORY_PORT: "0", SYNC_INTERVAL_MS: "500", ...partnerUrls }));
-    subgraphs.directory = (await directory.waitFor(READY_URL))[1]!;
-    const gatewayEnv = { GATEWAY_PORT: "0", GATEWAY_HOST: "127.0.0.1", ...partnerUrls, DIRECTORY_URL: subgraphs.directory, GATEWAY_RATE_LIMIT_RPS: "0" };
-    const [pem, jwks] = [
-      start(["start:gateway"], productionEnv({ ...gatewayEnv, ...AUTH_PEM() })),
-      start(["start:gateway"], productionEnv({ ...gatewayEnv, ...AUTH_JWKS() })),
-    ];
-    gateways.pem = (await pem.waitFor(READY_URL))[1]!;
-    gateways.jwks = (await jwks.waitFor(READY_URL))[1]!;
-  }, 600_000);
+    beforeAll(async () => {
+      const partners = PARTNERS.map((p) =>
+        start(
+          ["start:subgraph", "--", p],
+          productionEnv({ HOST: "127.0.0.1", [`${p.toUpperCase()}_PORT`]: "0" }),
+        ),
+      );
+      const urls = await Promise.all(partners.map((p) => p.waitFor(READY_URL)));
+      PARTNERS.forEach((p, i) => (subgraphs[p] = urls[i]![1]!));
+      const partnerUrls = Object.fromEntries(
+        PARTNERS.map((p) => [`${p.toUpperCase()}_URL`, subgraphs[p]!]),
+      );
+      const directory = start(
+        ["start:subgraph", "--", "directory"],
+        productionEnv({ DIRECTORY_PORT: "0", SYNC_INTERVAL_MS: "500", ...partnerUrls }),
+      );
+      subgraphs.directory = (await directory.waitFor(READY_URL))[1]!;
+      const gatewayEnv = {
+        GATEWAY_PORT: "0",
+        GATEWAY_HOST: "127.0.0.1",
+        ...partnerUrls,
+        DIRECTORY_URL: subgraphs.directory,
+        GATEWAY_RATE_LIMIT_RPS: "0",
+      };
+      const [pem, jwks] = [
+        start(["start:gateway"], productionEnv({ ...gatewayEnv, ...AUTH_PEM() })),
+        start(["start:gateway"], productionEnv({ ...gatewayEnv, ...AUTH_JWKS() })),
+      ];
+      gateways.pem = (await pem.waitFor(READY_URL))[1]!;
+      gateways.jwks = (await jwks.waitFor(READY_URL))[1]!;
+    }, 600_000);
 
-  productionChecks("gateway with AUTH_PUBLIC_KEY", () => ({ gatewayUrl: gateways.pem, subgraphs }));
-  productionChecks("gateway with AUTH_JWKS_URL", () => ({ gatewayUrl: gateways.jwks, subgraphs }));
-});
+    productionChecks("gateway with AUTH_PUBLIC_KEY", () => ({
+      gatewayUrl: gateways.pem,
+      subgraphs,
+    }));
+    productionChecks("gateway with AUTH_JWKS_URL", () => ({
+      gatewayUrl: gateways.jwks,
+      subgraphs,
+    }));
+  },
+);
 
 describe.runIf(hasPostgres)("production through npm start (one process, the same settings)", () => {
   const deployment: Deployment = { gatewayUrl: "", subgraphs: {} };
 
   beforeAll(async () => {
-    const ports = Object.fromEntries([...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]));
-    const stack = start(["start"], productionEnv({ DATA_DIR: mkdtempSync(path.join(tmpdir(), "wayfinder-prod-start-")), ...ports, ...AUTH_PEM(), SYNC_INTERVAL_MS: "500", GATEWAY_RATE_LIMIT_RPS: "0" }));
+    const ports = Object.fromEntries(
+      [...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]),
+    );
+    const stack = start(
+      ["start"],
+      productionEnv({
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), "wayfinder-prod-start-")),
+        ...ports,
+        ...AUTH_PEM(),
+        SYNC_INTERVAL_MS: "500",
+        GATEWAY_RATE_LIMIT_RPS: "0",
+      }),
+    );
     deployment.gatewayUrl = (await stack.waitFor(/Wayfinder gateway ready at (http:\/\/\S+)/))[1]!;
-    for (const m of stack.output().matchAll(/^\s+(\w+)\s+subgraph\s+(http:\/\/\S+)/gm)) deployment.subgraphs[m[1]!] = m[2]!;
+    for (const m of stack.output().matchAll(/^\s+(\w+)\s+subgraph\s+(http:\/\/\S+)/gm))
+      deployment.subgraphs[m[1]!] = m[2]!;
     // It says it is production, and loaded no generated data into the partners' databases.
     expect(stack.output()).toContain("(production,");
     expect(stack.output()).not.toContain("first run, loaded");

@@ -9,7 +9,13 @@ import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/prom
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, testGatewayConfig, gql, eventually, type GqlResult } from "./helpers/stack.ts";
+import {
+  startTestStack,
+  testGatewayConfig,
+  gql,
+  eventually,
+  type GqlResult,
+} from "./helpers/stack.ts";
 import { startGateway, type RunningGateway } from "../gateway/server.ts";
 import { mintDevToken } from "../gateway/auth.ts";
 import type { PartnerPolicy } from "../gateway/datasource.ts";
@@ -41,7 +47,11 @@ const stackClocks = manualClocks(SUBGRAPHS);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite", { partnerPolicy: POLICY, env: { OPERATOR_TOKEN }, clocks: stackClocks });
+  stack = await startTestStack("pglite", {
+    partnerPolicy: POLICY,
+    env: { OPERATOR_TOKEN },
+    clocks: stackClocks,
+  });
 });
 afterEach(async () => {
   testPolicy.current = POLICY;
@@ -80,7 +90,11 @@ const COUNCIL_AND_CHARITY = [
   "Child bereavement support Norfolk",
 ];
 const HEALTH_NAME = "CAMHS Getting Help – Norwich";
-const CAMHS_ANSWER = { id: "health:camhs-norwich", name: HEALTH_NAME, email: "camhs-norwich@example.org.uk" };
+const CAMHS_ANSWER = {
+  id: "health:camhs-norwich",
+  name: HEALTH_NAME,
+  email: "camhs-norwich@example.org.uk",
+};
 // Partner updates (the first mutations) are being added alongside; the mutation test waits for them.
 const HAS_HEALTH_MUTATION = (await readFile("schema/supergraph.graphql", "utf8")).includes(
   "updateHealthService(",
@@ -97,10 +111,18 @@ const emailOf = (res: GqlResult, name: string) =>
 // The public read cache answers anonymous reads without the partners, so every request here is a
 // professional's: each one reaches the partner it is about.
 const PROFESSIONAL = await mintDevToken({ role: "professional", sub: "resilience" });
-async function ask(url: string, query: string, variables?: Record<string, unknown>): Promise<GqlResult> {
+async function ask(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GqlResult> {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", "apollo-require-preflight": "true", authorization: `Bearer ${PROFESSIONAL}` },
+    headers: {
+      "content-type": "application/json",
+      "apollo-require-preflight": "true",
+      authorization: `Bearer ${PROFESSIONAL}`,
+    },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as GqlResult;
@@ -194,7 +216,10 @@ function load(
     samples,
     /** Resolves once `n` answers that started after `since` (performance.now()) are in. */
     async answered(n: number, since = 0) {
-      await eventually(async () => expect(samples.filter((s) => s.start > since).length).toBeGreaterThanOrEqual(n), PATIENCE);
+      await eventually(
+        async () => expect(samples.filter((s) => s.start > since).length).toBeGreaterThanOrEqual(n),
+        PATIENCE,
+      );
     },
     async stop() {
       running = false;
@@ -391,7 +416,10 @@ describe("a partner killed mid-run", () => {
     });
 
     // Requests that started after the partner was gone and ended before it was back.
-    const during = [...samples.filter((s) => s.start > stoppedAt && s.end < restartedAt).map((s) => s.body), ...whileDown];
+    const during = [
+      ...samples.filter((s) => s.start > stoppedAt && s.end < restartedAt).map((s) => s.body),
+      ...whileDown,
+    ];
     expect(whileDown.length).toBeGreaterThanOrEqual(4);
     for (const s of samples) {
       // Every response is a normal GraphQL answer with the council's and the charity's services.
@@ -612,7 +640,11 @@ describe("the circuit breaker", () => {
     clock.advance(800);
     const answers = await Promise.all(trio.map((r) => r.result));
     expect(proxy.ctl.requests).toBe(4);
-    expect(answers.map((r) => r.errors?.[0]?.extensions?.reason).sort()).toEqual(["CIRCUIT_OPEN", "CIRCUIT_OPEN", "TIMEOUT"]);
+    expect(answers.map((r) => r.errors?.[0]?.extensions?.reason).sort()).toEqual([
+      "CIRCUIT_OPEN",
+      "CIRCUIT_OPEN",
+      "TIMEOUT",
+    ]);
     expect((await trial.result).errors?.[0]?.extensions?.reason).toBe("TIMEOUT");
     expect((await ready(gw.url)).connections.health).toMatchObject({
       breaker: "open",
@@ -697,6 +729,9 @@ describe("hot reload of the supergraph file", () => {
     await copy.replace(copy.withQueryDescription("first replace"), "rename");
     await eventually(async () => expect(await description(gw.url)).toBe("first replace"), PATIENCE);
     await copy.replace(copy.withQueryDescription("second replace"), "rename");
-    await eventually(async () => expect(await description(gw.url)).toBe("second replace"), PATIENCE);
+    await eventually(
+      async () => expect(await description(gw.url)).toBe("second replace"),
+      PATIENCE,
+    );
   });
 });

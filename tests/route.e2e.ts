@@ -20,12 +20,41 @@ const ROUTE = /* GraphQL */ `
       needs {
         need
         status
-        services { service { id name } coversNeeds reasons distanceKm typicalWaitWeeks contractEndDate stale }
-        gaps { kind blocking message nearestAge nearestDistanceKm partners serviceIds }
+        services {
+          service {
+            id
+            name
+          }
+          coversNeeds
+          reasons
+          distanceKm
+          typicalWaitWeeks
+          contractEndDate
+          stale
+        }
+        gaps {
+          kind
+          blocking
+          message
+          nearestAge
+          nearestDistanceKm
+          partners
+          serviceIds
+        }
       }
-      gaps { kind need }
-      level { level label reason }
-      leadAgency { partner reason }
+      gaps {
+        kind
+        need
+      }
+      level {
+        level
+        label
+        reason
+      }
+      leadAgency {
+        partner
+        reason
+      }
       offlinePartners
     }
   }
@@ -40,7 +69,11 @@ const needOf = (plan: any, need: string) => plan.needs.find((n: any) => n.need =
 
 describe("routeChild", () => {
   it("ranks one integrated service first when it meets several needs at once", async () => {
-    const plan = await route({ age: 12, needs: ["MENTAL_HEALTH", "ADHD", "AUTISM"], localAuthority: NORFOLK });
+    const plan = await route({
+      age: 12,
+      needs: ["MENTAL_HEALTH", "ADHD", "AUTISM"],
+      localAuthority: NORFOLK,
+    });
     for (const need of ["MENTAL_HEALTH", "ADHD", "AUTISM"]) {
       const n = needOf(plan, need);
       expect(n.status).toBe("COVERED");
@@ -56,13 +89,19 @@ describe("routeChild", () => {
     const n = needOf(plan, "YOUTH_JUSTICE");
     expect(n.status).toBe("GAP");
     expect(n.gaps).toHaveLength(1);
-    expect(n.gaps[0]).toMatchObject({ kind: "AGE", nearestAge: 10, serviceIds: ["council:yj-bristol"] });
+    expect(n.gaps[0]).toMatchObject({
+      kind: "AGE",
+      nearestAge: 10,
+      serviceIds: ["council:yj-bristol"],
+    });
     expect(n.gaps[0].message).toContain("nearest age served is 10");
   });
 
   it("treats both ends of an age range as inside it", async () => {
     const at17 = await route({ age: 17, needs: ["SAFEGUARDING"], localAuthority: NORFOLK });
-    expect(needOf(at17, "SAFEGUARDING").services.map((s: any) => s.service.id)).toEqual(["council:eh-norfolk"]);
+    expect(needOf(at17, "SAFEGUARDING").services.map((s: any) => s.service.id)).toEqual([
+      "council:eh-norfolk",
+    ]);
     const at0 = await route({ age: 0, needs: ["SAFEGUARDING"], localAuthority: NORFOLK });
     expect(needOf(at0, "SAFEGUARDING").status).toBe("COVERED");
     const at18 = await route({ age: 18, needs: ["SAFEGUARDING"], localAuthority: NORFOLK });
@@ -75,7 +114,9 @@ describe("routeChild", () => {
     expect(needOf(plan, "HOUSING").gaps.map((g: any) => g.kind)).toEqual(["NO_SERVICE"]);
     // ADHD: nothing in or near Newport, but CAMHS in Norwich is still the nearest help.
     const adhd = needOf(await route({ age: 9, needs: ["ADHD"], localAuthority: NEWPORT }), "ADHD");
-    expect(adhd.gaps).toEqual([expect.objectContaining({ kind: "OUTSIDE_AREA", serviceIds: ["health:camhs-norwich"] })]);
+    expect(adhd.gaps).toEqual([
+      expect.objectContaining({ kind: "OUTSIDE_AREA", serviceIds: ["health:camhs-norwich"] }),
+    ]);
     expect(adhd.gaps[0].nearestDistanceKm).toBeGreaterThan(250);
   });
 
@@ -90,7 +131,12 @@ describe("routeChild", () => {
   });
 
   it("names OUTSIDE_AREA when the only service is beyond the travel distance", async () => {
-    const plan = await route({ age: 10, needs: ["SAFEGUARDING"], postcode: "NR30 1AA", maxTravelKm: 10 });
+    const plan = await route({
+      age: 10,
+      needs: ["SAFEGUARDING"],
+      postcode: "NR30 1AA",
+      maxTravelKm: 10,
+    });
     const gap = needOf(plan, "SAFEGUARDING").gaps[0];
     expect(gap).toMatchObject({ kind: "OUTSIDE_AREA", serviceIds: ["council:eh-norfolk"] });
     expect(gap.nearestDistanceKm).toBeGreaterThan(10);
@@ -98,9 +144,17 @@ describe("routeChild", () => {
 
   it("names NO_CAPACITY when none accept referrals, or waits exceed the urgency", async () => {
     const closed = await route({ age: 5, needs: ["SPEECH_LANGUAGE"], localAuthority: NEWPORT });
-    expect(needOf(closed, "SPEECH_LANGUAGE").gaps[0]).toMatchObject({ kind: "NO_CAPACITY", serviceIds: ["health:salt-newport"] });
+    expect(needOf(closed, "SPEECH_LANGUAGE").gaps[0]).toMatchObject({
+      kind: "NO_CAPACITY",
+      serviceIds: ["health:salt-newport"],
+    });
     expect(needOf(closed, "SPEECH_LANGUAGE").gaps[0].message).toContain("accepting referrals");
-    const urgent = await route({ age: 8, needs: ["MENTAL_HEALTH"], localAuthority: NEWPORT, urgency: "URGENT" });
+    const urgent = await route({
+      age: 8,
+      needs: ["MENTAL_HEALTH"],
+      localAuthority: NEWPORT,
+      urgency: "URGENT",
+    });
     expect(needOf(urgent, "MENTAL_HEALTH").gaps[0].kind).toBe("NO_CAPACITY");
     expect(needOf(urgent, "MENTAL_HEALTH").gaps[0].message).toContain("12 weeks");
     const routine = await route({ age: 8, needs: ["MENTAL_HEALTH"], localAuthority: NEWPORT });
@@ -117,20 +171,53 @@ describe("routeChild", () => {
   });
 
   it("names LANGUAGE and REFERRAL_ROUTE gaps", async () => {
-    const lang = await route({ age: 10, needs: ["SEND_SUPPORT"], localAuthority: NEWPORT, languages: ["pl"] });
-    expect(needOf(lang, "SEND_SUPPORT").gaps[0]).toMatchObject({ kind: "LANGUAGE", serviceIds: ["council:send-newport"] });
-    const welsh = await route({ age: 10, needs: ["SEND_SUPPORT"], localAuthority: NEWPORT, languages: ["cy"] });
+    const lang = await route({
+      age: 10,
+      needs: ["SEND_SUPPORT"],
+      localAuthority: NEWPORT,
+      languages: ["pl"],
+    });
+    expect(needOf(lang, "SEND_SUPPORT").gaps[0]).toMatchObject({
+      kind: "LANGUAGE",
+      serviceIds: ["council:send-newport"],
+    });
+    const welsh = await route({
+      age: 10,
+      needs: ["SEND_SUPPORT"],
+      localAuthority: NEWPORT,
+      languages: ["cy"],
+    });
     expect(needOf(welsh, "SEND_SUPPORT").status).toBe("COVERED");
-    const self = await route({ age: 10, needs: ["ADHD"], localAuthority: NORFOLK, referral: "SELF_REFERRAL" });
-    expect(needOf(self, "ADHD").gaps[0]).toMatchObject({ kind: "REFERRAL_ROUTE", serviceIds: ["health:camhs-norwich"] });
+    const self = await route({
+      age: 10,
+      needs: ["ADHD"],
+      localAuthority: NORFOLK,
+      referral: "SELF_REFERRAL",
+    });
+    expect(needOf(self, "ADHD").gaps[0]).toMatchObject({
+      kind: "REFERRAL_ROUTE",
+      serviceIds: ["health:camhs-norwich"],
+    });
   });
 
   it("suggests a level and a lead agency when three or more needs span partners", async () => {
-    const plan = await route({ age: 9, needs: ["FAMILY_STRESS", "PARENTING", "BEREAVEMENT", "MENTAL_HEALTH"], postcode: "NR2 4AB" });
-    expect(plan.needs.map((n: any) => n.status)).toEqual(["COVERED", "COVERED", "AT_RISK", "COVERED"]);
+    const plan = await route({
+      age: 9,
+      needs: ["FAMILY_STRESS", "PARENTING", "BEREAVEMENT", "MENTAL_HEALTH"],
+      postcode: "NR2 4AB",
+    });
+    expect(plan.needs.map((n: any) => n.status)).toEqual([
+      "COVERED",
+      "COVERED",
+      "AT_RISK",
+      "COVERED",
+    ]);
     expect(plan.level.level).toBe(3);
     expect(plan.leadAgency.partner).toBe("COUNCIL");
-    expect(needOf(plan, "FAMILY_STRESS").services[0]).toMatchObject({ service: { id: "council:fh-norwich" }, coversNeeds: ["FAMILY_STRESS", "PARENTING"] });
+    expect(needOf(plan, "FAMILY_STRESS").services[0]).toMatchObject({
+      service: { id: "council:fh-norwich" },
+      coversNeeds: ["FAMILY_STRESS", "PARENTING"],
+    });
     expect(needOf(plan, "FAMILY_STRESS").services[0].distanceKm).toBeLessThan(1);
     const safeguarding = await route({ age: 9, needs: ["SAFEGUARDING"], localAuthority: NORFOLK });
     expect(safeguarding.level.level).toBe(4);
@@ -150,7 +237,9 @@ describe("routeChild", () => {
       expect(res.errors?.[0]?.extensions?.code, JSON.stringify(profile)).toBe("BAD_USER_INPUT");
       expect(res.errors?.[0]?.extensions?.field, JSON.stringify(profile)).toBe(field);
     }
-    const unknownNeed = await gql(stack.gatewayUrl, ROUTE, { profile: { age: 10, needs: ["FLYING"], localAuthority: NORFOLK } });
+    const unknownNeed = await gql(stack.gatewayUrl, ROUTE, {
+      profile: { age: 10, needs: ["FLYING"], localAuthority: NORFOLK },
+    });
     expect(unknownNeed.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(unknownNeed.errors?.[0]?.message).toContain("needs");
   });
@@ -159,7 +248,12 @@ describe("routeChild", () => {
     const lines: string[] = [];
     const restore = setLogSink((l) => lines.push(l));
     try {
-      await route({ age: 9, needs: ["BEREAVEMENT", "YOUNG_CARERS"], postcode: "NR2 4AB", languages: ["pl"] });
+      await route({
+        age: 9,
+        needs: ["BEREAVEMENT", "YOUNG_CARERS"],
+        postcode: "NR2 4AB",
+        languages: ["pl"],
+      });
     } finally {
       restore();
     }
@@ -184,7 +278,9 @@ describe("routeChild", () => {
       expect(needOf(newport, "ADHD").gaps.map((g: any) => g.kind)).toContain("PARTNER_OFFLINE");
       expect(needOf(newport, "ADHD").gaps.map((g: any) => g.kind)).not.toContain("NO_SERVICE");
       expect(newport.offlinePartners).toEqual(["HEALTH"]);
-      const res = await gql(stack.gatewayUrl, ROUTE, { profile: { age: 12, needs: ["ADHD"], localAuthority: NORFOLK } });
+      const res = await gql(stack.gatewayUrl, ROUTE, {
+        profile: { age: 12, needs: ["ADHD"], localAuthority: NORFOLK },
+      });
       const adhd = needOf(res.data.routeChild, "ADHD");
       // Only health's (stale) service could meet it: listed, but never COVERED by it.
       expect(adhd.status).toBe("UNKNOWN");
@@ -192,13 +288,25 @@ describe("routeChild", () => {
       expect(adhd.gaps.map((g: any) => g.kind)).not.toContain("NO_SERVICE");
       // The plan shows the directory's copy of it (name included), flagged stale, without asking
       // the partner that is down.
-      expect(adhd.services[0]).toMatchObject({ stale: true, service: { id: expect.stringMatching(/^health:/), name: expect.any(String) } });
+      expect(adhd.services[0]).toMatchObject({
+        stale: true,
+        service: { id: expect.stringMatching(/^health:/), name: expect.any(String) },
+      });
       expect(res.errors).toBeUndefined();
       // A field only the partner has is null, and the gateway says which partner could not answer.
-      const partnerOnly = await gql(stack.gatewayUrl, `query R($p: ChildProfileInput!) { routeChild(profile: $p) { needs { services { service { name url } } } } }`, {
-        p: { age: 12, needs: ["ADHD"], localAuthority: NORFOLK },
-      });
-      expect(partnerOnly.errors?.some((e: any) => e.extensions?.code === "PARTNER_UNAVAILABLE" && e.extensions?.partner === "health")).toBe(true);
+      const partnerOnly = await gql(
+        stack.gatewayUrl,
+        `query R($p: ChildProfileInput!) { routeChild(profile: $p) { needs { services { service { name url } } } } }`,
+        {
+          p: { age: 12, needs: ["ADHD"], localAuthority: NORFOLK },
+        },
+      );
+      expect(
+        partnerOnly.errors?.some(
+          (e: any) =>
+            e.extensions?.code === "PARTNER_UNAVAILABLE" && e.extensions?.partner === "health",
+        ),
+      ).toBe(true);
     } finally {
       await stack.startPartner("health");
     }
@@ -226,10 +334,19 @@ describe("coverage", () => {
       { partner: "CHARITY", count: 2 },
       { partner: "HEALTH", count: 1 },
     ]);
-    expect(c.needs.find((n: any) => n.need === "YOUTH_JUSTICE").cells.every((x: any) => x.gap)).toBe(true);
-    expect(c.gaps).toContain("Youth justice and offending: no service for 12–15 (secondary) in Norfolk");
+    expect(
+      c.needs.find((n: any) => n.need === "YOUTH_JUSTICE").cells.every((x: any) => x.gap),
+    ).toBe(true);
+    expect(c.gaps).toContain(
+      "Youth justice and offending: no service for 12–15 (secondary) in Norfolk",
+    );
     expect(c.endingContracts).toEqual([
-      { service: { id: "charity:bereave-norfolk", name: "Child bereavement support Norfolk" }, contractEndDate: inMonths(2), withinMonths: 6, soleProviderFor: ["BEREAVEMENT"] },
+      {
+        service: { id: "charity:bereave-norfolk", name: "Child bereavement support Norfolk" },
+        contractEndDate: inMonths(2),
+        withinMonths: 6,
+        soleProviderFor: ["BEREAVEMENT"],
+      },
     ]);
   });
 });

@@ -15,12 +15,74 @@ afterAll(async () => {
 });
 
 const SEARCH = /* GraphQL */ `
-  query S($query: String, $filter: ServiceFilter, $near: NearInput, $sort: SearchSort, $first: Int, $after: String) {
-    searchServices(query: $query, filter: $filter, near: $near, sort: $sort, first: $first, after: $after) {
+  query S(
+    $query: String
+    $filter: ServiceFilter
+    $near: NearInput
+    $sort: SearchSort
+    $first: Int
+    $after: String
+  ) {
+    searchServices(
+      query: $query
+      filter: $filter
+      near: $near
+      sort: $sort
+      first: $first
+      after: $after
+    ) {
       totalCount
-      edges { cursor distanceKm highlight stale node { id name partner } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      facets { needs { value count } partner { value count } localAuthority { value count } ageBand { value count } cost { value count } referralRoute { value count } language { value count } deliveryMode { value count } }
+      edges {
+        cursor
+        distanceKm
+        highlight
+        stale
+        node {
+          id
+          name
+          partner
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+      facets {
+        needs {
+          value
+          count
+        }
+        partner {
+          value
+          count
+        }
+        localAuthority {
+          value
+          count
+        }
+        ageBand {
+          value
+          count
+        }
+        cost {
+          value
+          count
+        }
+        referralRoute {
+          value
+          count
+        }
+        language {
+          value
+          count
+        }
+        deliveryMode {
+          value
+          count
+        }
+      }
     }
   }
 `;
@@ -50,18 +112,39 @@ describe("searchServices", () => {
   });
 
   it("filters by needs (any/all), age, area, partner, cost, referral route, language, capacity, opening time", async () => {
-    expect(ids(await search({ filter: { needs: ["ADHD", "YOUNG_CARERS"] }, sort: "NAME" }))).toEqual(["charity:yc-bristol", "health:camhs-norwich"]);
-    expect(ids(await search({ filter: { needs: ["MENTAL_HEALTH", "BEREAVEMENT"], needsMatch: "ALL" } }))).toEqual(["charity:bereave-norfolk"]);
-    expect(ids(await search({ filter: { age: 18 }, sort: "NAME" }))).toEqual(["charity:yc-bristol", "council:send-newport", "charity:online-counselling"]);
+    expect(
+      ids(await search({ filter: { needs: ["ADHD", "YOUNG_CARERS"] }, sort: "NAME" })),
+    ).toEqual(["charity:yc-bristol", "health:camhs-norwich"]);
+    expect(
+      ids(await search({ filter: { needs: ["MENTAL_HEALTH", "BEREAVEMENT"], needsMatch: "ALL" } })),
+    ).toEqual(["charity:bereave-norfolk"]);
+    expect(ids(await search({ filter: { age: 18 }, sort: "NAME" }))).toEqual([
+      "charity:yc-bristol",
+      "council:send-newport",
+      "charity:online-counselling",
+    ]);
     expect((await search({ filter: { localAuthorities: [BRISTOL] } })).totalCount).toBe(4);
     expect((await search({ filter: { partners: ["HEALTH"] } })).totalCount).toBe(4);
     expect((await search({ filter: { freeOnly: true } })).totalCount).toBe(12);
-    expect(ids(await search({ filter: { referralRoutes: ["SOCIAL_WORKER"] } }))).toEqual(["council:eh-norfolk"]);
-    expect(ids(await search({ filter: { languages: ["cy"] }, sort: "NAME" }))).toEqual(["health:camhs-newport", "council:send-newport"]);
-    expect(ids(await search({ filter: { acceptingReferrals: true } }))).not.toContain("health:salt-newport");
-    expect(ids(await search({ filter: { openAt: { day: "SA" } } }))).toEqual(["charity:refuge-norfolk"]);
-    expect(ids(await search({ filter: { openAt: { day: "MO", time: "20:30" } }, sort: "NAME" }))).toEqual(["charity:refuge-norfolk", "charity:online-counselling"]);
-    expect(ids(await search({ filter: { deliveryModes: ["ONLINE"] } }))).toEqual(["charity:online-counselling"]);
+    expect(ids(await search({ filter: { referralRoutes: ["SOCIAL_WORKER"] } }))).toEqual([
+      "council:eh-norfolk",
+    ]);
+    expect(ids(await search({ filter: { languages: ["cy"] }, sort: "NAME" }))).toEqual([
+      "health:camhs-newport",
+      "council:send-newport",
+    ]);
+    expect(ids(await search({ filter: { acceptingReferrals: true } }))).not.toContain(
+      "health:salt-newport",
+    );
+    expect(ids(await search({ filter: { openAt: { day: "SA" } } }))).toEqual([
+      "charity:refuge-norfolk",
+    ]);
+    expect(
+      ids(await search({ filter: { openAt: { day: "MO", time: "20:30" } }, sort: "NAME" })),
+    ).toEqual(["charity:refuge-norfolk", "charity:online-counselling"]);
+    expect(ids(await search({ filter: { deliveryModes: ["ONLINE"] } }))).toEqual([
+      "charity:online-counselling",
+    ]);
   });
 
   it("counts facets over the whole result set", async () => {
@@ -112,8 +195,14 @@ describe("searchServices", () => {
       query P($offset: Int, $after: String, $filter: ServiceFilter) {
         searchServices(sort: NAME, first: 4, offset: $offset, after: $after, filter: $filter) {
           totalCount
-          edges { node { id } }
-          pageInfo { hasPreviousPage }
+          edges {
+            node {
+              id
+            }
+          }
+          pageInfo {
+            hasPreviousPage
+          }
         }
       }
     `;
@@ -148,17 +237,35 @@ describe("searchServices", () => {
   it("rejects an unknown postcode clearly instead of returning nothing", async () => {
     for (const postcode of ["ZZ99 9ZZ", "hello"]) {
       const res = await gql(stack.gatewayUrl, SEARCH, { near: { postcode, radiusKm: 5 } });
-      expect(res.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "near.postcode" });
+      expect(res.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "near.postcode",
+      });
     }
   });
 
   it("survives hostile strings in the query and every string filter", async () => {
-    const hostile = ['" OR partner = "council', "') OR 1=1 --", "(", ")", "\\", "AND NOT", "<script>alert(1)</script>", "x".repeat(490), "👶🏽‏‮", "\u0000", "_geoRadius(0,0,1)"];
+    const hostile = [
+      '" OR partner = "council',
+      "') OR 1=1 --",
+      "(",
+      ")",
+      "\\",
+      "AND NOT",
+      "<script>alert(1)</script>",
+      "x".repeat(490),
+      "👶🏽‏‮",
+      "\u0000",
+      "_geoRadius(0,0,1)",
+    ];
     for (const h of hostile) {
       const q = await gql(stack.gatewayUrl, SEARCH, { query: h });
       expect(q.errors, h).toBeUndefined();
-      for (const e of q.data.searchServices.edges) expect(e.highlight ?? "").not.toContain("<script>");
-      const f = await gql(stack.gatewayUrl, SEARCH, { filter: { localAuthorities: [h.slice(0, 50)], languages: [h.slice(0, 50)] } });
+      for (const e of q.data.searchServices.edges)
+        expect(e.highlight ?? "").not.toContain("<script>");
+      const f = await gql(stack.gatewayUrl, SEARCH, {
+        filter: { localAuthorities: [h.slice(0, 50)], languages: [h.slice(0, 50)] },
+      });
       expect(f.errors, h).toBeUndefined();
       expect(f.data.searchServices.totalCount, h).toBe(0);
     }
@@ -184,7 +291,9 @@ describe("searchServices", () => {
     const withoutYj = { ...closed, services: closed.services.filter((s) => s.id !== "yj-bristol") };
     await importHsds(stack.dbs.council, validateHsds(withoutYj), { replace: true, force: true });
     await eventually(async () => {
-      expect(ids(await search({ filter: { statuses: [] }, first: 100 }))).not.toContain("council:yj-bristol");
+      expect(ids(await search({ filter: { statuses: [] }, first: 100 }))).not.toContain(
+        "council:yj-bristol",
+      );
     });
     await importHsds(stack.dbs.council, validateHsds(DATASET.council));
   });
@@ -195,7 +304,8 @@ describe("searchServices on the Orama backend (SEARCH_BACKEND=orama)", () => {
     const orama = await startTestStack("pglite", { searchBackend: "orama" });
     try {
       expect(orama.directory.backend.name).toBe("orama");
-      const run = async (vars: Record<string, unknown>) => (await gql(orama.gatewayUrl, SEARCH, vars)).data.searchServices;
+      const run = async (vars: Record<string, unknown>) =>
+        (await gql(orama.gatewayUrl, SEARCH, vars)).data.searchServices;
       const vsDefault = async (vars: Record<string, unknown>) => {
         const [a, b] = await Promise.all([run(vars), search(vars)]);
         expect(ids(a)).toEqual(ids(b));
@@ -203,9 +313,14 @@ describe("searchServices on the Orama backend (SEARCH_BACKEND=orama)", () => {
         expect(a.facets).toEqual(b.facets);
         return a;
       };
-      expect(ids(await vsDefault({ query: "CAHMS", sort: "NAME" }))).toContain("health:camhs-norwich");
+      expect(ids(await vsDefault({ query: "CAHMS", sort: "NAME" }))).toContain(
+        "health:camhs-norwich",
+      );
       await vsDefault({ filter: { localAuthorities: [NEWPORT], age: 10 }, sort: "NAME" });
-      const near = await vsDefault({ near: { postcode: "NR2 4AB", radiusKm: 5 }, sort: "DISTANCE" });
+      const near = await vsDefault({
+        near: { postcode: "NR2 4AB", radiusKm: 5 },
+        sort: "DISTANCE",
+      });
       expect(ids(near)[0]).toBe("council:fh-norwich");
     } finally {
       await orama.close();

@@ -9,7 +9,9 @@ import { ROOT, baseEnv } from "./helpers/processes.ts";
 
 const require = createRequire(import.meta.url);
 // The module @apollo/gateway calls when telemetry is on (the same CommonJS instance it uses).
-const otel = require("@apollo/gateway/dist/utilities/opentelemetry.js") as { createDataCollectionExporter: () => unknown };
+const otel = require("@apollo/gateway/dist/utilities/opentelemetry.js") as {
+  createDataCollectionExporter: () => unknown;
+};
 const { ApolloGateway } = require("@apollo/gateway") as typeof import("@apollo/gateway");
 
 const SUPERGRAPH = "schema/supergraph.graphql";
@@ -21,7 +23,9 @@ describe("telemetry to Apollo", () => {
     const saved = process.env.APOLLO_TELEMETRY_DISABLED;
     delete process.env.APOLLO_TELEMETRY_DISABLED;
     // Stand-in exporter, so this control sends nothing either.
-    const spy = vi.spyOn(otel, "createDataCollectionExporter").mockReturnValue({ shutdown: async () => undefined });
+    const spy = vi
+      .spyOn(otel, "createDataCollectionExporter")
+      .mockReturnValue({ shutdown: async () => undefined });
     try {
       new ApolloGateway({ supergraphSdl: "type Query { a: Int }" });
       expect(spy).toHaveBeenCalledTimes(1);
@@ -32,7 +36,9 @@ describe("telemetry to Apollo", () => {
 
   it("is never started by Wayfinder's gateway, even when the environment asks for it", async () => {
     process.env.APOLLO_TELEMETRY_DISABLED = "false";
-    const spy = vi.spyOn(otel, "createDataCollectionExporter").mockReturnValue({ shutdown: async () => undefined });
+    const spy = vi
+      .spyOn(otel, "createDataCollectionExporter")
+      .mockReturnValue({ shutdown: async () => undefined });
     const { startGateway } = await import("../gateway/server.ts");
     const { testGatewayConfig } = await import("./helpers/stack.ts");
     const gw = await startGateway(testGatewayConfig({ port: 0, supergraphPath: SUPERGRAPH }));
@@ -49,7 +55,13 @@ describe("telemetry to Apollo", () => {
     // gateway it reports what @apollo/gateway will see.
     const run = spawnSync(
       process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", `await import("./gateway/server.ts"); console.log("telemetry-disabled=" + process.env.APOLLO_TELEMETRY_DISABLED);`],
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `await import("./gateway/server.ts"); console.log("telemetry-disabled=" + process.env.APOLLO_TELEMETRY_DISABLED);`,
+      ],
       { cwd: ROOT, env: baseEnv({}), encoding: "utf8", timeout: 120_000 },
     );
     expect(run.stdout + run.stderr).toContain("telemetry-disabled=true");

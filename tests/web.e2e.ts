@@ -321,11 +321,13 @@ describe.skipIf(!hasBrowser)("web app in Chromium", () => {
   it("shows a partner stopped mid-test as offline, and the plan marks its needs as not checked", async () => {
     await stack.stopPartner("health");
     try {
+      // The directory learns of the outage at its next contact with the partner: reload until the
+      // page says so (a short wait per load, so that the page is asked again).
       await eventually(async () => {
         await page.goto(`${base}/?q=camhs`);
-        expect(await text("[data-testid=partner-offline]")).toMatch(
-          /NHS \(health\) could not be reached/,
-        );
+        expect(
+          await page.locator("[data-testid=partner-offline]").innerText({ timeout: 2_000 }),
+        ).toMatch(/NHS \(health\) could not be reached/);
       }, 30_000);
       await expectAccessible("search, partner offline");
       await screenshots(page, "search-partner-offline");

@@ -5,7 +5,10 @@ import type { BatchObserver } from "../kit/loaders.ts";
 import { CharityServiceResolver } from "./service/service.resolver.ts";
 import { CharityServiceMutationResolver } from "./service/service.mutation.ts";
 import { CharityOrganizationResolver } from "./organization/organization.resolver.ts";
-import { CoDeliveryResolver, CouncilServiceCoDeliveryResolver } from "./codelivery/codelivery.resolver.ts";
+import {
+  CoDeliveryResolver,
+  CouncilServiceCoDeliveryResolver,
+} from "./codelivery/codelivery.resolver.ts";
 import { createCoDeliveryLoader } from "./codelivery/codelivery.loader.ts";
 import { CoDelivery, CouncilServiceCoDelivered } from "./codelivery/codelivery.type.ts";
 

@@ -5,7 +5,10 @@ import type { BatchObserver } from "../kit/loaders.ts";
 import { CouncilServiceResolver } from "./service/service.resolver.ts";
 import { CouncilServiceMutationResolver } from "./service/service.mutation.ts";
 import { CouncilOrganizationResolver } from "./organization/organization.resolver.ts";
-import { CouncilCoDeliveryConsentResolver, createConsentLoader } from "./codelivery/consent.resolver.ts";
+import {
+  CouncilCoDeliveryConsentResolver,
+  createConsentLoader,
+} from "./codelivery/consent.resolver.ts";
 
 export const migrationDirs: string[] = [];
 

@@ -5,7 +5,9 @@ import type { Claims } from "../../platform/claims.ts";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 
 export interface PostcodeLookup {
-  resolve(postcode: string): Promise<{ lat: number; lng: number; postcode: string; localAuthorityCode?: string }>;
+  resolve(
+    postcode: string,
+  ): Promise<{ lat: number; lng: number; postcode: string; localAuthorityCode?: string }>;
 }
 
 export interface DirectoryContext {

@@ -77,7 +77,11 @@ describe("postcode resolver (local data)", () => {
 
   it("places an unknown postcode at its outward code's Code-Point centre and main authority", async () => {
     const r = await resolver().resolve("NR2 9ZZ");
-    expect(r).toMatchObject({ precision: "outward", localAuthorityCode: "E07000148", upperTierCode: "E10000020" });
+    expect(r).toMatchObject({
+      precision: "outward",
+      localAuthorityCode: "E07000148",
+      upperTierCode: "E10000020",
+    });
     expect(r.lat).toBeCloseTo(52.62916, 5);
     // An outward code Code-Point does not have ("AB1" was retired) falls back to known locations.
     expect(await resolver().resolve("AB1 9ZZ")).toEqual({
@@ -90,15 +94,36 @@ describe("postcode resolver (local data)", () => {
   });
 
   it("places any GB outward code: the Isles of Scilly, Rutland, King's Lynn, central London", async () => {
-    expect(await resolver([]).resolve("tr21 0aa")).toMatchObject({ localAuthorityCode: "E06000053", upperTierCode: "E06000053", lat: 49.91914 });
-    expect(await resolver([]).resolve("LE15 6AA")).toMatchObject({ localAuthorityCode: "E06000017" });
-    expect(await resolver([]).resolve("PE31 6AA")).toMatchObject({ localAuthorityCode: "E07000146", upperTierCode: "E10000020" });
-    expect(await resolver([]).resolve("SW1A")).toMatchObject({ postcode: "SW1A", lat: 51.50452, lng: -0.13225 });
-    expect(await resolver([]).resolve("np20 1aa")).toMatchObject({ localAuthorityCode: "W06000022", precision: "outward" });
+    expect(await resolver([]).resolve("tr21 0aa")).toMatchObject({
+      localAuthorityCode: "E06000053",
+      upperTierCode: "E06000053",
+      lat: 49.91914,
+    });
+    expect(await resolver([]).resolve("LE15 6AA")).toMatchObject({
+      localAuthorityCode: "E06000017",
+    });
+    expect(await resolver([]).resolve("PE31 6AA")).toMatchObject({
+      localAuthorityCode: "E07000146",
+      upperTierCode: "E10000020",
+    });
+    expect(await resolver([]).resolve("SW1A")).toMatchObject({
+      postcode: "SW1A",
+      lat: 51.50452,
+      lng: -0.13225,
+    });
+    expect(await resolver([]).resolve("np20 1aa")).toMatchObject({
+      localAuthorityCode: "W06000022",
+      precision: "outward",
+    });
   });
 
   it("places every postcode of the Code-Point sample within its outward code, near its real position", async () => {
-    const [header, ...rows] = parseCsv(readFileSync(new URL("../../tests/fixtures/areas/postcodes-sample.csv", import.meta.url), "utf8"));
+    const [header, ...rows] = parseCsv(
+      readFileSync(
+        new URL("../../tests/fixtures/areas/postcodes-sample.csv", import.meta.url),
+        "utf8",
+      ),
+    );
     const col = (name: string) => header!.indexOf(name);
     const r = resolver([]);
     let sameUpperTier = 0;
@@ -109,7 +134,10 @@ describe("postcode resolver (local data)", () => {
       if (placed.upperTierCode === row[col("upper_tier_code")]) sameUpperTier++;
       if (!row[col("lat")]) continue;
       positioned++;
-      const km = Math.hypot((placed.lat - Number(row[col("lat")])) * 111, (placed.lng - Number(row[col("lng")])) * 111 * Math.cos((placed.lat * Math.PI) / 180));
+      const km = Math.hypot(
+        (placed.lat - Number(row[col("lat")])) * 111,
+        (placed.lng - Number(row[col("lng")])) * 111 * Math.cos((placed.lat * Math.PI) / 180),
+      );
       if (km < 15) within15++;
     }
     expect(rows.length).toBeGreaterThan(8000);
@@ -121,7 +149,9 @@ describe("postcode resolver (local data)", () => {
   });
 
   it("says a Northern Ireland postcode needs POSTCODES_URL", async () => {
-    const err = await resolver([]).resolve("BT1 5GS").catch((e: unknown) => e);
+    const err = await resolver([])
+      .resolve("BT1 5GS")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NorthernIrelandPostcodeError);
     expect((err as Error).message).toMatch(/Northern Ireland.*POSTCODES_URL/);
   });
@@ -260,7 +290,10 @@ describe("postcode resolver (postcodes.io API)", () => {
       body: { status: 404, error: "Postcode not found" },
     }));
     const resolver = createPostcodeResolver({ postcodesUrl: api.url, centroidsFrom: () => [] });
-    expect(await resolver.resolve("NR5 0ZZ")).toMatchObject({ lat: 52.64081, precision: "outward" });
+    expect(await resolver.resolve("NR5 0ZZ")).toMatchObject({
+      lat: 52.64081,
+      precision: "outward",
+    });
     await expect(resolver.resolve("ZZ9 9ZZ")).rejects.toBeInstanceOf(UnknownPostcodeError);
   });
 

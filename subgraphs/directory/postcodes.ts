@@ -5,7 +5,11 @@
 // outward code). With postcodesUrl, a postcodes.io-compatible API is asked first, which also places
 // Northern Ireland (BT) postcodes, absent from the open GB data.
 import { parse, validOutcode } from "postcode";
-import { isNorthernIrelandPostcode, localAuthorityInfo, outwardCodeInfo } from "../../schema/areas.ts";
+import {
+  isNorthernIrelandPostcode,
+  localAuthorityInfo,
+  outwardCodeInfo,
+} from "../../schema/areas.ts";
 
 /** Not a UK postcode (or outward code) at all. Maps to BAD_USER_INPUT. */
 export class InvalidPostcodeError extends Error {
@@ -200,7 +204,8 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
     if (!r || typeof r.latitude !== "number" || typeof r.longitude !== "number") return null;
     const oc = outwardCodeInfo(p.outwardCode);
     const la = district(r.codes) ?? oc?.localAuthority;
-    const upper = upperTier(r.codes) ?? (la ? localAuthorityInfo(la)?.upperTier : undefined) ?? oc?.upperTier;
+    const upper =
+      upperTier(r.codes) ?? (la ? localAuthorityInfo(la)?.upperTier : undefined) ?? oc?.upperTier;
     return {
       postcode: p.postcode ?? p.outwardCode,
       lat: r.latitude,
@@ -227,7 +232,8 @@ export function createPostcodeResolver(opts: PostcodeResolverOptions): PostcodeR
       }
       const found = local(p);
       if (found) return found;
-      if (isNorthernIrelandPostcode(p.outwardCode)) throw new NorthernIrelandPostcodeError(p.postcode ?? p.outwardCode, remoteFailure);
+      if (isNorthernIrelandPostcode(p.outwardCode))
+        throw new NorthernIrelandPostcodeError(p.postcode ?? p.outwardCode, remoteFailure);
       throw new UnknownPostcodeError(
         p.postcode ?? p.outwardCode,
         remoteFailure ? `lookup unavailable: ${remoteFailure}` : "",

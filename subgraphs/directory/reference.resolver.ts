@@ -1,6 +1,16 @@
 // Reference data and status: local authority areas, the needs vocabulary, partner sync status.
 import "reflect-metadata";
-import { Arg, Ctx, Field, FieldResolver, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  Int,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import { Need, Partner } from "../../schema/enums.ts";
 import { NEEDS } from "../../schema/vocabulary.ts";
 import { DateTimeScalar } from "../../schema/enums.ts";
@@ -8,23 +18,41 @@ import { LocalAuthority, allLocalAuthorities, localAuthority } from "./types/ent
 import type { DirectoryContext } from "./context.ts";
 import { areasServing } from "../../schema/areas.ts";
 
-@ObjectType("NeedInfo", { description: "A need in the shared vocabulary, with where it comes from." })
+@ObjectType("NeedInfo", {
+  description: "A need in the shared vocabulary, with where it comes from.",
+})
 export class NeedInfo {
   @Field(() => Need, { description: "The code used in filters and on services." }) code!: string;
   @Field(() => String, { description: "Label for people." }) label!: string;
   @Field(() => String, { description: "Group, e.g. SEND, Safety, Health." }) group!: string;
   @Field(() => String, { description: "What the need covers." }) description!: string;
-  @Field(() => [String], { description: "UK code lists it maps to (DfE, SEND, CIN, Supporting Families)." }) sources!: string[];
-  @Field(() => [String], { description: "Words people search with for this need." }) synonyms!: string[];
+  @Field(() => [String], {
+    description: "UK code lists it maps to (DfE, SEND, CIN, Supporting Families).",
+  })
+  sources!: string[];
+  @Field(() => [String], { description: "Words people search with for this need." })
+  synonyms!: string[];
 }
 
-@ObjectType("PartnerStatus", { description: "How fresh the directory's copy of a partner's services is." })
+@ObjectType("PartnerStatus", {
+  description: "How fresh the directory's copy of a partner's services is.",
+})
 export class PartnerStatus {
   @Field(() => Partner, { description: "The partner." }) partner!: string;
-  @Field(() => Boolean, { description: "The partner answered within the last second (its last sync, or a check made for this request)." }) reachable!: boolean;
-  @Field(() => DateTimeScalar, { nullable: true, description: "When the last successful sync finished." }) lastSyncAt!: Date | null;
-  @Field(() => String, { nullable: true, description: "Why the last sync failed, if it did." }) lastError!: string | null;
-  @Field(() => Boolean, { description: "True when results from this partner may be out of date." }) stale!: boolean;
+  @Field(() => Boolean, {
+    description:
+      "The partner answered within the last second (its last sync, or a check made for this request).",
+  })
+  reachable!: boolean;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the last successful sync finished.",
+  })
+  lastSyncAt!: Date | null;
+  @Field(() => String, { nullable: true, description: "Why the last sync failed, if it did." })
+  lastError!: string | null;
+  @Field(() => Boolean, { description: "True when results from this partner may be out of date." })
+  stale!: boolean;
 }
 
 @Resolver(() => LocalAuthority)
@@ -37,17 +65,32 @@ export class ReferenceResolver {
     return allLocalAuthorities();
   }
 
-  @Query(() => LocalAuthority, { nullable: true, description: "One authority by GSS code (a recently replaced code finds its successor); null when there is none." })
-  localAuthority(@Arg("code", () => String, { description: "GSS code, e.g. \"W06000022\" (Newport), \"E06000053\" (Isles of Scilly)." }) code: string) {
+  @Query(() => LocalAuthority, {
+    nullable: true,
+    description:
+      "One authority by GSS code (a recently replaced code finds its successor); null when there is none.",
+  })
+  localAuthority(
+    @Arg("code", () => String, {
+      description: 'GSS code, e.g. "W06000022" (Newport), "E06000053" (Isles of Scilly).',
+    })
+    code: string,
+  ) {
     return localAuthority(code);
   }
 
-  @FieldResolver(() => LocalAuthority, { nullable: true, description: "For a district in a two-tier area: its county." })
+  @FieldResolver(() => LocalAuthority, {
+    nullable: true,
+    description: "For a district in a two-tier area: its county.",
+  })
   county(@Root() la: LocalAuthority): LocalAuthority | null {
     return la.countyCode ? localAuthority(la.countyCode) : null;
   }
 
-  @FieldResolver(() => LocalAuthority, { description: "The authority responsible for children's services here: the county for a district, else the authority itself." })
+  @FieldResolver(() => LocalAuthority, {
+    description:
+      "The authority responsible for children's services here: the county for a district, else the authority itself.",
+  })
   upperTier(@Root() la: LocalAuthority): LocalAuthority {
     return localAuthority(la.upperTierCode) ?? la;
   }
@@ -57,7 +100,10 @@ export class ReferenceResolver {
     return la.districtCodes.map(localAuthority).filter((x): x is LocalAuthority => x !== null);
   }
 
-  @FieldResolver(() => [LocalAuthority], { description: "Authorities sharing a land boundary (districts for a district, upper-tier authorities for a county), longest boundary first. Islands have none." })
+  @FieldResolver(() => [LocalAuthority], {
+    description:
+      "Authorities sharing a land boundary (districts for a district, upper-tier authorities for a county), longest boundary first. Islands have none.",
+  })
   neighbours(@Root() la: LocalAuthority): LocalAuthority[] {
     return la.neighbourCodes.map(localAuthority).filter((x): x is LocalAuthority => x !== null);
   }
@@ -67,7 +113,9 @@ export class ReferenceResolver {
     return NEEDS;
   }
 
-  @Query(() => [PartnerStatus], { description: "Sync status of each partner's services in the directory." })
+  @Query(() => [PartnerStatus], {
+    description: "Sync status of each partner's services in the directory.",
+  })
   async partnerStatus(@Ctx() ctx: DirectoryContext): Promise<PartnerStatus[]> {
     await ctx.sync.checkLiveness();
     return [...ctx.sync.status.values()].map((s) => ({
@@ -80,9 +128,16 @@ export class ReferenceResolver {
     }));
   }
 
-  @FieldResolver(() => Int, { description: "Active services covering this area or part of it, across all partners (a county's services count for its districts, and a district's for its county)." })
+  @FieldResolver(() => Int, {
+    description:
+      "Active services covering this area or part of it, across all partners (a county's services count for its districts, and a district's for its county).",
+  })
   async serviceCount(@Root() la: LocalAuthority, @Ctx() ctx: DirectoryContext): Promise<number> {
-    const r = await ctx.backend.search({ filter: { localAuthorities: areasServing(la.code) }, limit: 0, offset: 0 });
+    const r = await ctx.backend.search({
+      filter: { localAuthorities: areasServing(la.code) },
+      limit: 0,
+      offset: 0,
+    });
     return r.totalCount;
   }
 }

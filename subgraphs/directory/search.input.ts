@@ -24,7 +24,10 @@ registerEnumType(SearchSort, {
   name: "SearchSort",
   description: "Result order. Ties always break by id, so pages are stable.",
   valuesConfig: {
-    RELEVANCE: { description: "Best text match first; without a query, nearest first when `near` is given, else by name." },
+    RELEVANCE: {
+      description:
+        "Best text match first; without a query, nearest first when `near` is given, else by name.",
+    },
     DISTANCE: { description: "Nearest first (needs `near`)." },
     NAME: { description: "Alphabetical." },
     WAIT: { description: "Shortest typical wait first; unknown waits last." },
@@ -41,29 +44,51 @@ export enum DayOfWeek {
   SA = "SA",
   SU = "SU",
 }
-registerEnumType(DayOfWeek, { name: "DayOfWeek", description: "iCal day codes, Monday (MO) to Sunday (SU)." });
+registerEnumType(DayOfWeek, {
+  name: "DayOfWeek",
+  description: "iCal day codes, Monday (MO) to Sunday (SU).",
+});
 
 @InputType("OpenAtInput", { description: "Open on a day, and optionally at a time of day." })
 export class OpenAtInput {
   @Field(() => DayOfWeek, { description: "Day of the week." })
   day!: DayOfWeek;
 
-  @Field(() => String, { nullable: true, description: "Time of day, 24-hour \"HH:MM\" (UK local time)." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Time of day, 24-hour "HH:MM" (UK local time).',
+  })
   time?: string;
 }
 
-@InputType("ServiceFilter", { description: "Filters combine with AND; a list matches any of its values." })
+@InputType("ServiceFilter", {
+  description: "Filters combine with AND; a list matches any of its values.",
+})
 export class ServiceFilter {
-  @Field(() => [Need], { nullable: true, description: "Services meeting these needs (see needsMatch)." })
+  @Field(() => [Need], {
+    nullable: true,
+    description: "Services meeting these needs (see needsMatch).",
+  })
   needs?: string[];
 
-  @Field(() => NeedsMatch, { nullable: true, defaultValue: NeedsMatch.ANY, description: "ANY (default) or ALL of `needs`." })
+  @Field(() => NeedsMatch, {
+    nullable: true,
+    defaultValue: NeedsMatch.ANY,
+    description: "ANY (default) or ALL of `needs`.",
+  })
   needsMatch?: NeedsMatch;
 
-  @Field(() => Int, { nullable: true, description: "The child's age in years: services whose age range includes it." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "The child's age in years: services whose age range includes it.",
+  })
   age?: number;
 
-  @Field(() => [String], { nullable: true, description: "Local authority GSS codes the service covers, e.g. [\"E10000020\"]. Tiers nest: a district finds its county's services too, a county its districts'." })
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "Local authority GSS codes the service covers, e.g. [\"E10000020\"]. Tiers nest: a district finds its county's services too, a county its districts'.",
+  })
   localAuthorities?: string[];
 
   @Field(() => [Partner], { nullable: true, description: "Only these partners' services." })
@@ -72,44 +97,64 @@ export class ServiceFilter {
   @Field(() => Boolean, { nullable: true, description: "true: free services only." })
   freeOnly?: boolean;
 
-  @Field(() => [ReferralRoute], { nullable: true, description: "Services accepting any of these referral routes, e.g. [SELF]." })
+  @Field(() => [ReferralRoute], {
+    nullable: true,
+    description: "Services accepting any of these referral routes, e.g. [SELF].",
+  })
   referralRoutes?: string[];
 
-  @Field(() => [String], { nullable: true, description: "Language codes, e.g. [\"cy\", \"pl\"]." })
+  @Field(() => [String], { nullable: true, description: 'Language codes, e.g. ["cy", "pl"].' })
   languages?: string[];
 
   @Field(() => [DeliveryMode], { nullable: true, description: "Any of these delivery modes." })
   deliveryModes?: string[];
 
-  @Field(() => Boolean, { nullable: true, description: "true: only services accepting referrals now." })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "true: only services accepting referrals now.",
+  })
   acceptingReferrals?: boolean;
 
   @Field(() => OpenAtInput, { nullable: true, description: "Open on a given day (and time)." })
   openAt?: OpenAtInput;
 
-  @Field(() => [ServiceStatus], { nullable: true, description: "Statuses to include; default ACTIVE only." })
+  @Field(() => [ServiceStatus], {
+    nullable: true,
+    description: "Statuses to include; default ACTIVE only.",
+  })
   statuses?: string[];
 
   @Field(() => [ID], {
     nullable: true,
-    description: "Only these services (global ids, at most 100), e.g. to fetch a known page of results again.",
+    description:
+      "Only these services (global ids, at most 100), e.g. to fetch a known page of results again.",
   })
   ids?: string[];
 }
 
 @InputType("NearInput", {
-  description: "Search around a place: a UK postcode, or a latitude/longitude. Results are limited to the radius and carry distanceKm.",
+  description:
+    "Search around a place: a UK postcode, or a latitude/longitude. Results are limited to the radius and carry distanceKm.",
 })
 export class NearInput {
-  @Field(() => String, { nullable: true, description: "A UK postcode, any spacing or case, e.g. \"nr2 4ab\"." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A UK postcode, any spacing or case, e.g. "nr2 4ab".',
+  })
   postcode?: string;
 
-  @Field(() => Float, { nullable: true, description: "Latitude (WGS84), with longitude, instead of a postcode." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Latitude (WGS84), with longitude, instead of a postcode.",
+  })
   latitude?: number;
 
   @Field(() => Float, { nullable: true, description: "Longitude (WGS84), with latitude." })
   longitude?: number;
 
-  @Field(() => Float, { defaultValue: 10, description: "Radius in kilometres (0.1–200); default 10." })
+  @Field(() => Float, {
+    defaultValue: 10,
+    description: "Radius in kilometres (0.1–200); default 10.",
+  })
   radiusKm!: number;
 }

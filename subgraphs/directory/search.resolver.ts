@@ -4,7 +4,19 @@
 // owning partner, one _entities call per partner per page. service(id) is a reference: the partner
 // answers it.
 import "reflect-metadata";
-import { Arg, Ctx, Field, FieldResolver, Float, ID, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  Float,
+  ID,
+  Int,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import { DirectoryCopy, directoryCopy } from "./types/copy.ts";
 import { GraphQLError } from "graphql";
 import { isPartnerId } from "../../schema/vocabulary.ts";
@@ -16,7 +28,13 @@ import { NearInput, SearchSort, ServiceFilter } from "./search.input.ts";
 import { areasServing } from "../../schema/areas.ts";
 import type { DirectoryContext } from "./context.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { FACET_NAMES, MAX_LIMIT, MAX_WINDOW, type SearchFilter, type SearchRequest } from "./search/types.ts";
+import {
+  FACET_NAMES,
+  MAX_LIMIT,
+  MAX_WINDOW,
+  type SearchFilter,
+  type SearchRequest,
+} from "./search/types.ts";
 import { parseGlobalId } from "../kit/service.map.ts";
 
 const badInput = (message: string, field: string) =>
@@ -35,17 +53,22 @@ export class ServiceEdge {
   })
   node!: unknown;
 
-  @Field(() => Float, { nullable: true, description: "Distance in km from `near`, when given and the service has a location." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Distance in km from `near`, when given and the service has a location.",
+  })
   distanceKm!: number | null;
 
   @Field(() => String, {
     nullable: true,
-    description: "HTML snippet with matched words in <mark>…</mark>; all other text is escaped. Null without a query.",
+    description:
+      "HTML snippet with matched words in <mark>…</mark>; all other text is escaped. Null without a query.",
   })
   highlight!: string | null;
 
   @Field(() => Boolean, {
-    description: "True when the owning partner cannot be reached now: the entry (and `node`'s copied fields) may be out of date; fields only the partner has are null. `directoryCopy.syncedAt` says when the copy was last refreshed.",
+    description:
+      "True when the owning partner cannot be reached now: the entry (and `node`'s copied fields) may be out of date; fields only the partner has are null. `directoryCopy.syncedAt` says when the copy was last refreshed.",
   })
   stale!: boolean;
 
@@ -59,10 +82,15 @@ export class ServiceEdge {
 export class ServiceEdgeResolver {
   @FieldResolver(() => DirectoryCopy, {
     nullable: true,
-    description: "The directory's own copy of this service's listing (name, partner, needs, area …), answered without asking the partner: what to show while `stale` is true.",
+    description:
+      "The directory's own copy of this service's listing (name, partner, needs, area …), answered without asking the partner: what to show while `stale` is true.",
   })
-  async directoryCopy(@Root() edge: ServiceEdge, @Ctx() ctx: DirectoryContext): Promise<DirectoryCopy | null> {
-    const doc = edge.doc ?? (ctx.docs ? await ctx.docs.load(edge.id) : (await ctx.backend.get([edge.id]))[0]);
+  async directoryCopy(
+    @Root() edge: ServiceEdge,
+    @Ctx() ctx: DirectoryContext,
+  ): Promise<DirectoryCopy | null> {
+    const doc =
+      edge.doc ?? (ctx.docs ? await ctx.docs.load(edge.id) : (await ctx.backend.get([edge.id]))[0]);
     if (!doc) return null;
     return directoryCopy(doc, ctx.sync.status.get(doc.partner as never)?.lastSyncAt ?? null);
   }
@@ -79,26 +107,35 @@ export class PageInfo {
   @Field(() => String, { nullable: true, description: "Cursor of the first edge." })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Cursor of the last edge; pass as `after` for the next page." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Cursor of the last edge; pass as `after` for the next page.",
+  })
   endCursor!: string | null;
 }
 
 @ObjectType("FacetCount", { description: "How many results have a value." })
 export class FacetCount {
-  @Field(() => String, { description: "The value (a need code, partner, GSS code, age band, \"free\"/\"paid\", …)." })
+  @Field(() => String, {
+    description: 'The value (a need code, partner, GSS code, age band, "free"/"paid", …).',
+  })
   value!: string;
 
   @Field(() => Int, { description: "Number of results with the value." })
   count!: number;
 }
 
-@ObjectType("SearchFacets", { description: "Counts over the whole result set (not just the page), for filter UIs." })
+@ObjectType("SearchFacets", {
+  description: "Counts over the whole result set (not just the page), for filter UIs.",
+})
 export class SearchFacets {
   @Field(() => [FacetCount], { description: "By need." }) needs!: FacetCount[];
-  @Field(() => [FacetCount], { description: "By partner (council, charity, health)." }) partner!: FacetCount[];
-  @Field(() => [FacetCount], { description: "By local authority GSS code." }) localAuthority!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By partner (council, charity, health)." })
+  partner!: FacetCount[];
+  @Field(() => [FacetCount], { description: "By local authority GSS code." })
+  localAuthority!: FacetCount[];
   @Field(() => [FacetCount], { description: "By age band." }) ageBand!: FacetCount[];
-  @Field(() => [FacetCount], { description: "\"free\" or \"paid\"." }) cost!: FacetCount[];
+  @Field(() => [FacetCount], { description: '"free" or "paid".' }) cost!: FacetCount[];
   @Field(() => [FacetCount], { description: "By referral route." }) referralRoute!: FacetCount[];
   @Field(() => [FacetCount], { description: "By language code." }) language!: FacetCount[];
   @Field(() => [FacetCount], { description: "By delivery mode." }) deliveryMode!: FacetCount[];
@@ -138,10 +175,17 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
   if (filter.openAt?.time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(filter.openAt.time)) {
     throw badInput("filter.openAt.time must be HH:MM (24-hour)", "filter.openAt.time");
   }
-  if (filter.ids && filter.ids.length > MAX_LIMIT) throw badInput(`filter.ids takes at most ${MAX_LIMIT} ids`, "filter.ids");
-  for (const [field, list] of [["localAuthorities", filter.localAuthorities], ["languages", filter.languages]] as const) {
+  if (filter.ids && filter.ids.length > MAX_LIMIT)
+    throw badInput(`filter.ids takes at most ${MAX_LIMIT} ids`, "filter.ids");
+  for (const [field, list] of [
+    ["localAuthorities", filter.localAuthorities],
+    ["languages", filter.languages],
+  ] as const) {
     if (list && (list.length > 50 || list.some((v) => v.length > 50))) {
-      throw badInput(`filter.${field} takes at most 50 values of at most 50 characters`, `filter.${field}`);
+      throw badInput(
+        `filter.${field} takes at most 50 values of at most 50 characters`,
+        `filter.${field}`,
+      );
     }
   }
   return {
@@ -149,14 +193,18 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
     needsMatch: filter.needsMatch ?? "ANY",
     age: filter.age ?? undefined,
     // Tiers nest: a Norfolk service serves Norwich, and Norwich's services are part of Norfolk's.
-    localAuthorities: filter.localAuthorities ? [...new Set(filter.localAuthorities.flatMap(areasServing))] : undefined,
+    localAuthorities: filter.localAuthorities
+      ? [...new Set(filter.localAuthorities.flatMap(areasServing))]
+      : undefined,
     partners: filter.partners?.map((p) => p.toLowerCase()),
     freeOnly: filter.freeOnly ?? undefined,
     referralRoutes: filter.referralRoutes ?? undefined,
     languages: filter.languages?.map((l) => l.toLowerCase()),
     deliveryModes: filter.deliveryModes ?? undefined,
     acceptingReferrals: filter.acceptingReferrals ?? undefined,
-    openAt: filter.openAt ? { day: filter.openAt.day, time: filter.openAt.time ?? undefined } : undefined,
+    openAt: filter.openAt
+      ? { day: filter.openAt.day, time: filter.openAt.time ?? undefined }
+      : undefined,
     statuses: filter.statuses ?? undefined,
     ids: filter.ids ?? undefined,
   };
@@ -164,7 +212,8 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
 
 export async function resolveNear(near: NearInput | undefined | null, ctx: DirectoryContext) {
   if (!near) return undefined;
-  if (!(near.radiusKm >= 0.1 && near.radiusKm <= 200)) throw badInput("near.radiusKm must be 0.1–200", "near.radiusKm");
+  if (!(near.radiusKm >= 0.1 && near.radiusKm <= 200))
+    throw badInput("near.radiusKm must be 0.1–200", "near.radiusKm");
   if (near.postcode) {
     try {
       const place = await ctx.postcodes.resolve(near.postcode);
@@ -177,7 +226,8 @@ export async function resolveNear(near: NearInput | undefined | null, ctx: Direc
   if (lat === undefined || lat === null || lng === undefined || lng === null) {
     throw badInput("near needs a postcode, or both latitude and longitude", "near");
   }
-  if (Math.abs(lat) > 90 || Math.abs(lng) > 180) throw badInput("near latitude/longitude out of range", "near");
+  if (Math.abs(lat) > 90 || Math.abs(lng) > 180)
+    throw badInput("near latitude/longitude out of range", "near");
   return { lat, lng, radiusKm: near.radiusKm };
 }
 
@@ -189,15 +239,31 @@ export class SearchResolver {
   })
   async searchServices(
     @Ctx() ctx: DirectoryContext,
-    @Arg("query", () => String, { nullable: true, description: "Free text, e.g. \"camhs norwich\"; typos are tolerated." }) query?: string,
-    @Arg("filter", () => ServiceFilter, { nullable: true, description: "Structured filters." }) filter?: ServiceFilter,
-    @Arg("near", () => NearInput, { nullable: true, description: "Limit to a radius around a postcode or point." }) near?: NearInput,
-    @Arg("sort", () => SearchSort, { defaultValue: SearchSort.RELEVANCE, description: "Result order." }) sort?: SearchSort,
-    @Arg("first", () => Int, { defaultValue: 20, description: `Page size, 1–${MAX_LIMIT}.` }) first?: number,
-    @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after?: string,
+    @Arg("query", () => String, {
+      nullable: true,
+      description: 'Free text, e.g. "camhs norwich"; typos are tolerated.',
+    })
+    query?: string,
+    @Arg("filter", () => ServiceFilter, { nullable: true, description: "Structured filters." })
+    filter?: ServiceFilter,
+    @Arg("near", () => NearInput, {
+      nullable: true,
+      description: "Limit to a radius around a postcode or point.",
+    })
+    near?: NearInput,
+    @Arg("sort", () => SearchSort, {
+      defaultValue: SearchSort.RELEVANCE,
+      description: "Result order.",
+    })
+    sort?: SearchSort,
+    @Arg("first", () => Int, { defaultValue: 20, description: `Page size, 1–${MAX_LIMIT}.` })
+    first?: number,
+    @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." })
+    after?: string,
     @Arg("offset", () => Int, {
       nullable: true,
-      description: "Results to skip, for numbered pages (e.g. the ORUK API's `page`); instead of `after`.",
+      description:
+        "Results to skip, for numbered pages (e.g. the ORUK API's `page`); instead of `after`.",
     })
     skip?: number,
   ): Promise<ServiceConnection> {
@@ -213,7 +279,8 @@ export class SearchResolver {
       if (decoded === null) throw badInput("after is not a cursor from this API", "after");
       offset = decoded + 1;
     }
-    if (offset + limit > MAX_WINDOW) throw badInput(`results beyond ${MAX_WINDOW} are not paged; narrow the search`, "after");
+    if (offset + limit > MAX_WINDOW)
+      throw badInput(`results beyond ${MAX_WINDOW} are not paged; narrow the search`, "after");
     const req: SearchRequest = {
       query: query ?? undefined,
       filter: toSearchFilter(filter),
@@ -227,17 +294,18 @@ export class SearchResolver {
     // In-process backends hand back the matched documents; a server backend's are read at once.
     const missing = result.hits.filter((h) => !h.doc).map((h) => h.id);
     const fetched = new Map<string, ServiceDoc | null>();
-    if (missing.length) (await ctx.backend.get(missing)).forEach((d, i) => fetched.set(missing[i]!, d));
+    if (missing.length)
+      (await ctx.backend.get(missing)).forEach((d, i) => fetched.set(missing[i]!, d));
     const edges = result.hits.map((hit, i) => {
       const doc = hit.doc ?? fetched.get(hit.id) ?? null;
       return {
-      id: hit.id,
-      doc,
-      cursor: encodeCursor(offset + i),
-      node: doc ? serviceFromDoc(doc) : serviceRef(hit.id),
-      distanceKm: hit.distanceKm,
-      highlight: hit.highlight,
-      stale: ctx.sync.isStale(parseGlobalId(hit.id)?.partner ?? ""),
+        id: hit.id,
+        doc,
+        cursor: encodeCursor(offset + i),
+        node: doc ? serviceFromDoc(doc) : serviceRef(hit.id),
+        distanceKm: hit.distanceKm,
+        highlight: hit.highlight,
+        stale: ctx.sync.isStale(parseGlobalId(hit.id)?.partner ?? ""),
       };
     });
     const facets = Object.fromEntries(
@@ -258,15 +326,20 @@ export class SearchResolver {
 
   @Query(() => ServiceEntity, {
     nullable: true,
-    description: "One service by its global id (\"council:…\"); null when no partner lists it.",
+    description: 'One service by its global id ("council:…"); null when no partner lists it.',
   })
-  async service(@Ctx() ctx: DirectoryContext, @Arg("id", () => ID, { description: "Global service id." }) id: string) {
+  async service(
+    @Ctx() ctx: DirectoryContext,
+    @Arg("id", () => ID, { description: "Global service id." }) id: string,
+  ) {
     const partner = parseGlobalId(id)?.partner;
     if (!partner || !isPartnerId(partner)) {
       throw badInput(`"${id.slice(0, 80)}" is not a service id: expected "<partner>:<id>"`, "id");
     }
     const [doc] = await ctx.backend.get([id]);
     // Unknown to the index: if its partner is offline we cannot say it is gone, so ask the partner.
-    return doc || ctx.sync.isStale(partner) || !ctx.sync.status.get(partner)?.reachable ? serviceRef(id) : null;
+    return doc || ctx.sync.isStale(partner) || !ctx.sync.status.get(partner)?.reachable
+      ? serviceRef(id)
+      : null;
   }
 }

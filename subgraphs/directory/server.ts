@@ -10,7 +10,11 @@ import { directoryMetrics } from "./metrics.ts";
 import { PARTNERS } from "../../schema/vocabulary.ts";
 import type { DirectoryContext, PostcodeLookup } from "./context.ts";
 import { DirectorySync } from "./sync.ts";
-import { ORGANIZATION_STUBS, SERVICE_STUBS, directoryReferenceResolvers } from "./types/entities.ts";
+import {
+  ORGANIZATION_STUBS,
+  SERVICE_STUBS,
+  directoryReferenceResolvers,
+} from "./types/entities.ts";
 import { SearchResolver } from "./search.resolver.ts";
 import { ReferenceResolver } from "./reference.resolver.ts";
 import { RouteResolver } from "./route/route.resolver.ts";
@@ -22,13 +26,25 @@ export interface DirectoryServer {
   schema: GraphQLSchema;
   sync: DirectorySync;
   /** internalSecret: INTERNAL_SECRET from the process's config; no default. operatorToken: OPERATOR_TOKEN, opening /metrics and /ready's detail. */
-  start(opts: { host: string; port: number; internalSecret: string; operatorToken?: string }): Promise<RunningHttp>;
+  start(opts: {
+    host: string;
+    port: number;
+    internalSecret: string;
+    operatorToken?: string;
+  }): Promise<RunningHttp>;
 }
 
 export async function buildDirectorySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [SearchResolver, ServiceEdgeResolver, ReferenceResolver, RouteResolver, ReferralResolver, PartnerReferralHealthResolver],
+      resolvers: [
+        SearchResolver,
+        ServiceEdgeResolver,
+        ReferenceResolver,
+        RouteResolver,
+        ReferralResolver,
+        PartnerReferralHealthResolver,
+      ],
       orphanedTypes: [...SERVICE_STUBS, ...ORGANIZATION_STUBS],
     },
     directoryReferenceResolvers(),
@@ -85,11 +101,20 @@ export async function createServer(opts: {
             const allUp = partners.every((p) => p.reachable);
             const body: Record<string, unknown> = {
               status: !synced ? "syncing" : allUp ? "ready" : "degraded",
-              partners: Object.fromEntries(partners.map((p) => [p.partner, p.reachable ? "up" : "down"])),
-              reasons: Object.fromEntries(partners.flatMap((p) => (p.reachable ? [] : [[p.partner, p.reason]]))),
+              partners: Object.fromEntries(
+                partners.map((p) => [p.partner, p.reachable ? "up" : "down"]),
+              ),
+              reasons: Object.fromEntries(
+                partners.flatMap((p) => (p.reachable ? [] : [[p.partner, p.reason]])),
+              ),
             };
             if (isOperator(req, operatorToken)) {
-              Object.assign(body, { backend: sync.backend.name, persistentState: sync.state.persistent, detail: partners, reconcile: sync.lastReconcileReports });
+              Object.assign(body, {
+                backend: sync.backend.name,
+                persistentState: sync.state.persistent,
+                detail: partners,
+                reconcile: sync.lastReconcileReports,
+              });
             }
             return { status: synced ? 200 : 503, body, headers: { "cache-control": "no-store" } };
           },

@@ -19,7 +19,17 @@ export interface RunningDirectory {
 export async function startDirectory(
   cfg: Pick<
     DirectoryConfig,
-    "host" | "port" | "internalSecret" | "operatorToken" | "partnerUrls" | "searchBackend" | "meiliUrl" | "meiliApiKey" | "meiliIndex" | "postcodesUrl" | "syncIntervalMs"
+    | "host"
+    | "port"
+    | "internalSecret"
+    | "operatorToken"
+    | "partnerUrls"
+    | "searchBackend"
+    | "meiliUrl"
+    | "meiliApiKey"
+    | "meiliIndex"
+    | "postcodesUrl"
+    | "syncIntervalMs"
   > &
     Partial<Pick<DirectoryConfig, "stateDir" | "stateUrl" | "reconcileIntervalMs">>,
   opts: { backend?: SearchBackend } = {},
@@ -33,7 +43,8 @@ export async function startDirectory(
     partnerUrls: cfg.partnerUrls,
     intervalMs: cfg.syncIntervalMs,
     // An embedded index can be rebuilt beside the live one; a Meilisearch index is rebuilt in place.
-    createBackend: backend.name !== "meilisearch" && !opts.backend ? () => createSearchBackend(cfg) : undefined,
+    createBackend:
+      backend.name !== "meilisearch" && !opts.backend ? () => createSearchBackend(cfg) : undefined,
     internalSecret: cfg.internalSecret,
   });
   const postcodes = createPostcodeResolver({
@@ -44,7 +55,12 @@ export async function startDirectory(
   await sync.syncOnce();
   sync.start();
   const server = await createServer({ sync, postcodes, partnerUrls: cfg.partnerUrls });
-  const http = await server.start({ host: cfg.host, port: cfg.port, internalSecret: cfg.internalSecret, operatorToken: cfg.operatorToken });
+  const http = await server.start({
+    host: cfg.host,
+    port: cfg.port,
+    internalSecret: cfg.internalSecret,
+    operatorToken: cfg.operatorToken,
+  });
   return {
     http,
     get backend() {

@@ -5,7 +5,12 @@ import type { PartnerId } from "../../schema/vocabulary.ts";
 import { PARTNERS, ageBandsFor } from "../../schema/vocabulary.ts";
 import { localAuthorityInfo } from "../../schema/areas.ts";
 import { FEED_START, type FeedChange, type FeedPage, type FeedService } from "../kit/feed.ts";
-import { memoryState, type Checkpoint, type DirectoryState, type StoredDoc } from "./state/state.ts";
+import {
+  memoryState,
+  type Checkpoint,
+  type DirectoryState,
+  type StoredDoc,
+} from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./postcodes.ts";
 import { outwardCode } from "../kit/service.map.ts";
@@ -112,7 +117,7 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
   const area = s.localAuthorities.map(localAuthorityInfo).find(Boolean);
   const location = located
     ? { lat: located.latitude!, lng: located.longitude! }
-    : coarseCentre ?? (s.locations.length && area ? { lat: area.lat, lng: area.lng } : null);
+    : (coarseCentre ?? (s.locations.length && area ? { lat: area.lat, lng: area.lng } : null));
   return {
     id: s.id,
     partner,
@@ -133,7 +138,13 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     acceptingReferrals: s.acceptingReferrals,
     typicalWaitWeeks: s.typicalWaitWeeks,
     contractEndDate: s.contractEndDate,
-    openSlots: openSlotsFor(s.schedules.map((x) => ({ byday: x.byDay.join(","), opensAt: x.opensAt, closesAt: x.closesAt }))),
+    openSlots: openSlotsFor(
+      s.schedules.map((x) => ({
+        byday: x.byDay.join(","),
+        opensAt: x.opensAt,
+        closesAt: x.closesAt,
+      })),
+    ),
     location,
     postcodes: s.locations.filter((l) => !l.confidential && l.postcode).map((l) => l.postcode!),
     lastModified: s.lastModified,
@@ -175,7 +186,8 @@ export class DirectorySync {
   lastReconcileReports: ReconcileReport[] = [];
 
   constructor(private readonly opts: SyncOptions) {
-    if (!opts.internalSecret) throw new Error("DirectorySync needs internalSecret (INTERNAL_SECRET)");
+    if (!opts.internalSecret)
+      throw new Error("DirectorySync needs internalSecret (INTERNAL_SECRET)");
     this.backend = opts.backend;
     this.state = opts.state ?? memoryState();
     for (const partner of PARTNERS) {
@@ -201,12 +213,18 @@ export class DirectorySync {
     for (const c of await this.state.checkpoints()) {
       const s = this.status.get(c.partner);
       if (!s) continue;
-      Object.assign(s, { cursor: c.cursor, lastSyncAt: c.lastSyncAt, lastError: c.lastError ?? "not reached since restart", lastReconciledAt: c.lastReconciledAt });
+      Object.assign(s, {
+        cursor: c.cursor,
+        lastSyncAt: c.lastSyncAt,
+        lastError: c.lastError ?? "not reached since restart",
+        lastReconciledAt: c.lastReconciledAt,
+      });
     }
     const stored = await this.state.count();
     if (!stored) return { docs: 0 };
     if (this.backend.name === "meilisearch") {
-      if ((await this.backend.count()) !== stored) for (const p of PARTNERS) await this.reconcileIndex(p);
+      if ((await this.backend.count()) !== stored)
+        for (const p of PARTNERS) await this.reconcileIndex(p);
     } else {
       const legacy = new Set<PartnerId>();
       for await (const docs of this.state.allDocs()) {
@@ -340,17 +358,32 @@ export class DirectorySync {
     const target = fresh ?? this.backend;
     try {
       if (!fresh) await target.clear();
-      const rebuilt = new Map<PartnerId, { status: PartnerSyncStatus; docs: Map<string, StoredDoc> }>();
+      const rebuilt = new Map<
+        PartnerId,
+        { status: PartnerSyncStatus; docs: Map<string, StoredDoc> }
+      >();
       for (const partner of PARTNERS) {
-        const scratch: PartnerSyncStatus = { ...this.status.get(partner)!, reachable: false, lastError: null, reason: null, cursor: FEED_START };
+        const scratch: PartnerSyncStatus = {
+          ...this.status.get(partner)!,
+          reachable: false,
+          lastError: null,
+          reason: null,
+          cursor: FEED_START,
+        };
         const docs = new Map<string, StoredDoc>();
         let before = 0;
-        await this.syncPartner(partner, target, scratch, (done, remaining) => {
-          progress.done += done - before;
-          before = done;
-          progress.total = Math.max(progress.total, progress.done + remaining);
-          onProgress?.(progress);
-        }, docs);
+        await this.syncPartner(
+          partner,
+          target,
+          scratch,
+          (done, remaining) => {
+            progress.done += done - before;
+            before = done;
+            progress.total = Math.max(progress.total, progress.done + remaining);
+            onProgress?.(progress);
+          },
+          docs,
+        );
         if (!scratch.reachable) throw new Error(`${partner}: ${scratch.lastError}`);
         rebuilt.set(partner, { status: scratch, docs });
       }
@@ -362,7 +395,14 @@ export class DirectorySync {
       }
       for (const [partner, { status, docs }] of rebuilt) {
         const live = this.status.get(partner)!;
-        Object.assign(live, { cursor: status.cursor, reachable: true, lastError: null, reason: null, lastSyncAt: new Date(), lastContact: performance.now() });
+        Object.assign(live, {
+          cursor: status.cursor,
+          reachable: true,
+          lastError: null,
+          reason: null,
+          lastSyncAt: new Date(),
+          lastContact: performance.now(),
+        });
         await this.state.replacePartner(checkpointOf(live), [...docs.values()]);
       }
       progress.state = "done";
@@ -387,9 +427,16 @@ export class DirectorySync {
     await this.running?.catch(() => undefined);
     const reports: ReconcileReport[] = [];
     for (const partner of PARTNERS) {
-      const report: ReconcileReport = { partner, refetched: 0, removed: 0, restored: 0, error: null };
+      const report: ReconcileReport = {
+        partner,
+        refetched: 0,
+        removed: 0,
+        restored: 0,
+        error: null,
+      };
       try {
-        if (this.status.get(partner)!.reachable) Object.assign(report, await this.reconcilePartner(partner));
+        if (this.status.get(partner)!.reachable)
+          Object.assign(report, await this.reconcilePartner(partner));
         report.restored = await this.reconcileIndex(partner);
       } catch (err) {
         report.error = err instanceof Error ? err.message : String(err);
@@ -400,7 +447,9 @@ export class DirectorySync {
     return reports;
   }
 
-  private async reconcilePartner(partner: PartnerId): Promise<{ refetched: number; removed: number }> {
+  private async reconcilePartner(
+    partner: PartnerId,
+  ): Promise<{ refetched: number; removed: number }> {
     const status = this.status.get(partner)!;
     const token = await this.token(partner);
     const base = this.opts.partnerUrls[partner];
@@ -459,7 +508,11 @@ export class DirectorySync {
     for (const d of docs) {
       // Only when the one public postcode is certainly where the position came from.
       if (d.postcodes.length === 1 && d.location) {
-        this.postcodes.set(d.postcodes[0]!, { postcode: d.postcodes[0]!, lat: d.location.lat, lng: d.location.lng });
+        this.postcodes.set(d.postcodes[0]!, {
+          postcode: d.postcodes[0]!,
+          lat: d.location.lat,
+          lng: d.location.lng,
+        });
       }
     }
   }
@@ -479,14 +532,19 @@ export class DirectorySync {
         upserts.push({ doc: toServiceDoc(change.service, partner), seq: change.seq });
         for (const l of change.service.locations) {
           if (!l.confidential && l.postcode && l.latitude !== null && l.longitude !== null) {
-            this.postcodes.set(l.postcode, { postcode: l.postcode, lat: l.latitude, lng: l.longitude });
+            this.postcodes.set(l.postcode, {
+              postcode: l.postcode,
+              lat: l.latitude,
+              lng: l.longitude,
+            });
           }
         }
       }
     }
     if (removals.length) await target.remove(removals);
     if (upserts.length) await target.upsert(upserts.map((u) => u.doc));
-    if (target === this.backend) this.changes.record([...removals, ...upserts.map((u) => u.doc.id)]);
+    if (target === this.backend)
+      this.changes.record([...removals, ...upserts.map((u) => u.doc.id)]);
     if (collect) {
       for (const id of removals) collect.delete(id);
       for (const u of upserts) collect.set(u.doc.id, u);
@@ -542,7 +600,8 @@ export class DirectorySync {
       status.lastSyncAt = new Date();
       status.lastContact = performance.now();
       // "Synced before" must survive a restart; the exact time of every quiet pass need not.
-      if (!collect && (firstSync || !wasReachable)) await this.state.saveCheckpoint(checkpointOf(status));
+      if (!collect && (firstSync || !wasReachable))
+        await this.state.saveCheckpoint(checkpointOf(status));
     } catch (err) {
       const failure = feedFailure(err);
       this.setReachable(status, false);
@@ -553,5 +612,11 @@ export class DirectorySync {
 }
 
 function checkpointOf(s: PartnerSyncStatus): Checkpoint {
-  return { partner: s.partner, cursor: s.cursor, lastSyncAt: s.lastSyncAt, lastError: s.lastError, lastReconciledAt: s.lastReconciledAt };
+  return {
+    partner: s.partner,
+    cursor: s.cursor,
+    lastSyncAt: s.lastSyncAt,
+    lastError: s.lastError,
+    lastReconciledAt: s.lastReconciledAt,
+  };
 }

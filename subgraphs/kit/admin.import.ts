@@ -10,7 +10,13 @@ import { CLAIMS_HEADER, signClaims, verifyClaims } from "../../platform/claims.t
 import { BodyTooLargeError, readBody, type Route } from "../../platform/http.ts";
 import type { Db } from "./db/db.ts";
 import type { LockInfo } from "./db/lock.ts";
-import { HsdsFileError, ReplaceRefusedError, importHsds, type ImportOptions, type ImportResult } from "./hsds/import.ts";
+import {
+  HsdsFileError,
+  ReplaceRefusedError,
+  importHsds,
+  type ImportOptions,
+  type ImportResult,
+} from "./hsds/import.ts";
 import { HsdsValidationError, validateHsds } from "./hsds/validate.ts";
 
 export const IMPORT_SCOPE = "service:import";
@@ -23,31 +29,48 @@ type WireOptions = Pick<ImportOptions, "replace" | "dryRun" | "force">;
 // The report's Maps travel as entry lists.
 const toWire = (r: ImportResult) => ({
   ...r,
-  report: { ...r.report, unmappedFields: [...r.report.unmappedFields], notStored: [...r.report.notStored] },
+  report: {
+    ...r.report,
+    unmappedFields: [...r.report.unmappedFields],
+    notStored: [...r.report.notStored],
+  },
 });
 const fromWire = (r: ReturnType<typeof toWire>): ImportResult => ({
   ...r,
-  report: { ...r.report, unmappedFields: new Map(r.report.unmappedFields), notStored: new Map(r.report.notStored) },
+  report: {
+    ...r.report,
+    unmappedFields: new Map(r.report.unmappedFields),
+    notStored: new Map(r.report.notStored),
+  },
 });
 
 /** POST /admin/import with {"input": <HSDS/ORUK records as read>, "options": {replace, dryRun, force}}. */
 export function adminImportRoute(db: Db, partner: PartnerId, secret: string): Route {
   return async (req) => {
-    if (req.method !== "POST") return { status: 405, body: { error: "POST an import" }, headers: { allow: "POST" } };
+    if (req.method !== "POST")
+      return { status: 405, body: { error: "POST an import" }, headers: { allow: "POST" } };
     let text: string;
     try {
       text = await readBody(req, MAX_IMPORT_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return { status: 413, body: { error: `imports are limited to ${MAX_IMPORT_BYTES} bytes` } };
+      if (err instanceof BodyTooLargeError)
+        return { status: 413, body: { error: `imports are limited to ${MAX_IMPORT_BYTES} bytes` } };
       throw err;
     }
     // The service token is bound to this subgraph and to the exact body, so it is checked here,
     // once the body has been read.
     try {
-      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, { audience: partner, body: text });
-      if (!claims.scopes.includes(IMPORT_SCOPE)) return { status: 403, body: { error: `needs scope ${IMPORT_SCOPE}` } };
+      const claims = await verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, secret, {
+        audience: partner,
+        body: text,
+      });
+      if (!claims.scopes.includes(IMPORT_SCOPE))
+        return { status: 403, body: { error: `needs scope ${IMPORT_SCOPE}` } };
     } catch (err) {
-      return { status: 401, body: { error: err instanceof Error ? err.message : "unauthenticated" } };
+      return {
+        status: 401,
+        body: { error: err instanceof Error ? err.message : "unauthenticated" },
+      };
     }
     let body: { input?: unknown; options?: WireOptions };
     try {
@@ -58,10 +81,18 @@ export function adminImportRoute(db: Db, partner: PartnerId, secret: string): Ro
     const opts = body.options ?? {};
     try {
       const bundle = validateHsds(body.input);
-      const result = await importHsds(db, bundle, { replace: !!opts.replace, dryRun: !!opts.dryRun, force: !!opts.force });
+      const result = await importHsds(db, bundle, {
+        replace: !!opts.replace,
+        dryRun: !!opts.dryRun,
+        force: !!opts.force,
+      });
       return { status: 200, body: { partner, result: toWire(result) } };
     } catch (err) {
-      if (err instanceof HsdsValidationError || err instanceof HsdsFileError || err instanceof ReplaceRefusedError) {
+      if (
+        err instanceof HsdsValidationError ||
+        err instanceof HsdsFileError ||
+        err instanceof ReplaceRefusedError
+      ) {
         return { status: 422, body: { error: err.message } };
       }
       throw err;
@@ -84,10 +115,14 @@ export async function importThroughPartner(
 ): Promise<ImportResult> {
   const endpoint = new URL(IMPORT_PATH, owner.url);
   const payload = JSON.stringify({ input, options });
-  const token = await signClaims({ sub: "import-cli", role: "service", partner: null, scopes: [IMPORT_SCOPE] }, secret, {
-    audience: partner,
-    body: payload,
-  });
+  const token = await signClaims(
+    { sub: "import-cli", role: "service", partner: null, scopes: [IMPORT_SCOPE] },
+    secret,
+    {
+      audience: partner,
+      body: payload,
+    },
+  );
   let res: Response;
   try {
     res = await fetch(endpoint, {
@@ -100,9 +135,14 @@ export async function importThroughPartner(
       `the ${partner} subgraph holds the database (process ${owner.pid}) but cannot be reached at ${endpoint.origin}: ${(err as Error).message}. Try again once it answers, or stop it and import directly.`,
     );
   }
-  const body = (await res.json().catch(() => ({}))) as { result?: ReturnType<typeof toWire>; error?: string };
+  const body = (await res.json().catch(() => ({}))) as {
+    result?: ReturnType<typeof toWire>;
+    error?: string;
+  };
   if (!res.ok || !body.result) {
-    throw new RemoteImportError(`the ${partner} subgraph at ${endpoint.origin} refused the import (${res.status}): ${body.error ?? "no reason given"}`);
+    throw new RemoteImportError(
+      `the ${partner} subgraph at ${endpoint.origin} refused the import (${res.status}): ${body.error ?? "no reason given"}`,
+    );
   }
   return fromWire(body.result);
 }

@@ -13,7 +13,10 @@ export interface CoDeliveryContent {
 
 export function coDeliveryFingerprint(c: CoDeliveryContent): string {
   // Stored as numeric(4,3): round the same way so a file's value and the stored one agree.
-  const share = c.staff_share === null || c.staff_share === undefined ? null : Math.round(Number(c.staff_share) * 1000) / 1000;
+  const share =
+    c.staff_share === null || c.staff_share === undefined
+      ? null
+      : Math.round(Number(c.staff_share) * 1000) / 1000;
   return createHash("sha256")
     .update(JSON.stringify([c.organization_id, c.role, share, c.contact_email || null]))
     .digest("hex")

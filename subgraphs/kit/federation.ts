@@ -9,7 +9,16 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/res
 import { enforceScopes } from "./scopes.ts";
 
 export const FEDERATION_VERSION = "https://specs.apollo.dev/federation/v2.5";
-const FEDERATION_IMPORTS = ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@authenticated", "@requiresScopes"];
+const FEDERATION_IMPORTS = [
+  "@key",
+  "@shareable",
+  "@external",
+  "@requires",
+  "@provides",
+  "@inaccessible",
+  "@authenticated",
+  "@requiresScopes",
+];
 
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, "skipCheck">,

@@ -112,31 +112,45 @@ export async function readFeed(
 }
 
 /** The current state of named services (hsds ids): deleted or unknown ones come back deleted. */
-export async function readServices(db: Queryable, partner: PartnerId, hsdsIds: string[]): Promise<FeedChange[]> {
+export async function readServices(
+  db: Queryable,
+  partner: PartnerId,
+  hsdsIds: string[],
+): Promise<FeedChange[]> {
   const found = await servicesByIdsWithTombstones(db, hsdsIds);
   const changes = await toChanges(db, partner, found);
   const seen = new Set(found.map((r) => r.id));
   for (const id of hsdsIds) {
-    if (!seen.has(id)) changes.push({ id: globalId(partner, id), seq: 0, deleted: true, service: null });
+    if (!seen.has(id))
+      changes.push({ id: globalId(partner, id), seq: 0, deleted: true, service: null });
   }
   return changes;
 }
 
-async function toChanges(db: Queryable, partner: PartnerId, rows: ServiceRow[]): Promise<FeedChange[]> {
+async function toChanges(
+  db: Queryable,
+  partner: PartnerId,
+  rows: ServiceRow[],
+): Promise<FeedChange[]> {
   const live = rows.filter((r) => !r.deleted_at).map((r) => r.id);
   const loaders = createPartnerLoaders(db, partner);
   const [orgs, locations, areas, schedules, costs, languages] = await Promise.all([
-    loaders.organization.loadMany([...new Set(rows.filter((r) => !r.deleted_at).map((r) => r.organization_id))]),
+    loaders.organization.loadMany([
+      ...new Set(rows.filter((r) => !r.deleted_at).map((r) => r.organization_id)),
+    ]),
     childrenByServiceIds(db, "locations", live),
     loaders.children.serviceAreas.loadMany(live),
     loaders.children.schedules.loadMany(live),
     loaders.children.costOptions.loadMany(live),
     loaders.children.languages.loadMany(live),
   ]);
-  const orgName = new Map(orgs.map((o) => (o && !(o instanceof Error) ? [o.hsdsId, o.name] : ["", ""])));
+  const orgName = new Map(
+    orgs.map((o) => (o && !(o instanceof Error) ? [o.hsdsId, o.name] : ["", ""])),
+  );
   const at = new Map(live.map((id, i) => [id, i]));
   const locationsBy = new Map<string, LocationRow[]>();
-  for (const l of locations) locationsBy.set(l.service_id, [...(locationsBy.get(l.service_id) ?? []), l]);
+  for (const l of locations)
+    locationsBy.set(l.service_id, [...(locationsBy.get(l.service_id) ?? []), l]);
   return rows.map((row): FeedChange => {
     const id = globalId(partner, row.id);
     const seq = Number(row.change_seq);
@@ -159,7 +173,9 @@ async function toChanges(db: Queryable, partner: PartnerId, rows: ServiceRow[]):
         needs: s.needs,
         referralRoutes: s.referralRoutes,
         deliveryModes: s.deliveryModes,
-        languages: (languages[i] as { name: string; code: string | null }[]).map((l) => (l.code ?? l.name).toLowerCase()),
+        languages: (languages[i] as { name: string; code: string | null }[]).map((l) =>
+          (l.code ?? l.name).toLowerCase(),
+        ),
         localAuthorities: (areas[i] as { code: string }[]).map((a) => a.code),
         minimumAge: s.ageRange.minimumAge,
         maximumAge: s.ageRange.maximumAge,
@@ -168,8 +184,14 @@ async function toChanges(db: Queryable, partner: PartnerId, rows: ServiceRow[]):
         typicalWaitWeeks: s.capacity.typicalWaitWeeks,
         contractEndDate: s.funding.contractEndDate,
         funder: s.funding.funder,
-        capacityUpdatedAt: s.capacity.updatedAt ? new Date(s.capacity.updatedAt).toISOString() : null,
-        schedules: (schedules[i] as FeedService["schedules"]).map((x) => ({ byDay: x.byDay, opensAt: x.opensAt, closesAt: x.closesAt })),
+        capacityUpdatedAt: s.capacity.updatedAt
+          ? new Date(s.capacity.updatedAt).toISOString()
+          : null,
+        schedules: (schedules[i] as FeedService["schedules"]).map((x) => ({
+          byDay: x.byDay,
+          opensAt: x.opensAt,
+          closesAt: x.closesAt,
+        })),
         locations: (locationsBy.get(row.id) ?? []).map(feedLocation),
         lastModified: s.lastModified.toISOString(),
       },
@@ -185,24 +207,38 @@ export function feedRoute(db: Queryable, partner: PartnerId): Route {
       const body = await readJson(req, 2_000_000);
       const ids = (body as { ids?: unknown } | null)?.ids;
       if (!Array.isArray(ids) || ids.length > MAX_IDS || !ids.every((v) => typeof v === "string")) {
-        return { status: 400, body: { error: `body must be {"ids": [...]} with at most ${MAX_IDS} service ids` } };
+        return {
+          status: 400,
+          body: { error: `body must be {"ids": [...]} with at most ${MAX_IDS} service ids` },
+        };
       }
-      const hsdsIds = ids.map((id) => (id.startsWith(`${partner}:`) ? id.slice(partner.length + 1) : id));
+      const hsdsIds = ids.map((id) =>
+        id.startsWith(`${partner}:`) ? id.slice(partner.length + 1) : id,
+      );
       return { status: 200, body: { partner, changes: await readServices(db, partner, hsdsIds) } };
     }
     const since = url.searchParams.get("since") ?? FEED_START;
     const limit = Number(url.searchParams.get("limit") ?? "1000");
     if (!parseFeedCursor(since) || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-      return { status: 400, body: { error: 'since must be "0" or a cursor from this feed, and limit 1–10000' } };
+      return {
+        status: 400,
+        body: { error: 'since must be "0" or a cursor from this feed, and limit 1–10000' },
+      };
     }
-    return { status: 200, body: await readFeed(db, partner, since, limit, url.searchParams.get("count") === "1") };
+    return {
+      status: 200,
+      body: await readFeed(db, partner, since, limit, url.searchParams.get("count") === "1"),
+    };
   };
 }
 
 export function inventoryRoute(db: Queryable, partner: PartnerId): Route {
   return async () => {
     const rows = await serviceInventory(db);
-    return { status: 200, body: { partner, services: rows.map((r) => [globalId(partner, r.id), Number(r.change_seq)]) } };
+    return {
+      status: 200,
+      body: { partner, services: rows.map((r) => [globalId(partner, r.id), Number(r.change_seq)]) },
+    };
   };
 }
 
@@ -225,6 +261,24 @@ function feedLocation(l: LocationRow): FeedLocation {
   // toLocation's public view: the name the partner shows everyone (masked for a confidential place).
   const { id, name, locationType } = toLocation(l);
   return l.confidential
-    ? { id, name, locationType, latitude: null, longitude: null, postcode: outwardCode(l.postal_code), city: l.city, confidential: true }
-    : { id, name, locationType, latitude: l.latitude, longitude: l.longitude, postcode: l.postal_code, city: l.city, confidential: false };
+    ? {
+        id,
+        name,
+        locationType,
+        latitude: null,
+        longitude: null,
+        postcode: outwardCode(l.postal_code),
+        city: l.city,
+        confidential: true,
+      }
+    : {
+        id,
+        name,
+        locationType,
+        latitude: l.latitude,
+        longitude: l.longitude,
+        postcode: l.postal_code,
+        city: l.city,
+        confidential: false,
+      };
 }

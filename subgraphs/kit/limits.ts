@@ -60,9 +60,21 @@ export function subgraphLimitRules(limits: SubgraphLimits = SUBGRAPH_LIMITS): Va
         if (d.kind !== Kind.OPERATION_DEFINITION) continue;
         walk(d.selectionSet, 0, new Set());
         if (deepest > limits.maxDepth)
-          ctx.reportError(refuse("DEPTH_LIMIT_EXCEEDED", `Subgraph depth limit of ${limits.maxDepth} exceeded.`, d));
+          ctx.reportError(
+            refuse(
+              "DEPTH_LIMIT_EXCEEDED",
+              `Subgraph depth limit of ${limits.maxDepth} exceeded.`,
+              d,
+            ),
+          );
         else if (fields > limits.maxFields)
-          ctx.reportError(refuse("BREADTH_LIMIT_EXCEEDED", `Subgraph limit of ${limits.maxFields} fields exceeded.`, d));
+          ctx.reportError(
+            refuse(
+              "BREADTH_LIMIT_EXCEEDED",
+              `Subgraph limit of ${limits.maxFields} fields exceeded.`,
+              d,
+            ),
+          );
       }
       return {};
     },
@@ -76,7 +88,10 @@ export function checkRepresentations(
 ): GraphQLError | null {
   const reps = variables?.representations;
   if (Array.isArray(reps) && reps.length > limits.maxRepresentations)
-    return refuse("BREADTH_LIMIT_EXCEEDED", `Subgraph limit of ${limits.maxRepresentations} entity representations exceeded.`);
+    return refuse(
+      "BREADTH_LIMIT_EXCEEDED",
+      `Subgraph limit of ${limits.maxRepresentations} entity representations exceeded.`,
+    );
   return null;
 }
 
@@ -88,9 +103,12 @@ export class RowBudget {
   spend(rows: number): void {
     this.used += rows;
     if (this.used > this.limit) {
-      throw new GraphQLError(`This request would read more than ${this.limit} rows; ask for smaller pages.`, {
-        extensions: { code: "ROW_BUDGET_EXCEEDED" },
-      });
+      throw new GraphQLError(
+        `This request would read more than ${this.limit} rows; ask for smaller pages.`,
+        {
+          extensions: { code: "ROW_BUDGET_EXCEEDED" },
+        },
+      );
     }
   }
 }

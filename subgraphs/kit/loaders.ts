@@ -76,16 +76,20 @@ export function createPartnerLoaders(
     CHILD_KINDS.map((kind) => [
       kind,
       loader(kind, async (ids) =>
-        groupByKey(ids, counted(ids.length, await childrenByServiceIds(db, kind, ids)), (r) => r.service_id).map((rows) =>
-          rows.map((r) => mapChild(kind, r as never)),
-        ),
+        groupByKey(
+          ids,
+          counted(ids.length, await childrenByServiceIds(db, kind, ids)),
+          (r) => r.service_id,
+        ).map((rows) => rows.map((r) => mapChild(kind, r as never))),
       ),
     ]),
   ) as PartnerLoaders["children"];
 
   return {
     service: loader("service", async (ids) =>
-      byKey(ids, counted(ids.length, await servicesByIds(db, ids)), (r) => r.id).map((r) => r && toService(partner, r)),
+      byKey(ids, counted(ids.length, await servicesByIds(db, ids)), (r) => r.id).map(
+        (r) => r && toService(partner, r),
+      ),
     ),
     organization: loader("organization", async (ids) =>
       byKey(ids, counted(ids.length, await organizationsByIds(db, ids)), (r) => r.id).map(
@@ -105,8 +109,17 @@ export function createPartnerLoaders(
         for (const [k, ids] of byPage) {
           observe?.("servicesByOrganization", ids);
           const [offset, first] = k.split(":").map(Number) as [number, number];
-          const found = groupByKey(ids, counted(ids.length, await servicesByOrganizationIds(db, ids, first, offset)), (r) => r.organization_id);
-          ids.forEach((id, i) => rows.set(`${id}\u0000${k}`, found[i]!.map((r) => toService(partner, r))));
+          const found = groupByKey(
+            ids,
+            counted(ids.length, await servicesByOrganizationIds(db, ids, first, offset)),
+            (r) => r.organization_id,
+          );
+          ids.forEach((id, i) =>
+            rows.set(
+              `${id}\u0000${k}`,
+              found[i]!.map((r) => toService(partner, r)),
+            ),
+          );
         }
         return pages.map((p) => rows.get(`${p.organizationId}\u0000${p.offset}:${p.first}`) ?? []);
       },

@@ -26,7 +26,10 @@ export interface PartnerServerOptions {
   resolvers: NonEmptyArray<Function>;
   orphanedTypes?: Function[];
   /** Extra __resolveReference resolvers (e.g. a charity's fields on council services). */
-  referenceResolvers?: Record<string, { __resolveReference: (ref: { id: string }, ctx: PartnerContext) => unknown }>;
+  referenceResolvers?: Record<
+    string,
+    { __resolveReference: (ref: { id: string }, ctx: PartnerContext) => unknown }
+  >;
   /** Extra context a partner's own resolvers need (e.g. its own loaders). */
   extendContext?: (ctx: PartnerContext) => Record<string, unknown>;
   observeBatches?: BatchObserver;
@@ -70,9 +73,16 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
   const feed = feedRoute(db, partner);
   const schema = await buildFederatedSchema(
     { resolvers: opts.resolvers, orphanedTypes: opts.orphanedTypes ?? [] },
-    { ...partnerReferenceResolvers(partner, PARTNER_INFO[partner].typePrefix), ...opts.referenceResolvers },
+    {
+      ...partnerReferenceResolvers(partner, PARTNER_INFO[partner].typePrefix),
+      ...opts.referenceResolvers,
+    },
   );
-  const routes = (secret: string, operatorToken: string | undefined, referrals: ReturnType<typeof createReferralService> | null): Record<string, Route> => ({
+  const routes = (
+    secret: string,
+    operatorToken: string | undefined,
+    referrals: ReturnType<typeof createReferralService> | null,
+  ): Record<string, Route> => ({
     "/health": async () => ({ status: 200, body: { status: "ok", partner } }),
     "/ready": async (req) => {
       try {
@@ -81,11 +91,19 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
       } catch (err) {
         // The database's message names hosts and users: operators only.
         const detail = isOperator(req, operatorToken) ? { error: String(err) } : {};
-        return { status: 503, body: { status: "unavailable", partner, reason: "DATABASE_UNAVAILABLE", ...detail } };
+        return {
+          status: 503,
+          body: { status: "unavailable", partner, reason: "DATABASE_UNAVAILABLE", ...detail },
+        };
       }
     },
     "/changes": requireScope(feed, "service:sync", secret, partner),
-    "/changes/inventory": requireScope(inventoryRoute(db, partner), "service:sync", secret, partner),
+    "/changes/inventory": requireScope(
+      inventoryRoute(db, partner),
+      "service:sync",
+      secret,
+      partner,
+    ),
     [IMPORT_PATH]: adminImportRoute(db, partner, secret),
     [REFERRALS_PATH]: referralRoute(partner, secret, referrals),
   });
@@ -93,11 +111,16 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
     partner,
     schema,
     async start({ host, port, internalSecret, operatorToken, referrals: settings }) {
-      if (!internalSecret) throw new Error(`${partner}: start() needs internalSecret (INTERNAL_SECRET)`);
+      if (!internalSecret)
+        throw new Error(`${partner}: start() needs internalSecret (INTERNAL_SECRET)`);
       const cipher = settings ? createReferralCipher(settings.encryptionKey) : null;
       const now = settings?.now ?? (() => new Date());
-      const webhooks = cipher ? createWebhooks({ partner, db, cipher, now, retryBaseMs: settings!.webhookRetryBaseMs }) : null;
-      const referrals = cipher ? createReferralService({ partner, db, cipher, now, webhooks: webhooks! }) : null;
+      const webhooks = cipher
+        ? createWebhooks({ partner, db, cipher, now, retryBaseMs: settings!.webhookRetryBaseMs })
+        : null;
+      const referrals = cipher
+        ? createReferralService({ partner, db, cipher, now, webhooks: webhooks! })
+        : null;
       webhooks?.start();
       const purge = async () => {
         try {
@@ -107,7 +130,9 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
           log("error", "referral_purge_failed", { partner, error: String(err) });
         }
       };
-      const timer = referrals ? setInterval(purge, settings!.purgeIntervalMs ?? RETENTION_INTERVAL_MS) : null;
+      const timer = referrals
+        ? setInterval(purge, settings!.purgeIntervalMs ?? RETENTION_INTERVAL_MS)
+        : null;
       timer?.unref();
       if (referrals) void purge();
       const http = await serveSubgraph({
@@ -120,7 +145,12 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
         operatorToken,
         routes: routes(internalSecret, operatorToken, referrals),
         context: (claims) => {
-          const ctx: PartnerContext = { partner, db, claims, loaders: createPartnerLoaders(db, partner, opts.observeBatches) };
+          const ctx: PartnerContext = {
+            partner,
+            db,
+            claims,
+            loaders: createPartnerLoaders(db, partner, opts.observeBatches),
+          };
           return { ...ctx, ...opts.extendContext?.(ctx) } as PartnerContext;
         },
       });

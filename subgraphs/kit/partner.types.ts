@@ -34,11 +34,10 @@ export interface PartnerContext {
   claims: Claims;
 }
 
-
 @Directive('@key(fields: "code", resolvable: false)')
 @ObjectType("LocalAuthority", { description: "A local authority area, owned by the directory." })
 export class LocalAuthorityRef {
-  @Field(() => String, { description: "ONS GSS code, e.g. \"E10000020\" for Norfolk." })
+  @Field(() => String, { description: 'ONS GSS code, e.g. "E10000020" for Norfolk.' })
   code!: string;
 }
 
@@ -59,14 +58,20 @@ export function createPartnerBases() {
   // Decorated so subclasses inherit its fields; never referenced, so never emitted as a type.
   @ObjectType("PartnerServiceBase")
   abstract class ServiceBase {}
-  applyFields(ServiceBase, serviceFields({ Organization: () => Organization, LocalAuthority: () => LocalAuthorityRef }), { access: true });
+  applyFields(
+    ServiceBase,
+    serviceFields({ Organization: () => Organization, LocalAuthority: () => LocalAuthorityRef }),
+    { access: true },
+  );
 
   return { Organization, ServiceBase };
 }
 
 const SERVICE_FIELDS = serviceFields({ Organization: () => Object, LocalAuthority: () => Object });
 // A field resolver replaces its field's metadata, so it carries the contract's description too.
-const describe = (name: string) => ({ description: SERVICE_FIELDS.find((f) => f.name === name)?.description });
+const describe = (name: string) => ({
+  description: SERVICE_FIELDS.find((f) => f.name === name)?.description,
+});
 
 /** Field resolvers shared by every partner's service type; all go through per-request loaders. */
 export function createServiceResolverBase(ServiceType: ClassType, OrganizationInterface: Function) {
@@ -77,7 +82,10 @@ export function createServiceResolverBase(ServiceType: ClassType, OrganizationIn
     @FieldResolver(() => OrganizationInterface, describe("organization"))
     async organization(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
       const org = await ctx.loaders.organization.load(s.organizationId);
-      if (!org) throw new GraphQLError(`Organization ${s.organizationId} not found`, { extensions: { code: "NOT_FOUND" } });
+      if (!org)
+        throw new GraphQLError(`Organization ${s.organizationId} not found`, {
+          extensions: { code: "NOT_FOUND" },
+        });
       return org;
     }
 
@@ -107,7 +115,9 @@ export function createServiceResolverBase(ServiceType: ClassType, OrganizationIn
     @FieldResolver(() => [Contact], describe("contacts"))
     async contacts(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
       // Professional-only routes (duty desks, direct lines) stay out of the public schema.
-      const all = (await ctx.loaders.children.contacts.load(s.hsdsId)) as { professionalOnly: boolean }[];
+      const all = (await ctx.loaders.children.contacts.load(s.hsdsId)) as {
+        professionalOnly: boolean;
+      }[];
       return all.filter((c) => !c.professionalOnly);
     }
 
@@ -115,7 +125,9 @@ export function createServiceResolverBase(ServiceType: ClassType, OrganizationIn
     @Directive(SERVICE_FIELDS.find((f) => f.name === "professionalContacts")!.access!)
     @FieldResolver(() => [Contact], { ...describe("professionalContacts"), nullable: true })
     async professionalContacts(@Root() s: ServiceModel, @Ctx() ctx: PartnerContext) {
-      const all = (await ctx.loaders.children.contacts.load(s.hsdsId)) as { professionalOnly: boolean }[];
+      const all = (await ctx.loaders.children.contacts.load(s.hsdsId)) as {
+        professionalOnly: boolean;
+      }[];
       return all.filter((c) => c.professionalOnly);
     }
 
@@ -146,29 +158,42 @@ export function createOrganizationResolverBase(
     })
     async organizations(
       @Ctx() ctx: PartnerContext,
-      @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1–200." }) first: number,
+      @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1–200." })
+      first: number,
       @Arg("offset", () => Int, { defaultValue: 0, description: "Rows to skip." }) offset: number,
     ): Promise<OrganizationModel[]> {
       if (first < 1 || first > 200 || offset < 0) {
         throw new GraphQLError("first must be 1–200 and offset must be 0 or more", {
-          extensions: { code: "BAD_USER_INPUT", field: first < 1 || first > 200 ? "first" : "offset" },
+          extensions: {
+            code: "BAD_USER_INPUT",
+            field: first < 1 || first > 200 ? "first" : "offset",
+          },
         });
       }
-      return (await listOrganizations(ctx.db, first, offset)).map((r) => toOrganization(partner, r));
+      return (await listOrganizations(ctx.db, first, offset)).map((r) =>
+        toOrganization(partner, r),
+      );
     }
 
     // Paginated so that a query's cost can bound it: nesting services { organization { services
     // … } } would otherwise multiply by an organization's whole catalogue at every level.
-    @FieldResolver(() => [ServiceType], { description: "The organization's current services, by name." })
+    @FieldResolver(() => [ServiceType], {
+      description: "The organization's current services, by name.",
+    })
     services(
       @Root() o: OrganizationModel,
       @Ctx() ctx: PartnerContext,
-      @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1–200." }) first: number,
-      @Arg("offset", () => Int, { defaultValue: 0, description: "Services to skip." }) offset: number,
+      @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1–200." })
+      first: number,
+      @Arg("offset", () => Int, { defaultValue: 0, description: "Services to skip." })
+      offset: number,
     ) {
       if (first < 1 || first > 200 || offset < 0) {
         throw new GraphQLError("first must be 1–200 and offset must be 0 or more", {
-          extensions: { code: "BAD_USER_INPUT", field: first < 1 || first > 200 ? "first" : "offset" },
+          extensions: {
+            code: "BAD_USER_INPUT",
+            field: first < 1 || first > 200 ? "first" : "offset",
+          },
         });
       }
       return ctx.loaders.servicesByOrganization.load({ organizationId: o.hsdsId, first, offset });

@@ -9,14 +9,22 @@ import type { PartnerServer } from "./partner.server.ts";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import type { RunningHttp } from "../../platform/http.ts";
 
-export async function openPartnerDb(cfg: PartnerDbConfig, migrationDirs: string[] = []): Promise<Db> {
-  return openDb({ url: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir, migrationDirs });
+export async function openPartnerDb(
+  cfg: PartnerDbConfig,
+  migrationDirs: string[] = [],
+): Promise<Db> {
+  return openDb({
+    url: cfg.databaseUrl,
+    dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,
+    migrationDirs,
+  });
 }
 
 /** Starts a built partner server with its process config: the one place its secret is passed. */
 export function listenPartner(
   server: PartnerServer,
-  cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret" | "operatorToken"> & Partial<Pick<PartnerConfig, "referrals">>,
+  cfg: Pick<PartnerConfig, "host" | "port" | "internalSecret" | "operatorToken"> &
+    Partial<Pick<PartnerConfig, "referrals">>,
   opts: { now?: () => Date; webhookRetryBaseMs?: number; purgeIntervalMs?: number } = {},
 ): Promise<RunningHttp> {
   return server.start({
@@ -24,7 +32,14 @@ export function listenPartner(
     port: cfg.port,
     internalSecret: cfg.internalSecret,
     operatorToken: cfg.operatorToken,
-    referrals: cfg.referrals ? { ...cfg.referrals, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs, purgeIntervalMs: opts.purgeIntervalMs } : undefined,
+    referrals: cfg.referrals
+      ? {
+          ...cfg.referrals,
+          now: opts.now,
+          webhookRetryBaseMs: opts.webhookRetryBaseMs,
+          purgeIntervalMs: opts.purgeIntervalMs,
+        }
+      : undefined,
   });
 }
 

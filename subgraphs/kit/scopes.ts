@@ -1,13 +1,21 @@
 // Field-level access, enforced in every subgraph: fields declared with @authenticated or
 // @requiresScopes in the schema (so the rule is visible in the supergraph) check the verified
 // claims the gateway sent before resolving.
-import { defaultFieldResolver, GraphQLError, type GraphQLObjectType, type GraphQLSchema, type ValueNode } from "graphql";
+import {
+  defaultFieldResolver,
+  GraphQLError,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type ValueNode,
+} from "graphql";
 import type { Claims } from "../../platform/claims.ts";
 
 function scopesArg(value: ValueNode | undefined): string[][] {
   if (!value || value.kind !== "ListValue") return [];
   return value.values.map((inner) =>
-    inner.kind === "ListValue" ? inner.values.map((v) => (v.kind === "StringValue" ? v.value : "")) : [],
+    inner.kind === "ListValue"
+      ? inner.values.map((v) => (v.kind === "StringValue" ? v.value : ""))
+      : [],
   );
 }
 
@@ -24,7 +32,8 @@ export function enforceScopes(schema: GraphQLSchema): Map<string, string[][]> {
       let anyOf: string[][] | null = null;
       for (const d of directives) {
         if (d.name.value === "authenticated") anyOf = [[]];
-        if (d.name.value === "requiresScopes") anyOf = scopesArg(d.arguments?.find((a) => a.name.value === "scopes")?.value);
+        if (d.name.value === "requiresScopes")
+          anyOf = scopesArg(d.arguments?.find((a) => a.name.value === "scopes")?.value);
       }
       if (!anyOf) continue;
       const required = anyOf;
@@ -34,7 +43,8 @@ export function enforceScopes(schema: GraphQLSchema): Map<string, string[][]> {
         const claims = ctx.claims;
         const authenticated = !!claims && claims.role !== "public";
         // requiresScopes is OR over groups, AND within a group; [[]] (authenticated) needs a user.
-        const ok = authenticated && required.some((group) => group.every((s) => claims.scopes.includes(s)));
+        const ok =
+          authenticated && required.some((group) => group.every((s) => claims.scopes.includes(s)));
         if (!ok) {
           throw new GraphQLError(
             authenticated

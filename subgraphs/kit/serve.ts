@@ -20,7 +20,8 @@ const requestLog: ApolloServerPlugin<BaseContext> = {
         const body = ctx.response.body;
         const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
         log("info", "subgraph_request", {
-          operationName: (ctx.operationName ?? ctx.request.operationName ?? null)?.slice(0, 100) ?? null,
+          operationName:
+            (ctx.operationName ?? ctx.request.operationName ?? null)?.slice(0, 100) ?? null,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
           errorCount: errors.length,
         });
@@ -81,7 +82,10 @@ export async function serveSubgraph<C extends BaseContext>(opts: {
     // Only the gateway reaches a subgraph (its claims are required), so its trace is continued.
     trustTraceparent: true,
     authenticate: (req, body) =>
-      verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, opts.secret, { audience: opts.name, body }),
+      verifyClaims(req.headers[CLAIMS_HEADER] as string | undefined, opts.secret, {
+        audience: opts.name,
+        body,
+      }),
     context: async (_req, claims) => opts.context(claims),
   });
   return {

@@ -58,21 +58,49 @@ export interface LocationRow {
   country: string;
 }
 
-export interface ServiceAreaRow { service_id: string; local_authority_code: string; name: string | null }
+export interface ServiceAreaRow {
+  service_id: string;
+  local_authority_code: string;
+  name: string | null;
+}
 export interface ScheduleRow {
-  service_id: string; id: string; freq: string | null; byday: string | null;
-  opens_at: string | null; closes_at: string | null; description: string | null;
+  service_id: string;
+  id: string;
+  freq: string | null;
+  byday: string | null;
+  opens_at: string | null;
+  closes_at: string | null;
+  description: string | null;
 }
 export interface CostOptionRow {
-  service_id: string; id: string; option: string | null; amount: string | number | null;
-  currency: string | null; amount_description: string | null;
+  service_id: string;
+  id: string;
+  option: string | null;
+  amount: string | number | null;
+  currency: string | null;
+  amount_description: string | null;
 }
 export interface ContactRow {
-  service_id: string; id: string; name: string | null; title: string | null;
-  email: string | null; phone: string | null; professional_only: boolean;
+  service_id: string;
+  id: string;
+  name: string | null;
+  title: string | null;
+  email: string | null;
+  phone: string | null;
+  professional_only: boolean;
 }
-export interface LanguageRow { service_id: string; name: string; code: string | null }
-export interface TaxonomyRow { service_id: string; id: string; code: string | null; name: string; vocabulary: string | null }
+export interface LanguageRow {
+  service_id: string;
+  name: string;
+  code: string | null;
+}
+export interface TaxonomyRow {
+  service_id: string;
+  id: string;
+  code: string | null;
+  name: string;
+  vocabulary: string | null;
+}
 
 const SERVICE_COLUMNS = `id, organization_id, name, alternate_name, description, url, email, status,
   application_process, fees_description, eligibility_description, minimum_age, maximum_age, alert,
@@ -89,11 +117,18 @@ export function servicesByIds(db: Queryable, ids: readonly string[]) {
 
 /** Like servicesByIds, tombstones included (the feed reports them as deletions). */
 export function servicesByIdsWithTombstones(db: Queryable, ids: readonly string[]) {
-  return db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service WHERE id = ANY($1::text[])`, [ids]);
+  return db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service WHERE id = ANY($1::text[])`, [
+    ids,
+  ]);
 }
 
 /** Each organization's services by name, rows offset+1 … offset+first of each. */
-export function servicesByOrganizationIds(db: Queryable, orgIds: readonly string[], first: number, offset: number) {
+export function servicesByOrganizationIds(
+  db: Queryable,
+  orgIds: readonly string[],
+  first: number,
+  offset: number,
+) {
   return db.query<ServiceRow>(
     `SELECT ${SERVICE_COLUMNS} FROM (
        SELECT *, row_number() OVER (PARTITION BY organization_id ORDER BY name, id) AS n FROM service

@@ -47,7 +47,12 @@ export interface ServiceModel {
   needs: string[];
   referralRoutes: string[];
   deliveryModes: string[];
-  capacity: { acceptingReferrals: boolean; typicalWaitWeeks: number | null; updatedAt: Date | null; referralResponseHours: number };
+  capacity: {
+    acceptingReferrals: boolean;
+    typicalWaitWeeks: number | null;
+    updatedAt: Date | null;
+    referralResponseHours: number;
+  };
   funding: { contractEndDate: string | null; funder: string | null };
   referralNotes: string | null;
   lastModified: Date;
@@ -86,7 +91,10 @@ export function toService(partner: PartnerId, row: ServiceRow): ServiceModel {
       acceptingReferrals: row.accepting_referrals,
       typicalWaitWeeks: row.typical_wait_weeks,
       updatedAt: row.capacity_updated_at,
-      referralResponseHours: row.referral_response_hours ?? PARTNER_INFO[partner]?.referralResponseHours ?? DEFAULT_REFERRAL_RESPONSE_HOURS,
+      referralResponseHours:
+        row.referral_response_hours ??
+        PARTNER_INFO[partner]?.referralResponseHours ??
+        DEFAULT_REFERRAL_RESPONSE_HOURS,
     },
     funding: { contractEndDate: dateOnly(row.contract_end_date), funder: row.funder },
     referralNotes: row.referral_notes,
@@ -121,7 +129,7 @@ export function toOrganization(partner: PartnerId, row: OrganizationRow): Organi
 
 /** The postcode district ("NR2") of a full postcode: public even for confidential places. */
 export const outwardCode = (postcode: string | null) =>
-  postcode ? postcode.trim().toUpperCase().split(/\s+/)[0] ?? null : null;
+  postcode ? (postcode.trim().toUpperCase().split(/\s+/)[0] ?? null) : null;
 
 export function toLocation(row: LocationRow) {
   const area = [row.city, outwardCode(row.postal_code)].filter(Boolean).join(", ") || null;
@@ -154,7 +162,12 @@ const MAPPERS: { [K in ChildKind]: (row: ChildRows[K]) => unknown } = {
   schedules: (r: ScheduleRow) => ({
     id: r.id,
     freq: r.freq,
-    byDay: r.byday ? r.byday.split(",").map((d) => d.trim()).filter(Boolean) : [],
+    byDay: r.byday
+      ? r.byday
+          .split(",")
+          .map((d) => d.trim())
+          .filter(Boolean)
+      : [],
     opensAt: r.opens_at,
     closesAt: r.closes_at,
     description: r.description,
@@ -175,7 +188,12 @@ const MAPPERS: { [K in ChildKind]: (row: ChildRows[K]) => unknown } = {
     professionalOnly: r.professional_only,
   }),
   languages: (r: LanguageRow) => ({ name: r.name, code: r.code }),
-  taxonomyTerms: (r: TaxonomyRow) => ({ id: r.id, code: r.code, name: r.name, vocabulary: r.vocabulary }),
+  taxonomyTerms: (r: TaxonomyRow) => ({
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    vocabulary: r.vocabulary,
+  }),
 };
 
 export function mapChild<K extends ChildKind>(kind: K, row: ChildRows[K]) {

@@ -203,10 +203,14 @@ export class LocationConfidentiality {
   @Field(() => Boolean, { description: "Whether the location is now confidential." })
   confidential!: boolean;
 
-  @Field(() => Boolean, { description: "False when it already had this value (nothing written or audited)." })
+  @Field(() => Boolean, {
+    description: "False when it already had this value (nothing written or audited).",
+  })
   changed!: boolean;
 
-  @Field(() => Int, { description: "Services at the location; search re-derives each of them within seconds." })
+  @Field(() => Int, {
+    description: "Services at the location; search re-derives each of them within seconds.",
+  })
   services!: number;
 }
 
@@ -215,10 +219,16 @@ export class SetLocationConfidentialArgs {
   @Field(() => ID, { description: "The partner's location id (Location.id)." })
   id!: string;
 
-  @Field(() => Boolean, { description: "true hides the address and exact position from the public; false makes them public." })
+  @Field(() => Boolean, {
+    description:
+      "true hides the address and exact position from the public; false makes them public.",
+  })
   confidential!: boolean;
 
-  @Field(() => String, { description: "Why (kept in the audit trail), e.g. \"Refuge closed; building now a public family hub\"." })
+  @Field(() => String, {
+    description:
+      'Why (kept in the audit trail), e.g. "Refuge closed; building now a public family hub".',
+  })
   reason!: string;
 }
 
@@ -463,7 +473,8 @@ export function createServiceUpdateResolverBase(ServiceType: ClassType, partner:
       description: `Hides or unhides one of the ${partner} partner's locations (${partner} admins only), with a reason that is audited. The only way besides an import run with --allow-unhide to make a confidential location public. Every service at the location is re-indexed.`,
     })
     async setLocationConfidential(
-      @Args(() => SetLocationConfidentialArgs) { id, confidential, reason }: SetLocationConfidentialArgs,
+      @Args(() => SetLocationConfidentialArgs)
+      { id, confidential, reason }: SetLocationConfidentialArgs,
       @Ctx() ctx: PartnerContext,
     ): Promise<LocationConfidentiality> {
       const why = text("reason", reason, 500);
@@ -480,7 +491,12 @@ export function createServiceUpdateResolverBase(ServiceType: ClassType, partner:
           extensions: { code: "NOT_FOUND", field: "id" },
         });
       }
-      return { locationId: id, confidential: outcome.confidential, changed: outcome.kind === "changed", services: outcome.services };
+      return {
+        locationId: id,
+        confidential: outcome.confidential,
+        changed: outcome.kind === "changed",
+        services: outcome.services,
+      };
     }
 
     @Directive(adminsOnly)

@@ -228,7 +228,13 @@ export type ConfidentialityOutcome =
  */
 export async function setLocationConfidential(
   db: Db,
-  req: { locationId: string; confidential: boolean; reason: string; actor: string; actorPartner: string | null },
+  req: {
+    locationId: string;
+    confidential: boolean;
+    reason: string;
+    actor: string;
+    actorPartner: string | null;
+  },
 ): Promise<ConfidentialityOutcome> {
   return db.transaction(async (tx) => {
     const [loc] = await tx.query<{ confidential: boolean }>(
@@ -240,8 +246,12 @@ export async function setLocationConfidential(
       `SELECT count(*)::int AS n FROM service_at_location WHERE location_id = $1`,
       [req.locationId],
     )) as [{ n: number }];
-    if (loc.confidential === req.confidential) return { kind: "unchanged", confidential: loc.confidential, services: n };
-    await tx.query(`UPDATE location SET confidential = $2 WHERE id = $1`, [req.locationId, req.confidential]);
+    if (loc.confidential === req.confidential)
+      return { kind: "unchanged", confidential: loc.confidential, services: n };
+    await tx.query(`UPDATE location SET confidential = $2 WHERE id = $1`, [
+      req.locationId,
+      req.confidential,
+    ]);
     await tx.query(
       `INSERT INTO location_audit (location_id, actor, actor_partner, confidential_from, confidential_to, reason)
        VALUES ($1, $2, $3, $4, $5, $6)`,

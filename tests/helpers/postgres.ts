@@ -2,7 +2,8 @@
 // (set by .ci/run, whose machine has PostgreSQL), skipped otherwise.
 import pg from "pg";
 
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const required = process.env.WAYFINDER_REQUIRE_POSTGRES === "1";
 
 async function reachable(): Promise<boolean> {
@@ -12,7 +13,11 @@ async function reachable(): Promise<boolean> {
     await client.query("SELECT 1");
     return true;
   } catch (err) {
-    if (required) throw new Error(`PostgreSQL is required (WAYFINDER_REQUIRE_POSTGRES=1) but ${POSTGRES_URL} is unreachable: ${String(err)}`, { cause: err });
+    if (required)
+      throw new Error(
+        `PostgreSQL is required (WAYFINDER_REQUIRE_POSTGRES=1) but ${POSTGRES_URL} is unreachable: ${String(err)}`,
+        { cause: err },
+      );
     return false;
   } finally {
     await client.end().catch(() => undefined);

@@ -22,7 +22,9 @@ export interface RunningProcess {
 export function baseEnv(env: Record<string, string>): Record<string, string> {
   const keep = ["PATH", "HOME", "TMPDIR", "LANG"];
   return {
-    ...Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!])),
+    ...Object.fromEntries(
+      keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]),
+    ),
     NPM_CONFIG_UPDATE_NOTIFIER: "false",
     ...env,
   };
@@ -65,7 +67,9 @@ export function runNpm(args: string[], env: Record<string, string>, cwd = ROOT):
           } else if (exitCode !== undefined) {
             listeners.delete(check);
             clearTimeout(timer);
-            reject(new Error(`npm run ${args.join(" ")} exited ${exitCode} before ${pattern}:\n${out}`));
+            reject(
+              new Error(`npm run ${args.join(" ")} exited ${exitCode} before ${pattern}:\n${out}`),
+            );
           }
         };
         // A deadline for a hung start only; nothing is asserted about how long it takes.
@@ -107,11 +111,15 @@ export const READY_URL = /ready at (http:\/\/\S+)/;
  */
 export async function freePorts(host: string, count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once("error", reject);
-      server.listen(0, host, () => resolve(server));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once("error", reject);
+          server.listen(0, host, () => resolve(server));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

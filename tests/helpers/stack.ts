@@ -12,7 +12,13 @@ import type { SearchBackend } from "../../subgraphs/directory/search/types.ts";
 import { DATASET } from "../fixtures/dataset.ts";
 import type { HsdsBundle } from "../../subgraphs/kit/hsds/format.ts";
 import { dropSchemaOf, freshSchemaUrl } from "./postgres.ts";
-import { fixtureBlob, loadDataset, provided, providedFixtures, type SharedStackUrls } from "./fixture-dbs.ts";
+import {
+  fixtureBlob,
+  loadDataset,
+  provided,
+  providedFixtures,
+  type SharedStackUrls,
+} from "./fixture-dbs.ts";
 
 export type DbKind = "pglite" | "postgres";
 
@@ -33,7 +39,12 @@ export async function openFixtureDbs(
           return [p, await openDb({ url: urls[p] })] as const;
         }
         if (!fixtures) return [p, await openDb({})] as const;
-        return [p, await openDb({ loadDataDir: await fixtureBlob(prebuilt ? fixtures.dataset[p] : fixtures.empty) })] as const;
+        return [
+          p,
+          await openDb({
+            loadDataDir: await fixtureBlob(prebuilt ? fixtures.dataset[p] : fixtures.empty),
+          }),
+        ] as const;
       }),
     ),
   ) as Record<PartnerId, Db>;
@@ -79,9 +90,16 @@ export interface TestStackOptions {
  * (scripts/config.ts stackConfig) and the same composition root (scripts/stack.ts startStack).
  */
 export function testStackConfig(opts: TestStackOptions = {}): StackConfig {
-  const ports = Object.fromEntries([...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]));
+  const ports = Object.fromEntries(
+    [...PARTNERS, "directory", "gateway"].map((s) => [`${s.toUpperCase()}_PORT`, "0"]),
+  );
   // Tests that check log lines capture them explicitly; the rest would only be noise.
-  const cfg = stackConfig({ ...ports, LOG_LEVEL: "warn", SYNC_INTERVAL_MS: String(opts.syncIntervalMs ?? 300), ...opts.env });
+  const cfg = stackConfig({
+    ...ports,
+    LOG_LEVEL: "warn",
+    SYNC_INTERVAL_MS: String(opts.syncIntervalMs ?? 300),
+    ...opts.env,
+  });
   if (opts.searchBackend) cfg.directory.searchBackend = opts.searchBackend;
   // The directory's state store lives in memory unless a test gives it a place.
   cfg.directory.stateDir = opts.directoryStateDir;
@@ -93,8 +111,10 @@ export function testStackConfig(opts: TestStackOptions = {}): StackConfig {
   // A healthy partner never times out in a test, however loaded the machine: the production 3 s
   // would turn a slow answer into PARTNER_UNAVAILABLE. Tests of timeouts set their own (on a clock
   // they move: tests/helpers/clock.ts); a dead partner is refused at once, not timed out.
-  if (!opts.env?.GATEWAY_PARTNER_TIMEOUT_MS) cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, timeoutMs: 120_000 };
-  if (opts.partnerPolicy) cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, ...opts.partnerPolicy };
+  if (!opts.env?.GATEWAY_PARTNER_TIMEOUT_MS)
+    cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, timeoutMs: 120_000 };
+  if (opts.partnerPolicy)
+    cfg.gateway.partnerPolicy = { ...cfg.gateway.partnerPolicy, ...opts.partnerPolicy };
   if (opts.supergraphPath) cfg.gateway.supergraphPath = opts.supergraphPath;
   return cfg;
 }
@@ -106,7 +126,15 @@ export async function startTestStack(
   const fixture = await openFixtureDbs(kind, opts.dataset);
   const config = testStackConfig(opts);
   configureLogging({ service: "test", level: config.logLevel });
-  const stack = await startStack(config, { dbs: fixture.dbs, backend: opts.backend, observeBatches: opts.observeBatches, now: opts.now, webhookRetryBaseMs: opts.webhookRetryBaseMs, purgeIntervalMs: opts.purgeIntervalMs, clocks: opts.clocks });
+  const stack = await startStack(config, {
+    dbs: fixture.dbs,
+    backend: opts.backend,
+    observeBatches: opts.observeBatches,
+    now: opts.now,
+    webhookRetryBaseMs: opts.webhookRetryBaseMs,
+    purgeIntervalMs: opts.purgeIntervalMs,
+    clocks: opts.clocks,
+  });
   return {
     ...stack,
     dbs: fixture.dbs,
@@ -147,7 +175,11 @@ export interface GqlResult<T = any> {
   errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
 }
 
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GqlResult<T>> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", "apollo-require-preflight": "true" },

@@ -34,7 +34,10 @@ function recordingProxy(target: string): Promise<http.Server> {
     if (typeof header === "string" && req.method === "POST") captured.push({ header, body });
     const upstream = await fetch(new URL(req.url ?? "/", target), {
       method: req.method,
-      headers: { "content-type": "application/json", ...(header ? { [CLAIMS_HEADER]: header as string } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(header ? { [CLAIMS_HEADER]: header as string } : {}),
+      },
       body: req.method === "POST" ? body : undefined,
     });
     res.writeHead(upstream.status, { "content-type": "application/json" });
@@ -46,10 +49,19 @@ function recordingProxy(target: string): Promise<http.Server> {
 beforeAll(async () => {
   stack = await sharedTestStack();
   proxy = await recordingProxy(stack.partners.charity.url);
-  const subgraphUrls: Record<string, string> = Object.fromEntries(PARTNERS.map((p) => [p, stack.partners[p].url]));
+  const subgraphUrls: Record<string, string> = Object.fromEntries(
+    PARTNERS.map((p) => [p, stack.partners[p].url]),
+  );
   subgraphUrls.charity = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
   subgraphUrls.directory = stack.directory.http.url;
-  gateway = await startGateway({ ...testGatewayConfig(), host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", subgraphUrls, rateLimit: false });
+  gateway = await startGateway({
+    ...testGatewayConfig(),
+    host: "127.0.0.1",
+    port: 0,
+    supergraphPath: "schema/supergraph.graphql",
+    subgraphUrls,
+    rateLimit: false,
+  });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -57,18 +69,35 @@ afterAll(async () => {
 });
 
 async function raw(url: string, body: string, header: string) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", [CLAIMS_HEADER]: header }, body });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", [CLAIMS_HEADER]: header },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
 /** A council admin's request that the gateway also sends to the charity subgraph. */
 async function captureCouncilAdminHeader() {
-  const token = await mintDevToken({ role: "partner-admin", partner: "council", sub: "council-admin-1" });
+  const token = await mintDevToken({
+    role: "partner-admin",
+    partner: "council",
+    sub: "council-admin-1",
+  });
   captured.length = 0;
   const res = await fetch(gateway.url, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: /* GraphQL */ `{ charityOrganizations(first: 2) { id name } }` }),
+    body: JSON.stringify({
+      query: /* GraphQL */ `
+        {
+          charityOrganizations(first: 2) {
+            id
+            name
+          }
+        }
+      `,
+    }),
   });
   expect(((await res.json()) as any).data.charityOrganizations).toHaveLength(2);
   expect(captured).toHaveLength(1);
@@ -76,7 +105,18 @@ async function captureCouncilAdminHeader() {
 }
 
 const DEFUNCT = JSON.stringify({
-  query: /* GraphQL */ `mutation { updateCouncilService(id: "council:fh-norwich", expectedVersion: 1, input: { status: DEFUNCT }) { id status } }`,
+  query: /* GraphQL */ `
+    mutation {
+      updateCouncilService(
+        id: "council:fh-norwich"
+        expectedVersion: 1
+        input: { status: DEFUNCT }
+      ) {
+        id
+        status
+      }
+    }
+  `,
 });
 
 describe("attack 4: a captured claims header replayed", () => {
@@ -87,14 +127,19 @@ describe("attack 4: a captured claims header replayed", () => {
     expect(same.status).toBe(200);
     expect(same.body.data.charityOrganizations).toHaveLength(2);
     // Another body at the same subgraph.
-    const other = await raw(stack.partners.charity.url, JSON.stringify({ query: "{ charityOrganizations(first: 50) { id } }" }), header);
+    const other = await raw(
+      stack.partners.charity.url,
+      JSON.stringify({ query: "{ charityOrganizations(first: 50) { id } }" }),
+      header,
+    );
     expect(other.status).toBe(401);
     expect(other.body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
     // The council admin's claims replayed against the council to mark a service DEFUNCT.
     const replay = await raw(stack.partners.council.url, DEFUNCT, header);
     expect(replay.status).toBe(401);
     // Even the captured body, unchanged, at another subgraph.
-    for (const p of ["council", "health"] as const) expect((await raw(stack.partners[p].url, body, header)).status).toBe(401);
+    for (const p of ["council", "health"] as const)
+      expect((await raw(stack.partners[p].url, body, header)).status).toBe(401);
     expect((await raw(stack.directory.http.url, body, header)).status).toBe(401);
     const after = await fetch(gateway.url, {
       method: "POST",
@@ -113,15 +158,25 @@ describe("attack 4: a captured claims header replayed", () => {
   });
 
   it("the directory's change-feed token opens one partner's feed only", async () => {
-    const token = await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET, { audience: "council", body: "" });
-    const feed = (p: string) => fetch(new URL("/changes?since=0&limit=1", stack.partners[p as "council"].url), { headers: { [CLAIMS_HEADER]: token } });
+    const token = await signClaims(SYNC_CLAIMS, DEV_INTERNAL_SECRET, {
+      audience: "council",
+      body: "",
+    });
+    const feed = (p: string) =>
+      fetch(new URL("/changes?since=0&limit=1", stack.partners[p as "council"].url), {
+        headers: { [CLAIMS_HEADER]: token },
+      });
     expect((await feed("council")).status).toBe(200);
     expect((await feed("charity")).status).toBe(401);
     expect((await feed("health")).status).toBe(401);
   });
 
   it("cannot be signed or checked without a real secret", async () => {
-    await expect(signClaims(SYNC_CLAIMS, "", { audience: "council", body: "" })).rejects.toThrow(/secret/);
-    await expect(signClaims(SYNC_CLAIMS, undefined as unknown as string, { audience: "council", body: "" })).rejects.toThrow(/secret/);
+    await expect(signClaims(SYNC_CLAIMS, "", { audience: "council", body: "" })).rejects.toThrow(
+      /secret/,
+    );
+    await expect(
+      signClaims(SYNC_CLAIMS, undefined as unknown as string, { audience: "council", body: "" }),
+    ).rejects.toThrow(/secret/);
   });
 });

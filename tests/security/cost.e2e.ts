@@ -28,13 +28,21 @@ async function post(query: string, variables?: Record<string, unknown>) {
     headers: { "content-type": "application/json", "apollo-require-preflight": "true" },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      data?: unknown;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    },
+  };
 }
 
 const costOf = (query: string, variables?: Record<string, unknown>) =>
   operationCost(
     schema,
-    parse(query).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode,
+    parse(query).definitions.find(
+      (d) => d.kind === Kind.OPERATION_DEFINITION,
+    ) as OperationDefinitionNode,
     {},
     variables,
   );
@@ -49,17 +57,36 @@ function countObjects(value: unknown): number {
 }
 
 describe("attack 1: one anonymous request takes the stack down", () => {
-  it.each([2, 3, 4, 6])("refuses the nesting query %i levels deep with COST_LIMIT_EXCEEDED, calling no partner", async (levels) => {
-    const before = batches;
-    const r = await post(nesting(levels));
-    expect(r.status).toBe(400);
-    expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(["COST_LIMIT_EXCEEDED"]);
-    expect(r.body.data).toBeUndefined();
-    expect(batches).toBe(before);
-  });
+  it.each([2, 3, 4, 6])(
+    "refuses the nesting query %i levels deep with COST_LIMIT_EXCEEDED, calling no partner",
+    async (levels) => {
+      const before = batches;
+      const r = await post(nesting(levels));
+      expect(r.status).toBe(400);
+      expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(["COST_LIMIT_EXCEEDED"]);
+      expect(r.body.data).toBeUndefined();
+      expect(batches).toBe(before);
+    },
+  );
 
   it("counts a page size sent as a variable, and still answers a small page", async () => {
-    const q = /* GraphQL */ `query($n: Int!) { charityOrganizations(first: $n) { id services(first: $n) { id organization { ... on CharityOrganization { services(first: $n) { id } } } } } }`;
+    const q = /* GraphQL */ `
+      query ($n: Int!) {
+        charityOrganizations(first: $n) {
+          id
+          services(first: $n) {
+            id
+            organization {
+              ... on CharityOrganization {
+                services(first: $n) {
+                  id
+                }
+              }
+            }
+          }
+        }
+      }
+    `;
     const big = await post(q, { n: 200 });
     expect(big.status).toBe(400);
     expect(big.body.errors?.[0]?.extensions?.code).toBe("COST_LIMIT_EXCEEDED");
@@ -93,39 +120,52 @@ describe("attack 1: one anonymous request takes the stack down", () => {
         inner: fc.option(tie("s"), { depthSize: "small", maxDepth: 5 }),
       }),
     })).s;
-    const partner = fc.constantFrom(["Charity", "charity"], ["Council", "council"], ["Health", "health"]);
+    const partner = fc.constantFrom(
+      ["Charity", "charity"],
+      ["Council", "council"],
+      ["Health", "health"],
+    );
     await fc.assert(
-      fc.asyncProperty(partner, fc.integer({ min: 1, max: 200 }), shape, async ([Type, root], top, s) => {
-        const variables: Record<string, number> = { p0: top };
-        const defs = ["$p0: Int!"];
-        const services = (sh: Shape, i: number): string => {
-          variables[`p${i}`] = sh.page;
-          defs.push(`$p${i}: Int!`);
-          const inner = sh.inner
-            ? ` organization { ... on ${Type}Organization { id ${services(sh.inner, i + 1)} } }`
-            : "";
-          return `services(first: $p${i}) { id ${sh.leaves.join(" ")}${inner} }`;
-        };
-        const body = services(s, 1);
-        const levels = defs.length - 1;
-        const query = `query(${defs.join(", ")}) { ${root}Organizations(first: $p0) { id ${body} } }`;
-        const cost = costOf(query, variables);
-        const r = await post(query, variables);
-        // Each level is two fields (services, organization), plus the root list and the leaf.
-        // Too deep is refused during validation, before the variables (and so the real cost) are
-        // known: then either refusal is right.
-        if (2 * levels + 1 > DEFAULT_LIMITS.maxDepth) {
-          expect(r.status).toBe(400);
-          const code = r.body.errors?.[0]?.extensions?.code;
-          expect(cost > DEFAULT_LIMITS.maxCost ? ["DEPTH_LIMIT_EXCEEDED", "COST_LIMIT_EXCEEDED"] : ["DEPTH_LIMIT_EXCEEDED"]).toContain(code);
-        } else if (cost > DEFAULT_LIMITS.maxCost) {
-          expect(r.status).toBe(400);
-          expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(["COST_LIMIT_EXCEEDED"]);
-        } else {
-          expect(r.body.errors, query).toBeUndefined();
-          expect(objects(r.body.data)).toBeLessThanOrEqual(cost);
-        }
-      }),
+      fc.asyncProperty(
+        partner,
+        fc.integer({ min: 1, max: 200 }),
+        shape,
+        async ([Type, root], top, s) => {
+          const variables: Record<string, number> = { p0: top };
+          const defs = ["$p0: Int!"];
+          const services = (sh: Shape, i: number): string => {
+            variables[`p${i}`] = sh.page;
+            defs.push(`$p${i}: Int!`);
+            const inner = sh.inner
+              ? ` organization { ... on ${Type}Organization { id ${services(sh.inner, i + 1)} } }`
+              : "";
+            return `services(first: $p${i}) { id ${sh.leaves.join(" ")}${inner} }`;
+          };
+          const body = services(s, 1);
+          const levels = defs.length - 1;
+          const query = `query(${defs.join(", ")}) { ${root}Organizations(first: $p0) { id ${body} } }`;
+          const cost = costOf(query, variables);
+          const r = await post(query, variables);
+          // Each level is two fields (services, organization), plus the root list and the leaf.
+          // Too deep is refused during validation, before the variables (and so the real cost) are
+          // known: then either refusal is right.
+          if (2 * levels + 1 > DEFAULT_LIMITS.maxDepth) {
+            expect(r.status).toBe(400);
+            const code = r.body.errors?.[0]?.extensions?.code;
+            expect(
+              cost > DEFAULT_LIMITS.maxCost
+                ? ["DEPTH_LIMIT_EXCEEDED", "COST_LIMIT_EXCEEDED"]
+                : ["DEPTH_LIMIT_EXCEEDED"],
+            ).toContain(code);
+          } else if (cost > DEFAULT_LIMITS.maxCost) {
+            expect(r.status).toBe(400);
+            expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(["COST_LIMIT_EXCEEDED"]);
+          } else {
+            expect(r.body.errors, query).toBeUndefined();
+            expect(objects(r.body.data)).toBeLessThanOrEqual(cost);
+          }
+        },
+      ),
       { seed: 20_261_201, numRuns: 60 },
     );
   });

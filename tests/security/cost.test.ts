@@ -10,7 +10,9 @@ const schema = apiSchema();
 
 function cost(query: string, variables?: Record<string, unknown>): number {
   const doc = parse(query);
-  const op = doc.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+  const op = doc.definitions.find(
+    (d) => d.kind === Kind.OPERATION_DEFINITION,
+  ) as OperationDefinitionNode;
   return operationCost(schema, op, {}, variables);
 }
 
@@ -27,10 +29,29 @@ describe("cost analysis", () => {
   });
 
   it("takes a page size from the request's variables, and the argument's default without one", () => {
-    const q = /* GraphQL */ `query($n: Int!) { searchServices(first: $n) { edges { node { id locations { name } } } } }`;
+    const q = /* GraphQL */ `
+      query ($n: Int!) {
+        searchServices(first: $n) {
+          edges {
+            node {
+              id
+              locations {
+                name
+              }
+            }
+          }
+        }
+      }
+    `;
     expect(cost(q, { n: 1 })).toBe(1 + 1 + 1 + 10);
     expect(cost(q, { n: 100 })).toBe(1 + 100 + 100 + 1000);
-    const d = /* GraphQL */ `query($n: Int) { councilOrganizations(first: $n) { id } }`;
+    const d = /* GraphQL */ `
+      query ($n: Int) {
+        councilOrganizations(first: $n) {
+          id
+        }
+      }
+    `;
     expect(cost(d, {})).toBe(50);
   });
 });

@@ -18,10 +18,23 @@ const logs: Record<string, any>[] = [];
 
 beforeAll(async () => {
   stack = await sharedTestStack();
-  const subgraphUrls: Record<string, string> = Object.fromEntries(PARTNERS.map((p) => [p, stack.partners[p].url]));
+  const subgraphUrls: Record<string, string> = Object.fromEntries(
+    PARTNERS.map((p) => [p, stack.partners[p].url]),
+  );
   subgraphUrls.directory = stack.directory.http.url;
-  const common = { ...testGatewayConfig(), host: "127.0.0.1", port: 0, supergraphPath: "schema/supergraph.graphql", production: true, auth: authConfig({}), rateLimit: false as const };
-  const logger = createLogger({ level: "info", destination: { write: (s: string) => void logs.push(JSON.parse(s)) } });
+  const common = {
+    ...testGatewayConfig(),
+    host: "127.0.0.1",
+    port: 0,
+    supergraphPath: "schema/supergraph.graphql",
+    production: true,
+    auth: authConfig({}),
+    rateLimit: false as const,
+  };
+  const logger = createLogger({
+    level: "info",
+    destination: { write: (s: string) => void logs.push(JSON.parse(s)) },
+  });
   prod = await startGateway({ ...common, subgraphUrls, logger });
   outage = await startGateway({
     ...common,
@@ -42,21 +55,55 @@ async function post(url: string, body: unknown) {
     body: JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, text, body: JSON.parse(text) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+  return {
+    status: res.status,
+    text,
+    body: JSON.parse(text) as {
+      data?: any;
+      errors?: { message: string; extensions?: Record<string, unknown> }[];
+    },
+  };
 }
-const codes = (r: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) => r.body.errors?.map((e) => e.extensions?.code);
+const codes = (r: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) =>
+  r.body.errors?.map((e) => e.extensions?.code);
 
 describe("attack 6: client mistakes answered as server errors", () => {
-  const TWO = /* GraphQL */ `query A { needs { code } } query B { localAuthorities { code } }`;
+  const TWO = /* GraphQL */ `
+    query A {
+      needs {
+        code
+      }
+    }
+    query B {
+      localAuthorities {
+        code
+      }
+    }
+  `;
 
   it.each([
     ["several operations without operationName", { query: TWO }, "OPERATION_RESOLUTION_FAILURE"],
-    ["an unknown operationName", { query: TWO, operationName: "C" }, "OPERATION_RESOLUTION_FAILURE"],
-    ["an operationName on a one-operation document that names another", { query: "query A { needs { code } }", operationName: "B" }, "OPERATION_RESOLUTION_FAILURE"],
-    ["a subscription", { query: "subscription { needs { code } }" }, "GRAPHQL_VALIDATION_FAILED|BAD_REQUEST"],
+    [
+      "an unknown operationName",
+      { query: TWO, operationName: "C" },
+      "OPERATION_RESOLUTION_FAILURE",
+    ],
+    [
+      "an operationName on a one-operation document that names another",
+      { query: "query A { needs { code } }", operationName: "B" },
+      "OPERATION_RESOLUTION_FAILURE",
+    ],
+    [
+      "a subscription",
+      { query: "subscription { needs { code } }" },
+      "GRAPHQL_VALIDATION_FAILED|BAD_REQUEST",
+    ],
     [
       "a persisted-query hash that does not match the query",
-      { query: "{ needs { code } }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },
+      {
+        query: "{ needs { code } }",
+        extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } },
+      },
       "BAD_REQUEST",
     ],
   ])("answers %s with 4xx and a stable code", async (_what, body, code) => {
@@ -68,7 +115,9 @@ describe("attack 6: client mistakes answered as server errors", () => {
   });
 
   it("answers an unknown persisted-query hash with PERSISTED_QUERY_NOT_FOUND (Apollo's APQ handshake, status below 500)", async () => {
-    const r = await post(prod.url, { extensions: { persistedQuery: { version: 1, sha256Hash: "f".repeat(64) } } });
+    const r = await post(prod.url, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: "f".repeat(64) } },
+    });
     expect(r.status).toBeLessThan(500);
     expect(codes(r)).toEqual(["PERSISTED_QUERY_NOT_FOUND"]);
   });
@@ -82,7 +131,10 @@ describe("attack 6: client mistakes answered as server errors", () => {
   it("still answers a persisted query sent with its right hash", async () => {
     const query = "{ needs { code } }";
     const sha256Hash = createHash("sha256").update(query).digest("hex");
-    const r = await post(prod.url, { query, extensions: { persistedQuery: { version: 1, sha256Hash } } });
+    const r = await post(prod.url, {
+      query,
+      extensions: { persistedQuery: { version: 1, sha256Hash } },
+    });
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.needs.length).toBeGreaterThan(0);
   });
@@ -90,19 +142,36 @@ describe("attack 6: client mistakes answered as server errors", () => {
 
 describe("attack 7: topology disclosed in a partner outage", () => {
   it("names the partner and a reason code, not its host name or the raw network error", async () => {
-    const r = await post(outage.url, { query: /* GraphQL */ `{ charityOrganizations(first: 1) { id } }` });
+    const r = await post(outage.url, {
+      query: /* GraphQL */ `
+        {
+          charityOrganizations(first: 1) {
+            id
+          }
+        }
+      `,
+    });
     expect(r.status).toBe(200);
     const [error] = r.body.errors!;
-    expect(error!.extensions).toMatchObject({ code: "PARTNER_UNAVAILABLE", partner: "charity", reason: "UNREACHABLE" });
+    expect(error!.extensions).toMatchObject({
+      code: "PARTNER_UNAVAILABLE",
+      partner: "charity",
+      reason: "UNREACHABLE",
+    });
     expect(r.text).not.toMatch(/internal|ENOTFOUND|getaddrinfo|4002|invalid/i);
     // The operator still finds the detail in the log.
     expect(JSON.stringify(logs)).toMatch(/charity\.internal\.invalid|ENOTFOUND/);
   });
 
   it("says the same when the circuit is open", async () => {
-    for (let i = 0; i < 6; i++) await post(outage.url, { query: `{ charityOrganizations(first: 1) { id } }` });
+    for (let i = 0; i < 6; i++)
+      await post(outage.url, { query: `{ charityOrganizations(first: 1) { id } }` });
     const r = await post(outage.url, { query: `{ charityOrganizations(first: 1) { id } }` });
-    expect(r.body.errors![0]!.extensions).toMatchObject({ code: "PARTNER_UNAVAILABLE", partner: "charity", reason: "CIRCUIT_OPEN" });
+    expect(r.body.errors![0]!.extensions).toMatchObject({
+      code: "PARTNER_UNAVAILABLE",
+      partner: "charity",
+      reason: "CIRCUIT_OPEN",
+    });
     expect(r.text).not.toMatch(/internal|ENOTFOUND|getaddrinfo|4002|invalid/i);
   });
 });

@@ -7,7 +7,11 @@ import { forGateway } from "../../gateway/supergraph.ts";
 
 /** Rebuilt with this module's graphql (federation-internals loads its own copy). */
 export function apiSchema(path = "schema/supergraph.graphql"): GraphQLSchema {
-  return buildASTSchema(Supergraph.build(forGateway(readFileSync(path, "utf8"))).apiSchema().toAST());
+  return buildASTSchema(
+    Supergraph.build(forGateway(readFileSync(path, "utf8")))
+      .apiSchema()
+      .toAST(),
+  );
 }
 
 /** `charityOrganizations { services { organization { services … } } }`, `levels` services deep. */
@@ -17,4 +21,3 @@ export function nesting(levels: number): string {
     inner = `services { id organization { ... on CharityOrganization { id ${inner} } } }`;
   return /* GraphQL */ `{ charityOrganizations { id ${inner} } }`;
 }
-

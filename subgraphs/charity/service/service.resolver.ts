@@ -4,4 +4,7 @@ import { CharityService } from "./service.type.ts";
 import { Organization } from "../base.ts";
 
 @Resolver(() => CharityService)
-export class CharityServiceResolver extends createServiceResolverBase(CharityService, Organization) {}
+export class CharityServiceResolver extends createServiceResolverBase(
+  CharityService,
+  Organization,
+) {}

@@ -4,4 +4,7 @@ import { CouncilService } from "./service.type.ts";
 import { Organization } from "../base.ts";
 
 @Resolver(() => CouncilService)
-export class CouncilServiceResolver extends createServiceResolverBase(CouncilService, Organization) {}
+export class CouncilServiceResolver extends createServiceResolverBase(
+  CouncilService,
+  Organization,
+) {}

@@ -19,7 +19,10 @@ const addMonths = (today: string, months: number) => {
   return d.toISOString().slice(0, 10);
 };
 
-export async function coverage(input: CoverageInput, deps: { backend: SearchBackend; offline: string[] }) {
+export async function coverage(
+  input: CoverageInput,
+  deps: { backend: SearchBackend; offline: string[] },
+) {
   const bands = AGE_BANDS.filter((b) => !input.ageBand || b.code === input.ageBand);
   const la = localAuthorityInfo(input.area);
   const areas = areasServing(input.area);
@@ -28,12 +31,20 @@ export async function coverage(input: CoverageInput, deps: { backend: SearchBack
   // services are selected once and each row narrows them; otherwise one faceted search per row.
   const local = deps.backend.local?.() ?? null;
   const inArea = local?.select(offered);
-  const cell = async (need: string, partner: string): Promise<{ total: number; bands: FacetCount[] }> => {
+  const cell = async (
+    need: string,
+    partner: string,
+  ): Promise<{ total: number; bands: FacetCount[] }> => {
     if (local && inArea) {
       const sel = local.select({ needs: [need], partners: [partner], statuses: [] }, inArea);
       return { total: local.count(sel), bands: local.facetCounts(sel, "ageBands") };
     }
-    const r = await deps.backend.search({ filter: { ...offered, needs: [need], partners: [partner] }, limit: 0, offset: 0, facets: true });
+    const r = await deps.backend.search({
+      filter: { ...offered, needs: [need], partners: [partner] },
+      limit: 0,
+      offset: 0,
+      facets: true,
+    });
     return { total: r.totalCount, bands: r.facets?.ageBands ?? [] };
   };
   const rows = await Promise.all(
@@ -41,13 +52,20 @@ export async function coverage(input: CoverageInput, deps: { backend: SearchBack
       const perPartner = await Promise.all(
         PARTNERS.map(async (partner) => {
           const r = await cell(need.code, partner);
-          return { partner, total: r.total, bands: new Map(r.bands.map((f) => [f.value, f.count])) };
+          return {
+            partner,
+            total: r.total,
+            bands: new Map(r.bands.map((f) => [f.value, f.count])),
+          };
         }),
       );
       return {
         need: need.code,
         cells: bands.map((band) => {
-          const byPartner = perPartner.map((p) => ({ partner: p.partner.toUpperCase(), count: p.bands.get(band.code) ?? 0 }));
+          const byPartner = perPartner.map((p) => ({
+            partner: p.partner.toUpperCase(),
+            count: p.bands.get(band.code) ?? 0,
+          }));
           const total = byPartner.reduce((a, b) => a + b.count, 0);
           return { ageBand: band.code, total, byPartner, gap: total === 0 };
         }),
@@ -58,7 +76,10 @@ export async function coverage(input: CoverageInput, deps: { backend: SearchBack
   const gaps = rows.flatMap((r) =>
     r.cells
       .filter((c) => c.gap)
-      .map((c) => `${NEEDS.find((n) => n.code === r.need)!.label}: no service for ${AGE_BANDS.find((b) => b.code === c.ageBand)!.label} in ${la?.name ?? input.area}`),
+      .map(
+        (c) =>
+          `${NEEDS.find((n) => n.code === r.need)!.label}: no service for ${AGE_BANDS.find((b) => b.code === c.ageBand)!.label} in ${la?.name ?? input.area}`,
+      ),
   );
   // A need with exactly one provider: is that provider's contract ending within 12 months?
   const in6 = addMonths(input.today, 6);
@@ -68,7 +89,11 @@ export async function coverage(input: CoverageInput, deps: { backend: SearchBack
       .filter((r) => r.providers === 1)
       .map(async (r) => {
         const res = await deps.backend.search({
-          filter: { localAuthorities: areas, needs: [r.need], contractEnd: { onOrAfter: input.today, onOrBefore: in12 } },
+          filter: {
+            localAuthorities: areas,
+            needs: [r.need],
+            contractEnd: { onOrAfter: input.today, onOrBefore: in12 },
+          },
           limit: 1,
           offset: 0,
         });
@@ -86,7 +111,15 @@ export async function coverage(input: CoverageInput, deps: { backend: SearchBack
       withinMonths: d.contractEndDate! <= in6 ? 6 : 12,
       soleProviderFor: NEEDS.map((n) => n.code).filter((n) => soleFor.get(d.id)!.includes(n)),
     }))
-    .sort((a, b) => (a.contractEndDate < b.contractEndDate ? -1 : a.contractEndDate > b.contractEndDate ? 1 : a.service.id < b.service.id ? -1 : 1));
+    .sort((a, b) =>
+      a.contractEndDate < b.contractEndDate
+        ? -1
+        : a.contractEndDate > b.contractEndDate
+          ? 1
+          : a.service.id < b.service.id
+            ? -1
+            : 1,
+    );
   return {
     localAuthority: input.area,
     needs: rows.map(({ need, cells }) => ({ need, cells })),

@@ -58,15 +58,69 @@ const child = (over: Partial<ChildProfile> = {}): ChildProfile => ({
 
 const N = 3000;
 // Each case: what the decoys get wrong, what the one match gets right, and the child.
-const CASES: { condition: string; decoy: Partial<ServiceDoc>; match: Partial<ServiceDoc>; child: Partial<ChildProfile>; gap: string }[] = [
-  { condition: "language", decoy: {}, match: { languages: ["en", "pl"], typicalWaitWeeks: 30 }, child: { languages: ["pl"] }, gap: "LANGUAGE" },
-  { condition: "referral route", decoy: { referralRoutes: ["PROFESSIONAL"] }, match: { typicalWaitWeeks: 30 }, child: { referral: "SELF_REFERRAL" }, gap: "REFERRAL_ROUTE" },
-  { condition: "travel distance", decoy: { location: STAMFORD }, match: { typicalWaitWeeks: 30 }, child: { maxTravelKm: 10 }, gap: "OUTSIDE_AREA" },
-  { condition: "accepting referrals", decoy: { acceptingReferrals: false }, match: { typicalWaitWeeks: 30 }, child: {}, gap: "NO_CAPACITY" },
-  { condition: "wait within the urgency", decoy: { typicalWaitWeeks: 3 }, match: { typicalWaitWeeks: 2 }, child: { urgency: "URGENT" }, gap: "NO_CAPACITY" },
-  { condition: "age", decoy: { minAge: 0, maxAge: 4 }, match: { typicalWaitWeeks: 30 }, child: {}, gap: "AGE" },
-  { condition: "status", decoy: { status: "TEMPORARILY_CLOSED" }, match: { typicalWaitWeeks: 30 }, child: {}, gap: "TEMPORARILY_CLOSED" },
-  { condition: "contract not ended", decoy: { contractEndDate: "2026-11-01" }, match: { typicalWaitWeeks: 30 }, child: {}, gap: "CONTRACT_ENDED" },
+const CASES: {
+  condition: string;
+  decoy: Partial<ServiceDoc>;
+  match: Partial<ServiceDoc>;
+  child: Partial<ChildProfile>;
+  gap: string;
+}[] = [
+  {
+    condition: "language",
+    decoy: {},
+    match: { languages: ["en", "pl"], typicalWaitWeeks: 30 },
+    child: { languages: ["pl"] },
+    gap: "LANGUAGE",
+  },
+  {
+    condition: "referral route",
+    decoy: { referralRoutes: ["PROFESSIONAL"] },
+    match: { typicalWaitWeeks: 30 },
+    child: { referral: "SELF_REFERRAL" },
+    gap: "REFERRAL_ROUTE",
+  },
+  {
+    condition: "travel distance",
+    decoy: { location: STAMFORD },
+    match: { typicalWaitWeeks: 30 },
+    child: { maxTravelKm: 10 },
+    gap: "OUTSIDE_AREA",
+  },
+  {
+    condition: "accepting referrals",
+    decoy: { acceptingReferrals: false },
+    match: { typicalWaitWeeks: 30 },
+    child: {},
+    gap: "NO_CAPACITY",
+  },
+  {
+    condition: "wait within the urgency",
+    decoy: { typicalWaitWeeks: 3 },
+    match: { typicalWaitWeeks: 2 },
+    child: { urgency: "URGENT" },
+    gap: "NO_CAPACITY",
+  },
+  {
+    condition: "age",
+    decoy: { minAge: 0, maxAge: 4 },
+    match: { typicalWaitWeeks: 30 },
+    child: {},
+    gap: "AGE",
+  },
+  {
+    condition: "status",
+    decoy: { status: "TEMPORARILY_CLOSED" },
+    match: { typicalWaitWeeks: 30 },
+    child: {},
+    gap: "TEMPORARILY_CLOSED",
+  },
+  {
+    condition: "contract not ended",
+    decoy: { contractEndDate: "2026-11-01" },
+    match: { typicalWaitWeeks: 30 },
+    child: {},
+    gap: "CONTRACT_ENDED",
+  },
 ];
 
 function suite(name: string, make: () => SearchBackend, n: number) {

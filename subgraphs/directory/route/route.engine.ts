@@ -20,7 +20,12 @@ import {
   needInfo,
   type PartnerId,
 } from "../../../schema/vocabulary.ts";
-import { areaName, areasServing, localAuthorityInfo, neighbouringAreas } from "../../../schema/areas.ts";
+import {
+  areaName,
+  areasServing,
+  localAuthorityInfo,
+  neighbouringAreas,
+} from "../../../schema/areas.ts";
 import type { SearchBackend, SearchFilter, ServiceDoc } from "../search/types.ts";
 import { MAX_RADIUS_KM, haversineKm } from "../search/request.ts";
 import { candidatesFor, type Candidates } from "./candidates.ts";
@@ -57,7 +62,10 @@ export interface RouteOptions {
   /** When no service covers the child's area: services for its land neighbours count as nearby too. */
   includeNeighbours: boolean;
 }
-export const DEFAULT_ROUTE_OPTIONS: RouteOptions = { nearbyKm: DEFAULT_NEARBY_KM, includeNeighbours: true };
+export const DEFAULT_ROUTE_OPTIONS: RouteOptions = {
+  nearbyKm: DEFAULT_NEARBY_KM,
+  includeNeighbours: true,
+};
 
 export interface ChildProfile {
   age: number;
@@ -141,7 +149,8 @@ function dayBefore(date: string): string {
 }
 
 const needLabel = (code: string) => needInfo(code)?.label.toLowerCase() ?? code;
-const list = (xs: string[]) => (xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`);
+const list = (xs: string[]) =>
+  xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`;
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 interface Deps {
@@ -237,20 +246,28 @@ function conditionFilter(profile: ChildProfile, c: Condition): SearchFilter {
 function fails(profile: ChildProfile, c: Condition, doc: ServiceDoc): boolean {
   switch (c) {
     case "LANGUAGE":
-      return profile.languages.length > 0 && !doc.languages.some((l) => profile.languages.includes(l));
+      return (
+        profile.languages.length > 0 && !doc.languages.some((l) => profile.languages.includes(l))
+      );
     case "REFERRAL_ROUTE":
       return !doc.referralRoutes.some((r) => ROUTES_FOR[profile.referral].includes(r));
     case "OUTSIDE_AREA": {
       const d = distanceFrom(profile.location, doc);
-      return profile.maxTravelKm !== null && needsTravel(doc) && d !== null && d > profile.maxTravelKm;
+      return (
+        profile.maxTravelKm !== null && needsTravel(doc) && d !== null && d > profile.maxTravelKm
+      );
     }
     case "NO_CAPACITY":
-      return !doc.acceptingReferrals || (doc.typicalWaitWeeks ?? 0) > URGENCY_MAX_WAIT[profile.urgency];
+      return (
+        !doc.acceptingReferrals || (doc.typicalWaitWeeks ?? 0) > URGENCY_MAX_WAIT[profile.urgency]
+      );
   }
 }
 
 function distanceFrom(point: { lat: number; lng: number } | null, doc: ServiceDoc): number | null {
-  return point && doc.location ? haversineKm(point.lat, point.lng, doc.location.lat, doc.location.lng) : null;
+  return point && doc.location
+    ? haversineKm(point.lat, point.lng, doc.location.lat, doc.location.lng)
+    : null;
 }
 
 /** Whether the child has to travel to the service (and so the travel limit applies). */
@@ -272,11 +289,16 @@ function rank(ctx: Ctx, profile: ChildProfile, d: ServiceDoc): Ranked {
   const covers = profile.needs.filter((n) => d.needs.includes(n));
   const stale = ctx.isStale(d.partner);
   // Fewer handoffs first: each extra need met outweighs any wait or distance difference.
-  const score = covers.length * 100 - (d.typicalWaitWeeks ?? 0) - (distanceKm ?? 0) / 2 - (stale ? 5 : 0);
+  const score =
+    covers.length * 100 - (d.typicalWaitWeeks ?? 0) - (distanceKm ?? 0) / 2 - (stale ? 5 : 0);
   return { doc: d, distanceKm, covers, stale, score };
 }
 
-function routed(ctx: Ctx, profile: ChildProfile, { doc: d, distanceKm, covers, stale, score }: Ranked): RoutedService {
+function routed(
+  ctx: Ctx,
+  profile: ChildProfile,
+  { doc: d, distanceKm, covers, stale, score }: Ranked,
+): RoutedService {
   const own = d.localAuthorities.filter((la) => ctx.areas.includes(la));
   const reasons = [
     `Meets ${list(covers.map(needLabel))}`,
@@ -286,13 +308,19 @@ function routed(ctx: Ctx, profile: ChildProfile, { doc: d, distanceKm, covers, s
   const home = localAuthorityInfo(profile.localAuthority);
   // A child placed only at county level may not live in the one district a service covers.
   if (home?.tier === "upper" && own.length && own.every((c) => c !== home.code)) {
-    reasons.push(`Covers only part of ${home.name}: check the child lives in ${list(own.map(areaName))}`);
+    reasons.push(
+      `Covers only part of ${home.name}: check the child lives in ${list(own.map(areaName))}`,
+    );
   }
   const routes = d.referralRoutes.filter((r) => ROUTES_FOR[profile.referral].includes(r));
   reasons.push(`Referral: ${routes.map((r) => r.toLowerCase().replace("_", " ")).join(", ")}`);
-  if (d.typicalWaitWeeks !== null) reasons.push(`Typical wait ${d.typicalWaitWeeks} week${d.typicalWaitWeeks === 1 ? "" : "s"}`);
+  if (d.typicalWaitWeeks !== null)
+    reasons.push(`Typical wait ${d.typicalWaitWeeks} week${d.typicalWaitWeeks === 1 ? "" : "s"}`);
   if (distanceKm !== null) reasons.push(`${distanceKm.toFixed(1)} km away`);
-  else if (!needsTravel(d)) reasons.push(`No travel: ${d.deliveryModes.map((m) => m.toLowerCase().replace("_", " ")).join(", ")}`);
+  else if (!needsTravel(d))
+    reasons.push(
+      `No travel: ${d.deliveryModes.map((m) => m.toLowerCase().replace("_", " ")).join(", ")}`,
+    );
   const months = d.contractEndDate ? monthsBetween(profile.today, d.contractEndDate) : Infinity;
   if (stale) reasons.push(`The ${d.partner} partner is offline: details may be out of date`);
   return {
@@ -327,14 +355,22 @@ function gap(need: string, kind: GapKind, message: string, extra: Partial<Gap> =
   };
 }
 
-async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: readonly ServiceDoc[]): Promise<NeedPlan> {
+async function planNeed(
+  ctx: Ctx,
+  profile: ChildProfile,
+  need: string,
+  multi: readonly ServiceDoc[],
+): Promise<NeedPlan> {
   const own = await ctx.candidates.eligible([need], CANDIDATES);
   const byId = new Map<string, ServiceDoc>();
   for (const d of [...multi.filter((d) => d.needs.includes(need)), ...own]) byId.set(d.id, d);
   const fits = [...byId.values()]
     .map((d) => rank(ctx, profile, d))
     // Confirmed services first; an offline partner's entries after them.
-    .sort((a, b) => Number(a.stale) - Number(b.stale) || b.score - a.score || a.doc.id.localeCompare(b.doc.id))
+    .sort(
+      (a, b) =>
+        Number(a.stale) - Number(b.stale) || b.score - a.score || a.doc.id.localeCompare(b.doc.id),
+    )
     .slice(0, 10)
     .map((r) => routed(ctx, profile, r));
   const label = needLabel(need);
@@ -350,10 +386,15 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: re
       status: "UNKNOWN",
       services: unconfirmed,
       gaps: [
-        gap(need, "PARTNER_OFFLINE", `Only the ${list(partners)} partner lists services that can take this child for ${label} (${list(names)}), and it is offline: the details are from its last sync and cannot be confirmed. Check with them directly before referring or treating this as a gap.`, {
-          partners,
-          serviceIds: unconfirmed.map((s) => s.id),
-        }),
+        gap(
+          need,
+          "PARTNER_OFFLINE",
+          `Only the ${list(partners)} partner lists services that can take this child for ${label} (${list(names)}), and it is offline: the details are from its last sync and cannot be confirmed. Check with them directly before referring or treating this as a gap.`,
+          {
+            partners,
+            serviceIds: unconfirmed.map((s) => s.id),
+          },
+        ),
       ],
     };
   }
@@ -361,13 +402,25 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: re
 
   if (confirmed.length) {
     const gaps: Gap[] = [];
-    const ending = confirmed.filter((s) => s.contractEndDate && monthsBetween(profile.today, s.contractEndDate) <= CONTRACT_WARNING_MONTHS);
+    const ending = confirmed.filter(
+      (s) =>
+        s.contractEndDate &&
+        monthsBetween(profile.today, s.contractEndDate) <= CONTRACT_WARNING_MONTHS,
+    );
     if (ending.length === confirmed.length) {
-      const last = ending.map((s) => s.contractEndDate!).sort().at(-1)!;
+      const last = ending
+        .map((s) => s.contractEndDate!)
+        .sort()
+        .at(-1)!;
       gaps.push(
-        gap(need, "CONTRACT_ENDING", `Every service that can take this child for ${label} has a contract ending by ${last}. Refer now and plan for the support ending; tell the commissioner.`, {
-          serviceIds: ending.map((s) => s.id),
-        }),
+        gap(
+          need,
+          "CONTRACT_ENDING",
+          `Every service that can take this child for ${label} has a contract ending by ${last}. Refer now and plan for the support ending; tell the commissioner.`,
+          {
+            serviceIds: ending.map((s) => s.id),
+          },
+        ),
       );
     }
     return { need, status: gaps.length ? "AT_RISK" : "COVERED", services, gaps };
@@ -376,9 +429,14 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: re
   const gaps: Gap[] = [];
   if (ctx.offline.length) {
     gaps.push(
-      gap(need, "PARTNER_OFFLINE", `Could not check ${list(ctx.offline)} services for ${label}: the partner is offline. Check with them directly before treating this as a gap.`, {
-        partners: ctx.offline,
-      }),
+      gap(
+        need,
+        "PARTNER_OFFLINE",
+        `Could not check ${list(ctx.offline)} services for ${label}: the partner is offline. Check with them directly before treating this as a gap.`,
+        {
+          partners: ctx.offline,
+        },
+      ),
     );
   }
 
@@ -392,7 +450,10 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: re
       if (before === after) continue;
       const sample =
         kind === "OUTSIDE_AREA" && profile.location
-          ? await ctx.candidates.passing(need, i, "DISTANCE", SAMPLE, { ...profile.location, radiusKm: MAX_RADIUS_KM })
+          ? await ctx.candidates.passing(need, i, "DISTANCE", SAMPLE, {
+              ...profile.location,
+              radiusKm: MAX_RADIUS_KM,
+            })
           : await ctx.candidates.passing(need, i, "WAIT", SAMPLE);
       const these = sample.filter((d) => fails(profile, kind, d));
       // The languages on offer are counted over every candidate, not read from the sample.
@@ -406,37 +467,67 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: re
   // closed or out of contract, then look at other ages, then beyond the area.
   const inAreaAnyState = { needs: [need], age: profile.age, localAuthorities: ctx.areas };
   const [ended, closed] = await Promise.all([
-    ctx.candidates.find({ ...inAreaAnyState, statuses: ["ACTIVE"], contractEnd: { onOrBefore: dayBefore(profile.today) } }, "CONTRACT_END", SAMPLE),
+    ctx.candidates.find(
+      {
+        ...inAreaAnyState,
+        statuses: ["ACTIVE"],
+        contractEnd: { onOrBefore: dayBefore(profile.today) },
+      },
+      "CONTRACT_END",
+      SAMPLE,
+    ),
     ctx.candidates.find({ ...inAreaAnyState, statuses: ["TEMPORARILY_CLOSED"] }, "WAIT", SAMPLE),
   ]);
   if (ended.length) {
-    const endedOn = ended.map((d) => d.contractEndDate!).sort().at(-1)!;
+    const endedOn = ended
+      .map((d) => d.contractEndDate!)
+      .sort()
+      .at(-1)!;
     gaps.push(
-      gap(need, "CONTRACT_ENDED", `The contract${ended.length === 1 ? "" : "s"} for ${label} in ${area} ended (the last on ${endedOn}); ${ended.length === 1 ? "that service is" : "those services are"} not offered. Tell the commissioner; ask the provider whether anything continues.`, {
-        endedOn,
-        serviceIds: ended.map((d) => d.id),
-      }),
+      gap(
+        need,
+        "CONTRACT_ENDED",
+        `The contract${ended.length === 1 ? "" : "s"} for ${label} in ${area} ended (the last on ${endedOn}); ${ended.length === 1 ? "that service is" : "those services are"} not offered. Tell the commissioner; ask the provider whether anything continues.`,
+        {
+          endedOn,
+          serviceIds: ended.map((d) => d.id),
+        },
+      ),
     );
   }
   if (closed.length) {
     const notices = closed.filter((d) => d.alert).map((d) => `${d.name}: ${d.alert}`);
     gaps.push(
-      gap(need, "TEMPORARILY_CLOSED", `${closed.length === 1 ? `${closed[0]!.name} is` : `${closed.length} services for ${label} in ${area} are`} temporarily closed${notices.length ? ` (${notices.join("; ")})` : ""}. Ask when it reopens, and use another service meanwhile.`, {
-        notices,
-        serviceIds: closed.map((d) => d.id),
-      }),
+      gap(
+        need,
+        "TEMPORARILY_CLOSED",
+        `${closed.length === 1 ? `${closed[0]!.name} is` : `${closed.length} services for ${label} in ${area} are`} temporarily closed${notices.length ? ` (${notices.join("; ")})` : ""}. Ask when it reopens, and use another service meanwhile.`,
+        {
+          notices,
+          serviceIds: closed.map((d) => d.id),
+        },
+      ),
     );
   }
 
   if (!ended.length && !closed.length) {
-    const anyAge = await ctx.candidates.find({ needs: [need], localAuthorities: ctx.areas, contractEnd: { onOrAfter: profile.today } }, "WAIT", SAMPLE);
+    const anyAge = await ctx.candidates.find(
+      { needs: [need], localAuthorities: ctx.areas, contractEnd: { onOrAfter: profile.today } },
+      "WAIT",
+      SAMPLE,
+    );
     if (anyAge.length) {
       const nearestAge = nearestServedAge(profile.age, anyAge);
       gaps.push(
-        gap(need, "AGE", `Services for ${label} in ${area} do not take children aged ${profile.age}; the nearest age served is ${nearestAge}.`, {
-          nearestAge,
-          serviceIds: anyAge.map((d) => d.id),
-        }),
+        gap(
+          need,
+          "AGE",
+          `Services for ${label} in ${area} do not take children aged ${profile.age}; the nearest age served is ${nearestAge}.`,
+          {
+            nearestAge,
+            serviceIds: anyAge.map((d) => d.id),
+          },
+        ),
       );
       return { need, status: "GAP", services, gaps };
     }
@@ -447,26 +538,56 @@ async function planNeed(ctx: Ctx, profile: ChildProfile, need: string, multi: re
   // Something exists (closed, ended, elsewhere), or an offline partner might run the only service:
   // either way it is not "no service".
   if (!gaps.length) {
-    gaps.push(gap(need, "NO_SERVICE", `No partner lists a service for ${label} for a child aged ${profile.age} anywhere in the UK. Raise it with the commissioner; consider universal services meanwhile.`));
+    gaps.push(
+      gap(
+        need,
+        "NO_SERVICE",
+        `No partner lists a service for ${label} for a child aged ${profile.age} anywhere in the UK. Raise it with the commissioner; consider universal services meanwhile.`,
+      ),
+    );
   }
   // With a partner offline and nothing known in the area, that partner may run the service here.
-  const unknown = ctx.offline.length > 0 && gaps.every((g) => g.kind === "PARTNER_OFFLINE" || g.kind === "OUTSIDE_AREA");
+  const unknown =
+    ctx.offline.length > 0 &&
+    gaps.every((g) => g.kind === "PARTNER_OFFLINE" || g.kind === "OUTSIDE_AREA");
   return { need, status: unknown ? "UNKNOWN" : "GAP", services, gaps };
 }
 
-function conditionGap(profile: ChildProfile, need: string, kind: Condition, these: ServiceDoc[], area: string, offered: string[]): Gap {
+function conditionGap(
+  profile: ChildProfile,
+  need: string,
+  kind: Condition,
+  these: ServiceDoc[],
+  area: string,
+  offered: string[],
+): Gap {
   const label = needLabel(need);
   const ids = these.map((d) => d.id);
   switch (kind) {
     case "LANGUAGE":
-      return gap(need, kind, `Services for ${label} in ${area} are not offered in ${list(profile.languages)}; ask about interpreters (offered: ${list(offered.slice(0, 10))}).`, { serviceIds: ids });
+      return gap(
+        need,
+        kind,
+        `Services for ${label} in ${area} are not offered in ${list(profile.languages)}; ask about interpreters (offered: ${list(offered.slice(0, 10))}).`,
+        { serviceIds: ids },
+      );
     case "REFERRAL_ROUTE": {
       const routes = [...new Set(these.flatMap((d) => d.referralRoutes))];
-      return gap(need, kind, `Services for ${label} in ${area} need a referral by ${list(routes.map((r) => r.toLowerCase().replace("_", " ")))}; the family cannot self-refer.`, { serviceIds: ids });
+      return gap(
+        need,
+        kind,
+        `Services for ${label} in ${area} need a referral by ${list(routes.map((r) => r.toLowerCase().replace("_", " ")))}; the family cannot self-refer.`,
+        { serviceIds: ids },
+      );
     }
     case "OUTSIDE_AREA": {
       const nearest = Math.min(...these.map((d) => distanceFrom(profile.location, d) ?? Infinity));
-      return gap(need, kind, `Services for ${label} exist, but the nearest is ${nearest.toFixed(1)} km away, beyond the ${profile.maxTravelKm} km the family can travel.`, { serviceIds: ids, nearestDistanceKm: round1(nearest) });
+      return gap(
+        need,
+        kind,
+        `Services for ${label} exist, but the nearest is ${nearest.toFixed(1)} km away, beyond the ${profile.maxTravelKm} km the family can travel.`,
+        { serviceIds: ids, nearestDistanceKm: round1(nearest) },
+      );
     }
     case "NO_CAPACITY": {
       const accepting = these.filter((d) => d.acceptingReferrals);
@@ -487,15 +608,31 @@ function conditionGap(profile: ChildProfile, need: string, kind: Condition, thes
  * No service covers the child's area: the nearby ones (for a land-neighbouring authority, or within
  * nearbyKm), else the nearest anywhere. Null only when no service for this need and age exists.
  */
-async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: string, area: string): Promise<Gap | null> {
-  const open: SearchFilter = { needs: [need], age: profile.age, statuses: ["ACTIVE"], contractEnd: { onOrAfter: profile.today } };
+async function beyondArea(
+  ctx: Ctx,
+  profile: ChildProfile,
+  need: string,
+  label: string,
+  area: string,
+): Promise<Gap | null> {
+  const open: SearchFilter = {
+    needs: [need],
+    age: profile.age,
+    statuses: ["ACTIVE"],
+    contractEnd: { onOrAfter: profile.today },
+  };
   const { nearbyKm, includeNeighbours } = ctx.options;
   const neighbours = includeNeighbours ? neighbouringAreas(profile.localAuthority) : [];
   const [byNeighbour, byDistance] = await Promise.all([
-    neighbours.length ? ctx.candidates.find({ ...open, localAuthorities: neighbours }, "WAIT", SAMPLE) : Promise.resolve([]),
-    ctx.origin ? ctx.candidates.find(open, "DISTANCE", SAMPLE, { ...ctx.origin, radiusKm: nearbyKm }) : Promise.resolve([]),
+    neighbours.length
+      ? ctx.candidates.find({ ...open, localAuthorities: neighbours }, "WAIT", SAMPLE)
+      : Promise.resolve([]),
+    ctx.origin
+      ? ctx.candidates.find(open, "DISTANCE", SAMPLE, { ...ctx.origin, radiusKm: nearbyKm })
+      : Promise.resolve([]),
   ]);
-  const servesOf = (docs: readonly ServiceDoc[]) => list([...new Set(docs.flatMap((d) => d.localAuthorities))].slice(0, 5).map(areaName));
+  const servesOf = (docs: readonly ServiceDoc[]) =>
+    list([...new Set(docs.flatMap((d) => d.localAuthorities))].slice(0, 5).map(areaName));
   const nearestOf = (docs: readonly ServiceDoc[]) => {
     const ds = docs.map((d) => distanceFrom(ctx.origin, d)).filter((d): d is number => d !== null);
     return ds.length ? round1(Math.min(...ds)) : null;
@@ -504,7 +641,9 @@ async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: 
   const nearby = [...new Map([...byDistance, ...byNeighbour].map((d) => [d.id, d])).values()];
   if (nearby.length) {
     const nearest = nearestOf(nearby);
-    const where = includeNeighbours ? `its neighbouring areas or within ${nearbyKm} km` : `within ${nearbyKm} km`;
+    const where = includeNeighbours
+      ? `its neighbouring areas or within ${nearbyKm} km`
+      : `within ${nearbyKm} km`;
     return gap(
       need,
       "OUTSIDE_AREA",
@@ -513,7 +652,9 @@ async function beyondArea(ctx: Ctx, profile: ChildProfile, need: string, label: 
     );
   }
   // Nothing nearby: the nearest help anywhere is still help, and never "no service".
-  const far = ctx.origin ? await ctx.candidates.find(open, "DISTANCE", 5, { ...ctx.origin, radiusKm: MAX_RADIUS_KM }) : [];
+  const far = ctx.origin
+    ? await ctx.candidates.find(open, "DISTANCE", 5, { ...ctx.origin, radiusKm: MAX_RADIUS_KM })
+    : [];
   const anywhere = far.length ? far : await ctx.candidates.find(open, "WAIT", 5);
   if (!anywhere.length) return null;
   const nearest = nearestOf(anywhere);
@@ -543,16 +684,32 @@ const SPECIALIST = new Set(["SAFEGUARDING", "EXPLOITATION"]);
 const UNIVERSAL = new Set(["EARLY_YEARS", "PERINATAL", "PHYSICAL_HEALTH", "EDUCATION"]);
 
 export function suggestLevel(profile: ChildProfile, plans: NeedPlan[]): RoutePlan["level"] {
-  const at = (level: number, reason: string) => ({ level, label: CONTINUUM_OF_NEED[level - 1]!.label, reason });
+  const at = (level: number, reason: string) => ({
+    level,
+    label: CONTINUUM_OF_NEED[level - 1]!.label,
+    reason,
+  });
   const specialist = profile.needs.filter((n) => SPECIALIST.has(n));
-  if (specialist.length) return at(4, `${list(specialist.map(needLabel))} calls for a statutory response: contact the children's services front door (MASH) today.`);
+  if (specialist.length)
+    return at(
+      4,
+      `${list(specialist.map(needLabel))} calls for a statutory response: contact the children's services front door (MASH) today.`,
+    );
   if (profile.needs.includes("DOMESTIC_ABUSE") && profile.urgency === "URGENT") {
     return at(4, "Urgent domestic abuse: consider safeguarding and a MARAC referral.");
   }
   const partners = new Set(plans.flatMap((p) => p.services.slice(0, 1).map((s) => s.partner)));
   if (profile.needs.length >= 3 || partners.size >= 2 || profile.senProvision === "EHC_PLAN") {
-    const why = profile.needs.length >= 3 ? `${profile.needs.length} needs` : partners.size >= 2 ? `needs met by ${partners.size} agencies` : "an EHC plan";
-    return at(3, `${why[0]!.toUpperCase()}${why.slice(1)}: a coordinated, multi-agency early help response with a lead practitioner (Team Around the Family).`);
+    const why =
+      profile.needs.length >= 3
+        ? `${profile.needs.length} needs`
+        : partners.size >= 2
+          ? `needs met by ${partners.size} agencies`
+          : "an EHC plan";
+    return at(
+      3,
+      `${why[0]!.toUpperCase()}${why.slice(1)}: a coordinated, multi-agency early help response with a lead practitioner (Team Around the Family).`,
+    );
   }
   if (profile.needs.every((n) => UNIVERSAL.has(n)) && profile.senProvision === "NONE") {
     return at(1, "Needs that universal services (health visiting, schools, GPs) can meet.");
@@ -571,15 +728,18 @@ export function suggestLead(profile: ChildProfile, plans: NeedPlan[]): RoutePlan
       covered.set(s.partner, set);
     }
   }
-  const spanning = new Set(plans.filter((p) => p.services.length).map((p) => p.services[0]!.partner));
+  const spanning = new Set(
+    plans.filter((p) => p.services.length).map((p) => p.services[0]!.partner),
+  );
   if (spanning.size < 2) return null;
   // On a tie, the partners' manifests decide (leadPriority): councils hold the statutory early help
   // duty, so they lead first.
-  const best = [...covered.entries()].sort((a, b) => b[1].size - a[1].size || LEAD_ORDER.indexOf(a[0]) - LEAD_ORDER.indexOf(b[0]))[0];
+  const best = [...covered.entries()].sort(
+    (a, b) => b[1].size - a[1].size || LEAD_ORDER.indexOf(a[0]) - LEAD_ORDER.indexOf(b[0]),
+  )[0];
   if (!best) return null;
   return {
     partner: best[0],
     reason: `${profile.needs.length} needs span ${spanning.size} agencies; the ${best[0]} partner's services meet the most of them (${list([...best[1]].map(needLabel))}), so it is best placed to hold the lead practitioner role.`,
   };
 }
-

@@ -12,7 +12,12 @@ import { directoryCopy } from "../types/copy.ts";
 import type { DirectoryContext } from "../context.ts";
 import { ChildProfileInput, CoverageReport, RouteOptionsInput, RoutePlan } from "./route.types.ts";
 import { coverage } from "./coverage.ts";
-import { DEFAULT_ROUTE_OPTIONS, routeChild, type ChildProfile, type RouteOptions } from "./route.engine.ts";
+import {
+  DEFAULT_ROUTE_OPTIONS,
+  routeChild,
+  type ChildProfile,
+  type RouteOptions,
+} from "./route.engine.ts";
 import { MAX_RADIUS_KM } from "../search/request.ts";
 
 const badInput = (message: string, field: string) =>
@@ -24,18 +29,31 @@ function ageFrom(dob: Date | string, today: string): number {
   const d = typeof dob === "string" ? new Date(dob) : dob;
   const t = new Date(`${today}T00:00:00Z`);
   let age = t.getUTCFullYear() - d.getUTCFullYear();
-  if (t.getUTCMonth() < d.getUTCMonth() || (t.getUTCMonth() === d.getUTCMonth() && t.getUTCDate() < d.getUTCDate())) age--;
+  if (
+    t.getUTCMonth() < d.getUTCMonth() ||
+    (t.getUTCMonth() === d.getUTCMonth() && t.getUTCDate() < d.getUTCDate())
+  )
+    age--;
   return age;
 }
 
 export function toRouteOptions(input: RouteOptionsInput | undefined | null): RouteOptions {
   const nearbyKm = input?.nearbyKm ?? DEFAULT_ROUTE_OPTIONS.nearbyKm;
-  if (!(nearbyKm > 0 && nearbyKm <= MAX_RADIUS_KM)) throw badInput(`nearbyKm must be more than 0 and at most ${MAX_RADIUS_KM}`, "options.nearbyKm");
-  return { nearbyKm, includeNeighbours: input?.includeNeighbours ?? DEFAULT_ROUTE_OPTIONS.includeNeighbours };
+  if (!(nearbyKm > 0 && nearbyKm <= MAX_RADIUS_KM))
+    throw badInput(`nearbyKm must be more than 0 and at most ${MAX_RADIUS_KM}`, "options.nearbyKm");
+  return {
+    nearbyKm,
+    includeNeighbours: input?.includeNeighbours ?? DEFAULT_ROUTE_OPTIONS.includeNeighbours,
+  };
 }
 
-export async function toChildProfile(input: ChildProfileInput, ctx: DirectoryContext, today: string): Promise<ChildProfile> {
-  if (!input.needs?.length) throw badInput("profile.needs must name at least one need", "profile.needs");
+export async function toChildProfile(
+  input: ChildProfileInput,
+  ctx: DirectoryContext,
+  today: string,
+): Promise<ChildProfile> {
+  if (!input.needs?.length)
+    throw badInput("profile.needs must name at least one need", "profile.needs");
   const unknown = input.needs.filter((n) => !NEED_CODES.includes(n));
   if (unknown.length) throw badInput(`unknown need ${unknown.join(", ")}`, "profile.needs");
   let age: number;
@@ -43,13 +61,20 @@ export async function toChildProfile(input: ChildProfileInput, ctx: DirectoryCon
   else if (input.dateOfBirth) age = ageFrom(input.dateOfBirth, today);
   else throw badInput("give the child's age or dateOfBirth", "profile.age");
   if (!Number.isInteger(age) || age < 0 || age > 25) {
-    throw badInput("age must be a whole number of years from 0 to 25", input.age !== undefined && input.age !== null ? "profile.age" : "profile.dateOfBirth");
+    throw badInput(
+      "age must be a whole number of years from 0 to 25",
+      input.age !== undefined && input.age !== null ? "profile.age" : "profile.dateOfBirth",
+    );
   }
   let location: ChildProfile["location"] = null;
   let la: string | null = null;
   if (input.localAuthority !== undefined && input.localAuthority !== null) {
     const known = localAuthorityInfo(input.localAuthority);
-    if (!known) throw badInput(`unknown local authority "${input.localAuthority.slice(0, 20)}": give a current ONS GSS code such as "E06000017" (Rutland); the localAuthorities query lists them all`, "profile.localAuthority");
+    if (!known)
+      throw badInput(
+        `unknown local authority "${input.localAuthority.slice(0, 20)}": give a current ONS GSS code such as "E06000017" (Rutland); the localAuthorities query lists them all`,
+        "profile.localAuthority",
+      );
     la = known.code;
   }
   if (input.postcode) {
@@ -57,22 +82,37 @@ export async function toChildProfile(input: ChildProfileInput, ctx: DirectoryCon
       const place = await ctx.postcodes.resolve(input.postcode);
       location = { lat: place.lat, lng: place.lng };
       // An explicit authority wins: the outward code's main authority is only the likeliest.
-      la ??= (place.localAuthorityCode && localAuthorityInfo(place.localAuthorityCode)?.code) || null;
+      la ??=
+        (place.localAuthorityCode && localAuthorityInfo(place.localAuthorityCode)?.code) || null;
       if (!la) {
-        throw badInput(`postcode ${place.postcode} could not be placed in a local authority; give profile.localAuthority as well`, "profile.postcode");
+        throw badInput(
+          `postcode ${place.postcode} could not be placed in a local authority; give profile.localAuthority as well`,
+          "profile.postcode",
+        );
       }
     } catch (err) {
       if (err instanceof GraphQLError) throw err;
       throw badInput(err instanceof Error ? err.message : "unknown postcode", "profile.postcode");
     }
   }
-  if (!la) throw badInput("give the child's postcode (profile.postcode) or local authority GSS code (profile.localAuthority)", "profile.postcode");
-  if (input.maxTravelKm !== undefined && input.maxTravelKm !== null && !(input.maxTravelKm > 0 && input.maxTravelKm <= 500)) {
+  if (!la)
+    throw badInput(
+      "give the child's postcode (profile.postcode) or local authority GSS code (profile.localAuthority)",
+      "profile.postcode",
+    );
+  if (
+    input.maxTravelKm !== undefined &&
+    input.maxTravelKm !== null &&
+    !(input.maxTravelKm > 0 && input.maxTravelKm <= 500)
+  ) {
     throw badInput("maxTravelKm must be between 0 and 500", "profile.maxTravelKm");
   }
   const languages = (input.languages ?? []).map((l) => l.trim().toLowerCase());
   if (languages.some((l) => !/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(l)) || languages.length > 10) {
-    throw badInput("languages must be up to 10 language codes such as \"cy\" or \"pl\"", "profile.languages");
+    throw badInput(
+      'languages must be up to 10 language codes such as "cy" or "pl"',
+      "profile.languages",
+    );
   }
   return {
     age,
@@ -96,12 +136,22 @@ export class RouteResolver {
   })
   async routeChild(
     @Ctx() ctx: DirectoryContext,
-    @Arg("profile", () => ChildProfileInput, { description: "The child's age, needs and where they live." }) input: ChildProfileInput,
-    @Arg("options", () => RouteOptionsInput, { nullable: true, description: "What counts as nearby when no service covers the child's area." }) optionsInput?: RouteOptionsInput,
+    @Arg("profile", () => ChildProfileInput, {
+      description: "The child's age, needs and where they live.",
+    })
+    input: ChildProfileInput,
+    @Arg("options", () => RouteOptionsInput, {
+      nullable: true,
+      description: "What counts as nearby when no service covers the child's area.",
+    })
+    optionsInput?: RouteOptionsInput,
   ): Promise<RoutePlan> {
     const started = performance.now();
     const options = toRouteOptions(optionsInput);
-    const [profile] = await Promise.all([toChildProfile(input, ctx, todayIso()), ctx.sync.checkLiveness()]);
+    const [profile] = await Promise.all([
+      toChildProfile(input, ctx, todayIso()),
+      ctx.sync.checkLiveness(),
+    ]);
     const plan = await routeChild(profile, {
       backend: ctx.backend,
       isStale: (p) => ctx.sync.isStale(p),
@@ -115,7 +165,10 @@ export class RouteResolver {
       gaps: plan.gaps.length,
     });
     // Partner ids are lower case inside; the GraphQL Partner enum is upper case.
-    const gapOut = (g: (typeof plan.gaps)[number]) => ({ ...g, partners: g.partners.map((p) => p.toUpperCase()) });
+    const gapOut = (g: (typeof plan.gaps)[number]) => ({
+      ...g,
+      partners: g.partners.map((p) => p.toUpperCase()),
+    });
     return {
       ...plan,
       needs: plan.needs.map((n) => ({
@@ -128,29 +181,41 @@ export class RouteResolver {
         gaps: n.gaps.map(gapOut),
       })),
       offlinePartners: plan.offlinePartners.map((p) => p.toUpperCase()),
-      leadAgency: plan.leadAgency && { ...plan.leadAgency, partner: plan.leadAgency.partner.toUpperCase() },
+      leadAgency: plan.leadAgency && {
+        ...plan.leadAgency,
+        partner: plan.leadAgency.partner.toUpperCase(),
+      },
       gaps: plan.gaps.map(gapOut),
     } as unknown as RoutePlan;
   }
 
   @Query(() => CoverageReport, {
-    description: "For commissioners: a need × age-band matrix of a local authority's services per partner, its gaps, and sole providers whose contracts end within 6 or 12 months.",
+    description:
+      "For commissioners: a need × age-band matrix of a local authority's services per partner, its gaps, and sole providers whose contracts end within 6 or 12 months.",
   })
   async coverage(
     @Ctx() ctx: DirectoryContext,
     @Arg("area", () => String, { description: "Local authority GSS code." }) area: string,
-    @Arg("ageBand", () => AgeBand, { nullable: true, description: "One age band; all when omitted." }) ageBand?: string,
+    @Arg("ageBand", () => AgeBand, {
+      nullable: true,
+      description: "One age band; all when omitted.",
+    })
+    ageBand?: string,
   ) {
     const la = localAuthorityInfo(area);
     if (!la) throw badInput(`unknown local authority "${area.slice(0, 20)}"`, "area");
     await ctx.sync.checkLiveness();
     const offline = PARTNERS.filter((p) => ctx.sync.isOffline(p));
-    const report = await coverage({ area: la.code, ageBand, today: todayIso() }, { backend: ctx.backend, offline });
+    const report = await coverage(
+      { area: la.code, ageBand, today: todayIso() },
+      { backend: ctx.backend, offline },
+    );
     return {
       ...report,
-      endingContracts: report.endingContracts.map(({ doc, ...e }) => ({ ...e, service: serviceFromDoc(doc) })),
+      endingContracts: report.endingContracts.map(({ doc, ...e }) => ({
+        ...e,
+        service: serviceFromDoc(doc),
+      })),
     };
   }
 }
-
-

@@ -222,7 +222,10 @@ export function searchContract(name: string, makeBackend: () => Promise<SearchBa
         expect(notEnded.length + ended.length).toBe(
           FIXTURE.filter((d) => d.status === "ACTIVE").length,
         );
-        await expectFilter({ contractEnd: { onOrAfter: "2027-01-01", onOrBefore: "2026-01-01" } }, []);
+        await expectFilter(
+          { contractEnd: { onOrAfter: "2027-01-01", onOrBefore: "2026-01-01" } },
+          [],
+        );
       });
 
       it("filters by reach: within the radius, or without travel, or with no location", async () => {

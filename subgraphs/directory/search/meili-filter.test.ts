@@ -42,8 +42,12 @@ describe("buildMeiliFilter", () => {
       "contractSort <= 21153",
       '_geoRadius(54.88, -2.9, 10000) OR located = false OR deliveryModes IN ["ONLINE", "TELEPHONE", "HOME_VISIT"]',
     ]);
-    expect(build({ filter: { contractEnd: { onOrAfter: "2027-01-01", onOrBefore: "2026-01-01" } } })).toBeNull();
-    expect(() => build({ filter: { contractEnd: { onOrAfter: "next week" } } })).toThrow(/YYYY-MM-DD/);
+    expect(
+      build({ filter: { contractEnd: { onOrAfter: "2027-01-01", onOrBefore: "2026-01-01" } } }),
+    ).toBeNull();
+    expect(() => build({ filter: { contractEnd: { onOrAfter: "next week" } } })).toThrow(
+      /YYYY-MM-DD/,
+    );
   });
 
   it("builds each filter from constants, checked codes and quoted values", () => {

@@ -73,7 +73,6 @@ interface MeiliDoc extends ServiceDoc {
   terms: string;
 }
 
-
 export const MEILI_SETTINGS: Settings = {
   searchableAttributes: ["name", "organizationName", "description", "terms"],
   filterableAttributes: [

@@ -134,7 +134,6 @@ interface OramaDoc extends ServiceDoc {
   located: boolean;
 }
 
-
 function toOramaDoc(input: ServiceDoc): OramaDoc {
   const doc = normaliseDoc(input);
   return {

@@ -129,7 +129,8 @@ function circle(c: { lat: number; lng: number; radiusKm: number }, what: string)
 
 function day(value: unknown, what: string): number | null {
   if (value === undefined || value === null) return null;
-  const key = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? dateKey(value) : null;
+  const key =
+    typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? dateKey(value) : null;
   if (key === null) throw new SearchRequestError(`${what} must be a date, YYYY-MM-DD`);
   return key;
 }
@@ -169,7 +170,11 @@ export function normaliseRequest(req: SearchRequest): NormalisedRequest {
         : circle(f.reachableFrom, "filter.reachableFrom"),
     impossible: false,
   };
-  if (filter.contractFrom !== null && filter.contractTo !== null && filter.contractFrom > filter.contractTo)
+  if (
+    filter.contractFrom !== null &&
+    filter.contractTo !== null &&
+    filter.contractFrom > filter.contractTo
+  )
     state.impossible = true;
   if (f.openAt !== undefined && f.openAt !== null) {
     const slot =

@@ -16,7 +16,13 @@ export interface ServiceCard {
   /** ISO timestamp. */
   capacityUpdatedAt: string | null;
   /** Public views of the locations, in the partner's order: never an address or exact position. */
-  locations: { id: string; name: string | null; locationType: string; confidential: boolean; area: string | null }[];
+  locations: {
+    id: string;
+    name: string | null;
+    locationType: string;
+    confidential: boolean;
+    area: string | null;
+  }[];
 }
 
 /** One partner service as the directory indexes it. Built by the sync from partner HSDS data. */

@@ -51,7 +51,12 @@ export interface StateOptions {
 /** A persistent store when given a URL or a data directory, else an in-memory one. */
 export async function openDirectoryState(opts: StateOptions): Promise<DirectoryState> {
   if (!opts.url && !opts.dataDir) return memoryState();
-  const db = await openDb({ url: opts.url, dataDir: opts.dataDir, migrationDirs: [migrations], baseMigrations: false });
+  const db = await openDb({
+    url: opts.url,
+    dataDir: opts.dataDir,
+    migrationDirs: [migrations],
+    baseMigrations: false,
+  });
   return dbState(db);
 }
 
@@ -109,7 +114,9 @@ function dbState(db: Db): DirectoryState {
     );
   const upsert = async (tx: Pick<Db, "query">, docs: StoredDoc[]) => {
     for (let i = 0; i < docs.length; i += BATCH) {
-      const rows = docs.slice(i, i + BATCH).map((s) => ({ id: s.doc.id, partner: s.doc.partner, seq: s.seq, doc: s.doc }));
+      const rows = docs
+        .slice(i, i + BATCH)
+        .map((s) => ({ id: s.doc.id, partner: s.doc.partner, seq: s.seq, doc: s.doc }));
       await tx.query(
         `INSERT INTO indexed_service (id, partner, seq, doc)
          SELECT id, partner, seq, doc FROM jsonb_to_recordset($1::jsonb) AS r(id text, partner text, seq bigint, doc jsonb)
@@ -127,7 +134,9 @@ function dbState(db: Db): DirectoryState {
         last_sync_at: Date | null;
         last_error: string | null;
         last_reconciled_at: Date | null;
-      }>(`SELECT partner, feed_cursor, last_sync_at, last_error, last_reconciled_at FROM partner_sync`);
+      }>(
+        `SELECT partner, feed_cursor, last_sync_at, last_error, last_reconciled_at FROM partner_sync`,
+      );
       return rows.map((r) => ({
         partner: r.partner,
         cursor: r.feed_cursor,
@@ -138,7 +147,8 @@ function dbState(db: Db): DirectoryState {
     },
     async apply(checkpoint, upserts, removals) {
       await db.transaction(async (tx) => {
-        if (removals.length) await tx.query(`DELETE FROM indexed_service WHERE id = ANY($1::text[])`, [removals]);
+        if (removals.length)
+          await tx.query(`DELETE FROM indexed_service WHERE id = ANY($1::text[])`, [removals]);
         await upsert(tx, upserts);
         await saveCheckpoint(tx, checkpoint);
       });
@@ -168,7 +178,9 @@ function dbState(db: Db): DirectoryState {
           [after, batchSize],
         );
         if (!rows.length) return;
-        yield rows.map((r) => (typeof r.doc === "string" ? JSON.parse(r.doc) : r.doc) as ServiceDoc);
+        yield rows.map(
+          (r) => (typeof r.doc === "string" ? JSON.parse(r.doc) : r.doc) as ServiceDoc,
+        );
         after = rows.at(-1)!.id;
       }
     },

@@ -3,7 +3,15 @@
 // partner's implementation. Each implementation here is a stub whose common fields are @external:
 // the owning partner resolves them. Adding a partner to PARTNERS adds its stubs.
 import "reflect-metadata";
-import { Directive, Field, Float, ID, InterfaceType, ObjectType, type ClassType } from "type-graphql";
+import {
+  Directive,
+  Field,
+  Float,
+  ID,
+  InterfaceType,
+  ObjectType,
+  type ClassType,
+} from "type-graphql";
 import { GraphQLError } from "graphql";
 import { Partner } from "../../../schema/enums.ts";
 import { PARTNERS, PARTNER_INFO, isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
@@ -17,25 +25,40 @@ import { parseGlobalId } from "../../kit/service.map.ts";
     "A UK local authority (ONS GSS code): district, unitary, London borough, county, Welsh principal area, Scottish council area or Northern Ireland district. Services list the areas whose children they take.",
 })
 export class LocalAuthority {
-  @Field(() => String, { description: "ONS GSS code, e.g. \"E10000020\" (Norfolk), \"E07000148\" (Norwich)." })
+  @Field(() => String, {
+    description: 'ONS GSS code, e.g. "E10000020" (Norfolk), "E07000148" (Norwich).',
+  })
   code!: string;
 
-  @Field(() => String, { description: "Official name (ONS), e.g. \"Norfolk\", \"King's Lynn and West Norfolk\"." })
+  @Field(() => String, {
+    description: 'Official name (ONS), e.g. "Norfolk", "King\'s Lynn and West Norfolk".',
+  })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: "Welsh name, for Welsh principal areas (\"Casnewydd\")." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Welsh name, for Welsh principal areas ("Casnewydd").',
+  })
   nameWelsh!: string | null;
 
   @Field(() => String, { description: "The nation: England, Wales, Scotland or Northern Ireland." })
   region!: string;
 
-  @Field(() => String, { description: "Kind of authority: \"county\", \"non-metropolitan district\", \"unitary authority\", \"London borough\" …" })
+  @Field(() => String, {
+    description:
+      'Kind of authority: "county", "non-metropolitan district", "unitary authority", "London borough" …',
+  })
   type!: string;
 
-  @Field(() => String, { description: "\"upper\" (an English county), \"lower\" (a district in a county) or \"unitary\" (all others)." })
+  @Field(() => String, {
+    description:
+      '"upper" (an English county), "lower" (a district in a county) or "unitary" (all others).',
+  })
   tier!: string;
 
-  @Field(() => Float, { description: "Latitude of the area's centre (ONS centroid; computed for counties)." })
+  @Field(() => Float, {
+    description: "Latitude of the area's centre (ONS centroid; computed for counties).",
+  })
   latitude!: number;
 
   @Field(() => Float, { description: "Longitude of the area's centre." })
@@ -77,7 +100,8 @@ const typeName = (partner: PartnerId, entity: "Service" | "Organization") =>
 function resolveByIdPrefix(entity: "Service" | "Organization") {
   return (value: { id: string }) => {
     const partner = parseGlobalId(value.id)?.partner;
-    if (!partner || !isPartnerId(partner)) throw new GraphQLError(`Unknown partner in id "${value.id}"`);
+    if (!partner || !isPartnerId(partner))
+      throw new GraphQLError(`Unknown partner in id "${value.id}"`);
     return typeName(partner, entity);
   };
 }
@@ -105,7 +129,10 @@ export class DirectoryLocation {
   @Field(() => ID, { description: "The partner's location id." })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: "Name of the place, e.g. \"Pill Family Hub\"." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Name of the place, e.g. "Pill Family Hub".',
+  })
   name!: string | null;
 
   @Field(() => String, { description: "HSDS location type: physical, postal or virtual." })
@@ -116,7 +143,8 @@ export class DirectoryLocation {
 
   @Field(() => String, {
     nullable: true,
-    description: "A public, area-level description: the town and postcode district (e.g. \"Norwich, NR2\").",
+    description:
+      'A public, area-level description: the town and postcode district (e.g. "Norwich, NR2").',
   })
   area!: string | null;
 }
@@ -141,11 +169,23 @@ const PARTNER_FIELD = {
 export abstract class ServiceEntity {}
 applyFields(ServiceEntity, [PARTNER_FIELD, ...SERVICE_FIELDS]);
 
-function stub(partner: PartnerId, entity: "Service" | "Organization", iface: Function, fields: typeof SERVICE_FIELDS) {
+function stub(
+  partner: PartnerId,
+  entity: "Service" | "Organization",
+  iface: Function,
+  fields: typeof SERVICE_FIELDS,
+) {
   const name = typeName(partner, entity);
   const Stub = { [name]: class {} }[name]!;
-  applyFields(Stub, fields.filter((f) => f.name === "id"));
-  applyFields(Stub, fields.filter((f) => f.name !== "id" && f.name !== "partner"), { external: true });
+  applyFields(
+    Stub,
+    fields.filter((f) => f.name === "id"),
+  );
+  applyFields(
+    Stub,
+    fields.filter((f) => f.name !== "id" && f.name !== "partner"),
+    { external: true },
+  );
   if (entity === "Service") applyFields(Stub, [PARTNER_FIELD]);
   Directive('@key(fields: "id")')(Stub);
   ObjectType(name, {
@@ -171,7 +211,10 @@ export function serviceRef(id: string): ServiceRef {
 }
 
 export function directoryReferenceResolvers() {
-  const resolvers: Record<string, { __resolveReference: (ref: { id?: string; code?: string }) => unknown }> = {
+  const resolvers: Record<
+    string,
+    { __resolveReference: (ref: { id?: string; code?: string }) => unknown }
+  > = {
     LocalAuthority: { __resolveReference: (ref) => localAuthority(ref.code ?? "") },
   };
   for (const p of PARTNERS) {

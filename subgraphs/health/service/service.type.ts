@@ -3,6 +3,7 @@ import { ServiceBase } from "../base.ts";
 
 @Directive('@key(fields: "id")')
 @ObjectType("HealthService", {
-  description: "An NHS service: CAMHS, health visiting, school nursing, community paediatrics, therapies.",
+  description:
+    "An NHS service: CAMHS, health visiting, school nursing, community paediatrics, therapies.",
 })
 export class HealthService extends ServiceBase {}

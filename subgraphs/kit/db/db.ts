@@ -42,9 +42,14 @@ export interface DbOptions {
 const kitMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
 
 export async function openDb(options: DbOptions): Promise<Db> {
-  const db = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir, options.loadDataDir);
+  const db = options.url
+    ? await openPostgres(options.url)
+    : await openPglite(options.dataDir, options.loadDataDir);
   try {
-    await migrate(db, [...(options.baseMigrations === false ? [] : [kitMigrations]), ...(options.migrationDirs ?? [])]);
+    await migrate(db, [
+      ...(options.baseMigrations === false ? [] : [kitMigrations]),
+      ...(options.migrationDirs ?? []),
+    ]);
   } catch (err) {
     await db.close();
     throw err;
@@ -104,7 +109,8 @@ async function openPostgres(rawUrl: string): Promise<Db> {
   const url = new URL(rawUrl);
   const schema = url.searchParams.get("schema");
   url.searchParams.delete("schema");
-  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`invalid schema name "${schema}"`);
   const pool = new pg.Pool({
     connectionString: url.toString(),
     max: 10,

@@ -5,15 +5,25 @@ import { Directive, Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { AgeBand, DateScalar, DateTimeScalar } from "../../../schema/enums.ts";
 
 @Directive("@shareable")
-@ObjectType("AgeRange", { description: "Ages a service takes, in whole years, inclusive at both ends." })
+@ObjectType("AgeRange", {
+  description: "Ages a service takes, in whole years, inclusive at both ends.",
+})
 export class AgeRange {
-  @Field(() => Int, { nullable: true, description: "Youngest age taken (years); null means from birth." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Youngest age taken (years); null means from birth.",
+  })
   minimumAge!: number | null;
 
-  @Field(() => Int, { nullable: true, description: "Oldest age taken (years); null means no stated upper limit." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Oldest age taken (years); null means no stated upper limit.",
+  })
   maximumAge!: number | null;
 
-  @Field(() => [AgeBand], { description: "Age bands the range overlaps; handy for facets and grouping." })
+  @Field(() => [AgeBand], {
+    description: "Age bands the range overlaps; handy for facets and grouping.",
+  })
   bands!: string[];
 }
 
@@ -25,10 +35,16 @@ export class Capacity {
   @Field(() => Boolean, { description: "True when the service is accepting new referrals." })
   acceptingReferrals!: boolean;
 
-  @Field(() => Int, { nullable: true, description: "Typical wait from referral to first contact, in weeks." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Typical wait from referral to first contact, in weeks.",
+  })
   typicalWaitWeeks!: number | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: "When the partner last confirmed capacity." })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the partner last confirmed capacity.",
+  })
   updatedAt!: Date | null;
 
   @Field(() => Int, {
@@ -40,10 +56,14 @@ export class Capacity {
 
 @Directive("@shareable")
 @ObjectType("Funding", {
-  description: "How a service is funded. Short contracts are how gaps appear (Wayfinder extension).",
+  description:
+    "How a service is funded. Short contracts are how gaps appear (Wayfinder extension).",
 })
 export class Funding {
-  @Field(() => DateScalar, { nullable: true, description: "When the current contract or grant ends (YYYY-MM-DD)." })
+  @Field(() => DateScalar, {
+    nullable: true,
+    description: "When the current contract or grant ends (YYYY-MM-DD).",
+  })
   contractEndDate!: string | null;
 
   @Field(() => String, { nullable: true, description: "Who funds or commissions the service." })
@@ -62,7 +82,7 @@ export class Address {
   @Field(() => String, { nullable: true, description: "County or region." })
   region!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Full UK postcode, e.g. \"NR2 4AB\"." })
+  @Field(() => String, { nullable: true, description: 'Full UK postcode, e.g. "NR2 4AB".' })
   postalCode!: string | null;
 
   @Field(() => String, { description: "ISO 3166 country code." })
@@ -71,7 +91,8 @@ export class Address {
 
 @Directive("@shareable")
 @ObjectType("ExactLocation", {
-  description: "A location's exact address and position, confidential places included. Professionals only.",
+  description:
+    "A location's exact address and position, confidential places included. Professionals only.",
 })
 export class ExactLocation {
   @Field(() => Address, { nullable: true, description: "Postal address." })
@@ -93,7 +114,10 @@ export class Location {
   @Field(() => ID, { description: "The partner's location id." })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: "Name of the place, e.g. \"Pill Family Hub\"." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Name of the place, e.g. "Pill Family Hub".',
+  })
   name!: string | null;
 
   @Field(() => String, { nullable: true, description: "Directions, access notes and the like." })
@@ -116,20 +140,24 @@ export class Location {
 
   @Field(() => String, {
     nullable: true,
-    description: "A public, area-level description: the town and postcode district (e.g. \"Norwich, NR2\").",
+    description:
+      'A public, area-level description: the town and postcode district (e.g. "Norwich, NR2").',
   })
   area!: string | null;
 
   @Directive('@requiresScopes(scopes: [["professional"]])')
   @Field(() => ExactLocation, {
     nullable: true,
-    description: "Exact address and position, including for confidential places. Signed-in professionals only.",
+    description:
+      "Exact address and position, including for confidential places. Signed-in professionals only.",
   })
   exact!: ExactLocation | null;
 }
 
 @Directive("@shareable")
-@ObjectType("Schedule", { description: "When a service runs (HSDS schedule, iCal-style recurrence)." })
+@ObjectType("Schedule", {
+  description: "When a service runs (HSDS schedule, iCal-style recurrence).",
+})
 export class Schedule {
   @Field(() => ID, { description: "The partner's schedule id." })
   id!: string;
@@ -146,7 +174,10 @@ export class Schedule {
   @Field(() => String, { nullable: true, description: "Closing time, HH:MM (UK local time)." })
   closesAt!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Schedule in words, as the partner wrote it." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Schedule in words, as the partner wrote it.",
+  })
   description!: string | null;
 }
 
@@ -159,7 +190,10 @@ export class CostOption {
   @Field(() => String, { nullable: true, description: "What the price is for." })
   option!: string | null;
 
-  @Field(() => Float, { nullable: true, description: "Amount in `currency`; 0 or null means free." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Amount in `currency`; 0 or null means free.",
+  })
   amount!: number | null;
 
   @Field(() => String, { nullable: true, description: "ISO 4217 currency, usually GBP." })
@@ -191,20 +225,22 @@ export class Contact {
 @Directive("@shareable")
 @ObjectType("Language", { description: "A language a service is offered in (HSDS language)." })
 export class Language {
-  @Field(() => String, { description: "Language name in English, e.g. \"Welsh\"." })
+  @Field(() => String, { description: 'Language name in English, e.g. "Welsh".' })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: "ISO 639 code, e.g. \"cy\"." })
+  @Field(() => String, { nullable: true, description: 'ISO 639 code, e.g. "cy".' })
   code!: string | null;
 }
 
 @Directive("@shareable")
-@ObjectType("TaxonomyTerm", { description: "A term from a published taxonomy the partner tags a service with." })
+@ObjectType("TaxonomyTerm", {
+  description: "A term from a published taxonomy the partner tags a service with.",
+})
 export class TaxonomyTerm {
   @Field(() => ID, { description: "Term id within its taxonomy." })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: "Term code, e.g. \"fh-cat-3-2\"." })
+  @Field(() => String, { nullable: true, description: 'Term code, e.g. "fh-cat-3-2".' })
   code!: string | null;
 
   @Field(() => String, { description: "Term name." })
