@@ -25,6 +25,7 @@ import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 import { DATASET } from "./fixtures/dataset.ts";
 import { dropSchemaOf, freshSchemaUrl, hasPostgres } from "./helpers/postgres.ts";
 import { eventually } from "./helpers/stack.ts";
+import { CREATE, referralInput } from "./helpers/referrals.ts";
 import { READY_URL, runNpm, type RunningProcess } from "./helpers/processes.ts";
 
 const ISSUER = "https://idp.wayfinder.test";
@@ -173,6 +174,28 @@ function productionChecks(name: string, deployment: () => Deployment) {
       // Without it, the field is withheld.
       const anonymous = await post(gatewayUrl, { query });
       expect(anonymous.body.data?.service?.referralNotes ?? null).toBeNull();
+    });
+
+    it("a professional's referral crosses the processes to the owning partner, signed with the real secret", async () => {
+      const { gatewayUrl } = deployment();
+      const res = await post(
+        gatewayUrl,
+        { query: CREATE, variables: { input: referralInput(new Date()) } },
+        { authorization: `Bearer ${professionalToken}` },
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.createReferral).toMatchObject({
+        partner: "COUNCIL",
+        status: "NEW",
+        service: { id: "council:fh-norwich" },
+      });
+      // Anonymous callers cannot refer.
+      const anonymous = await post(gatewayUrl, {
+        query: CREATE,
+        variables: { input: referralInput(new Date()) },
+      });
+      expect(anonymous.body.data?.createReferral ?? null).toBeNull();
+      expect(anonymous.body.errors?.length).toBeGreaterThan(0);
     });
 
     it("a development token is refused at the gateway", async () => {
