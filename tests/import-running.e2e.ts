@@ -166,8 +166,10 @@ describe("npm run import into a running partner", () => {
       { id: "fh-maryport", name: "Maryport Family Centre", needs: ["PARENTING", "FAMILY_STRESS"] },
     ]);
     expect((await importCli(second)).code).toBe(0);
-    expect(await serviceName("council:fh-maryport")).toBe("Maryport Family Centre");
+    // service(id) asks the partner, but an anonymous read may be answered by the gateway's public
+    // cache until the directory's change feed reports the change (one sync, SYNC_INTERVAL_MS).
     await eventually(async () => {
+      expect(await serviceName("council:fh-maryport")).toBe("Maryport Family Centre");
       expect(await search("Maryport Centre")).toEqual([
         { id: "council:fh-maryport", name: "Maryport Family Centre" },
       ]);
