@@ -121,7 +121,7 @@ export async function createPartnerServer(opts: PartnerServerOptions): Promise<P
       const referrals = cipher
         ? createReferralService({ partner, db, cipher, now, webhooks: webhooks! })
         : null;
-      webhooks?.start();
+      await webhooks?.start();
       const purge = async () => {
         try {
           const purged = await referrals!.purge(settings!.retentionDays);

@@ -105,8 +105,19 @@ async function insertEvent(tx: Queryable, referralId: string, e: EventInput) {
   );
 }
 
-export async function insertReferral(db: Db, r: NewReferral, event: EventInput): Promise<void> {
-  await db.transaction(async (tx) => {
+/**
+ * Runs inside the transaction that writes a referral: the partner's notification (its outbox row)
+ * lands with the change or not at all.
+ */
+export type Outbox = (tx: Queryable, row: ReferralRow) => Promise<void>;
+
+export async function insertReferral(
+  db: Db,
+  r: NewReferral,
+  event: EventInput,
+  outbox?: Outbox,
+): Promise<ReferralRow> {
+  return db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO referral (id, service_id, status, urgency, needs, referrer_sub, personal, plan_ref, plan_need, plan_service_ids, created_at, due_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -126,6 +137,9 @@ export async function insertReferral(db: Db, r: NewReferral, event: EventInput):
       ],
     );
     await insertEvent(tx, r.id, event);
+    const row = (await tx.query<ReferralRow>(`SELECT * FROM referral WHERE id = $1`, [r.id]))[0]!;
+    await outbox?.(tx, row);
+    return row;
   });
 }
 
@@ -213,7 +227,11 @@ export type TransitionOutcome =
   | { kind: "conflict"; currentVersion: number };
 
 /** Moves a referral only if it is still at expectedVersion; the audit entry lands with it. */
-export async function writeTransition(db: Db, w: TransitionWrite): Promise<TransitionOutcome> {
+export async function writeTransition(
+  db: Db,
+  w: TransitionWrite,
+  outbox?: Outbox,
+): Promise<TransitionOutcome> {
   return db.transaction(async (tx) => {
     const sets = Object.entries(w.set);
     const params: unknown[] = [w.id, w.expectedVersion, w.to, ...sets.map(([, v]) => v)];
@@ -237,6 +255,7 @@ export async function writeTransition(db: Db, w: TransitionWrite): Promise<Trans
       versionFrom: w.expectedVersion,
       versionTo: row.version,
     });
+    await outbox?.(tx, row);
     return { kind: "ok", row };
   });
 }

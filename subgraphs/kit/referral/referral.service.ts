@@ -21,6 +21,7 @@ import {
   serviceForReferral,
   writeTransition,
   type EventRow,
+  type Outbox,
   type ReferralRow,
   type TransitionWrite,
 } from "./referral.data.ts";
@@ -322,37 +323,44 @@ export function createReferralService(deps: ReferralDeps) {
       created_at: now,
       due_at: new Date(now.getTime() + hours * 3600_000),
     };
-    await insertReferral(db, row, {
-      actor: claims.sub,
-      actorRole: claims.role,
-      actorPartner: claims.partner,
-      at: now,
-      from: null,
-      to: "NEW",
-      versionFrom: null,
-      versionTo: 1,
-      noteSealed: null,
-    });
-    const wire = (await withEvents([(await referralById(db, id))!]))[0]!;
-    await notify(wire, null, "referral.created");
-    return wire;
+    const stored = await insertReferral(
+      db,
+      row,
+      {
+        actor: claims.sub,
+        actorRole: claims.role,
+        actorPartner: claims.partner,
+        at: now,
+        from: null,
+        to: "NEW",
+        versionFrom: null,
+        versionTo: 1,
+        noteSealed: null,
+      },
+      outbox(null, "referral.created"),
+    );
+    deps.webhooks?.kick();
+    return (await withEvents([stored]))[0]!;
   }
 
-  async function notify(
-    w: ReferralWire,
-    previousStatus: string | null,
+  /** The notification of a write, put in the outbox by the transaction that makes the write. */
+  function outbox(
+    previousStatus: StoredStatus | null,
     event: "referral.created" | "referral.status_changed",
-  ) {
-    await deps.webhooks?.enqueue({
-      event,
-      referralId: w.id,
-      reference: w.reference,
-      serviceId: w.serviceId,
-      status: w.status,
-      previousStatus,
-      version: w.version,
-      at: deps.now().toISOString(),
-    });
+  ): Outbox | undefined {
+    const webhooks = deps.webhooks;
+    if (!webhooks) return undefined;
+    return (tx, row) =>
+      webhooks.enqueueIn(tx, {
+        event,
+        referralId: globalId(partner, row.id),
+        reference: row.id,
+        serviceId: globalId(partner, row.service_id),
+        status: effectiveStatus(row, deps.now()),
+        previousStatus,
+        version: row.version,
+        at: deps.now().toISOString(),
+      });
   }
 
   async function get(id: unknown, claims: Claims): Promise<ReferralWire> {
@@ -423,17 +431,21 @@ export function createReferralService(deps: ReferralDeps) {
     from: StoredStatus,
   ) {
     const now = deps.now();
-    const outcome = await writeTransition(db, {
-      ...w,
-      event: {
-        actor: claims.sub,
-        actorRole: claims.role,
-        actorPartner: claims.partner,
-        at: now,
-        from,
-        noteSealed: w.note ? cipher.seal(w.note, `${w.id}#note`) : null,
+    const outcome = await writeTransition(
+      db,
+      {
+        ...w,
+        event: {
+          actor: claims.sub,
+          actorRole: claims.role,
+          actorPartner: claims.partner,
+          at: now,
+          from,
+          noteSealed: w.note ? cipher.seal(w.note, `${w.id}#note`) : null,
+        },
       },
-    });
+      outbox(from, "referral.status_changed"),
+    );
     if (outcome.kind === "not_found") throw notFound();
     if (outcome.kind === "conflict") {
       throw new ReferralError({
@@ -443,9 +455,8 @@ export function createReferralService(deps: ReferralDeps) {
         message: `The referral is at version ${outcome.currentVersion}, not ${w.expectedVersion}: someone else moved it since you read it. Read it again.`,
       });
     }
-    const wire = (await withEvents([outcome.row]))[0]!;
-    await notify(wire, from, "referral.status_changed");
-    return wire;
+    deps.webhooks?.kick();
+    return (await withEvents([outcome.row]))[0]!;
   }
 
   const checkVersion = (v: unknown) => {

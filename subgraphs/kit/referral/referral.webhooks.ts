@@ -1,9 +1,14 @@
-// Webhooks for a partner's referrals: registration (the secret is shown once and kept sealed),
-// an event queued for every new referral and status change, and a dispatcher that POSTs each one
-// signed (x-wayfinder-signature: sha256=<HMAC-SHA256 of the body, hex>), retrying failures with
-// exponential backoff and recording every attempt in the delivery log.
-import { createHmac, randomBytes } from "node:crypto";
-import type { Db } from "../db/db.ts";
+// Webhooks for a partner's referrals: registration (the secret is shown once and kept sealed), a
+// transactional outbox (a notification row is written in the same transaction as the new referral
+// or status change it announces, see referral.data.ts), and a dispatcher that delivers from it:
+// each row POSTed signed (x-wayfinder-signature: sha256=<HMAC-SHA256 of the body, hex>), retried
+// with exponential backoff, every attempt recorded in the delivery log. Delivery is at least once:
+// a row keeps its delivery id (x-wayfinder-delivery, and deliveryId in the body) across retries and
+// restarts, and receivers dedupe on it. A dispatcher claims one row at a time with FOR UPDATE SKIP
+// LOCKED and a lease (claimed_until), so replicas sharing a PostgreSQL database never send a row at
+// the same time, and a row held by a replica that died is sent again once its lease runs out.
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import type { Db, Queryable } from "../db/db.ts";
 import type { ReferralCipher } from "./referral.crypto.ts";
 import { log } from "../../../platform/log.ts";
 import type { PartnerId } from "../../../schema/vocabulary.ts";
@@ -12,6 +17,8 @@ export const SIGNATURE_HEADER = "x-wayfinder-signature";
 export const EVENT_HEADER = "x-wayfinder-event";
 export const DELIVERY_HEADER = "x-wayfinder-delivery";
 export const MAX_ATTEMPTS = 8;
+/** Most rows one dispatch run sends before it yields (the poll picks up the rest). */
+const RUN_LIMIT = 100;
 
 export interface WebhookEvent {
   event: "referral.created" | "referral.status_changed";
@@ -50,12 +57,36 @@ export interface WebhookOptions {
   /** First retry after this long, doubling each time (default 30 s). */
   retryBaseMs?: number;
   timeoutMs?: number;
+  /**
+   * How long a claimed row is this dispatcher's before another may take it (default: the request
+   * timeout + 30 s). Only a dispatcher that died holds a row that long.
+   */
+  leaseMs?: number;
+  /** Names this dispatcher in claimed_by (default: partner, pid and a random tag). */
+  instance?: string;
+}
+
+interface Claimed {
+  id: string;
+  delivery_id: string;
+  url: string;
+  body: string;
+  event: string;
+  attempts: number;
+  last_attempt_at: Date;
 }
 
 export function createWebhooks(opts: WebhookOptions) {
   const { db, cipher, partner } = opts;
   const base = opts.retryBaseMs ?? 30_000;
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const leaseMs = opts.leaseMs ?? timeoutMs + 30_000;
+  const me = opts.instance ?? `${partner}-${process.pid}-${randomBytes(4).toString("hex")}`;
   let running: Promise<void> | null = null;
+  let again = false;
+  // Not sending until start(): a process that only writes (or a test) leaves its rows to a dispatcher.
+  let started = false;
+  let closing = false;
   let timer: NodeJS.Timeout | null = null;
 
   async function register(url: string, actor: string): Promise<{ url: string; secret: string }> {
@@ -68,25 +99,49 @@ export function createWebhooks(opts: WebhookOptions) {
     return { url, secret };
   }
 
-  async function enqueue(e: WebhookEvent): Promise<void> {
+  /**
+   * Writes the event's outbox row inside the caller's transaction (the one that writes the
+   * referral), when the partner has a webhook. Call kick() once that transaction has committed.
+   */
+  async function enqueueIn(tx: Queryable, e: WebhookEvent): Promise<void> {
     const hook = (
-      await db.query<{ url: string }>(`SELECT url FROM referral_webhook WHERE partner = $1`, [
+      await tx.query<{ url: string }>(`SELECT url FROM referral_webhook WHERE partner = $1`, [
         partner,
       ])
     )[0];
     if (!hook) return;
-    const now = opts.now();
-    await db.query(
-      `INSERT INTO referral_webhook_delivery (event, referral_id, url, body, state, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5)`,
-      [e.event, e.reference, hook.url, JSON.stringify({ partner, ...e }), now],
+    const deliveryId = randomUUID();
+    await tx.query(
+      `INSERT INTO referral_webhook_delivery (delivery_id, event, referral_id, url, body, state, created_at, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)`,
+      [
+        deliveryId,
+        e.event,
+        e.reference,
+        hook.url,
+        JSON.stringify({ deliveryId, partner, ...e }),
+        opts.now(),
+      ],
     );
-    kick();
   }
 
-  async function attempt(
-    d: { id: string; url: string; body: string; event: string; attempts: number },
-    secret: string,
-  ) {
+  /** Takes the oldest due row that no live dispatcher holds, and counts the attempt. */
+  async function claim(): Promise<Claimed | null> {
+    const now = opts.now();
+    const rows = await db.query<Claimed>(
+      `UPDATE referral_webhook_delivery
+          SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1, last_attempt_at = $3
+        WHERE id = (SELECT id FROM referral_webhook_delivery
+                     WHERE state = 'pending' AND next_attempt_at <= $3
+                       AND (claimed_until IS NULL OR claimed_until <= $3)
+                     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, delivery_id, url, body, event, attempts, last_attempt_at`,
+      [me, new Date(now.getTime() + leaseMs), now],
+    );
+    return rows[0] ?? null;
+  }
+
+  async function attempt(d: Claimed, secret: string) {
     let status: number | null = null;
     let error: string | null = null;
     try {
@@ -97,10 +152,10 @@ export function createWebhooks(opts: WebhookOptions) {
           "content-type": "application/json",
           [SIGNATURE_HEADER]: sign(secret, d.body),
           [EVENT_HEADER]: d.event,
-          [DELIVERY_HEADER]: String(d.id),
+          [DELIVERY_HEADER]: d.delivery_id,
         },
         body: d.body,
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
@@ -109,26 +164,36 @@ export function createWebhooks(opts: WebhookOptions) {
       const name = (err as { name?: string }).name;
       error = name === "TimeoutError" || name === "AbortError" ? "timed out" : "unreachable";
     }
-    const now = opts.now();
-    const attempts = d.attempts + 1;
     if (!error) {
+      // Delivered wins even if our lease ran out meanwhile: whoever took the row over finds it
+      // delivered and records nothing over it.
       await db.query(
-        `UPDATE referral_webhook_delivery SET state = 'delivered', attempts = $2, last_status = $3, last_error = NULL, delivered_at = $4, last_attempt_at = $4, next_attempt_at = NULL WHERE id = $1`,
-        [d.id, attempts, status, now],
+        `UPDATE referral_webhook_delivery SET state = 'delivered', last_status = $2, last_error = NULL, delivered_at = $3,
+                next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+          WHERE id = $1 AND state = 'pending'`,
+        [d.id, status, opts.now()],
       );
       return;
     }
-    const giveUp = attempts >= MAX_ATTEMPTS;
-    const next = giveUp ? null : new Date(now.getTime() + base * 2 ** (attempts - 1));
+    const giveUp = d.attempts >= MAX_ATTEMPTS;
+    const next = giveUp
+      ? null
+      : new Date(new Date(d.last_attempt_at).getTime() + base * 2 ** (d.attempts - 1));
     await db.query(
-      `UPDATE referral_webhook_delivery SET state = $2, attempts = $3, last_status = $4, last_error = $5, next_attempt_at = $6, last_attempt_at = $7 WHERE id = $1`,
-      [d.id, giveUp ? "failed" : "pending", attempts, status, error, next, now],
+      `UPDATE referral_webhook_delivery SET state = $2, last_status = $3, last_error = $4, next_attempt_at = $5,
+              claimed_by = NULL, claimed_until = NULL
+        WHERE id = $1 AND state = 'pending' AND claimed_by = $6`,
+      [d.id, giveUp ? "failed" : "pending", status, error, next, me],
     );
     if (giveUp)
-      log("warn", "referral_webhook_failed", { partner, delivery: Number(d.id), attempts });
+      log("warn", "referral_webhook_failed", {
+        partner,
+        delivery: d.delivery_id,
+        attempts: d.attempts,
+      });
   }
 
-  /** Sends every delivery that is due. */
+  /** Sends every row that is due, one claimed row at a time. */
   async function runDue(): Promise<void> {
     const hook = (
       await db.query<{ secret_sealed: string }>(
@@ -138,28 +203,43 @@ export function createWebhooks(opts: WebhookOptions) {
     )[0];
     if (!hook) return;
     const secret = cipher.open<string>(hook.secret_sealed, `webhook:${partner}`);
-    const due = await db.query<{
-      id: string;
-      url: string;
-      body: string;
-      event: string;
-      attempts: number;
-    }>(
-      `SELECT id, url, body, event, attempts FROM referral_webhook_delivery WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 50`,
-      [opts.now()],
-    );
-    for (const d of due) await attempt(d, secret);
+    for (let i = 0; i < RUN_LIMIT && !closing; i++) {
+      const d = await claim();
+      if (!d) return;
+      await attempt(d, secret);
+    }
   }
 
+  /** Sends what is due now; a kick during a run makes the run go round once more. */
   function kick() {
-    if (running) return;
+    if (!started || closing) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    again = false;
     running = runDue()
       .catch((err) =>
         log("error", "referral_webhook_dispatch_failed", { partner, error: String(err) }),
       )
       .finally(() => {
         running = null;
+        if (again) kick();
       });
+  }
+
+  /**
+   * After a restart: an embedded (PGlite) database has one process at a time (its lock file), so
+   * any claim in it was left by this partner's previous process, killed mid-delivery, and is
+   * released at once. On PostgreSQL another replica may still hold its claims; they run out.
+   */
+  async function resume(): Promise<number> {
+    if (db.kind !== "pglite") return 0;
+    const released = await db.query<{ id: string }>(
+      `UPDATE referral_webhook_delivery SET claimed_by = NULL, claimed_until = NULL
+        WHERE state = 'pending' AND claimed_by IS NOT NULL RETURNING id`,
+    );
+    return released.length;
   }
 
   async function deliveries(first: number): Promise<DeliveryWire[]> {
@@ -169,7 +249,7 @@ export function createWebhooks(opts: WebhookOptions) {
       [first],
     );
     return rows.map((r) => ({
-      id: String(r.id),
+      id: r.delivery_id,
       event: r.event,
       referralId: `${partner}:${r.referral_id}`,
       url: r.url,
@@ -185,16 +265,28 @@ export function createWebhooks(opts: WebhookOptions) {
   }
 
   return {
+    instance: me,
     register,
-    enqueue,
+    enqueueIn,
+    kick,
     runDue,
+    resume,
     deliveries,
-    /** Polls for due retries (the first attempt is sent at once). */
-    start(intervalMs = Math.max(20, Math.min(1000, base / 4))) {
+    /**
+     * Resumes what a previous process left undelivered, then polls for due rows (retries, and rows
+     * another replica wrote); a new event is sent at once through kick().
+     */
+    async start(intervalMs = Math.max(20, Math.min(1000, base / 4))) {
+      const released = await resume();
+      started = true;
+      closing = false;
+      if (released) log("info", "referral_webhook_resumed", { partner, released });
       timer = setInterval(kick, intervalMs);
       timer.unref();
+      kick();
     },
     async stop() {
+      closing = true;
       if (timer) clearInterval(timer);
       timer = null;
       await running;
