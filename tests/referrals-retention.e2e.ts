@@ -67,6 +67,11 @@ describe("referral retention", () => {
           {
             input: referralInput(now(), {
               child: { name, dateOfBirth: bornYearsAgo(now(), 5), postcode: "NR2 4AB" },
+              routePlan: {
+                reference: `plan for ${name}`,
+                need: "PARENTING",
+                rankedServiceIds: ["council:fh-norwich"],
+              },
             }),
           },
           tokens.dan,
@@ -150,11 +155,45 @@ describe("referral retention", () => {
     expect(inbox.find((r: any) => r.id === recent.id)).toMatchObject({
       purged: false,
       child: { name: "Recently Closed Child" },
+      routePlan: { reference: "plan for Recently Closed Child" },
     });
-    // The referrer's link to it went with the personal data; the open one is still theirs.
-    const mine = (await ok(MINE, {}, tokens.dan)).myReferrals.map((r: any) => r.id);
-    expect(mine).not.toContain(old.id);
-    expect(mine).toEqual(expect.arrayContaining([open.id, recent.id]));
+    // The referrer keeps their link to it: the professional still sees that the referral was made,
+    // where to, how it went and how it ended, with the child's and family's data removed.
+    const mine = (await ok(MINE, {}, tokens.dan)).myReferrals;
+    expect(mine.map((r: any) => r.id)).toEqual(
+      expect.arrayContaining([old.id, open.id, recent.id]),
+    );
+    const mineOld = mine.find((r: any) => r.id === old.id);
+    expect(mineOld).toMatchObject({
+      status: "CLOSED",
+      outcome: "SUPPORT_COMPLETED",
+      service: { id: "council:fh-norwich" },
+      purged: true,
+      child: null,
+      reason: null,
+      consent: null,
+      referrer: null,
+      // The plan's reference went; its need and ranked service ids (ids only) stay.
+      routePlan: { reference: null, need: "PARENTING", rankedServiceIds: ["council:fh-norwich"] },
+    });
+    expect(mineOld.history.map((h: any) => [h.to, h.note])).toEqual([
+      ["NEW", null],
+      ["ACKNOWLEDGED", null],
+      ["ACCEPTED", null],
+      ["CLOSED", null],
+    ]);
+    // Still only theirs: another professional neither lists it nor reads it.
+    tokens.erin = await mintDevToken({ role: "professional", sub: "erin@gp.example" });
+    expect((await ok(MINE, {}, tokens.erin)).myReferrals.map((r: any) => r.id)).not.toContain(
+      old.id,
+    );
+    const raw = (
+      await db.query<{ referrer_sub: string; plan_ref: string | null }>(
+        `SELECT referrer_sub, plan_ref FROM referral WHERE id = $1`,
+        [ref(old.id)],
+      )
+    )[0]!;
+    expect(raw).toEqual({ referrer_sub: "dan@school.example", plan_ref: null });
     // The counts are unchanged.
     const healthAfter = (await ok(HEALTH, { area: NORFOLK }, tokens.dan)).referralHealth;
     const fh = (h: any) =>

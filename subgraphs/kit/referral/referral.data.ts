@@ -295,11 +295,17 @@ export async function countsPerService(
   return { counts, reasons };
 }
 
-/** Retention: closed referrals older than the cutoff lose their personal data; counts stay. */
+/**
+ * Retention: closed referrals older than the cutoff lose the child's and family's personal data
+ * (the sealed document, the notes, the plan reference). What stays is what a council must still
+ * account for and holds nothing about the child: the status history (who moved it, when, from and
+ * to), the outcome, the counts, and the referrer's own link (their subject id), so the
+ * professional still sees in myReferrals that the referral happened and how it ended.
+ */
 export async function purgeClosedBefore(db: Db, cutoff: Date, now: Date): Promise<number> {
   return db.transaction(async (tx) => {
     const purged = await tx.query<{ id: string }>(
-      `UPDATE referral SET personal = NULL, referrer_sub = 'purged', plan_ref = NULL, purged_at = $2
+      `UPDATE referral SET personal = NULL, plan_ref = NULL, purged_at = $2
         WHERE status = 'CLOSED' AND closed_at < $1 AND purged_at IS NULL RETURNING id`,
       [cutoff, now],
     );
