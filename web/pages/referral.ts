@@ -6,6 +6,7 @@
 import type { PageContext, Rendered } from "../server.ts";
 import type { Session } from "../session.ts";
 import { Errors, NEEDS_QUERY, type NeedInfo } from "./common.ts";
+import { dateAnchor, dateInputView, partsOf, readDateInput } from "./date-input.ts";
 
 interface Draft {
   serviceId: string;
@@ -52,10 +53,10 @@ const field = (f: URLSearchParams | undefined, k: string) => (f?.get(k) ?? "").t
 const INPUT_OF: Record<string, string> = {
   "input.consent": "givenBy",
   "input.consent.givenBy": "givenBy",
-  "input.consent.givenAt": "givenAt",
+  "input.consent.givenAt": "givenAt-day",
   "input.consent.sharing": "sharing",
   "input.child.name": "childName",
-  "input.child.dateOfBirth": "dateOfBirth",
+  "input.child.dateOfBirth": "dateOfBirth-day",
   "input.child.postcode": "postcode",
   "input.needs": "needs",
   "input.reason": "reason",
@@ -64,7 +65,7 @@ const INPUT_OF: Record<string, string> = {
   "input.referrer.phone": "referrerPhone",
   "input.serviceId": "service",
 };
-const CONSENT_FIELDS = new Set(["givenBy", "givenAt", "sharing"]);
+const CONSENT_FIELDS = new Set(["givenBy", "givenAt-day", "sharing"]);
 
 const CREATE = /* GraphQL */ `
   mutation WebCreateReferral($input: ReferralInput!) {
@@ -75,6 +76,64 @@ const CREATE = /* GraphQL */ `
     }
   }
 `;
+
+const DECLINE_REASONS: { value: string; text: string }[] = [
+  { value: "NOT_ELIGIBLE", text: "The child does not meet the service's criteria" },
+  { value: "OUTSIDE_AREA", text: "The child lives outside the area the service covers" },
+  { value: "NO_CAPACITY", text: "The service cannot take more children now" },
+  { value: "NEEDS_NOT_MET", text: "The service does not meet this child's needs" },
+  { value: "ALREADY_SUPPORTED", text: "The child is already supported" },
+  { value: "CONSENT_WITHDRAWN", text: "The family withdrew consent" },
+  { value: "OTHER", text: "Another reason (explain below)" },
+];
+const declineText = (v: string | null | undefined) =>
+  DECLINE_REASONS.find((r) => r.value === v)?.text ?? v ?? "";
+
+const adminsOnly: Rendered = {
+  status: 403,
+  template: "message.njk",
+  data: {
+    title: "Partner administrators only",
+    body: "The referral inbox is for a partner's administrators.",
+  },
+};
+
+const REFERRAL_FOR_ACTION = /* GraphQL */ `
+  query WebReferralForAction($id: ID!) {
+    referral(id: $id) {
+      id
+      reference
+      status
+      version
+      needs
+      createdAt
+      service {
+        id
+        name
+      }
+      child {
+        name
+      }
+      history {
+        at
+        to
+        note
+      }
+    }
+  }
+`;
+
+const MOVE_REFERRAL = /* GraphQL */ `
+  mutation WebMoveReferral($id: ID!, $v: Int!, $input: ReferralStatusInput!) {
+    updateReferralStatus(id: $id, expectedVersion: $v, input: $input) {
+      id
+      status
+    }
+  }
+`;
+
+const CONFLICT_TEXT =
+  "Someone else changed this referral since you opened it. Check it again in the inbox.";
 
 export async function referralPages(
   ctx: PageContext,
@@ -139,19 +198,28 @@ export async function referralPages(
         return {
           template: "refer-consent.njk",
           sensitive: true,
-          data: { ...base, values: draft.consent ?? {}, errorSummary: [], fieldErrors: {} },
+          data: {
+            ...base,
+            values: draft.consent ?? {},
+            givenAt: dateInputView(partsOf(draft.consent?.givenAt), null),
+            errorSummary: [],
+            fieldErrors: {},
+          },
         };
       const values = {
         givenBy: field(f, "givenBy"),
-        givenAt: field(f, "givenAt"),
         sharing: field(f, "sharing"),
       };
+      const givenAt = readDateInput(f, "givenAt", {
+        label: "The date consent was given",
+        enter: "Enter the date consent was given",
+        notAfter: new Date(),
+      });
       const errors = new Errors();
       if (f?.get("agreed") !== "yes")
         errors.add("agreed", "Confirm the family has agreed to this referral");
       if (!values.givenBy) errors.add("givenBy", "Enter who gave consent");
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(values.givenAt))
-        errors.add("givenAt", "Enter the date consent was given, for example 2026-12-06");
+      if (givenAt.error) errors.add(dateAnchor("givenAt", givenAt.error), givenAt.error.text);
       if (!values.sharing) errors.add("sharing", "Enter what the family agreed may be shared");
       if (errors.any)
         return {
@@ -161,12 +229,13 @@ export async function referralPages(
           data: {
             ...base,
             values,
+            givenAt: dateInputView(givenAt.parts, givenAt.error),
             agreed: f?.get("agreed") === "yes",
             errorSummary: errors.summary(),
             fieldErrors: errors.byField(),
           },
         };
-      draft.consent = values;
+      draft.consent = { ...values, givenAt: givenAt.iso! };
       return { redirect: draft.child ? "/refer/check" : "/refer/child" };
     }
 
@@ -179,7 +248,6 @@ export async function referralPages(
       if (!draft.consent) return { redirect: "/refer/consent" };
       const current = {
         childName: draft.child?.name ?? "",
-        dateOfBirth: draft.child?.dateOfBirth ?? "",
         postcode: draft.child?.postcode ?? "",
         reason: draft.reason ?? "",
         urgency: draft.urgency ?? "ROUTINE",
@@ -196,6 +264,7 @@ export async function referralPages(
           data: {
             ...base,
             values: current,
+            dateOfBirth: dateInputView(partsOf(draft.child?.dateOfBirth), null),
             needItems: items(chosenNeeds),
             errorSummary: [],
             fieldErrors: {},
@@ -207,8 +276,13 @@ export async function referralPages(
       const picked = f!.getAll("needs");
       const errors = new Errors();
       if (!values.childName) errors.add("childName", "Enter the child's name");
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(values.dateOfBirth))
-        errors.add("dateOfBirth", "Enter the child's date of birth, for example 2018-05-02");
+      const dateOfBirth = readDateInput(f, "dateOfBirth", {
+        label: "Date of birth",
+        enter: "Enter the child's date of birth",
+        notAfter: new Date(),
+      });
+      if (dateOfBirth.error)
+        errors.add(dateAnchor("dateOfBirth", dateOfBirth.error), dateOfBirth.error.text);
       if (!values.postcode) errors.add("postcode", "Enter the child's postcode");
       if (!picked.length) errors.add("needs", "Choose at least one need");
       if (!values.reason) errors.add("reason", "Enter why you are referring the child");
@@ -222,6 +296,7 @@ export async function referralPages(
           data: {
             ...base,
             values,
+            dateOfBirth: dateInputView(dateOfBirth.parts, dateOfBirth.error),
             needItems: items(picked),
             errorSummary: errors.summary(),
             fieldErrors: errors.byField(),
@@ -229,7 +304,7 @@ export async function referralPages(
         };
       draft.child = {
         name: values.childName,
-        dateOfBirth: values.dateOfBirth,
+        dateOfBirth: dateOfBirth.iso!,
         postcode: values.postcode,
       };
       draft.needs = picked;
@@ -323,6 +398,10 @@ export async function referralPages(
           createdAt
           dueBy
           declineReason
+          suggestedAlternative {
+            id
+            name
+          }
           service {
             id
             name
@@ -342,7 +421,11 @@ export async function referralPages(
         }
       }
     `);
-    const rows = (res.data?.myReferrals ?? []).map((r) => ({ ...r, tag: statusTag(r.status) }));
+    const rows = (res.data?.myReferrals ?? []).map((r) => ({
+      ...r,
+      tag: statusTag(r.status),
+      declineText: declineText(r.declineReason),
+    }));
     return {
       template: "my-referrals.njk",
       sensitive: true,
@@ -350,40 +433,191 @@ export async function referralPages(
     };
   }
 
+  // Declining (a reason, optionally another service and an explanation) and asking for more
+  // information are question pages of their own, reached from the inbox: plain forms that work
+  // without JavaScript.
+  if (p === "/referrals/inbox/decline" || p === "/referrals/inbox/more-info") {
+    if (!signedIn) return signInFirst(ctx);
+    if (session!.user?.role !== "partner-admin") return adminsOnly;
+    const decline = p === "/referrals/inbox/decline";
+    const id = (method === "POST" ? field(f, "id") : ctx.url.searchParams.get("id")) ?? "";
+    const read = await ctx.ask<{ referral: any }>(REFERRAL_FOR_ACTION, { id });
+    const r = read.data?.referral;
+    if (!r)
+      return {
+        status: 404,
+        template: "message.njk",
+        data: { title: "Referral not found", body: "It is not in your partner's inbox." },
+      };
+    const allowed = decline
+      ? ["ACKNOWLEDGED", "MORE_INFO_REQUESTED"].includes(r.status)
+      : r.status === "ACKNOWLEDGED";
+    let alternatives: { value: string; text: string }[] = [];
+    if (decline) {
+      // Services meeting the referral's needs, for the referrer to try instead.
+      const found = await ctx.ask<{ searchServices: { edges: { node: any }[] } }>(
+        /* GraphQL */ `
+          query WebDeclineAlternatives($filter: ServiceFilter) {
+            searchServices(filter: $filter, first: 30, sort: RELEVANCE) {
+              edges {
+                node {
+                  id
+                  name
+                }
+              }
+            }
+          }
+        `,
+        { filter: { needs: r.needs } },
+      );
+      alternatives = (found.data?.searchServices.edges ?? [])
+        .map((e) => e.node)
+        .filter((s) => s.id !== r.service.id)
+        .map((s) => ({ value: s.id, text: s.name }));
+    }
+    const values = {
+      declineReason: field(f, "declineReason"),
+      alternative: field(f, "alternative"),
+      note: field(f, "note"),
+    };
+    const view = (status: number, errors: Errors, problem: string | null = null): Rendered => ({
+      status,
+      template: decline ? "referral-decline.njk" : "referral-more-info.njk",
+      sensitive: true,
+      data: {
+        title: decline ? `Decline referral ${r.reference}` : `Ask for more information`,
+        r,
+        allowed,
+        values,
+        version: method === "POST" ? field(f, "version") : String(r.version),
+        reasonItems: DECLINE_REASONS.map((x) => ({
+          ...x,
+          checked: x.value === values.declineReason,
+        })),
+        alternativeItems: [
+          { value: "", text: "Do not suggest a service" },
+          ...alternatives.map((a) => ({ ...a, selected: a.value === values.alternative })),
+        ],
+        problem,
+        errorSummary: problem ? [{ text: problem }] : errors.summary(),
+        fieldErrors: errors.byField(),
+      },
+    });
+    if (method !== "POST" || !allowed) return view(allowed ? 200 : 409, new Errors());
+    const errors = new Errors();
+    if (decline && !DECLINE_REASONS.some((x) => x.value === values.declineReason))
+      errors.add("declineReason", "Select why you are declining the referral");
+    if (decline && values.declineReason === "OTHER" && !values.note)
+      errors.add("note", "Explain why you are declining the referral");
+    if (!decline && !values.note) errors.add("note", "Enter what you need to know");
+    if (values.note.length > 4000)
+      errors.add("note", "The explanation must be 4,000 characters or fewer");
+    if (decline && values.alternative && !alternatives.some((a) => a.value === values.alternative))
+      errors.add("alternative", "Select a service from the list");
+    if (errors.any) return view(400, errors);
+    const input: Record<string, unknown> = decline
+      ? {
+          status: "DECLINED",
+          declineReason: values.declineReason,
+          suggestedAlternativeServiceId: values.alternative || null,
+          note: values.note || null,
+        }
+      : { status: "MORE_INFO_REQUESTED", note: values.note };
+    const res = await ctx.ask(MOVE_REFERRAL, {
+      id: r.id,
+      v: Number(field(f, "version")),
+      input,
+    });
+    const e = res.errors?.[0];
+    if (e)
+      return view(
+        e.extensions?.code === "CONFLICT" ? 409 : 400,
+        errors,
+        e.extensions?.code === "CONFLICT" ? CONFLICT_TEXT : e.message,
+      );
+    return { redirect: "/referrals/inbox" };
+  }
+
+  // The referrer answers a partner's request for more information.
+  if (p === "/referrals/answer") {
+    if (!signedIn) return signInFirst(ctx);
+    const id = (method === "POST" ? field(f, "id") : ctx.url.searchParams.get("id")) ?? "";
+    const read = await ctx.ask<{ referral: any }>(REFERRAL_FOR_ACTION, { id });
+    const r = read.data?.referral;
+    if (!r)
+      return {
+        status: 404,
+        template: "message.njk",
+        data: { title: "Referral not found", body: "It is not one of your referrals." },
+      };
+    const question =
+      [...(r.history ?? [])].reverse().find((h: any) => h.to === "MORE_INFO_REQUESTED") ?? null;
+    const information = field(f, "information");
+    const view = (status: number, errors: Errors, problem: string | null = null): Rendered => ({
+      status,
+      template: "referral-answer.njk",
+      sensitive: true,
+      data: {
+        title: `Answer a request about referral ${r.reference}`,
+        r,
+        question,
+        open: r.status === "MORE_INFO_REQUESTED",
+        information,
+        version: method === "POST" ? field(f, "version") : String(r.version),
+        errorSummary: problem ? [{ text: problem }] : errors.summary(),
+        fieldErrors: errors.byField(),
+      },
+    });
+    if (method !== "POST" || r.status !== "MORE_INFO_REQUESTED")
+      return view(
+        r.status === "MORE_INFO_REQUESTED" || method !== "POST" ? 200 : 409,
+        new Errors(),
+      );
+    const errors = new Errors();
+    if (!information) errors.add("information", "Enter the information the service asked for");
+    if (information.length > 4000)
+      errors.add("information", "Your answer must be 4,000 characters or fewer");
+    if (errors.any) return view(400, errors);
+    const res = await ctx.ask(
+      /* GraphQL */ `
+        mutation WebProvideReferralInformation($id: ID!, $v: Int!, $information: String!) {
+          provideReferralInformation(id: $id, expectedVersion: $v, information: $information) {
+            id
+            status
+          }
+        }
+      `,
+      { id: r.id, v: Number(field(f, "version")), information },
+    );
+    const e = res.errors?.[0];
+    if (e)
+      return view(
+        e.extensions?.code === "CONFLICT" ? 409 : 400,
+        errors,
+        e.extensions?.code === "CONFLICT"
+          ? "The referral changed since you opened it. Check it again in My referrals."
+          : e.message,
+      );
+    return { redirect: "/referrals/mine" };
+  }
+
   if (p === "/referrals/inbox") {
     if (!signedIn) return signInFirst(ctx);
-    if (session!.user?.role !== "partner-admin")
-      return {
-        status: 403,
-        template: "message.njk",
-        data: {
-          title: "Partner administrators only",
-          body: "The referral inbox is for a partner's administrators.",
-        },
-      };
+    if (session!.user?.role !== "partner-admin") return adminsOnly;
     let problem: string | null = null;
     if (method === "POST") {
       const input: Record<string, unknown> = { status: field(f, "status") };
       if (field(f, "declineReason")) input.declineReason = field(f, "declineReason");
       if (field(f, "outcome")) input.outcome = field(f, "outcome");
       if (field(f, "note")) input.note = field(f, "note");
-      const res = await ctx.ask(
-        /* GraphQL */ `
-          mutation WebMoveReferral($id: ID!, $v: Int!, $input: ReferralStatusInput!) {
-            updateReferralStatus(id: $id, expectedVersion: $v, input: $input) {
-              id
-              status
-            }
-          }
-        `,
-        { id: field(f, "id"), v: Number(field(f, "version")), input },
-      );
+      const res = await ctx.ask(MOVE_REFERRAL, {
+        id: field(f, "id"),
+        v: Number(field(f, "version")),
+        input,
+      });
       if (res.errors?.length) {
         const e = res.errors[0]!;
-        problem =
-          e.extensions?.code === "CONFLICT"
-            ? "Someone else changed this referral since you opened the inbox. Check it again."
-            : e.message;
+        problem = e.extensions?.code === "CONFLICT" ? CONFLICT_TEXT : e.message;
       } else return { redirect: "/referrals/inbox" };
     }
     const status = ctx.url.searchParams.get("status") || null;
