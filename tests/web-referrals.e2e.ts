@@ -223,7 +223,7 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
     const declined = await send("Dora Declined");
     const asked = await send("Ivo Info");
 
-    let chosen = "";
+    let chosen: string | undefined;
     const noJs = await launchBrowser({ javaScriptEnabled: false });
     try {
       const p = await noJs.context.newPage();
