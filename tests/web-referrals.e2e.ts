@@ -283,6 +283,14 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
       expect(await p.locator(`[data-reference="${declined.reference}"]`).innerText()).toContain(
         "Declined",
       );
+      // Closing records the outcome the admin chooses.
+      const closing = p.locator(`[data-reference="${declined.reference}"]`);
+      await closing.getByLabel("Outcome").selectOption("REFERRED_ELSEWHERE");
+      await closing.getByRole("button", { name: /^Close/ }).click();
+      await p.waitForURL(/\/referrals\/inbox$/);
+      expect(await p.locator(`[data-reference="${declined.reference}"]`).innerText()).toContain(
+        "Closed",
+      );
 
       // Ask for more information: what is needed must be said.
       await p
@@ -308,6 +316,7 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
       await signIn("Professional", undefined, p);
       await p.goto(`${base}/referrals/mine`);
       const dRow = await p.locator(`[data-reference="${declined.reference}"]`).innerText();
+      expect(dRow).toContain("Closed");
       expect(dRow).toContain("The service cannot take more children now");
       expect(dRow).toContain(`Suggested instead: ${altName}`);
       await p
@@ -346,16 +355,20 @@ describe.skipIf(!hasBrowser)("referrals in the web app", () => {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
         body: JSON.stringify({
-          query: `query R($id: ID!) { referral(id: $id) { status declineReason suggestedAlternative { id } history { to note } } }`,
+          query: `query R($id: ID!) { referral(id: $id) { status declineReason outcome suggestedAlternative { id } history { to note } } }`,
           variables: { id },
         }),
       });
       return ((await res.json()) as any).data.referral;
     };
     const d = await read(declined.id);
-    expect(d).toMatchObject({ status: "DECLINED", declineReason: "NO_CAPACITY" });
+    expect(d).toMatchObject({
+      status: "CLOSED",
+      declineReason: "NO_CAPACITY",
+      outcome: "REFERRED_ELSEWHERE",
+    });
     expect(d.suggestedAlternative.id).toBe(chosen);
-    expect(d.history.at(-1)).toEqual({ to: "DECLINED", note: "We are full until March." });
+    expect(d.history.at(-2)).toEqual({ to: "DECLINED", note: "We are full until March." });
     const a = await read(asked.id);
     expect(a.history.slice(-2)).toEqual([
       { to: "MORE_INFO_REQUESTED", note: "Does the family already have a social worker?" },

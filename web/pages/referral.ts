@@ -86,6 +86,18 @@ const DECLINE_REASONS: { value: string; text: string }[] = [
   { value: "CONSENT_WITHDRAWN", text: "The family withdrew consent" },
   { value: "OTHER", text: "Another reason (explain below)" },
 ];
+const OUTCOMES: { value: string; text: string }[] = [
+  { value: "SUPPORT_STARTED", text: "Support started" },
+  { value: "SUPPORT_COMPLETED", text: "Support completed" },
+  { value: "REFERRED_ELSEWHERE", text: "Referred to another service" },
+  { value: "FAMILY_DISENGAGED", text: "The family stopped taking part" },
+  { value: "NO_FURTHER_ACTION", text: "No further action" },
+  { value: "WITHDRAWN", text: "Withdrawn by the referrer" },
+];
+/** Fixed labels only: nothing typed by anyone goes into this HTML. */
+const OUTCOME_OPTIONS = OUTCOMES.map((o) => `<option value="${o.value}">${o.text}</option>`).join(
+  "",
+);
 const declineText = (v: string | null | undefined) =>
   DECLINE_REASONS.find((r) => r.value === v)?.text ?? v ?? "";
 
@@ -670,6 +682,7 @@ export async function referralPages(
       sensitive: true,
       data: {
         title: "Referral inbox",
+        outcomeOptions: OUTCOME_OPTIONS,
         rows,
         total: res.data?.referrals.totalCount ?? 0,
         problem,

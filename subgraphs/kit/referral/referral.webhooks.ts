@@ -73,7 +73,6 @@ interface Claimed {
   body: string;
   event: string;
   attempts: number;
-  last_attempt_at: Date;
 }
 
 export function createWebhooks(opts: WebhookOptions) {
@@ -125,23 +124,29 @@ export function createWebhooks(opts: WebhookOptions) {
     );
   }
 
-  /** Takes the oldest due row that no live dispatcher holds, and counts the attempt. */
-  async function claim(): Promise<Claimed | null> {
-    const now = opts.now();
+  /**
+   * Takes the oldest due row that no live dispatcher holds. The delivery log changes only when an
+   * attempt ends, except that an attempt whose dispatcher died (a row taken over once its lease ran
+   * out) is counted here.
+   */
+  async function claim(): Promise<(Claimed & { at: Date }) | null> {
+    const at = opts.now();
     const rows = await db.query<Claimed>(
       `UPDATE referral_webhook_delivery
-          SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1, last_attempt_at = $3
+          SET claimed_by = $1, claimed_until = $2,
+              attempts = attempts + CASE WHEN claimed_by IS NULL THEN 0 ELSE 1 END
         WHERE id = (SELECT id FROM referral_webhook_delivery
                      WHERE state = 'pending' AND next_attempt_at <= $3
                        AND (claimed_until IS NULL OR claimed_until <= $3)
                      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING id, delivery_id, url, body, event, attempts, last_attempt_at`,
-      [me, new Date(now.getTime() + leaseMs), now],
+        RETURNING id, delivery_id, url, body, event, attempts`,
+      [me, new Date(at.getTime() + leaseMs), at],
     );
-    return rows[0] ?? null;
+    return rows[0] ? { ...rows[0], at } : null;
   }
 
-  async function attempt(d: Claimed, secret: string) {
+  async function attempt(d: Claimed & { at: Date }, secret: string) {
+    const n = d.attempts + 1;
     let status: number | null = null;
     let error: string | null = null;
     try {
@@ -168,28 +173,27 @@ export function createWebhooks(opts: WebhookOptions) {
       // Delivered wins even if our lease ran out meanwhile: whoever took the row over finds it
       // delivered and records nothing over it.
       await db.query(
-        `UPDATE referral_webhook_delivery SET state = 'delivered', last_status = $2, last_error = NULL, delivered_at = $3,
-                next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+        `UPDATE referral_webhook_delivery SET state = 'delivered', attempts = GREATEST(attempts, $2), last_status = $3,
+                last_error = NULL, last_attempt_at = $4, delivered_at = $5, next_attempt_at = NULL,
+                claimed_by = NULL, claimed_until = NULL
           WHERE id = $1 AND state = 'pending'`,
-        [d.id, status, opts.now()],
+        [d.id, n, status, d.at, opts.now()],
       );
       return;
     }
-    const giveUp = d.attempts >= MAX_ATTEMPTS;
-    const next = giveUp
-      ? null
-      : new Date(new Date(d.last_attempt_at).getTime() + base * 2 ** (d.attempts - 1));
+    const giveUp = n >= MAX_ATTEMPTS;
+    const next = giveUp ? null : new Date(d.at.getTime() + base * 2 ** (n - 1));
     await db.query(
-      `UPDATE referral_webhook_delivery SET state = $2, last_status = $3, last_error = $4, next_attempt_at = $5,
-              claimed_by = NULL, claimed_until = NULL
-        WHERE id = $1 AND state = 'pending' AND claimed_by = $6`,
-      [d.id, giveUp ? "failed" : "pending", status, error, next, me],
+      `UPDATE referral_webhook_delivery SET state = $2, attempts = $3, last_status = $4, last_error = $5,
+              last_attempt_at = $6, next_attempt_at = $7, claimed_by = NULL, claimed_until = NULL
+        WHERE id = $1 AND state = 'pending' AND claimed_by = $8`,
+      [d.id, giveUp ? "failed" : "pending", n, status, error, d.at, next, me],
     );
     if (giveUp)
       log("warn", "referral_webhook_failed", {
         partner,
         delivery: d.delivery_id,
-        attempts: d.attempts,
+        attempts: n,
       });
   }
 
@@ -236,7 +240,8 @@ export function createWebhooks(opts: WebhookOptions) {
   async function resume(): Promise<number> {
     if (db.kind !== "pglite") return 0;
     const released = await db.query<{ id: string }>(
-      `UPDATE referral_webhook_delivery SET claimed_by = NULL, claimed_until = NULL
+      `UPDATE referral_webhook_delivery SET claimed_by = NULL, claimed_until = NULL,
+              attempts = attempts + 1, last_error = 'interrupted'
         WHERE state = 'pending' AND claimed_by IS NOT NULL RETURNING id`,
     );
     return released.length;
