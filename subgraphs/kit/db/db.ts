@@ -3,16 +3,28 @@
 import { readdir, readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { acquireLock, type DbLock } from "./lock.ts";
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+/** A transaction: queries plus bulk loading. */
+export interface Transaction extends Queryable {
+  /**
+   * `COPY table (columns) FROM STDIN` with chunks of PostgreSQL's COPY text format (see copyRow),
+   * pulled one at a time so the caller can encode while the database parses. On PGlite the text
+   * goes in through its `/dev/blob` device, a few megabytes per COPY.
+   */
+  copyFrom(table: string, columns: string[], chunks: Iterable<string>): Promise<void>;
+}
+
 export interface Db extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs fn in one transaction: everything it writes lands, or nothing does. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
    * Tells other processes where this database is served (file-backed PGlite only, see lock.ts), so
    * `npm run import` sends its writes there instead of opening the files a second time.
@@ -57,6 +69,9 @@ export async function openDb(options: DbOptions): Promise<Db> {
   return db;
 }
 
+/** Text per PGlite COPY: the blob is held in memory twice (JS and the WASM heap) while it loads. */
+const PGLITE_COPY_CHARS = 8 * 1024 * 1024;
+
 async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
   const { PGlite } = await import("@electric-sql/pglite");
   let lock: DbLock | null = null;
@@ -82,11 +97,28 @@ async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
       const res = await pg.query<T>(sql, params as unknown[]);
       return res.rows;
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>) {
       return pg.transaction(async (tx) =>
         fn({
           async query<R>(sql: string, params?: unknown[]) {
             return (await tx.query<R>(sql, params as unknown[])).rows;
+          },
+          async copyFrom(table, columns, chunks) {
+            const copy = `COPY ${table} (${columns.join(", ")}) FROM '/dev/blob'`;
+            let parts: string[] = [];
+            let size = 0;
+            const flush = async () => {
+              if (!parts.length) return;
+              await tx.query(copy, [], { blob: new Blob(parts) });
+              parts = [];
+              size = 0;
+            };
+            for (const chunk of chunks) {
+              parts.push(chunk);
+              size += chunk.length;
+              if (size >= PGLITE_COPY_CHARS) await flush();
+            }
+            await flush();
           },
         }),
       );
@@ -103,6 +135,7 @@ async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
 
 async function openPostgres(rawUrl: string): Promise<Db> {
   const { default: pg } = await import("pg");
+  const { from: copyFrom } = await import("pg-copy-streams");
   // Dates stay strings ("2027-03-31"); a JS Date would shift them across time zones.
   pg.types.setTypeParser(1082, (v: string) => v);
   pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -122,13 +155,19 @@ async function openPostgres(rawUrl: string): Promise<Db> {
     async query<T>(sql: string, params?: unknown[]) {
       return (await pool.query(sql, params)).rows as T[];
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>) {
       const client = await pool.connect();
       try {
         await client.query("BEGIN");
         const result = await fn({
           async query<R>(sql: string, params?: unknown[]) {
             return (await client.query(sql, params)).rows as R[];
+          },
+          async copyFrom(table, columns, chunks) {
+            const stream = client.query(
+              copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`),
+            );
+            await pipeline(Readable.from(chunks), stream);
           },
         });
         await client.query("COMMIT");
@@ -189,4 +228,32 @@ function splitSql(sql: string): string[] {
   }
   if (current.trim()) statements.push(current.trim());
   return statements.filter(Boolean);
+}
+
+const COPY_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\r": "\\r",
+};
+const copyEscape = (s: string) =>
+  /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : s;
+const arrayItem = (v: unknown) => `"${String(v).replace(/[\\"]/g, "\\$&")}"`;
+
+/**
+ * One line of PostgreSQL's COPY text format: null → \N, booleans t/f, arrays as array literals,
+ * everything else as text, with backslash, tab and line breaks escaped.
+ */
+export function copyRow(values: unknown[]): string {
+  let line = "";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i) line += "\t";
+    if (v === null || v === undefined) line += "\\N";
+    else if (typeof v === "boolean") line += v ? "t" : "f";
+    else if (typeof v === "number") line += String(v);
+    else if (Array.isArray(v)) line += copyEscape(`{${v.map(arrayItem).join(",")}}`);
+    else line += copyEscape(String(v));
+  }
+  return line + "\n";
 }

@@ -1,10 +1,9 @@
 // Writes a validated HSDS bundle into a partner database in one transaction: every row lands or
-// none does. Rows go in as JSON batches (json_to_recordset: the text is parsed once, never
-// converted to jsonb), so a statement carries one parameter however many rows it holds.
+// none does. Rows are bulk-loaded with COPY into temporary staging tables and merged from there.
 import { readFile } from "node:fs/promises";
 import { isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
 import type { PartnerDbConfig } from "../../../platform/config.ts";
-import { openDb, type Db, type Queryable } from "../db/db.ts";
+import { copyRow, openDb, type Db, type Transaction } from "../db/db.ts";
 import type {
   HsdsBundle,
   HsdsContact,
@@ -93,15 +92,16 @@ class DryRunRollback extends Error {
   }
 }
 
-/** Rows per statement: big enough to amortise round trips, small enough to keep each JSON modest. */
-const BATCH = 5000;
-
 type Row = Record<string, unknown>;
 
 /**
  * Upserts everything in the bundle. Services that already exist get version + 1, a new change_seq
  * and are undeleted; their child rows (locations links, areas, schedules, costs, contacts,
  * languages, taxonomy) are replaced by the bundle's. Expects a bundle that passed validateHsds.
+ *
+ * Each table's rows are first copied (COPY, the bulk-load path of PostgreSQL and PGlite) into a
+ * temporary staging table that lives only as long as the transaction, then merged into the real
+ * table by one set-based statement: no per-batch round trips, no JSON decoding in the database.
  */
 export async function importHsds(
   db: Db,
@@ -109,20 +109,20 @@ export async function importHsds(
   opts: ImportOptions = {},
 ): Promise<ImportResult> {
   const rows = toRows(bundle);
-  const tables = Object.values(rows.lists) as Row[][];
-  const total = tables.reduce((n, t) => n + t.length, 0);
-  let done = 0;
-  const batched = async (tx: Queryable, list: Row[], sql: string) => {
-    for (let i = 0; i < list.length; i += BATCH) {
-      const slice = list.slice(i, i + BATCH);
-      await tx.query(sql, [JSON.stringify(slice)]);
-      done += slice.length;
-      opts.onProgress?.(done, total);
-    }
-  };
   const r = rows.lists;
+  const total = STAGES.reduce((n, st) => n + r[st.list].length, 0);
+  let done = 0;
+  const merged = (list: keyof Lists) => {
+    done += r[list].length;
+    opts.onProgress?.(done, total);
+  };
   try {
     return await db.transaction(async (tx) => {
+      // One import at a time per database (schema): a second waits here for the first to commit,
+      // so the child tables' delete-then-insert never meets another import's uncommitted rows.
+      await tx.query(
+        `SELECT pg_advisory_xact_lock(hashtext('wayfinder.import:' || current_schema()))`,
+      );
       const serviceIds = r.services.map((s) => s.id as string);
       // Replace safety first, before anything is written: a truncated or wrong feed must not
       // quietly tombstone a partner's directory.
@@ -153,10 +153,14 @@ export async function importHsds(
         throw new UnhideRefusedError(
           unhidden.map((l) => ({ id: l.id, name: l.name, postalCode: l.postal_code })),
         );
-      await batched(tx, r.organizations, UPSERT_ORGANIZATIONS);
-      await batched(tx, r.locations, UPSERT_LOCATIONS);
-      for (let i = 0; i < r.locations.length; i += BATCH)
-        await tx.query(SET_CONFIDENTIAL, [JSON.stringify(r.locations.slice(i, i + BATCH))]);
+
+      for (const st of STAGES) await stage(tx, st, r[st.list]);
+
+      await tx.query(UPSERT_ORGANIZATIONS);
+      merged("organizations");
+      await tx.query(UPSERT_LOCATIONS);
+      await tx.query(SET_CONFIDENTIAL);
+      merged("locations");
       if (unhidden.length) {
         await tx.query(
           `INSERT INTO location_audit (location_id, actor, confidential_from, confidential_to, reason)
@@ -164,26 +168,16 @@ export async function importHsds(
           [unhidden.map((l) => l.id)],
         );
       }
-      await batched(tx, r.services, UPSERT_SERVICES);
-
-      for (let i = 0; i < serviceIds.length; i += BATCH) {
-        const ids = serviceIds.slice(i, i + BATCH);
-        for (const table of CHILD_TABLES)
-          await tx.query(`DELETE FROM ${table} WHERE service_id = ANY($1::text[])`, [ids]);
+      await tx.query(UPSERT_SERVICES);
+      merged("services");
+      for (const table of CHILD_TABLES) await tx.query(replaceChildren(table));
+      for (const [list, sql] of MERGES) {
+        await tx.query(sql);
+        merged(list);
       }
-      await batched(tx, r.serviceAtLocations, INSERT_SERVICE_AT_LOCATIONS);
-      await batched(tx, r.serviceAreas, INSERT_SERVICE_AREAS);
-      await batched(tx, r.schedules, INSERT_SCHEDULES);
-      await batched(tx, r.costOptions, INSERT_COST_OPTIONS);
-      await batched(tx, r.contacts, INSERT_CONTACTS);
-      await batched(tx, r.languages, INSERT_LANGUAGES);
-      await batched(tx, r.taxonomies, UPSERT_TAXONOMIES);
-      await batched(tx, r.taxonomyTerms, UPSERT_TAXONOMY_TERMS);
-      await batched(tx, r.serviceTaxonomy, INSERT_SERVICE_TAXONOMY);
-      await batched(tx, r.coDeliveries, UPSERT_CO_DELIVERIES);
 
       let tombstoned = 0;
-      if (opts.replace) tombstoned = (await tx.query(TOMBSTONE_MISSING, [serviceIds])).length;
+      if (opts.replace) tombstoned = (await tx.query(TOMBSTONE_MISSING)).length;
       const written: ImportCounts = {
         organizations: r.organizations.length,
         services: r.services.length,
@@ -442,6 +436,8 @@ function toRows(bundle: HsdsBundle): Rows {
   for (const loc of locations.values())
     if (loc.organization_id && !organizations.has(loc.organization_id as string))
       skip("location organization_id not in the file: linked only if already in the database");
+  // Derived phone-row ids could meet a listed contact id; one statement may not write a row twice.
+  r.contacts = [...new Map(r.contacts.map((c) => [c.id, c])).values()];
   r.organizations = [...organizations.values()];
   r.locations = [...locations.values()].map((l) => ({
     ...l,
@@ -607,25 +603,124 @@ const CHILD_TABLES = [
   "service_taxonomy",
 ];
 
+interface Stage {
+  list: keyof Lists;
+  /** The temporary table the rows are copied into: import_<table>. */
+  table: string;
+  /** Column name and SQL type; COPY parses each value with the type's own input function. */
+  columns: [string, string][];
+}
+
+const cols = (spec: string): [string, string][] =>
+  spec
+    .split(",")
+    .map((c) => c.trim().split(/\s+/))
+    .map(([name, ...type]) => [name!, type.join(" ") || "text"]);
+
+const SERVICE_COLUMNS = cols(`organization_id, name, alternate_name, description, url, email,
+  status, application_process, fees_description, eligibility_description, minimum_age integer,
+  maximum_age integer, alert, needs text[], referral_routes text[], delivery_modes text[],
+  accepting_referrals boolean, typical_wait_weeks integer, capacity_updated_at timestamptz,
+  contract_end_date date, funder, referral_notes, referral_response_hours integer`);
+
+// In the order they are merged: organizations before what names them, services before children.
+const STAGES: Stage[] = [
+  {
+    list: "organizations",
+    table: "import_organization",
+    columns: cols("id, name, description, email, url, legal_status, charity_number"),
+  },
+  {
+    list: "locations",
+    table: "import_location",
+    columns: cols(`id, organization_id, name, description, location_type,
+      latitude double precision, longitude double precision, confidential boolean, address_1,
+      city, region, postal_code, country`),
+  },
+  { list: "services", table: "import_service", columns: [["id", "text"], ...SERVICE_COLUMNS] },
+  {
+    list: "serviceAtLocations",
+    table: "import_service_at_location",
+    columns: cols("id, service_id, location_id"),
+  },
+  {
+    list: "serviceAreas",
+    table: "import_service_area",
+    columns: cols("id, service_id, name, local_authority_code"),
+  },
+  {
+    list: "schedules",
+    table: "import_schedule",
+    columns: cols(`id, service_id, freq, byday, opens_at time, closes_at time, valid_from date,
+      valid_to date, description`),
+  },
+  {
+    list: "costOptions",
+    table: "import_cost_option",
+    columns: cols("id, service_id, option, amount numeric, currency, amount_description"),
+  },
+  {
+    list: "contacts",
+    table: "import_contact",
+    columns: cols("id, service_id, name, title, email, phone, professional_only boolean"),
+  },
+  { list: "languages", table: "import_language", columns: cols("id, service_id, name, code") },
+  {
+    list: "taxonomies",
+    table: "import_taxonomy",
+    columns: cols("id, name, description, uri, version"),
+  },
+  {
+    list: "taxonomyTerms",
+    table: "import_taxonomy_term",
+    columns: cols("id, code, name, vocabulary, description, parent_id, taxonomy_id, term_uri"),
+  },
+  {
+    list: "serviceTaxonomy",
+    table: "import_service_taxonomy",
+    columns: cols("service_id, taxonomy_term_id"),
+  },
+  {
+    list: "coDeliveries",
+    table: "import_co_delivery",
+    columns: cols("id, service_ref, organization_id, role, staff_share numeric, contact_email"),
+  },
+];
+
+/** Rows per COPY chunk: the encoder runs ahead of the database by about this much. */
+const CHUNK = 2000;
+
+async function stage(tx: Transaction, st: Stage, list: Row[]) {
+  await tx.query(
+    `CREATE TEMP TABLE ${st.table} (${st.columns.map(([c, t]) => `${c} ${t}`).join(", ")}) ON COMMIT DROP`,
+  );
+  if (!list.length) return;
+  const names = st.columns.map(([c]) => c);
+  function* chunks() {
+    for (let i = 0; i < list.length; i += CHUNK) {
+      let text = "";
+      for (const row of list.slice(i, i + CHUNK)) text += copyRow(names.map((c) => row[c]));
+      yield text;
+    }
+  }
+  await tx.copyFrom(st.table, names, chunks());
+}
+
 const UPSERT_ORGANIZATIONS = /* sql */ `
   INSERT INTO organization (id, name, description, email, url, legal_status, charity_number)
-  SELECT id, name, description, email, url, legal_status, charity_number
-  FROM json_to_recordset($1::json) AS r(id text, name text, description text, email text,
-    url text, legal_status text, charity_number text)
+  SELECT id, name, description, email, url, legal_status, charity_number FROM import_organization
   ON CONFLICT (id) DO UPDATE SET
     name = EXCLUDED.name, description = EXCLUDED.description, email = EXCLUDED.email,
     url = EXCLUDED.url, legal_status = EXCLUDED.legal_status,
     charity_number = EXCLUDED.charity_number, last_modified = now()`;
 
+// A location's organization is linked only when it is known (in the file or already here).
 const UPSERT_LOCATIONS = /* sql */ `
   INSERT INTO location (id, organization_id, name, description, location_type, latitude, longitude,
     confidential, address_1, city, region, postal_code, country)
-  SELECT id, (SELECT o.id FROM organization o WHERE o.id = r.organization_id), name, description,
-    location_type, latitude, longitude, COALESCE(confidential, false), address_1, city, region,
-    postal_code, country
-  FROM json_to_recordset($1::json) AS r(id text, organization_id text, name text,
-    description text, location_type text, latitude double precision, longitude double precision,
-    confidential boolean, address_1 text, city text, region text, postal_code text, country text)
+  SELECT r.id, o.id, r.name, r.description, r.location_type, r.latitude, r.longitude,
+    COALESCE(r.confidential, false), r.address_1, r.city, r.region, r.postal_code, r.country
+  FROM import_location r LEFT JOIN organization o ON o.id = r.organization_id
   ON CONFLICT (id) DO UPDATE SET
     organization_id = EXCLUDED.organization_id, name = EXCLUDED.name,
     description = EXCLUDED.description, location_type = EXCLUDED.location_type,
@@ -637,140 +732,95 @@ const UPSERT_LOCATIONS = /* sql */ `
 // existing location the file says nothing about keeps its flag.
 const SET_CONFIDENTIAL = /* sql */ `
   UPDATE location l SET confidential = r.confidential
-  FROM json_to_recordset($1::json) AS r(id text, confidential boolean)
+  FROM import_location r
   WHERE l.id = r.id AND r.confidential IS NOT NULL AND l.confidential IS DISTINCT FROM r.confidential`;
 
-const SERVICE_COLUMNS = [
-  "organization_id",
-  "name",
-  "alternate_name",
-  "description",
-  "url",
-  "email",
-  "status",
-  "application_process",
-  "fees_description",
-  "eligibility_description",
-  "minimum_age",
-  "maximum_age",
-  "alert",
-  "needs",
-  "referral_routes",
-  "delivery_modes",
-  "accepting_referrals",
-  "typical_wait_weeks",
-  "capacity_updated_at",
-  "contract_end_date",
-  "funder",
-  "referral_notes",
-  "referral_response_hours",
-];
+const SERVICE_NAMES = SERVICE_COLUMNS.map(([c]) => c);
 
 const UPSERT_SERVICES = /* sql */ `
-  INSERT INTO service AS s (id, ${SERVICE_COLUMNS.join(", ")}, change_xid)
-  SELECT id, ${SERVICE_COLUMNS.join(", ")}, pg_current_xact_id()
-  FROM json_to_recordset($1::json) AS r(id text, organization_id text, name text,
-    alternate_name text, description text, url text, email text, status text,
-    application_process text, fees_description text, eligibility_description text,
-    minimum_age integer, maximum_age integer, alert text, needs text[], referral_routes text[],
-    delivery_modes text[], accepting_referrals boolean, typical_wait_weeks integer,
-    capacity_updated_at timestamptz, contract_end_date date, funder text, referral_notes text,
-    referral_response_hours integer)
+  INSERT INTO service AS s (id, ${SERVICE_NAMES.join(", ")}, change_xid)
+  SELECT id, ${SERVICE_NAMES.join(", ")}, pg_current_xact_id() FROM import_service
   ON CONFLICT (id) DO UPDATE SET
-    ${SERVICE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(", ")},
+    ${SERVICE_NAMES.map((c) => `${c} = EXCLUDED.${c}`).join(", ")},
     version = s.version + 1, change_seq = nextval('change_seq'),
     change_xid = pg_current_xact_id(), last_modified = now(), deleted_at = NULL`;
 
-// Child ids are primary keys across the table: a row id another service used before moves to the
-// service that now lists it, rather than failing the whole import.
-const INSERT_SERVICE_AT_LOCATIONS = /* sql */ `
-  INSERT INTO service_at_location (id, service_id, location_id)
-  SELECT id, service_id, location_id
-  FROM json_to_recordset($1::json) AS r(id text, service_id text, location_id text)
-  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id,
-    location_id = EXCLUDED.location_id`;
+// A child table's new rows: plain INSERTs (no speculative ON CONFLICT per row), after the DELETE
+// (see replaceChildren) has taken out both the imported services' old rows and any row whose id the
+// file now gives to another service, so a row id moves to the service that now lists it rather
+// than failing the whole import.
+const insertChild = (table: string, names: string) => {
+  const list = names.split(",").map((c) => c.trim());
+  return /* sql */ `
+    INSERT INTO ${table} (${list.join(", ")}) SELECT ${list.join(", ")} FROM import_${table}`;
+};
 
-const INSERT_SERVICE_AREAS = /* sql */ `
-  INSERT INTO service_area (id, service_id, name, local_authority_code)
-  SELECT id, service_id, name, local_authority_code
-  FROM json_to_recordset($1::json) AS r(id text, service_id text, name text,
-    local_authority_code text)
-  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
-    local_authority_code = EXCLUDED.local_authority_code`;
+const replaceChildren = (table: string) => /* sql */ `
+  DELETE FROM ${table} t
+  WHERE t.service_id IN (SELECT id FROM import_service)${
+    table === "service_taxonomy" ? "" : ` OR t.id IN (SELECT id FROM import_${table})`
+  }`;
 
-const INSERT_SCHEDULES = /* sql */ `
-  INSERT INTO schedule (id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to,
-    description)
-  SELECT id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to, description
-  FROM json_to_recordset($1::json) AS r(id text, service_id text, freq text, byday text,
-    opens_at time, closes_at time, valid_from date, valid_to date, description text)
-  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, freq = EXCLUDED.freq,
-    byday = EXCLUDED.byday, opens_at = EXCLUDED.opens_at, closes_at = EXCLUDED.closes_at,
-    valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to,
-    description = EXCLUDED.description`;
-
-const INSERT_COST_OPTIONS = /* sql */ `
-  INSERT INTO cost_option (id, service_id, option, amount, currency, amount_description)
-  SELECT id, service_id, option, amount, currency, amount_description
-  FROM json_to_recordset($1::json) AS r(id text, service_id text, option text, amount numeric,
-    currency text, amount_description text)
-  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, option = EXCLUDED.option,
-    amount = EXCLUDED.amount, currency = EXCLUDED.currency,
-    amount_description = EXCLUDED.amount_description`;
-
-const INSERT_CONTACTS = /* sql */ `
-  INSERT INTO contact (id, service_id, name, title, email, phone, professional_only)
-  SELECT id, service_id, name, title, email, phone, professional_only
-  FROM json_to_recordset($1::json) AS r(id text, service_id text, name text, title text,
-    email text, phone text, professional_only boolean)
-  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
-    title = EXCLUDED.title, email = EXCLUDED.email, phone = EXCLUDED.phone,
-    professional_only = EXCLUDED.professional_only`;
-
-const INSERT_LANGUAGES = /* sql */ `
-  INSERT INTO language (id, service_id, name, code)
-  SELECT id, service_id, name, code
-  FROM json_to_recordset($1::json) AS r(id text, service_id text, name text, code text)
-  ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name,
-    code = EXCLUDED.code`;
-
-const UPSERT_TAXONOMIES = /* sql */ `
-  INSERT INTO taxonomy (id, name, description, uri, version)
-  SELECT id, name, description, uri, version
-  FROM json_to_recordset($1::json) AS r(id text, name text, description text, uri text,
-    version text)
-  ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
-    uri = EXCLUDED.uri, version = EXCLUDED.version`;
-
-const UPSERT_TAXONOMY_TERMS = /* sql */ `
-  INSERT INTO taxonomy_term (id, code, name, vocabulary, description, parent_id, taxonomy_id,
-    term_uri)
-  SELECT id, code, name, vocabulary, description, parent_id, taxonomy_id, term_uri
-  FROM json_to_recordset($1::json) AS r(id text, code text, name text, vocabulary text,
-    description text, parent_id text, taxonomy_id text, term_uri text)
-  ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
-    vocabulary = EXCLUDED.vocabulary, description = EXCLUDED.description,
-    parent_id = EXCLUDED.parent_id, taxonomy_id = EXCLUDED.taxonomy_id,
-    term_uri = EXCLUDED.term_uri`;
-
-// An attribute may name a term by id only; it is linked when the term is already known and
-// skipped otherwise (the file cannot supply the term's required name).
-const INSERT_SERVICE_TAXONOMY = /* sql */ `
-  INSERT INTO service_taxonomy (service_id, taxonomy_term_id)
-  SELECT r.service_id, r.taxonomy_term_id
-  FROM json_to_recordset($1::json) AS r(service_id text, taxonomy_term_id text)
-  JOIN taxonomy_term t ON t.id = r.taxonomy_term_id
-  ON CONFLICT DO NOTHING`;
-
-const UPSERT_CO_DELIVERIES = /* sql */ `
-  INSERT INTO co_delivery AS c (id, service_ref, organization_id, role, staff_share, contact_email)
-  SELECT id, service_ref, organization_id, role, staff_share, contact_email
-  FROM json_to_recordset($1::json) AS r(id text, service_ref text, organization_id text,
-    role text, staff_share numeric, contact_email text)
-  ON CONFLICT (id) DO UPDATE SET service_ref = EXCLUDED.service_ref,
-    organization_id = EXCLUDED.organization_id, role = EXCLUDED.role,
-    staff_share = EXCLUDED.staff_share, contact_email = EXCLUDED.contact_email,
-    change_seq = nextval('change_seq')`;
+const MERGES: [keyof Lists, string][] = [
+  ["serviceAtLocations", insertChild("service_at_location", "id, service_id, location_id")],
+  ["serviceAreas", insertChild("service_area", "id, service_id, name, local_authority_code")],
+  [
+    "schedules",
+    insertChild(
+      "schedule",
+      "id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to, description",
+    ),
+  ],
+  [
+    "costOptions",
+    insertChild("cost_option", "id, service_id, option, amount, currency, amount_description"),
+  ],
+  [
+    "contacts",
+    insertChild("contact", "id, service_id, name, title, email, phone, professional_only"),
+  ],
+  ["languages", insertChild("language", "id, service_id, name, code")],
+  [
+    "taxonomies",
+    /* sql */ `
+    INSERT INTO taxonomy (id, name, description, uri, version)
+    SELECT id, name, description, uri, version FROM import_taxonomy
+    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+      uri = EXCLUDED.uri, version = EXCLUDED.version`,
+  ],
+  [
+    "taxonomyTerms",
+    /* sql */ `
+    INSERT INTO taxonomy_term (id, code, name, vocabulary, description, parent_id, taxonomy_id,
+      term_uri)
+    SELECT id, code, name, vocabulary, description, parent_id, taxonomy_id, term_uri
+    FROM import_taxonomy_term
+    ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
+      vocabulary = EXCLUDED.vocabulary, description = EXCLUDED.description,
+      parent_id = EXCLUDED.parent_id, taxonomy_id = EXCLUDED.taxonomy_id,
+      term_uri = EXCLUDED.term_uri`,
+  ],
+  // An attribute may name a term by id only; it is linked when the term is already known and
+  // skipped otherwise (the file cannot supply the term's required name).
+  [
+    "serviceTaxonomy",
+    /* sql */ `
+    INSERT INTO service_taxonomy (service_id, taxonomy_term_id)
+    SELECT r.service_id, r.taxonomy_term_id
+    FROM import_service_taxonomy r JOIN taxonomy_term t ON t.id = r.taxonomy_term_id
+    ON CONFLICT DO NOTHING`,
+  ],
+  [
+    "coDeliveries",
+    /* sql */ `
+    INSERT INTO co_delivery AS c (id, service_ref, organization_id, role, staff_share, contact_email)
+    SELECT id, service_ref, organization_id, role, staff_share, contact_email FROM import_co_delivery
+    ON CONFLICT (id) DO UPDATE SET service_ref = EXCLUDED.service_ref,
+      organization_id = EXCLUDED.organization_id, role = EXCLUDED.role,
+      staff_share = EXCLUDED.staff_share, contact_email = EXCLUDED.contact_email,
+      change_seq = nextval('change_seq')`,
+  ],
+];
 
 const MISSING_LIVE = /* sql */ `
   SELECT s.id, s.name FROM service s
@@ -783,7 +833,7 @@ const TOMBSTONE_MISSING = /* sql */ `
   UPDATE service s SET deleted_at = now(), status = 'defunct',
     change_seq = nextval('change_seq'), change_xid = pg_current_xact_id(), version = s.version + 1, last_modified = now()
   WHERE s.deleted_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(id) WHERE k.id = s.id)
+    AND NOT EXISTS (SELECT 1 FROM import_service k WHERE k.id = s.id)
   RETURNING s.id`;
 
 // ---------------------------------------------------------------------------------------------
