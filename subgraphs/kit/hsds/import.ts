@@ -112,8 +112,8 @@ export async function importHsds(
   const r = rows.lists;
   const total = STAGES.reduce((n, st) => n + r[st.list].length, 0);
   let done = 0;
-  const merged = (list: keyof Lists) => {
-    done += r[list].length;
+  const merged = (list: keyof Lists, n = r[list].length) => {
+    done += n;
     opts.onProgress?.(done, total);
   };
   try {
@@ -154,7 +154,7 @@ export async function importHsds(
           unhidden.map((l) => ({ id: l.id, name: l.name, postalCode: l.postal_code })),
         );
 
-      for (const st of STAGES) await stage(tx, st, r[st.list]);
+      for (const st of STAGES) if (!st.direct) await stage(tx, st, r[st.list]);
 
       await tx.query(UPSERT_ORGANIZATIONS);
       merged("organizations");
@@ -170,11 +170,44 @@ export async function importHsds(
       }
       await tx.query(UPSERT_SERVICES);
       merged("services");
-      for (const table of CHILD_TABLES) await tx.query(replaceChildren(table));
-      for (const [list, sql] of MERGES) {
-        await tx.query(sql);
-        merged(list);
+      await tx.query(UPSERT_TAXONOMIES);
+      merged("taxonomies");
+      await tx.query(UPSERT_TAXONOMY_TERMS);
+      merged("taxonomyTerms");
+      // An attribute may name a term by id only; it is linked when the term is already known
+      // and skipped otherwise (the file cannot supply the term's required name).
+      const linking = r.serviceTaxonomy.length;
+      const fileTerms = new Set(r.taxonomyTerms.map((t) => t.id as string));
+      const elsewhere = [
+        ...new Set(
+          r.serviceTaxonomy
+            .map((l) => l.taxonomy_term_id as string)
+            .filter((id) => !fileTerms.has(id)),
+        ),
+      ];
+      const known = new Set(
+        elsewhere.length
+          ? (
+              await tx.query<{ id: string }>(
+                `SELECT id FROM taxonomy_term WHERE id = ANY($1::text[])`,
+                [elsewhere],
+              )
+            ).map((t) => t.id)
+          : [],
+      );
+      const linked = (id: unknown) => fileTerms.has(id as string) || known.has(id as string);
+      r.serviceTaxonomy = r.serviceTaxonomy.filter((l) => linked(l.taxonomy_term_id));
+      for (const st of STAGES.filter((x) => x.direct)) {
+        const list = r[st.list];
+        await tx.query(
+          replaceChildren(st.table),
+          st.table === "service_taxonomy" ? [] : [list.map((row) => row.id)],
+        );
+        await stage(tx, st, list);
+        merged(st.list, st.list === "serviceTaxonomy" ? linking : list.length);
       }
+      await tx.query(UPSERT_CO_DELIVERIES);
+      merged("coDeliveries");
 
       let tombstoned = 0;
       if (opts.replace) tombstoned = (await tx.query(TOMBSTONE_MISSING)).length;
@@ -593,20 +626,14 @@ function contactRows(svc: HsdsService): Row[] {
 // ---------------------------------------------------------------------------------------------
 // SQL
 
-const CHILD_TABLES = [
-  "service_at_location",
-  "service_area",
-  "schedule",
-  "cost_option",
-  "contact",
-  "language",
-  "service_taxonomy",
-];
-
 interface Stage {
   list: keyof Lists;
-  /** The temporary table the rows are copied into: import_<table>. */
+  /**
+   * Where the rows are copied: a temporary import_<table> to merge from, or (direct) the child
+   * table itself, once the rows it replaces are deleted.
+   */
   table: string;
+  direct?: boolean;
   /** Column name and SQL type; COPY parses each value with the type's own input function. */
   columns: [string, string][];
 }
@@ -640,31 +667,41 @@ const STAGES: Stage[] = [
   { list: "services", table: "import_service", columns: [["id", "text"], ...SERVICE_COLUMNS] },
   {
     list: "serviceAtLocations",
-    table: "import_service_at_location",
+    table: "service_at_location",
+    direct: true,
     columns: cols("id, service_id, location_id"),
   },
   {
     list: "serviceAreas",
-    table: "import_service_area",
+    table: "service_area",
+    direct: true,
     columns: cols("id, service_id, name, local_authority_code"),
   },
   {
     list: "schedules",
-    table: "import_schedule",
+    table: "schedule",
+    direct: true,
     columns: cols(`id, service_id, freq, byday, opens_at time, closes_at time, valid_from date,
       valid_to date, description`),
   },
   {
     list: "costOptions",
-    table: "import_cost_option",
+    table: "cost_option",
+    direct: true,
     columns: cols("id, service_id, option, amount numeric, currency, amount_description"),
   },
   {
     list: "contacts",
-    table: "import_contact",
+    table: "contact",
+    direct: true,
     columns: cols("id, service_id, name, title, email, phone, professional_only boolean"),
   },
-  { list: "languages", table: "import_language", columns: cols("id, service_id, name, code") },
+  {
+    list: "languages",
+    table: "language",
+    direct: true,
+    columns: cols("id, service_id, name, code"),
+  },
   {
     list: "taxonomies",
     table: "import_taxonomy",
@@ -677,7 +714,8 @@ const STAGES: Stage[] = [
   },
   {
     list: "serviceTaxonomy",
-    table: "import_service_taxonomy",
+    table: "service_taxonomy",
+    direct: true,
     columns: cols("service_id, taxonomy_term_id"),
   },
   {
@@ -691,9 +729,10 @@ const STAGES: Stage[] = [
 const CHUNK = 2000;
 
 async function stage(tx: Transaction, st: Stage, list: Row[]) {
-  await tx.query(
-    `CREATE TEMP TABLE ${st.table} (${st.columns.map(([c, t]) => `${c} ${t}`).join(", ")}) ON COMMIT DROP`,
-  );
+  if (!st.direct)
+    await tx.query(
+      `CREATE TEMP TABLE ${st.table} (${st.columns.map(([c, t]) => `${c} ${t}`).join(", ")}) ON COMMIT DROP`,
+    );
   if (!list.length) return;
   const names = st.columns.map(([c]) => c);
   function* chunks() {
@@ -745,82 +784,38 @@ const UPSERT_SERVICES = /* sql */ `
     version = s.version + 1, change_seq = nextval('change_seq'),
     change_xid = pg_current_xact_id(), last_modified = now(), deleted_at = NULL`;
 
-// A child table's new rows: plain INSERTs (no speculative ON CONFLICT per row), after the DELETE
-// (see replaceChildren) has taken out both the imported services' old rows and any row whose id the
-// file now gives to another service, so a row id moves to the service that now lists it rather
-// than failing the whole import.
-const insertChild = (table: string, names: string) => {
-  const list = names.split(",").map((c) => c.trim());
-  return /* sql */ `
-    INSERT INTO ${table} (${list.join(", ")}) SELECT ${list.join(", ")} FROM import_${table}`;
-};
-
+// Before a child table's rows are copied in: out go the imported services' old rows and any row
+// whose id the file now gives to another service (the id moves to the service that now lists it,
+// rather than failing the whole import). What is copied in then needs no ON CONFLICT.
 const replaceChildren = (table: string) => /* sql */ `
   DELETE FROM ${table} t
   WHERE t.service_id IN (SELECT id FROM import_service)${
-    table === "service_taxonomy" ? "" : ` OR t.id IN (SELECT id FROM import_${table})`
+    table === "service_taxonomy" ? "" : " OR t.id = ANY($1::text[])"
   }`;
 
-const MERGES: [keyof Lists, string][] = [
-  ["serviceAtLocations", insertChild("service_at_location", "id, service_id, location_id")],
-  ["serviceAreas", insertChild("service_area", "id, service_id, name, local_authority_code")],
-  [
-    "schedules",
-    insertChild(
-      "schedule",
-      "id, service_id, freq, byday, opens_at, closes_at, valid_from, valid_to, description",
-    ),
-  ],
-  [
-    "costOptions",
-    insertChild("cost_option", "id, service_id, option, amount, currency, amount_description"),
-  ],
-  [
-    "contacts",
-    insertChild("contact", "id, service_id, name, title, email, phone, professional_only"),
-  ],
-  ["languages", insertChild("language", "id, service_id, name, code")],
-  [
-    "taxonomies",
-    /* sql */ `
-    INSERT INTO taxonomy (id, name, description, uri, version)
-    SELECT id, name, description, uri, version FROM import_taxonomy
-    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
-      uri = EXCLUDED.uri, version = EXCLUDED.version`,
-  ],
-  [
-    "taxonomyTerms",
-    /* sql */ `
-    INSERT INTO taxonomy_term (id, code, name, vocabulary, description, parent_id, taxonomy_id,
-      term_uri)
-    SELECT id, code, name, vocabulary, description, parent_id, taxonomy_id, term_uri
-    FROM import_taxonomy_term
-    ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
-      vocabulary = EXCLUDED.vocabulary, description = EXCLUDED.description,
-      parent_id = EXCLUDED.parent_id, taxonomy_id = EXCLUDED.taxonomy_id,
-      term_uri = EXCLUDED.term_uri`,
-  ],
-  // An attribute may name a term by id only; it is linked when the term is already known and
-  // skipped otherwise (the file cannot supply the term's required name).
-  [
-    "serviceTaxonomy",
-    /* sql */ `
-    INSERT INTO service_taxonomy (service_id, taxonomy_term_id)
-    SELECT r.service_id, r.taxonomy_term_id
-    FROM import_service_taxonomy r JOIN taxonomy_term t ON t.id = r.taxonomy_term_id
-    ON CONFLICT DO NOTHING`,
-  ],
-  [
-    "coDeliveries",
-    /* sql */ `
-    INSERT INTO co_delivery AS c (id, service_ref, organization_id, role, staff_share, contact_email)
-    SELECT id, service_ref, organization_id, role, staff_share, contact_email FROM import_co_delivery
-    ON CONFLICT (id) DO UPDATE SET service_ref = EXCLUDED.service_ref,
-      organization_id = EXCLUDED.organization_id, role = EXCLUDED.role,
-      staff_share = EXCLUDED.staff_share, contact_email = EXCLUDED.contact_email,
-      change_seq = nextval('change_seq')`,
-  ],
-];
+const UPSERT_TAXONOMIES = /* sql */ `
+  INSERT INTO taxonomy (id, name, description, uri, version)
+  SELECT id, name, description, uri, version FROM import_taxonomy
+  ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+    uri = EXCLUDED.uri, version = EXCLUDED.version`;
+
+const UPSERT_TAXONOMY_TERMS = /* sql */ `
+  INSERT INTO taxonomy_term (id, code, name, vocabulary, description, parent_id, taxonomy_id,
+    term_uri)
+  SELECT id, code, name, vocabulary, description, parent_id, taxonomy_id, term_uri
+  FROM import_taxonomy_term
+  ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
+    vocabulary = EXCLUDED.vocabulary, description = EXCLUDED.description,
+    parent_id = EXCLUDED.parent_id, taxonomy_id = EXCLUDED.taxonomy_id,
+    term_uri = EXCLUDED.term_uri`;
+
+const UPSERT_CO_DELIVERIES = /* sql */ `
+  INSERT INTO co_delivery AS c (id, service_ref, organization_id, role, staff_share, contact_email)
+  SELECT id, service_ref, organization_id, role, staff_share, contact_email FROM import_co_delivery
+  ON CONFLICT (id) DO UPDATE SET service_ref = EXCLUDED.service_ref,
+    organization_id = EXCLUDED.organization_id, role = EXCLUDED.role,
+    staff_share = EXCLUDED.staff_share, contact_email = EXCLUDED.contact_email,
+    change_seq = nextval('change_seq')`;
 
 const MISSING_LIVE = /* sql */ `
   SELECT s.id, s.name FROM service s
