@@ -287,6 +287,49 @@ for (const backend of backends) {
       expect(row).toEqual({ needs: ["HOUSING"], delivery_modes: [], accepting_referrals: true });
     });
 
+    it("keeps tabs, line breaks, backslashes, quotes and a literal \\N as written (COPY text format)", async () => {
+      const council = clone(data.council);
+      const svc = council.services[0];
+      const awkward = 'Tab\there,\nnew line,\r\nCRLF, back\\slash, "quoted", \\N, \\. and {braces}';
+      svc.description = awkward;
+      svc.alternate_name = "\\N";
+      svc.wayfinder = { ...svc.wayfinder, referral_notes: "ends with a backslash \\" };
+      svc.schedules = [{ id: "awkward-schedule", byday: "MO", description: "\\t is not a tab" }];
+      await importHsds(db, validateHsds(council));
+
+      const [row] = await db.query<Record<string, unknown>>(
+        `SELECT description, alternate_name, referral_notes FROM service WHERE id = $1`,
+        [svc.id],
+      );
+      expect(row).toEqual({
+        description: awkward,
+        alternate_name: "\\N",
+        referral_notes: "ends with a backslash \\",
+      });
+      const [sch] = await db.query<{ description: string }>(
+        `SELECT description FROM schedule WHERE id = 'awkward-schedule'`,
+      );
+      expect(sch.description).toBe("\\t is not a tab");
+    });
+
+    it("moves a child row whose id the file now gives to another service", async () => {
+      const council = validateHsds(clone(data.council));
+      await importHsds(db, council);
+      const [a, b] = council.services;
+      const moved = a.schedules![0].id;
+      // Only service b is in the second file, now listing a's schedule id as its own.
+      const second = clone(council);
+      const bOnly = second.services[1];
+      bOnly.schedules = [{ ...a.schedules![0], description: "now b's" }];
+      await importHsds(db, { ...second, services: [bOnly] });
+
+      const rows = await db.query<{ service_id: string; description: string }>(
+        `SELECT service_id, description FROM schedule WHERE id = $1`,
+        [moved],
+      );
+      expect(rows).toEqual([{ service_id: b.id, description: "now b's" }]);
+    });
+
     it("rejects an invalid file naming the record and field, and writes nothing", async () => {
       await importHsds(db, validateHsds(clone(data.council)));
       const before = await counts(db);

@@ -1,5 +1,5 @@
 // Writes a validated HSDS bundle into a partner database in one transaction: every row lands or
-// none does. Rows are bulk-loaded with COPY into temporary staging tables and merged from there.
+// none does. Rows are bulk-loaded with COPY (see importHsds).
 import { readFile } from "node:fs/promises";
 import { isPartnerId, type PartnerId } from "../../../schema/vocabulary.ts";
 import type { PartnerDbConfig } from "../../../platform/config.ts";
@@ -99,9 +99,11 @@ type Row = Record<string, unknown>;
  * and are undeleted; their child rows (locations links, areas, schedules, costs, contacts,
  * languages, taxonomy) are replaced by the bundle's. Expects a bundle that passed validateHsds.
  *
- * Each table's rows are first copied (COPY, the bulk-load path of PostgreSQL and PGlite) into a
- * temporary staging table that lives only as long as the transaction, then merged into the real
- * table by one set-based statement: no per-batch round trips, no JSON decoding in the database.
+ * Rows go in with COPY, the bulk-load path of PostgreSQL and PGlite: no per-batch round trips, no
+ * JSON decoding in the database. Organizations, locations, services, taxonomies and co-deliveries
+ * are upserts, so they are copied into temporary staging tables (gone at commit) and merged by one
+ * INSERT … ON CONFLICT each. Child rows are replaced, so their old rows are deleted in one
+ * statement per table and the new ones copied straight in: each row is written once.
  */
 export async function importHsds(
   db: Db,
@@ -650,7 +652,7 @@ const SERVICE_COLUMNS = cols(`organization_id, name, alternate_name, description
   accepting_referrals boolean, typical_wait_weeks integer, capacity_updated_at timestamptz,
   contract_end_date date, funder, referral_notes, referral_response_hours integer`);
 
-// In the order they are merged: organizations before what names them, services before children.
+// Staged in this order; the direct ones are copied in this order too, after their parents.
 const STAGES: Stage[] = [
   {
     list: "organizations",
