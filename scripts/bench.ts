@@ -1,10 +1,13 @@
-// npm run bench [-- search|route|import|referrals|soak|side-by-side] [--sizes 10000,100000] [--runs 300]
+// npm run bench [-- search|route|route-load|import|referrals|soak|side-by-side] [--sizes 10000,100000] [--runs 300]
 // Loads N generated services into the three partners, starts the whole stack, and measures
 // searchServices directly against the index and through the gateway, and routeChild with 4 needs:
 // its engine alone (the one-pass path, and one search per question for comparison) and through
 // the gateway (a query the directory answers alone, and one that also asks partners for fields).
 // Besides latencies it reports CPU time per request (process.cpuUsage: robust to other load on the
 // machine) and the 1-minute load average. Writes the figures, with this command, to BENCHMARKS.md.
+// `route-load` drives routeChild under concurrent load from a separate process (scripts/bench/load.ts)
+// and reports plans/s and the stack process's CPU per plan [--connections 8] [--seconds 20].
+import { fork } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +25,7 @@ import type { ChildProfileInput } from "../subgraphs/directory/route/route.types
 import { createPostcodeResolver } from "../subgraphs/directory/postcodes.ts";
 import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
+import type { LoadJob, LoadResult } from "./bench/load.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -42,6 +46,8 @@ if (part === "side-by-side") await import("./bench-side-by-side.ts");
 if (part === "referrals") await import("./bench-referrals.ts");
 const sizes = flag("sizes", "10000,100000").split(",").map(Number);
 const runs = Number(flag("runs", "300"));
+const connections = Number(flag("connections", "8"));
+const seconds = Number(flag("seconds", "20"));
 const POSTGRES = cfg.postgresUrl;
 
 function stats(samples: number[]) {
@@ -325,6 +331,37 @@ interface Row {
   s: Awaited<ReturnType<typeof time>>;
 }
 
+interface LoadRow {
+  size: number;
+  what: string;
+  r: LoadResult;
+  /** This process's CPU (gateway, directory, partners; not the client) per answered request. */
+  cpuMs: number;
+  load: readonly [number, number];
+}
+
+/** Runs one load job in a forked process; this process's CPU is measured over the same window. */
+async function underLoad(job: LoadJob) {
+  const child = fork(path.join(import.meta.dirname, "bench", "load.ts"), [], {
+    execArgv: process.execArgv,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const answer = new Promise<LoadResult>((resolve, reject) => {
+    child.once("message", (m) => resolve(m as LoadResult));
+    child.once("exit", (code) => reject(new Error(`the load process exited with ${code}`)));
+  });
+  const loadBefore = load1();
+  const cpu0 = process.cpuUsage();
+  child.send(job);
+  const r = await answer;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    r,
+    cpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests),
+    load: [loadBefore, load1()] as const,
+  };
+}
+
 /** Until the index holds every service the partners hold (a first sync can time out under load). */
 async function untilSynced(stack: Awaited<ReturnType<typeof startStack>>, total: number) {
   for (let i = 0; i < 30 && (await stack.directory.sync.backend.count()) < total; i++)
@@ -340,7 +377,10 @@ function searchOnly(backend: SearchBackend): SearchBackend {
   return rest;
 }
 
-async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; setup: string }> {
+async function benchSize(
+  size: number,
+  usePg: boolean,
+): Promise<{ rows: Row[]; loadRows: LoadRow[]; setup: string }> {
   const t0 = performance.now();
   const data = generateDataset({ services: size });
   const urls: string[] = [];
@@ -367,7 +407,22 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
   const tReady = performance.now();
   const heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
   const rows: Row[] = [];
+  const loadRows: LoadRow[] = [];
   try {
+    if (part === "route-load") {
+      // Many clients at once, from another process: plans/s and the stack's CPU per plan.
+      for (const [what, query] of [
+        ["routeChild, 4 needs (4 profiles in turn): directory fields only", ROUTE_QUERY_DIRECTORY],
+        ["routeChild, 4 needs (4 profiles in turn): names from partners", ROUTE_QUERY],
+      ] as const) {
+        const bodies = PROFILES.map((profile) => JSON.stringify({ query, variables: { profile } }));
+        const job = { url: stack.gatewayUrl, bodies, connections };
+        await underLoad({ ...job, seconds: 3 }); // warm-up, not counted
+        const m = await underLoad({ ...job, seconds });
+        if (m.r.bad) throw new Error(`${what}: ${m.r.bad} failed answers under load`);
+        loadRows.push({ size, what, ...m });
+      }
+    }
     if (part === "all" || part === "search") {
       for (const [name, req, vars] of SEARCHES) {
         rows.push({
@@ -494,26 +549,50 @@ async function benchSize(size: number, usePg: boolean): Promise<{ rows: Row[]; s
   }
   const setup = `${size.toLocaleString("en-GB")} services: generate + import ${fmt((tImport - t0) / 1000)} s (${usePg ? "PostgreSQL" : "PGlite"}), stack start + full index sync ${fmt((tReady - tImport) / 1000)} s, heap after sync ${heapMb} MB`;
   console.log(setup);
-  return { rows, setup };
+  return { rows, loadRows, setup };
 }
 
 const usePg = await pgReachable();
-const results: { rows: Row[]; setup: string }[] = [];
+const results: { rows: Row[]; loadRows: LoadRow[]; setup: string }[] = [];
 for (const size of sizes) {
   const r = await benchSize(size, usePg);
   for (const row of r.rows)
     console.log(
       `${row.size}\t${row.path}\t${row.what}\tp50 ${fmt(row.s.p50)}\tp95 ${fmt(row.s.p95)}\tp99 ${fmt(row.s.p99)} ms\tCPU ${fmt(row.s.cpuMs)} ms/call\tload ${fmt(row.s.load[0])}→${fmt(row.s.load[1])}`,
     );
+  for (const row of r.loadRows)
+    console.log(
+      `${row.size}\tload\t${row.what}\t${fmt(row.r.perSecond)} plans/s\tp95 ${fmt(row.r.p95)} ms\tCPU ${fmt(row.cpuMs)} ms/plan\tload ${fmt(row.load[0])}→${fmt(row.load[1])}`,
+    );
   results.push(r);
 }
 
 const command = `npm run bench -- ${argv.join(" ")}`.trim();
-const section = [
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on ${usePg ? "PostgreSQL 15 (127.0.0.1)" : "PGlite"}; search on the embedded index`;
+const loadSection = [
+  `## routeChild under load — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+  "",
+  `Command: \`${command}\` (${connections} connections for ${seconds} s per line after a 3 s warm-up; autocannon in a separate process).`,
+  `Machine: ${machine}; the gateway, the directory and the partners in one process (one thread), the load generator in another.`,
+  "CPU ms per plan is the stack process's CPU time (user + system) over the run divided by the plans answered: the gateway, the directory and the partners, not the client. Plans/s is what the stack answered with the load generator on the other core. Load is the 1-minute load average before → after each line.",
+  "",
+  ...results.map((r) => `- ${r.setup}`),
+  "",
+  "| services | what | connections | plans/s | p50 ms | p95 ms | p99 ms | CPU ms per plan | load |",
+  "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+  ...results.flatMap((r) =>
+    r.loadRows.map(
+      (row) =>
+        `| ${row.size.toLocaleString("en-GB")} | ${row.what} | ${connections} | ${fmt(row.r.perSecond)} | ${fmt(row.r.p50)} | ${fmt(row.r.p95)} | ${fmt(row.r.p99)} | ${fmt(row.cpuMs)} | ${fmt(row.load[0])} → ${fmt(row.load[1])} |`,
+    ),
+  ),
+  "",
+].join("\n");
+const latencySection = [
   `## ${part === "all" ? "Search and routing" : part} latency — ${new Date().toISOString().slice(0, 10)}`,
   "",
   `Command: \`${command}\` (${runs} timed runs per line after 20 warm-up runs; sequential requests, so these are latencies, not throughput).`,
-  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on ${usePg ? "PostgreSQL 15 (127.0.0.1)" : "PGlite"}; search on the embedded index; everything in one process over loopback HTTP.`,
+  `Machine: ${machine}; everything in one process over loopback HTTP.`,
   "CPU ms is this process's CPU time (user + system) per call over the timed runs: the gateway, the directory, the partners and the client together on a gateway line, the engine alone on an engine line. Unlike the latencies it hardly moves when other processes load the machine. Sequential calls/s is runs ÷ wall time of the timed runs, one call at a time on one thread. Load is the 1-minute load average before → after each line.",
   "",
   ...results.map((r) => `- ${r.setup}`),
@@ -528,6 +607,7 @@ const section = [
   ),
   "",
 ].join("\n");
+const section = part === "route-load" ? loadSection : latencySection;
 
 const file = "BENCHMARKS.md";
 const existing = await readFile(file, "utf8").catch(

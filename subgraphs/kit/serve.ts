@@ -4,7 +4,10 @@
 // Each request runs under the gateway's request id (x-request-id) and trace (traceparent), so its
 // log lines and spans join the gateway's.
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from "@apollo/server/plugin/disabled";
 import type { GraphQLSchema } from "graphql";
 import { startHttp, type Route, type RunningHttp } from "../../platform/http.ts";
 import { CLAIMS_HEADER, verifyClaims, type Claims } from "../../platform/claims.ts";
@@ -55,6 +58,12 @@ export async function serveSubgraph<C extends BaseContext>(opts: {
     // Traces are for Apollo Studio, which Wayfinder does not report to; they cost time per request.
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // Cache hints are computed per resolved field (a hook around every field of a response, most
+      // of a routeChild plan's execution time in the directory), yet nothing reads them: subgraph
+      // answers are never HTTP-cached, and the gateway's public cache (gateway/cache.ts) is
+      // invalidated by the change feed, not by hints. Without them the gateway's answers are still
+      // "no-store" (its own cache-control plugin treats a hintless subgraph answer as uncacheable).
+      ApolloServerPluginCacheControlDisabled(),
       graphqlMetricsPlugin(metrics),
       requestLog,
       {
