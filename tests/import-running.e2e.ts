@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PartnerId } from "../schema/vocabulary.ts";
 import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
+import { openTestPglite } from "./helpers/fixture-dbs.ts";
 import { DatabaseInUseError } from "../subgraphs/kit/db/lock.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
@@ -63,7 +64,7 @@ beforeAll(async () => {
   // The rest in this process, configured as `npm start` would be (free ports).
   const cfg = testStackConfig({ syncIntervalMs: 300 });
   for (const p of ["charity", "health"] as const) {
-    const db = await openDb({});
+    const db = await openTestPglite();
     await importHsds(db, validateHsds(CUMBRIA[p]));
     local[p] = {
       db,

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateDataset } from "../scripts/generate/dataset.ts";
 import { openDb, type Db, type Queryable } from "../subgraphs/kit/db/db.ts";
+import { openTestPglite } from "./helpers/fixture-dbs.ts";
 import type { HsdsBundle, HsdsService } from "../subgraphs/kit/hsds/format.ts";
 import {
   HsdsFileError,
@@ -98,7 +99,7 @@ for (const backend of backends) {
     let db: Db;
 
     beforeAll(async () => {
-      db = await openDb(backend.url ? { url: backend.url } : {});
+      db = await (backend.url ? openDb({ url: backend.url }) : openTestPglite());
     });
     afterAll(async () => {
       await db?.close();

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
-import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
+import type { Db } from "../subgraphs/kit/db/db.ts";
+import { openTestPglite } from "./helpers/fixture-dbs.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 import { startStack, type Stack } from "../scripts/stack.ts";
@@ -21,7 +22,7 @@ let stateDir: string;
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), "wayfinder-directory-state-"));
   for (const p of PARTNERS) {
-    dbs[p] = await openDb({});
+    dbs[p] = await openTestPglite();
     await importHsds(dbs[p], validateHsds(CUMBRIA[p]));
   }
   stack = await startStack(

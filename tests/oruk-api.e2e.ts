@@ -9,7 +9,7 @@ import { OpenAPIBackend } from "openapi-backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDataset } from "../scripts/generate/dataset.ts";
 import { mintDevToken } from "../gateway/auth.ts";
-import { openDb } from "../subgraphs/kit/db/db.ts";
+import { openTestPglite } from "./helpers/fixture-dbs.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { pullFeed } from "../subgraphs/kit/hsds/pull.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
@@ -357,7 +357,7 @@ describe("ORUK API at /oruk/", () => {
       const pulled = await pullFeed(`${base}/oruk`, { requestsPerSecond: 1000 });
       const council = new Set(data.council.services.map((s) => s.id));
       const bundle = validateHsds((pulled.services as any[]).filter((s) => council.has(s.id)));
-      const db = await openDb({});
+      const db = await openTestPglite();
       try {
         await importHsds(db, bundle);
         const rows = await db.query<{ id: string; name: string; status: string; needs: string[] }>(

@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../subgraphs/kit/db/db.ts";
+import type { Db } from "../subgraphs/kit/db/db.ts";
+import { openTestPglite } from "./helpers/fixture-dbs.ts";
 import {
   HsdsFileError,
   importHsds,
@@ -71,7 +72,7 @@ const REFUSED: [RegExp, RegExp][] = [
 describe("official HSDS 3.0 and ORUK example files", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({});
+    db = await openTestPglite();
   });
   afterAll(async () => {
     await db?.close();
@@ -149,7 +150,7 @@ describe("official HSDS 3.0 and ORUK example files", () => {
 describe("the import report", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({});
+    db = await openTestPglite();
   });
   afterAll(async () => {
     await db?.close();
@@ -244,7 +245,7 @@ describe("the import report", () => {
 describe("safe replace", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({});
+    db = await openTestPglite();
   });
   afterAll(async () => {
     await db?.close();
