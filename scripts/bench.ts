@@ -1,4 +1,4 @@
-// npm run bench [-- search|route|route-load|import|referrals|soak|side-by-side] [--sizes 10000,100000] [--runs 300]
+// npm run bench [-- search|route|route-load|import|referrals|soak|side-by-side|start] [--sizes 10000,100000] [--runs 300]
 // Loads N generated services into the three partners, starts the whole stack, and measures
 // searchServices directly against the index and through the gateway, and routeChild with 4 needs:
 // its engine alone (the one-pass path, and one search per question for comparison) and through
@@ -44,6 +44,8 @@ if (part === "import") await import("./bench-import.ts");
 if (part === "side-by-side") await import("./bench-side-by-side.ts");
 // Referral creation and inbox latency (issue 13) have their own script too.
 if (part === "referrals") await import("./bench-referrals.ts");
+// npm start to ready, first run and restart (issue 14).
+if (part === "start") await import("./bench-start.ts");
 const sizes = flag("sizes", "10000,100000").split(",").map(Number);
 const runs = Number(flag("runs", "300"));
 const connections = Number(flag("connections", "8"));
