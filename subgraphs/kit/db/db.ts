@@ -1,6 +1,6 @@
 // One small database interface over PGlite (embedded default) and PostgreSQL via `pg` (production).
 // Both run the same SQL and the same migrations.
-import { readdir, readFile, mkdir } from "node:fs/promises";
+import { access, readdir, readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -72,6 +72,37 @@ export async function openDb(options: DbOptions): Promise<Db> {
 /** Text per PGlite COPY: the blob is held in memory twice (JS and the WASM heap) while it loads. */
 const PGLITE_COPY_CHARS = 8 * 1024 * 1024;
 
+// PostgreSQL's default shared_buffers (128 MB) is zeroed when an embedded database opens, which was
+// most of PGlite's start-up CPU (a wasm memset) and 128 MB of resident memory per database, four
+// of them under npm start. The files sit in the OS page cache beneath PGlite anyway, so a smaller
+// pool costs a cache miss a system call, not a disk read (issue 14: start time and soak RSS).
+export const PGLITE_SHARED_BUFFERS = "32MB";
+
+type PGliteClass = typeof import("@electric-sql/pglite").PGlite;
+const startParams = (PGlite: PGliteClass) => [
+  ...(PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams,
+  "-c",
+  `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
+];
+
+// initdb is most of what creating an embedded database costs (about 4 s of CPU). A process that
+// creates several (npm start's first run: three partners and the directory's state store) runs it
+// once, in memory, and lays the result into each new data directory.
+let template: Promise<Blob> | null = null;
+function initdbTemplate(PGlite: PGliteClass): Promise<Blob> {
+  template ??= (async () => {
+    const pg = new PGlite({ startParams: startParams(PGlite) });
+    try {
+      await pg.waitReady;
+      return await pg.dumpDataDir("none");
+    } finally {
+      await pg.close();
+    }
+  })();
+  template.catch(() => (template = null));
+  return template;
+}
+
 async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
   const { PGlite } = await import("@electric-sql/pglite");
   let lock: DbLock | null = null;
@@ -81,7 +112,14 @@ async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
   }
   let pg: InstanceType<typeof PGlite>;
   try {
-    pg = dataDir ? new PGlite(dataDir) : new PGlite(loadDataDir ? { loadDataDir } : undefined);
+    const options = { startParams: startParams(PGlite) };
+    if (dataDir) {
+      const fresh = !(await exists(path.join(dataDir, "PG_VERSION")));
+      pg = new PGlite(
+        dataDir,
+        fresh ? { ...options, loadDataDir: await initdbTemplate(PGlite) } : options,
+      );
+    } else pg = new PGlite(loadDataDir ? { ...options, loadDataDir } : options);
     await pg.waitReady;
   } catch (err) {
     await lock?.release();
@@ -185,6 +223,12 @@ async function openPostgres(rawUrl: string): Promise<Db> {
     },
   };
 }
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 /** Applies every *.sql file not yet recorded in schema_migrations, in name order, each in a transaction. */
 export async function migrate(db: Db, dirs: string[]): Promise<string[]> {
