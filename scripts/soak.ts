@@ -519,7 +519,7 @@ const section = [
   loadNote,
   "",
   `- ${size.toLocaleString("en-GB")} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + full index sync ${fmt((tReady - tImport) / 1000)} s`,
-  `- Memory (after a full GC): RSS ${fmt(startMem.rssMb, 0)} MB at the start of traffic, ${fmt(endMem.rssMb, 0)} MB at the end (peak ${fmt(peakRss, 0)} MB); heap used ${fmt(startMem.heapMb, 0)} → ${fmt(endMem.heapMb, 0)} MB. Heap each minute and at the end: ${memoryTimeline.map((m) => fmt(m.heapMb, 0)).join(", ")} MB.`,
+  `- Memory (after a full GC): RSS ${fmt(startMem.rssMb, 0)} MB at the start of traffic, ${fmt(endMem.rssMb, 0)} MB at the end (peak ${fmt(peakRss, 0)} MB); heap used ${fmt(startMem.heapMb, 0)} → ${fmt(endMem.heapMb, 0)} MB. RSS each minute and at the end: ${memoryTimeline.map((m) => fmt(m.rssMb, 0)).join(", ")} MB; heap: ${memoryTimeline.map((m) => fmt(m.heapMb, 0)).join(", ")} MB.`,
   `- Recovery: the last PARTNER_UNAVAILABLE for ${victim} came ${fmt(recoveryS)} s after it was back (the circuit's cool-down and trial; the directory's own sync catches up on its interval).`,
   `- Errors other than the expected PARTNER_UNAVAILABLE for ${victim} during and after its outage: ${unexpected.length ? unexpected.map(([c, r]) => `${c} (before ${r.before}, during ${r.during}, after ${r.after})`).join("; ") : "none"}.`,
   `- The gateway's link to ${victim} at the end (/ready): circuit ${victimLink.breaker}; ${victimLink.attempts} attempts, ${victimLink.retries} retries, ${victimLink.failures} failed attempts, ${victimLink.failedFast} calls refused while the circuit was open.`,
