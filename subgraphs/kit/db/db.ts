@@ -1,6 +1,6 @@
 // One small database interface over PGlite (embedded default) and PostgreSQL via `pg` (production).
 // Both run the same SQL and the same migrations.
-import { access, readdir, readFile, mkdir } from "node:fs/promises";
+import { access, readdir, readFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -85,19 +85,47 @@ const startParams = (PGlite: PGliteClass) => [
   `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
 ];
 
-// initdb is most of what creating an embedded database costs (about 4 s of CPU). A process that
-// creates several (npm start's first run: three partners and the directory's state store) runs it
-// once, in memory, and lays the result into each new data directory.
+// initdb is most of what creating an embedded database costs (about 4 s of CPU). It is run once, in
+// memory, and its result laid into each new data directory (npm start's first run creates four:
+// three partners and the directory's state store). The result depends only on the PGlite release,
+// so it is also kept in node_modules/.cache/wayfinder, beside npm start's bundle: a later first run
+// on this install (a new DATA_DIR) skips initdb altogether. Where that cache cannot be written (a
+// read-only install) each process runs initdb once.
+const root = fileURLToPath(new URL("../../../", import.meta.url));
 let template: Promise<Blob> | null = null;
 function initdbTemplate(PGlite: PGliteClass): Promise<Blob> {
   template ??= (async () => {
+    const version = await readFile(
+      path.join(root, "node_modules/@electric-sql/pglite/package.json"),
+      "utf8",
+    ).then(
+      (text) => (JSON.parse(text) as { version: string }).version,
+      () => null,
+    );
+    const cached = version
+      ? path.join(root, "node_modules/.cache/wayfinder", `pglite-${version}-initdb.tar`)
+      : null;
+    if (cached) {
+      const bytes = await readFile(cached).catch(() => null);
+      if (bytes) return new Blob([bytes]);
+    }
     const pg = new PGlite({ startParams: startParams(PGlite) });
+    let tar: Blob;
     try {
       await pg.waitReady;
-      return await pg.dumpDataDir("none");
+      tar = await pg.dumpDataDir("none");
     } finally {
       await pg.close();
     }
+    if (cached) {
+      // Written beside and renamed into place: another process never reads half a file.
+      const tmp = `${cached}.${process.pid}.tmp`;
+      await mkdir(path.dirname(cached), { recursive: true })
+        .then(async () => writeFile(tmp, Buffer.from(await tar.arrayBuffer())))
+        .then(() => rename(tmp, cached))
+        .catch(() => undefined);
+    }
+    return tar;
   })();
   template.catch(() => (template = null));
   return template;
