@@ -6,7 +6,8 @@
 // same tsconfig) into node_modules/.cache/wayfinder and rebuilt only when a file it was built from
 // changes (their sizes and mtimes are kept beside it), so a restart loads it straight away.
 // Where the bundle cannot be built or written (a read-only install), the entry runs through tsx.
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
 import console from "node:console";
@@ -19,7 +20,9 @@ if (!process.argv[2]) throw new Error("usage: node scripts/launch.mjs <entry.ts>
 process.argv.splice(1, 2, entry);
 
 const cacheDir = path.join(root, "node_modules", ".cache", "wayfinder");
-const name = path.relative(root, entry).replace(/[^A-Za-z0-9]+/g, "-");
+// One bundle per checkout and entry: copies of the repository that share node_modules by a link
+// (tests/partner-new.e2e.ts) must not run each other's bundles.
+const name = `${path.relative(root, entry).replace(/[^A-Za-z0-9]+/g, "-")}-${createHash("sha256").update(`${root}\0${entry}`).digest("hex").slice(0, 12)}`;
 const bundle = path.join(cacheDir, `${name}.mjs`);
 const manifest = path.join(cacheDir, `${name}.json`);
 
@@ -83,6 +86,7 @@ async function build() {
   const prints = await fingerprint(inputs);
   if (!prints) return false;
   await mkdir(cacheDir, { recursive: true });
+  await forgetGoneCheckouts();
   // Written beside and renamed into place: two starts at once never read half a file.
   const tmp = `${bundle}.${process.pid}.tmp`;
   await writeFile(tmp, result.outputFiles[0].contents);
@@ -90,10 +94,24 @@ async function build() {
   const inputsWithPrints = Object.fromEntries(inputs.map((f, i) => [f, prints[i]]));
   await writeFile(
     `${manifest}.${process.pid}.tmp`,
-    JSON.stringify({ node: process.version, entry, inputs: inputsWithPrints }),
+    JSON.stringify({ node: process.version, root, entry, inputs: inputsWithPrints }),
   );
   await rename(`${manifest}.${process.pid}.tmp`, manifest);
   return true;
+}
+
+/** Drops the bundles of checkouts that no longer exist (temporary copies made by tests). */
+async function forgetGoneCheckouts() {
+  for (const file of await readdir(cacheDir)) {
+    if (!file.endsWith(".json") || file.startsWith("pglite-")) continue;
+    const m = await readFile(path.join(cacheDir, file), "utf8")
+      .then(JSON.parse)
+      .catch(() => null);
+    if (m?.root && !(await stat(m.root).catch(() => null))) {
+      await rm(path.join(cacheDir, file), { force: true });
+      await rm(path.join(cacheDir, file.replace(/\.json$/, ".mjs")), { force: true });
+    }
+  }
 }
 
 let ready = await upToDate();
