@@ -6,6 +6,7 @@
 // outage and started again. Records requests, errors by code, latency per phase (before, during,
 // after the outage), memory and the machine's other load, and writes them with this command to
 // BENCHMARKS.md between <!-- bench:soak --> and <!-- /bench -->.
+import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -307,7 +308,12 @@ for (const p of PARTNERS) {
 }
 const serviceIds = PARTNERS.flatMap((p) => data[p].services.map((s) => `${p}:${s.id}`));
 const tImport = performance.now();
-const stack = await startStack(cfg.stack, { dbs });
+// /ready shows the gateway's links (breaker, attempts, retries) to operators only.
+const operatorToken = cfg.stack.gateway.operatorToken ?? randomUUID();
+const stack = await startStack(
+  { ...cfg.stack, gateway: { ...cfg.stack.gateway, operatorToken } },
+  { dbs },
+);
 const tReady = performance.now();
 console.log(
   `${size} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + index sync ${fmt((tReady - tImport) / 1000)} s`,
@@ -432,7 +438,11 @@ memoryTimeline.push({
   ownCores: endCpu.ownCores,
 });
 const loadAvgAfter = os.loadavg();
-const readyAtEnd = (await (await fetch(new URL("/ready", stack.gatewayUrl))).json()) as {
+const readyAtEnd = (await (
+  await fetch(new URL("/ready", stack.gatewayUrl), {
+    headers: { authorization: `Bearer ${operatorToken}` },
+  })
+).json()) as {
   connections?: Record<string, Record<string, unknown>>;
 };
 const victimLink = readyAtEnd.connections?.[victim] ?? {};
