@@ -41,7 +41,8 @@ async function upToDate() {
     const m = JSON.parse(await readFile(manifest, "utf8"));
     if (m.node !== process.version || m.entry !== entry) return false;
     const now = await fingerprint(Object.keys(m.inputs));
-    return now !== null && now.every((f, i) => f === Object.values(m.inputs)[i]);
+    const before = Object.values(m.inputs);
+    return now !== null && now.every((f, i) => f === before[i]);
   } catch {
     return false;
   }
