@@ -87,7 +87,7 @@ const startParams = (PGlite: PGliteClass) => [
 
 // initdb is most of what creating an embedded database costs (about 4 s of CPU). It is run once, in
 // memory, and its result laid into each new data directory (npm start's first run creates four:
-// three partners and the directory's state store). The result depends only on the PGlite release,
+// three partners and the directory's state store) and each new in-memory database. The result depends only on the PGlite release,
 // so it is also kept in node_modules/.cache/wayfinder, beside npm start's bundle: a later first run
 // on this install (a new DATA_DIR) skips initdb altogether. Where that cache cannot be written (a
 // read-only install) each process runs initdb once.
@@ -147,7 +147,9 @@ async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
         dataDir,
         fresh ? { ...options, loadDataDir: await initdbTemplate(PGlite) } : options,
       );
-    } else pg = new PGlite(loadDataDir ? { ...options, loadDataDir } : options);
+    } else
+      // In memory too: from the given dump, else from the initdb template, never a second initdb.
+      pg = new PGlite({ ...options, loadDataDir: loadDataDir ?? (await initdbTemplate(PGlite)) });
     await pg.waitReady;
   } catch (err) {
     await lock?.release();
