@@ -5,7 +5,7 @@
 // (issue 14): 100,000 services in ≤ 60 s on each. Writes the figures, with the command and the
 // machine's load, to BENCHMARKS.md under its own marker (the latency bench keeps its own).
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -16,6 +16,7 @@ import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 import { configureLogging } from "../platform/log.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { benchConfig } from "./config.ts";
+import { writeBenchSection } from "./bench/report.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -210,19 +211,5 @@ const section = [
   "",
 ].join("\n");
 
-const file = "BENCHMARKS.md";
-const existing = await readFile(file, "utf8").catch(
-  () =>
-    "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
-);
-const marker = "<!-- bench:import -->";
-const begin = existing.indexOf(marker);
-const end = begin >= 0 ? existing.indexOf("<!-- /bench -->", begin) : -1;
-const block = `${marker}\n${section}<!-- /bench -->\n`;
-const next =
-  begin >= 0 && end >= 0
-    ? existing.slice(0, begin) + block + existing.slice(end + "<!-- /bench -->\n".length)
-    : existing + "\n" + block;
-await writeFile(file, next);
-console.log(`\n${section}\nWrote ${file}`);
+console.log(`\n${section}\nWrote ${await writeBenchSection("import", section)}`);
 process.exit(0);

@@ -4,7 +4,6 @@
 // read) over a backlog, and myReferrals across all three partners. Partners on PGlite, and on
 // PostgreSQL when BENCH_POSTGRES_URL is reachable. Writes the figures, with this command, to
 // BENCHMARKS.md between <!-- bench:referrals --> and <!-- /bench -->.
-import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import pg from "pg";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
@@ -15,6 +14,7 @@ import { mintDevToken } from "../gateway/auth.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
 import { benchConfig } from "./config.ts";
+import { writeBenchSection } from "./bench/report.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -252,16 +252,5 @@ const section = [
   ),
   "",
 ].join("\n");
-const file = "BENCHMARKS.md";
-const existing = await readFile(file, "utf8");
-const marker = "<!-- bench:referrals -->";
-const start = existing.indexOf(marker);
-const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
-const block = `${marker}\n${section}<!-- /bench -->\n`;
-const next =
-  start >= 0 && end >= 0
-    ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length)
-    : existing + "\n" + block;
-await writeFile(file, next);
-console.log(`\nWrote ${file}`);
+console.log(`\nWrote ${await writeBenchSection("referrals", section)}`);
 process.exit(0);

@@ -6,7 +6,7 @@
 // with varied variables, in interleaved rounds. Reports requests/s and p50/p95/p99 as ratios to
 // stock, and writes them with the command and the load average to BENCHMARKS.md.
 import "../platform/no-phone-home.ts";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import os from "node:os";
 import autocannon from "autocannon";
 import { ApolloServer } from "@apollo/server";
@@ -22,6 +22,7 @@ import { forGateway } from "../gateway/supergraph.ts";
 import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../platform/claims.ts";
 import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
+import { writeBenchSection } from "./bench/report.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -427,19 +428,7 @@ const section = [
 ].join("\n");
 console.log(section);
 
-const file = "BENCHMARKS.md";
-const existing = await readFile(file, "utf8");
-const marker = "<!-- bench:side-by-side -->";
-const start = existing.indexOf(marker);
-const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
-const block = `${marker}\n${section}<!-- /bench -->\n`;
-await writeFile(
-  file,
-  start >= 0 && end >= 0
-    ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length)
-    : existing + "\n" + block,
-);
-console.log(`Wrote ${file}`);
+console.log(`Wrote ${await writeBenchSection("side-by-side", section)}`);
 
 await stockServer.stop();
 await nocache.close();

@@ -8,11 +8,12 @@
 // the machine, which wall time is not) and the load average. Targets (issue 14): ≤ 5 s on a
 // restart, ≤ 10 s on a first run. Writes the figures, with this command, to BENCHMARKS.md.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { PARTNERS } from "../schema/vocabulary.ts";
+import { writeBenchSection } from "./bench/report.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -239,17 +240,6 @@ const section = [
 
 console.log(`\n${section}`);
 if (write) {
-  const file = "BENCHMARKS.md";
-  const existing = await readFile(file, "utf8");
-  const marker = "<!-- bench:start -->";
-  const begin = existing.indexOf(marker);
-  const end = begin >= 0 ? existing.indexOf("<!-- /bench -->", begin) : -1;
-  const block = `${marker}\n${section}<!-- /bench -->\n`;
-  const next =
-    begin >= 0 && end >= 0
-      ? existing.slice(0, begin) + block + existing.slice(end + "<!-- /bench -->\n".length)
-      : existing + "\n" + block;
-  await writeFile(file, next);
-  console.log(`Wrote ${file}`);
+  console.log(`Wrote ${await writeBenchSection("start", section)}`);
 }
 process.exit(0);

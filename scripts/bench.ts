@@ -8,7 +8,7 @@
 // `route-load` drives routeChild under concurrent load from a separate process (scripts/bench/load.ts)
 // and reports plans/s and the stack process's CPU per plan [--connections 8] [--seconds 20].
 import { fork } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -26,6 +26,7 @@ import { createPostcodeResolver } from "../subgraphs/directory/postcodes.ts";
 import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
 import type { LoadJob, LoadResult } from "./bench/load.ts";
+import { writeBenchSection } from "./bench/report.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -613,19 +614,5 @@ const latencySection = [
 ].join("\n");
 const section = part === "route-load" ? loadSection : latencySection;
 
-const file = "BENCHMARKS.md";
-const existing = await readFile(file, "utf8").catch(
-  () =>
-    "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
-);
-const marker = `<!-- bench:${part} -->`;
-const start = existing.indexOf(marker);
-const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
-const block = `${marker}\n${section}<!-- /bench -->\n`;
-const next =
-  start >= 0 && end >= 0
-    ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length)
-    : existing + "\n" + block;
-await writeFile(file, next);
-console.log(`\nWrote ${file}`);
+console.log(`\nWrote ${await writeBenchSection(part, section)}`);
 process.exit(0);

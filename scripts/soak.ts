@@ -7,7 +7,6 @@
 // after the outage), memory and the machine's other load, and writes them with this command to
 // BENCHMARKS.md between <!-- bench:soak --> and <!-- /bench -->.
 import { randomUUID } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
@@ -20,6 +19,7 @@ import { mintDevToken } from "../gateway/auth.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
 import { benchConfig } from "./config.ts";
+import { writeBenchSection } from "./bench/report.ts";
 
 // The soak keeps the rate limit on: each worker is its own client and stays under it.
 const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: true });
@@ -561,21 +561,7 @@ const section = [
 ].join("\n");
 
 if (write) {
-  const file = "BENCHMARKS.md";
-  const existing = await readFile(file, "utf8").catch(
-    () =>
-      "# Benchmarks\n\nFigures from `npm run bench`; each section names the command that produced it.\n\n",
-  );
-  const marker = "<!-- bench:soak -->";
-  const start = existing.indexOf(marker);
-  const end = start >= 0 ? existing.indexOf("<!-- /bench -->", start) : -1;
-  const block = `${marker}\n${section}<!-- /bench -->\n`;
-  const next =
-    start >= 0 && end >= 0
-      ? existing.slice(0, start) + block + existing.slice(end + "<!-- /bench -->\n".length)
-      : existing + "\n" + block;
-  await writeFile(file, next);
-  console.log(`\nWrote ${file}`);
+  console.log(`\nWrote ${await writeBenchSection("soak", section)}`);
 } else {
   console.log("\n" + section);
 }
