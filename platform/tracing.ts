@@ -8,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   context,
+  propagation,
   trace,
   type Context,
   type Span,
@@ -70,7 +71,11 @@ export function initTracing(
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       await provider.shutdown();
+      // Everything register() set globally, so that a later provider in the same process (a test
+      // file after this one in a shared worker) can register its own.
       trace.disable();
+      context.disable();
+      propagation.disable();
     },
   };
 }

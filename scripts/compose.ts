@@ -1,5 +1,7 @@
 // npm run schema:compose — writes schema/partners.json (from the partner manifests),
-// schema/subgraphs/*.graphql and schema/supergraph.graphql.
+// schema/subgraphs/*.graphql and schema/supergraph.graphql. It runs through tsx, not as a bundle
+// (scripts/launch.mjs): what it imports after writing the registry must read the new one, which a
+// bundle made before would hold as it was.
 import { writeFile } from "node:fs/promises";
 import { PartnerManifestError } from "../schema/partners.ts";
 import { writeRegistry } from "./partner-registry.ts";

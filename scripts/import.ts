@@ -29,6 +29,9 @@ const USAGE = `usage: npm run import -- --partner <${PARTNERS.join("|")}> (<file
   --dry-run       do everything, print the report and what --replace would remove, write nothing
   --force         let --replace remove more than a fifth of the partner's services
   --rate <n>      with --url: at most n requests a second (default 5)
+  --retry-delay <ms>
+                  with --url: wait before the first retry of a failed request, doubled for each
+                  of the next ones (default 500; 5 attempts in all)
   --json          print the report as JSON instead of text
   --allow-unhide  let locations the feed marks "wayfinder": { "confidential": false } become
                   public although they are confidential now (refused otherwise; audited)`;
@@ -45,6 +48,7 @@ function parseArgs(argv: string[]) {
   let file: string | undefined;
   let url: string | undefined;
   let rate = 5;
+  let retryDelayMs = 500;
   const flags = { replace: false, dryRun: false, force: false, json: false, allowUnhide: false };
   const value = (i: number, name: string) => {
     const v = argv[i];
@@ -61,6 +65,10 @@ function parseArgs(argv: string[]) {
       rate = Number(value(++i, "--rate"));
       if (!(rate > 0))
         throw new UsageError("--rate must be a positive number of requests a second");
+    } else if (arg === "--retry-delay") {
+      retryDelayMs = Number(value(++i, "--retry-delay"));
+      if (!(retryDelayMs >= 0))
+        throw new UsageError("--retry-delay must be a number of milliseconds, 0 or more");
     } else if (arg === "--replace") flags.replace = true;
     else if (arg === "--dry-run") flags.dryRun = true;
     else if (arg === "--force") flags.force = true;
@@ -82,7 +90,7 @@ function parseArgs(argv: string[]) {
     throw new UsageError("give a file or --url, not both");
   if (url !== undefined && !/^https?:\/\//i.test(url))
     throw new UsageError(`--url must be an http(s) URL (got "${url}")`);
-  return { partner, file, url, rate, ...flags };
+  return { partner, file, url, rate, retryDelayMs, ...flags };
 }
 
 /** A path relative to the working directory when it is inside it, else absolute. */
@@ -140,6 +148,7 @@ async function main() {
     try {
       const pulled = await pullFeed(args.url, {
         requestsPerSecond: args.rate,
+        backoffMs: args.retryDelayMs,
         onProgress: (done, total) => bar.update(done, total),
       });
       input = pulled.services;

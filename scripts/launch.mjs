@@ -5,7 +5,10 @@
 // a fraction of that. The bundle is built with esbuild (the compiler tsx itself uses, with the
 // same tsconfig) into node_modules/.cache/wayfinder and rebuilt only when a file it was built from
 // changes (their sizes and mtimes are kept beside it), so a restart loads it straight away.
-// Where the bundle cannot be built or written (a read-only install), the entry runs through tsx.
+// Where the bundle cannot be built or written (a read-only install), the entry runs through tsx;
+// `--prebuild <entries…>` builds bundles ahead (the Dockerfile does, while the app can still write).
+// Every npm script that starts a process (start, start:*, import, token, partner:new …) runs here,
+// but schema:compose (scripts/compose.ts says why).
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -14,17 +17,25 @@ import console from "node:console";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const entry = path.resolve(root, process.argv[2] ?? "");
-if (!process.argv[2]) throw new Error("usage: node scripts/launch.mjs <entry.ts>");
-// The entry sees the argv it would see under tsx.
-process.argv.splice(1, 2, entry);
+const USAGE =
+  "usage: node scripts/launch.mjs <entry.ts> [args…]\n       node scripts/launch.mjs --prebuild <entry.ts>…  (builds the bundles and exits: the Dockerfile's install step)";
+const prebuild = process.argv[2] === "--prebuild";
+if (!process.argv[2] || (prebuild && !process.argv[3])) throw new Error(USAGE);
 
 const cacheDir = path.join(root, "node_modules", ".cache", "wayfinder");
-// One bundle per checkout and entry: copies of the repository that share node_modules by a link
-// (tests/partner-new.e2e.ts) must not run each other's bundles.
-const name = `${path.relative(root, entry).replace(/[^A-Za-z0-9]+/g, "-")}-${createHash("sha256").update(`${root}\0${entry}`).digest("hex").slice(0, 12)}`;
-const bundle = path.join(cacheDir, `${name}.mjs`);
-const manifest = path.join(cacheDir, `${name}.json`);
+/**
+ * Where an entry's bundle and its manifest are kept. One bundle per checkout and entry: copies of
+ * the repository that share node_modules by a link (tests/partner-new.e2e.ts) must not run each
+ * other's bundles.
+ */
+function bundleOf(entry) {
+  const name = `${path.relative(root, entry).replace(/[^A-Za-z0-9]+/g, "-")}-${createHash("sha256").update(`${root}\0${entry}`).digest("hex").slice(0, 12)}`;
+  return {
+    entry,
+    bundle: path.join(cacheDir, `${name}.mjs`),
+    manifest: path.join(cacheDir, `${name}.json`),
+  };
+}
 
 /** Size and mtime of each file, or null when one is gone. */
 async function fingerprint(files) {
@@ -36,7 +47,7 @@ async function fingerprint(files) {
   }
 }
 
-async function upToDate() {
+async function upToDate({ entry, manifest }) {
   try {
     const m = JSON.parse(await readFile(manifest, "utf8"));
     if (m.node !== process.version || m.entry !== entry) return false;
@@ -48,7 +59,7 @@ async function upToDate() {
   }
 }
 
-async function build() {
+async function build({ entry, bundle, manifest }) {
   const esbuild = await import("esbuild");
   // Each module keeps its own location: files read beside the source (migrations, templates,
   // the HSDS schemas) are found from import.meta.url, which a bundle would otherwise share.
@@ -115,20 +126,33 @@ async function forgetGoneCheckouts() {
   }
 }
 
-let ready = await upToDate();
+if (prebuild) {
+  for (const arg of process.argv.slice(3)) {
+    const target = bundleOf(path.resolve(root, arg));
+    if (!(await upToDate(target)) && !(await build(target)))
+      throw new Error(`launch: could not build a bundle of ${arg}`);
+    console.log(`launch: ${arg} → ${path.relative(root, target.bundle)}`);
+  }
+  process.exit(0);
+}
+
+const target = bundleOf(path.resolve(root, process.argv[2]));
+// The entry sees the argv it would see under tsx.
+process.argv.splice(1, 2, target.entry);
+let ready = await upToDate(target);
 if (!ready) {
   try {
-    ready = await build();
+    ready = await build(target);
   } catch (err) {
     console.error(
-      `launch: running ${path.relative(root, entry)} through tsx (no bundle: ${err instanceof Error ? err.message.split("\n")[0] : err})`,
+      `launch: running ${path.relative(root, target.entry)} through tsx (no bundle: ${err instanceof Error ? err.message.split("\n")[0] : err})`,
     );
   }
 }
 if (ready) {
-  await import(pathToFileURL(bundle).href);
+  await import(pathToFileURL(target.bundle).href);
 } else {
   const { register } = await import("tsx/esm/api");
   register();
-  await import(pathToFileURL(entry).href);
+  await import(pathToFileURL(target.entry).href);
 }

@@ -3,12 +3,11 @@
 import { PARTNERS } from "../schema/vocabulary.ts";
 
 const name = process.argv[2];
-const entry: Record<string, string> = {
-  ...Object.fromEntries(PARTNERS.map((p) => [p, `../subgraphs/${p}/index.ts`])),
-  directory: "../subgraphs/directory/index.ts",
-};
-if (!name || !entry[name]) {
-  console.error(`usage: npm run start:subgraph -- <${Object.keys(entry).join("|")}>`);
+const names = [...PARTNERS, "directory"] as string[];
+if (!name || !names.includes(name)) {
+  console.error(`usage: npm run start:subgraph -- <${names.join("|")}>`);
   process.exit(2);
 }
-await import(entry[name]!);
+// A template literal, not a computed string: scripts/launch.mjs bundles each subgraphs/*/index.ts
+// for it (and loads only the one asked for).
+await import(`../subgraphs/${name}/index.ts`);

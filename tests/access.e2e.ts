@@ -342,8 +342,7 @@ describe("identity providers and the token script", () => {
     const { promisify } = await import("node:util");
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [
-      "--import",
-      "tsx",
+      "scripts/launch.mjs",
       "scripts/token.ts",
       "--role",
       "partner-admin",
@@ -357,10 +356,10 @@ describe("identity providers and the token script", () => {
     );
     expect(res.body.data.service.referralNotes).toBeTruthy();
     await expect(
-      run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "partner-admin"]),
+      run(process.execPath, ["scripts/launch.mjs", "scripts/token.ts", "--role", "partner-admin"]),
     ).rejects.toMatchObject({ code: 2 });
     await expect(
-      run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--role", "professional"], {
+      run(process.execPath, ["scripts/launch.mjs", "scripts/token.ts", "--role", "professional"], {
         env: { ...process.env, NODE_ENV: "production" },
       }),
     ).rejects.toMatchObject({ code: 1 });

@@ -23,7 +23,6 @@ const run = promisify(execFile);
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as (ajv: Ajv) => Ajv;
 const root = path.resolve(import.meta.dirname, "..");
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
 type Dataset = Record<PartnerId, HsdsBundle>;
 
@@ -248,8 +247,17 @@ describe("writeDataset and scripts/generate.ts", () => {
 
     const out = path.join(dir, "b");
     const { stdout } = await run(
-      tsx,
-      ["scripts/generate.ts", "--services", "60", "--seed", "7", "--out", out],
+      process.execPath,
+      [
+        "scripts/launch.mjs",
+        "scripts/generate.ts",
+        "--services",
+        "60",
+        "--seed",
+        "7",
+        "--out",
+        out,
+      ],
       {
         cwd: root,
       },
@@ -263,9 +271,11 @@ describe("writeDataset and scripts/generate.ts", () => {
   });
 
   it("rejects bad arguments with exit code 1", async () => {
-    const err = await run(tsx, ["scripts/generate.ts", "--services", "many"], { cwd: root }).catch(
-      (e: unknown) => e as { code: number; stderr: string },
-    );
+    const err = await run(
+      process.execPath,
+      ["scripts/launch.mjs", "scripts/generate.ts", "--services", "many"],
+      { cwd: root },
+    ).catch((e: unknown) => e as { code: number; stderr: string });
     expect(err).toMatchObject({ code: 1 });
     expect((err as { stderr: string }).stderr).toContain(
       '--services must be an integer (got "many")',

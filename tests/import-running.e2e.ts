@@ -31,10 +31,14 @@ let directory: RunningDirectory;
 let gateway: RunningGateway;
 
 function startCouncilProcess(): Promise<string> {
-  council = spawn(process.execPath, ["--import", "tsx", "scripts/start-subgraph.ts", "council"], {
-    env: { ...process.env, DATA_DIR: dataDir, COUNCIL_PORT: "0", LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  council = spawn(
+    process.execPath,
+    ["scripts/launch.mjs", "scripts/start-subgraph.ts", "council"],
+    {
+      env: { ...process.env, DATA_DIR: dataDir, COUNCIL_PORT: "0", LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     // A deadline for a hung start only, generous for a loaded machine.
@@ -101,7 +105,7 @@ afterAll(async () => {
 async function importCli(file: string) {
   return run(
     process.execPath,
-    ["--import", "tsx", "scripts/import.ts", "--partner", "council", file],
+    ["scripts/launch.mjs", "scripts/import.ts", "--partner", "council", file],
     {
       env: { ...process.env, DATA_DIR: dataDir },
     },

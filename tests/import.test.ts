@@ -20,7 +20,6 @@ import { dropSchemaOf, freshSchemaUrl, hasPostgres } from "./helpers/postgres.ts
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
 // Open Referral UK's published example (CC BY-SA 4.0), read in place rather than copied.
 const ORUK_DIR = "tests/fixtures/oruk";
@@ -635,7 +634,11 @@ describe("scripts/import.ts", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(dir, "data") };
     delete env.COUNCIL_DATABASE_URL;
     try {
-      const { stdout, stderr } = await run(tsx, ["scripts/import.ts", ...args], { cwd: root, env });
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ["scripts/launch.mjs", "scripts/import.ts", ...args],
+        { cwd: root, env },
+      );
       return { code: 0, stdout, stderr };
     } catch (e) {
       const err = e as { code: number; stdout: string; stderr: string };

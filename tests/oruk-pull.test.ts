@@ -14,7 +14,6 @@ import { FeedError, pullFeed } from "../subgraphs/kit/hsds/pull.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
 const FIXTURES = path.join(import.meta.dirname, "fixtures");
 
 // The official service_full examples (HSDS 3.0 and the UK profile), each copied under new ids so
@@ -174,7 +173,11 @@ describe("npm run import -- --url", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(dir, "data") };
     delete env.COUNCIL_DATABASE_URL;
     try {
-      const { stdout, stderr } = await run(tsx, ["scripts/import.ts", ...args], { cwd: root, env });
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ["scripts/launch.mjs", "scripts/import.ts", ...args],
+        { cwd: root, env },
+      );
       return { code: 0, stdout, stderr };
     } catch (e) {
       const err = e as { code: number; stdout: string; stderr: string };
@@ -226,6 +229,9 @@ describe("npm run import -- --url", () => {
           broken.url,
           "--rate",
           "50",
+          // Retries as in production (5 attempts), without 15 s of waiting between them.
+          "--retry-delay",
+          "20",
           "--replace",
           "--force",
         ]);

@@ -83,7 +83,7 @@ describe("partner registry", () => {
   it("npm run start:subgraph offers exactly the registered subgraphs", () => {
     const run = spawnSync(
       process.execPath,
-      ["--import", "tsx", "scripts/start-subgraph.ts", "nope"],
+      ["scripts/launch.mjs", "scripts/start-subgraph.ts", "nope"],
       { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
     );
     expect(run.status).toBe(2);

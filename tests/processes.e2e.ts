@@ -20,7 +20,7 @@ function run(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+  const child = spawn(process.execPath, ["scripts/launch.mjs", ...args], {
     env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -77,7 +77,7 @@ describe("separate processes", () => {
   it("rejects an unknown subgraph name with a usage line", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/start-subgraph.ts", "library"],
+      ["scripts/launch.mjs", "scripts/start-subgraph.ts", "library"],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let err = "";

@@ -291,7 +291,7 @@ describe("a partner process killed after the commit, before delivery", () => {
   function startCouncil(): Promise<{ child: ChildProcess; url: string }> {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/start-subgraph.ts", "council"],
+      ["scripts/launch.mjs", "scripts/start-subgraph.ts", "council"],
       {
         cwd: ROOT,
         env: {

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 async function reindex() {
-  return run(process.execPath, ["--import", "tsx", "scripts/reindex.ts"], {
+  return run(process.execPath, ["scripts/launch.mjs", "scripts/reindex.ts"], {
     env: { ...process.env, DIRECTORY_URL: stack.directory.http.url },
   }).then(
     (r) => ({ code: 0, ...r }),

@@ -137,7 +137,7 @@ describe("attack 2: an import silently makes refuges public", () => {
       const run = (...args: string[]) =>
         spawnSync(
           process.execPath,
-          ["--import", "tsx", "scripts/import.ts", "--partner", "charity", ...args],
+          ["scripts/launch.mjs", "scripts/import.ts", "--partner", "charity", ...args],
           { cwd: ROOT, env, encoding: "utf8", timeout: 120_000 },
         );
       expect(run(seeded).status).toBe(0);
