@@ -148,6 +148,19 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     location,
     postcodes: s.locations.filter((l) => !l.confidential && l.postcode).map((l) => l.postcode!),
     lastModified: s.lastModified,
+    organizationId: s.organizationId,
+    maxAgeStated: s.maximumAge !== null,
+    // Feeds from before taxonomy terms were listed give none.
+    taxonomyTerms: (s.taxonomyTerms ?? []).map((t) => t.id),
+    taxonomies: [
+      ...new Set((s.taxonomyTerms ?? []).flatMap((t) => (t.vocabulary ? [t.vocabulary] : []))),
+    ],
+    schedules: s.schedules.map((x) => ({
+      byDay: x.byDay,
+      opensAt: x.opensAt,
+      closesAt: x.closesAt,
+    })),
+    locationIds: s.locations.map((l) => l.id),
     stale: false,
     card: {
       organizationId: s.organizationId,
@@ -230,10 +243,12 @@ export class DirectorySync {
       for await (const docs of this.state.allDocs()) {
         await this.backend.upsert(docs);
         this.rememberPostcodes(docs);
-        for (const d of docs) if (!d.card) legacy.add(d.partner as PartnerId);
+        for (const d of docs)
+          if (!d.card || d.schedules === undefined) legacy.add(d.partner as PartnerId);
       }
-      // Copies stored before the directory kept service cards: read that partner's feed from the
-      // start once, so every copy is whole again (until then its cards hold what can be derived).
+      // Copies stored before the directory kept service cards (or the fields the ORUK filters read:
+      // sessions, taxonomy terms): read that partner's feed from the start once, so every copy is
+      // whole again (until then they hold what can be derived).
       for (const partner of legacy) {
         const s = this.status.get(partner);
         if (s) s.cursor = FEED_START;

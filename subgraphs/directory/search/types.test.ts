@@ -1,5 +1,15 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dayCode, openSlotsFor, slotsForOpenAt } from "./types.ts";
+import {
+  ANY_DAY,
+  dayCode,
+  openSlotsFor,
+  sessionKeyRanges,
+  sessionKeysFor,
+  sessionMatches,
+  slotsForOpenAt,
+  type Session,
+} from "./types.ts";
 
 describe("openSlotsFor", () => {
   it("gives a day token and one token per hour open", () => {
@@ -78,5 +88,53 @@ describe("slotsForOpenAt", () => {
     expect(slotsForOpenAt({ day: "MO", time: "24:00" })).toBeNull();
     expect(slotsForOpenAt({ day: "MO", time: '" OR 1=1' })).toBeNull();
     expect(dayCode("")).toBeNull();
+  });
+});
+
+describe("session keys", () => {
+  const time = fc.option(
+    fc
+      .integer({ min: 0, max: 1440 })
+      .map((m) =>
+        m === 1440
+          ? "24:00"
+          : `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`,
+      ),
+  );
+  const session: fc.Arbitrary<Session> = fc.record({
+    byDay: fc.subarray(["MO", "TU", "WE", "TH", "FR", "SA", "SU", "2SA", "xx"]),
+    opensAt: time,
+    closesAt: time,
+  });
+  const minutes = fc.option(fc.integer({ min: 0, max: 1440 }));
+  const query = fc.record({
+    day: fc.integer({ min: 0, max: ANY_DAY }),
+    startsAtOrAfter: minutes,
+    endsAtOrBefore: minutes,
+  });
+  const inRanges = (keys: number[], ranges: [number, number][]) =>
+    keys.some((k) => ranges.some(([lo, hi]) => k >= lo && k <= hi));
+
+  it("say exactly what the session filter says: one session both opening and closing in bounds", () => {
+    fc.assert(
+      fc.property(fc.array(session, { maxLength: 4 }), query, (sessions, q) => {
+        expect(inRanges(sessionKeysFor(sessions), sessionKeyRanges(q))).toBe(
+          sessionMatches(sessions, q),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("do not mix two sessions of one day", () => {
+    const twoMondays: Session[] = [
+      { byDay: ["MO"], opensAt: "08:00", closesAt: "12:00" },
+      { byDay: ["MO"], opensAt: "14:00", closesAt: "20:00" },
+    ];
+    const q = { day: 0, startsAtOrAfter: 9 * 60, endsAtOrBefore: 12 * 60 };
+    expect(sessionMatches(twoMondays, q)).toBe(false);
+    expect(inRanges(sessionKeysFor(twoMondays), sessionKeyRanges(q))).toBe(false);
+    expect(sessionKeyRanges(q).length).toBeLessThanOrEqual(12);
+    expect(sessionKeysFor(twoMondays)).toHaveLength(2 * 2 * 12);
   });
 });
