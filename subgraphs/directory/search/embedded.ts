@@ -70,7 +70,8 @@ type EnumField =
   | "ageBands"
   | "cost"
   | "openSlots"
-  | "accepting";
+  | "accepting"
+  | "locationCount";
 
 const FACET_FIELD: Record<FacetName, EnumField> = {
   needs: "needs",
@@ -81,6 +82,7 @@ const FACET_FIELD: Record<FacetName, EnumField> = {
   referralRoutes: "referralRoutes",
   languages: "languages",
   deliveryModes: "deliveryModes",
+  locationCount: "locationCount",
 };
 
 function enumValues(doc: ServiceDoc): [EnumField, string[]][] {
@@ -96,6 +98,7 @@ function enumValues(doc: ServiceDoc): [EnumField, string[]][] {
     ["cost", [doc.free ? "free" : "paid"]],
     ["openSlots", doc.openSlots],
     ["accepting", doc.acceptingReferrals ? ["true"] : []],
+    ["locationCount", [String(doc.locationIds.length)]],
   ];
 }
 

@@ -599,6 +599,7 @@ export function reference(docs: ServiceDoc[], req: Omit<SearchRequest, "query">)
       referralRoutes: facet((d) => d.referralRoutes),
       languages: facet((d) => d.languages),
       deliveryModes: facet((d) => d.deliveryModes),
+      locationCount: facet((d) => [String(d.locationIds.length)]),
     },
   };
 }

@@ -112,7 +112,8 @@ export const ORAMA_SCHEMA = {
   modifiedMs: "number",
   maxAgeStatedKey: "number",
   sessionKeys: "number[]",
-  locationCount: "number",
+  locationCount: "enum",
+  locationsKey: "number",
   geo: "geopoint",
   name: "string",
   organizationName: "string",
@@ -151,7 +152,10 @@ interface OramaDoc extends ServiceDoc {
   maxAgeStatedKey: number;
   /** sessionKeysFor(schedules): the session filter as number ranges (types.ts). */
   sessionKeys: number[];
-  locationCount: number;
+  /** Number of locations, as the facet's value. */
+  locationCount: string;
+  /** Number of locations, for minLocations. */
+  locationsKey: number;
 }
 
 function toOramaDoc(input: ServiceDoc): OramaDoc {
@@ -171,7 +175,8 @@ function toOramaDoc(input: ServiceDoc): OramaDoc {
     modifiedMs: Number.isFinite(Date.parse(doc.lastModified)) ? Date.parse(doc.lastModified) : -1,
     maxAgeStatedKey: doc.maxAgeStated ? doc.maxAge : LAST,
     sessionKeys: sessionKeysFor(doc.schedules),
-    locationCount: doc.locationIds.length,
+    locationCount: String(doc.locationIds.length),
+    locationsKey: doc.locationIds.length,
   };
 }
 
@@ -385,7 +390,7 @@ function filterClauses(f: NormalisedFilter): Where[] {
   if (f.modifiedSince !== null) out.push({ modifiedMs: { gte: f.modifiedSince } });
   if (f.minAgeAtLeast !== null) out.push({ minAge: { gte: f.minAgeAtLeast } });
   if (f.maxAgeAtMost !== null) out.push({ maxAgeStatedKey: { lte: f.maxAgeAtMost } });
-  if (f.minLocations !== null) out.push({ locationCount: { gte: f.minLocations } });
+  if (f.minLocations !== null) out.push({ locationsKey: { gte: f.minLocations } });
   if (f.session !== null)
     out.push({
       or: sessionKeyRanges(f.session).map(([lo, hi]) => ({ sessionKeys: { between: [lo, hi] } })),

@@ -245,6 +245,8 @@ export const FACET_NAMES = [
   "referralRoutes",
   "languages",
   "deliveryModes",
+  /** Services by number of locations ("0", "1", …): the ORUK API pages service_at_locations by it. */
+  "locationCount",
 ] as const;
 export type FacetName = (typeof FACET_NAMES)[number];
 
