@@ -217,7 +217,7 @@ export class ServiceFilter {
   @Field(() => [String], {
     nullable: true,
     description:
-      'Services tagged with a term of any of these taxonomies (vocabulary names, e.g. ["esd"]).',
+      'Services tagged with a term of any of these taxonomies: vocabulary names, e.g. ["esd"], or the ORUK API\'s taxonomy ids for them.',
   })
   taxonomies?: string[];
 

@@ -13,6 +13,7 @@ import {
 } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./postcodes.ts";
+import { uuidFor } from "../../schema/hsds-ids.ts";
 import { outwardCode } from "../kit/service.map.ts";
 import { ChangeLog } from "./invalidations.ts";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
@@ -152,8 +153,13 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     maxAgeStated: s.maximumAge !== null,
     // Feeds from before taxonomy terms were listed give none.
     taxonomyTerms: (s.taxonomyTerms ?? []).map((t) => t.id),
+    // By name, and by the id the ORUK API gives the vocabulary (its taxonomy_id parameter).
     taxonomies: [
-      ...new Set((s.taxonomyTerms ?? []).flatMap((t) => (t.vocabulary ? [t.vocabulary] : []))),
+      ...new Set(
+        (s.taxonomyTerms ?? []).flatMap((t) =>
+          t.vocabulary ? [t.vocabulary, uuidFor(`taxonomy:${t.vocabulary}`)] : [],
+        ),
+      ),
     ],
     schedules: s.schedules.map((x) => ({
       byDay: x.byDay,

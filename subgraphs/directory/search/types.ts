@@ -73,7 +73,10 @@ export interface ServiceDoc {
   maxAgeStated: boolean;
   /** The partner's own ids of the service's taxonomy terms (taxonomyTerms filter). */
   taxonomyTerms: string[];
-  /** Names of the vocabularies those terms come from (taxonomies filter). */
+  /**
+   * The vocabularies those terms come from, each by name and by the ORUK API's taxonomy id for it
+   * (schema/hsds-ids.ts uuidFor("taxonomy:<name>")), for the taxonomies filter.
+   */
   taxonomies: string[];
   /** Opening sessions as published, for the session filter (openSlots is hour-grained). */
   schedules: Session[];
