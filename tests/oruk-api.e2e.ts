@@ -292,7 +292,7 @@ describe("ORUK API at /oruk/", () => {
           (x: any) => x.byday?.includes("MO") && x.opens_at >= "08:00" && x.closes_at <= "13:00",
         ),
       ).toBe(true);
-    // A filter the index does not hold still pages with exact totals.
+    // modified_after is applied by the index too: pages and totals as without it.
     const recent = (await get("/oruk/services?modified_after=2000-01-01T00:00:00Z&per_page=100"))
       .body;
     expect(recent.total_items).toBe(all.total_items);

@@ -10,6 +10,8 @@ import {
   slotsForOpenAt,
   type Session,
 } from "./types.ts";
+import { normaliseDoc } from "./request.ts";
+import { FIXTURE } from "./fixture.ts";
 
 describe("openSlotsFor", () => {
   it("gives a day token and one token per hour open", () => {
@@ -136,5 +138,38 @@ describe("session keys", () => {
     expect(inRanges(sessionKeysFor(twoMondays), sessionKeyRanges(q))).toBe(false);
     expect(sessionKeyRanges(q).length).toBeLessThanOrEqual(12);
     expect(sessionKeysFor(twoMondays)).toHaveLength(2 * 2 * 12);
+  });
+});
+
+describe("normaliseDoc", () => {
+  it("fills what the ORUK filters read, for copies stored before those fields, from the card", () => {
+    const {
+      organizationId: _o,
+      maxAgeStated: _m,
+      taxonomyTerms: _t,
+      taxonomies: _x,
+      schedules: _s,
+      locationIds: _l,
+      ...old
+    } = FIXTURE[0]!;
+    const card = {
+      organizationId: "council:org-7",
+      minimumAge: null,
+      maximumAge: null,
+      funder: null,
+      capacityUpdatedAt: null,
+      locations: [
+        { id: "loc-1", name: null, locationType: "physical", confidential: false, area: null },
+      ],
+    };
+    const doc = normaliseDoc({ ...old, card } as never);
+    expect([doc.organizationId, doc.maxAgeStated, doc.locationIds]).toEqual([
+      "council:org-7",
+      false,
+      ["loc-1"],
+    ]);
+    expect([doc.taxonomyTerms, doc.taxonomies, doc.schedules]).toEqual([[], [], []]);
+    const bare = normaliseDoc(old as never);
+    expect([bare.organizationId, bare.maxAgeStated, bare.locationIds]).toEqual(["", true, []]);
   });
 });
