@@ -87,6 +87,8 @@ export const ASSUMED_LIST_SIZES: Readonly<Record<string, number>> = {
   "SearchFacets.referralRoute": 10,
   "SearchFacets.language": 50,
   "SearchFacets.deliveryMode": 5,
+  // A value per distinct number of locations a service has: a few, rarely dozens.
+  "SearchFacets.locationCount": 20,
   // Referrals: a referral's history is capped by the partner (MAX_HISTORY in
   // subgraphs/kit/referral/referral.service.ts); decline reasons are a fixed list of 7.
   "Referral.history": 30,

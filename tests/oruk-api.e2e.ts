@@ -14,6 +14,7 @@ import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { pullFeed } from "../subgraphs/kit/hsds/pull.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 import { eventually, gql, startTestStack } from "./helpers/stack.ts";
+import { serviceAtLocationId, uuidFor } from "../schema/hsds-ids.ts";
 
 const FIXTURES = path.join(import.meta.dirname, "fixtures");
 const SCHEMA_DIR = path.resolve(import.meta.dirname, "..", "schema", "hsds3");
@@ -291,7 +292,7 @@ describe("ORUK API at /oruk/", () => {
           (x: any) => x.byday?.includes("MO") && x.opens_at >= "08:00" && x.closes_at <= "13:00",
         ),
       ).toBe(true);
-    // A filter the index does not hold still pages with exact totals.
+    // modified_after is applied by the index too: pages and totals as without it.
     const recent = (await get("/oruk/services?modified_after=2000-01-01T00:00:00Z&per_page=100"))
       .body;
     expect(recent.total_items).toBe(all.total_items);
@@ -504,6 +505,26 @@ describe("an ORUK feed imported as published", () => {
         // Meeting all four of the child's needs, it comes first (fewest handoffs).
         expect(n.services[0]!.service.id).toBe(id);
       }
+
+      // The directory's copy carries what the ORUK filters read: its partner terms and their
+      // taxonomy (by name and by id), its organization, its service_at_location ids.
+      const found = async (p: string) => {
+        const { res, body } = await get(p);
+        expect(res.status, p).toBe(200);
+        return body.contents.map((x: any) => x.service_id ?? x.id);
+      };
+      expect(await found(`/oruk/services?taxonomy_term_id=${uuid(22)}`)).toEqual([uuid(1)]);
+      expect(await found("/oruk/services?taxonomy_id=esdServiceTypes")).toEqual([uuid(1)]);
+      expect(
+        await found(`/oruk/services?taxonomy_id=${uuidFor("taxonomy:esdServiceTypes")}`),
+      ).toEqual([uuid(1)]);
+      expect(await found(`/oruk/services?organization_id=${uuid(2)}`)).toContain(uuid(1));
+      expect(await found(`/oruk/service_at_locations?organization_id=${uuid(2)}`)).toContain(
+        uuid(1),
+      );
+      const sal = (await get(`/oruk/service_at_locations/${serviceAtLocationId(uuid(1), uuid(5))}`))
+        .body;
+      expect([sal.service_id, sal.location_id]).toEqual([uuid(1), uuid(5)]);
     },
   );
 });

@@ -1,16 +1,11 @@
 // GraphQL results → HSDS 3.0 records (the shapes of the official JSON Schemas), for the ORUK API.
 // Only what GraphQL returned is written: masking (confidential places, professional-only fields)
 // has already happened in the partners, under the caller's own claims.
-import { createHash } from "node:crypto";
+import { serviceAtLocationId, uuidFor } from "../../schema/hsds-ids.ts";
+
+export { serviceAtLocationId, uuidFor };
 
 type Obj = Record<string, unknown>;
-
-/** A UUID (v5 layout, SHA-1) derived from a name: ids HSDS needs that Wayfinder has no row for. */
-export function uuidFor(name: string): string {
-  const h = createHash("sha1").update(`wayfinder:${name}`).digest("hex");
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 /** "council:6c1f…" → "6c1f…": HSDS ids are the partner's own. */
 export const ownId = (id: string) => (id.includes(":") ? id.slice(id.indexOf(":") + 1) : id);
@@ -133,7 +128,7 @@ export function serviceRecord(s: Obj, needs: Map<string, NeedInfo>): Obj {
     last_modified: s.lastModified,
     organization: organizationRecord(org),
     service_at_locations: ((s.locations ?? []) as Obj[]).map((l) => ({
-      id: uuidFor(`service_at_location:${id}:${ownId(String(l.id))}`),
+      id: serviceAtLocationId(id, ownId(String(l.id))),
       service_id: id,
       location_id: ownId(String(l.id)),
       location: locationRecord(l),

@@ -8,9 +8,7 @@ import {
   NEEDS_TAXONOMY,
   needTerm,
   organizationRecord,
-  ownId,
   serviceRecord,
-  uuidFor,
   type NeedInfo,
 } from "./hsds.ts";
 
@@ -41,6 +39,8 @@ export type IsProfessional = (req: http.IncomingMessage) => Promise<boolean>;
 const MAX_PER_PAGE = 100;
 const DEFAULT_PER_PAGE = 50;
 const STATUSES = ["ACTIVE", "TEMPORARILY_CLOSED", "INACTIVE"];
+/** Past any age a service states; keeps a silly minimum_age inside GraphQL's Int. */
+const MAX_AGE = 1000;
 
 const LOCATION = /* GraphQL */ `id name description locationType confidential latitude longitude
   address { address1 city region postalCode country }`;
@@ -81,29 +81,22 @@ const SEARCH = (pro: boolean) => /* GraphQL */ `
     }
   }`;
 /**
- * For filters the index cannot apply: the same search, asking each service only for what those
- * filters read (and its locations, for service_at_location pages).
+ * How many (service, location) pairs a search holds: the services counted by number of locations.
+ * service_at_locations pages over these pairs without reading the services before the page.
  */
-const SCAN = (fields: string) => /* GraphQL */ `
-  query OrukScan(
-    $first: Int!
-    $offset: Int
-    $query: String
-    $filter: ServiceFilter
-    $near: NearInput
-  ) {
-    searchServices(
-      first: $first
-      offset: $offset
-      query: $query
-      filter: $filter
-      near: $near
-      sort: NAME
-    ) {
+const PAIRS = /* GraphQL */ `
+  query OrukPairs($query: String, $filter: ServiceFilter, $near: NearInput) {
+    searchServices(first: 1, query: $query, filter: $filter, near: $near, sort: NAME) {
       totalCount
-      edges { node { id ${fields} } }
+      facets {
+        locationCount {
+          value
+          count
+        }
+      }
     }
-  }`;
+  }
+`;
 const NEEDS = /* GraphQL */ `
   query OrukNeeds {
     needs {
@@ -121,16 +114,9 @@ const PARTNERS = /* GraphQL */ `
   }
 `;
 
-/** A check the index cannot make, with the service fields it reads. */
-interface PostFilter {
-  fields: string;
-  test: (s: Obj) => boolean;
-}
-
 interface ServiceQuery {
-  /** searchServices arguments: query, filter, near. */
-  vars: Obj;
-  post: PostFilter[];
+  /** searchServices arguments: query, filter, near. Every parameter is one of these. */
+  vars: Obj & { filter: Obj };
   needs: Map<string, NeedInfo>;
 }
 
@@ -286,107 +272,65 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
     return { total, nodes };
   };
 
-  /** Every service the index finds for `q`, with only `fields`, in cost-bounded operations. */
-  const scan = async (req: http.IncomingMessage, q: ServiceQuery, fields: string) => {
-    const query = SCAN(fields);
-    const size = chunkSize(query, q.vars);
-    const out: Obj[] = [];
-    for (let offset = 0; ; offset += size) {
-      const { total, nodes } = await searchRange(req, query, q.vars, offset, size);
-      out.push(...nodes);
-      if (offset + size >= total) return out;
-    }
-  };
-
-  /** The page's services in full, in the order of `ids` (the index's NAME order). */
-  const servicesByIds = async (req: http.IncomingMessage, pro: boolean, ids: string[]) => {
-    if (!ids.length) return [];
-    const vars = { filter: { ids, statuses: STATUSES } };
-    const { nodes } = await searchRange(req, SEARCH(pro), vars, 0, ids.length);
-    const byId = new Map(nodes.map((n) => [n.id as string, n]));
-    return ids.map((id) => byId.get(id)).filter((n): n is Obj => !!n);
-  };
+  const partners = async (req: http.IncomingMessage) =>
+    (((await run(req, PARTNERS)).data?.partnerStatus ?? []) as Obj[]).map((x) =>
+      String(x.partner).toLowerCase(),
+    );
 
   /**
-   * The request's parameters as searchServices arguments (applied by the index, before paging)
-   * and, for the few it has no filter for, checks on the fields they read.
+   * The request's parameters as searchServices arguments: all of them are applied by the index,
+   * before paging, so a page is fetched alone and the totals are the index's.
    */
   const serviceQuery = async (req: http.IncomingMessage, p: Params): Promise<ServiceQuery> => {
     const needs = await needInfo(req);
     const termToNeed = new Map([...needs.values()].map((n) => [needTerm(n).id as string, n.code]));
     const filter: Obj = { statuses: STATUSES };
-    const vars: Obj = { query: p.get("search"), filter };
-    const post: PostFilter[] = [];
-    const TERMS = "taxonomyTerms { id vocabulary }";
+    const vars = { query: p.get("search"), filter } as ServiceQuery["vars"];
 
     const termId = p.get("taxonomy_term_id");
     if (termId) {
       const need = termToNeed.get(termId) ?? (needs.has(termId) ? termId : undefined);
       if (need) filter.needs = [need];
-      else
-        post.push({
-          fields: TERMS,
-          test: (s) =>
-            ((s.taxonomyTerms ?? []) as Obj[]).some((t) => ownId(String(t.id)) === termId),
-        });
+      else filter.taxonomyTerms = [termId];
     }
     const taxonomyId = p.get("taxonomy_id");
     if (taxonomyId === NEEDS_TAXONOMY.id) {
       // Any term of the needs taxonomy: any need (intersected with a need term given above).
       if (!filter.needs) filter.needs = [...needs.keys()];
-    } else if (taxonomyId)
-      post.push({
-        fields: TERMS,
-        test: (s) =>
-          ((s.taxonomyTerms ?? []) as Obj[]).some(
-            (t) =>
-              t.vocabulary === taxonomyId ||
-              uuidFor(`taxonomy:${String(t.vocabulary)}`) === taxonomyId,
-          ),
-      });
+    } else if (taxonomyId) filter.taxonomies = [taxonomyId];
     const orgId = p.get("organization_id");
+    // HSDS ids are the partner's own: the organization may be any partner's.
     if (orgId)
-      post.push({
-        fields: "organization { id }",
-        test: (s) => ownId(String((s.organization as Obj | null)?.id ?? "")) === orgId,
-      });
+      filter.organizations = orgId.includes(":")
+        ? [orgId]
+        : (await partners(req)).map((partner) => `${partner}:${orgId}`);
     const modifiedAfter = p.get("modified_after");
     if (modifiedAfter) {
       const t = Date.parse(modifiedAfter);
       if (Number.isNaN(t))
         throw new HttpProblem(400, `modified_after must be a date-time (got "${modifiedAfter}")`);
-      post.push({ fields: "lastModified", test: (s) => Date.parse(String(s.lastModified)) >= t });
+      filter.modifiedSince = new Date(t).toISOString();
     }
-    const AGES = "ageRange { minimumAge maximumAge }";
+    // Ages are whole years: "at least 4.5" is "at least 5", "at most 4.5" is "at most 4".
     const minAge = num("minimum_age", p.get("minimum_age"));
-    if (minAge !== undefined)
-      post.push({
-        fields: AGES,
-        test: (s) => (((s.ageRange as Obj).minimumAge as number | null) ?? 0) >= minAge,
-      });
     const maxAge = num("maximum_age", p.get("maximum_age"));
-    if (maxAge !== undefined)
-      post.push({
-        fields: AGES,
-        test: (s) => (((s.ageRange as Obj).maximumAge as number | null) ?? Infinity) <= maxAge,
-      });
+    if (minAge !== undefined || maxAge !== undefined)
+      filter.ageRangeWithin = {
+        ...(minAge !== undefined ? { minimumAge: Math.min(MAX_AGE, Math.ceil(minAge)) } : {}),
+        ...(maxAge !== undefined ? { maximumAge: Math.min(MAX_AGE, Math.floor(maxAge)) } : {}),
+      };
     const day = p.get("day") ? dayCode(p.get("day")!) : undefined;
     const start = time("start_time", p.get("start_time"));
     const end = time("end_time", p.get("end_time"));
-    // A day alone is the index's openAt; times are the UK profile's "a session starting at or
-    // after start_time / ending at or before end_time" (on that day), which the index cannot say.
-    if (day) filter.openAt = { day };
+    // Times are the UK profile's "a session starting at or after start_time / ending at or before
+    // end_time" (on that day); a day alone is the index's openAt (open at some time that day).
     if (start || end)
-      post.push({
-        fields: "schedules { byDay opensAt closesAt }",
-        test: (s) =>
-          ((s.schedules ?? []) as Obj[]).some(
-            (x) =>
-              (!day || ((x.byDay ?? []) as string[]).some((d) => d.endsWith(day))) &&
-              (!start || (typeof x.opensAt === "string" && x.opensAt.slice(0, 5) >= start)) &&
-              (!end || (typeof x.closesAt === "string" && x.closesAt.slice(0, 5) <= end)),
-          ),
-      });
+      filter.session = {
+        ...(day ? { day } : {}),
+        ...(start ? { startsAtOrAfter: start } : {}),
+        ...(end ? { endsAtOrBefore: end } : {}),
+      };
+    else if (day) filter.openAt = { day };
     const postcode = p.get("postcode");
     const proximity = num("proximity", p.get("proximity"));
     // UK profile: proximity in metres around the postcode (default 10 km).
@@ -396,83 +340,84 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
         radiusKm: Math.min(200, Math.max(0.1, (proximity ?? 10_000) / 1000)),
       };
     else if (proximity !== undefined) throw new HttpProblem(400, "proximity needs a postcode");
-    return { vars, post, needs };
+    return { vars, needs };
   };
-
-  const matches = (q: ServiceQuery) => (s: Obj) => q.post.every((f) => f.test(s));
-  const postFields = (q: ServiceQuery) => [...new Set(q.post.map((f) => f.fields))].join(" ");
 
   const services = async (req: http.IncomingMessage, url: URL) => {
     const p = params(url);
     const pro = await opts.isProfessional(req);
     const q = await serviceQuery(req, p);
     const offset = (p.page - 1) * p.perPage;
-    if (!q.post.length) {
-      // Everything filtered by the index: it pages too, and only this page is fetched.
-      const { total, nodes } = await searchRange(req, SEARCH(pro), q.vars, offset, p.perPage);
-      const contents = offset >= total ? [] : nodes.map((s) => serviceRecord(s, q.needs));
-      return page(contents, p, total, true);
-    }
-    // The index narrows; the rest is checked on the few fields it needs; then only the page's
-    // services are fetched in full.
-    const ids = (await scan(req, q, postFields(q))).filter(matches(q)).map((s) => s.id as string);
-    const full = await servicesByIds(req, pro, ids.slice(offset, offset + p.perPage));
-    return page(
-      full.map((s) => serviceRecord(s, q.needs)),
-      p,
-      ids.length,
-      true,
-    );
+    const { total, nodes } = await searchRange(req, SEARCH(pro), q.vars, offset, p.perPage);
+    const contents = offset >= total ? [] : nodes.map((s) => serviceRecord(s, q.needs));
+    return page(contents, p, total, true);
   };
 
-  /** One service_at_location per service and location, paged over those pairs. */
+  /**
+   * One service_at_location per service and location, paged over those pairs. Pairs are taken in
+   * rounds: round j holds, for every service with at least j locations (in the index's NAME order),
+   * its j-th location (in id order). The index counts services by number of locations, so each
+   * round's size is known and the page's pairs are found by offset within one or two rounds:
+   * nothing before the page is read.
+   */
   const serviceAtLocations = async (req: http.IncomingMessage, url: URL) => {
     const p = params(url);
     const pro = await opts.isProfessional(req);
     const q = await serviceQuery(req, p);
-    const pairs = (await scan(req, q, `locations { id } ${postFields(q)}`))
-      .filter(matches(q))
-      .flatMap((s) => ((s.locations ?? []) as Obj[]).map((l) => [s.id as string, String(l.id)]));
-    const onPage = pairs.slice((p.page - 1) * p.perPage, p.page * p.perPage);
-    const full = await servicesByIds(req, pro, [...new Set(onPage.map(([s]) => s!))]);
-    const records = new Map(full.map((s) => [s.id as string, serviceRecord(s, q.needs)]));
-    const contents = onPage.flatMap(([sid, lid]) => {
-      const record = records.get(sid!);
-      return record ? salRecords(record).filter((x) => x.location_id === ownId(lid!)) : [];
-    });
+    const conn = (await run(req, PAIRS, q.vars)).data?.searchServices as Obj | null | undefined;
+    if (!conn) throw new HttpProblem(502, "the directory did not answer");
+    const byCount = ((conn.facets as Obj).locationCount as { value: string; count: number }[]).map(
+      (f) => [Number(f.value), f.count] as const,
+    );
+    const most = Math.max(0, ...byCount.map(([n]) => n));
+    /** rounds[j - 1]: services with at least j locations. */
+    const rounds = Array.from({ length: most }, (_, i) =>
+      byCount.reduce((sum, [n, count]) => (n > i ? sum + count : sum), 0),
+    );
+    const total = rounds.reduce((a, b) => a + b, 0);
+
+    const onPage: Obj[] = [];
+    let skip = (p.page - 1) * p.perPage;
+    let want = p.perPage;
+    for (let j = 1; j <= rounds.length && want > 0; j++) {
+      const size = rounds[j - 1]!;
+      if (skip >= size) {
+        skip -= size;
+        continue;
+      }
+      const take = Math.min(want, size - skip);
+      const vars = { ...q.vars, filter: { ...q.vars.filter, minLocations: j } };
+      const { nodes } = await searchRange(req, SEARCH(pro), vars, skip, take);
+      for (const s of nodes) {
+        const sals = salRecords(serviceRecord(s, q.needs)).sort((a, b) =>
+          String(a.location_id) < String(b.location_id) ? -1 : 1,
+        );
+        // The partner may have dropped a location since the index last heard: no pair then.
+        if (sals[j - 1]) onPage.push(sals[j - 1]!);
+      }
+      want -= take;
+      skip = 0;
+    }
     return {
-      body: page(contents, p, pairs.length, true),
-      lastModified: latest([...records.values()]),
+      body: page(onPage, p, total, true),
+      lastModified: latest(onPage.map((x) => x.service as Obj)),
     };
   };
 
   const serviceAtLocation = async (req: http.IncomingMessage, id: string) => {
     const pro = await opts.isProfessional(req);
-    const q: ServiceQuery = {
-      vars: { filter: { statuses: STATUSES } },
-      post: [],
-      needs: await needInfo(req),
-    };
-    const owner = (await scan(req, q, "hsdsId locations { id }")).find((s) =>
-      ((s.locations ?? []) as Obj[]).some(
-        (l) => uuidFor(`service_at_location:${String(s.hsdsId)}:${ownId(String(l.id))}`) === id,
-      ),
-    );
-    const [full] = owner ? await servicesByIds(req, pro, [owner.id as string]) : [];
-    const sal = full
-      ? salRecords(serviceRecord(full, q.needs)).find((x) => x.id === id)
-      : undefined;
+    const needs = await needInfo(req);
+    // The index knows each service's service_at_location ids: the owner is one lookup. (Two
+    // partners could use the same service and location ids: a few are asked for.)
+    const vars = { filter: { serviceAtLocations: [id], statuses: STATUSES } };
+    const { nodes } = await searchRange(req, SEARCH(pro), vars, 0, 5);
+    const sal = nodes.flatMap((s) => salRecords(serviceRecord(s, needs))).find((x) => x.id === id);
     if (!sal) throw new HttpProblem(404, `no service_at_location ${JSON.stringify(id)}`);
     // The HSDS 3.0 OpenAPI document describes this response with the service schema
     // (compiled/service.json, which requires name and status): the service's are given too.
     const service = sal.service as Obj;
     return { ...sal, name: service.name, status: service.status };
   };
-
-  const partners = async (req: http.IncomingMessage) =>
-    (((await run(req, PARTNERS)).data?.partnerStatus ?? []) as Obj[]).map((x) =>
-      String(x.partner).toLowerCase(),
-    );
 
   const serviceById = async (req: http.IncomingMessage, id: string) => {
     const pro = await opts.isProfessional(req);

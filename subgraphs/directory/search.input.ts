@@ -2,7 +2,14 @@
 // turned into filter syntax (the backends take these structurally).
 import "reflect-metadata";
 import { Field, Float, ID, InputType, Int, registerEnumType } from "type-graphql";
-import { DeliveryMode, Need, Partner, ReferralRoute, ServiceStatus } from "../../schema/enums.ts";
+import {
+  DateTimeScalar,
+  DeliveryMode,
+  Need,
+  Partner,
+  ReferralRoute,
+  ServiceStatus,
+} from "../../schema/enums.ts";
 
 export enum NeedsMatch {
   ANY = "ANY",
@@ -59,6 +66,51 @@ export class OpenAtInput {
     description: 'Time of day, 24-hour "HH:MM" (UK local time).',
   })
   time?: string;
+}
+
+@InputType("AgeRangeWithinInput", {
+  description:
+    "The service's whole age range lies within these bounds (the ORUK API's minimum_age and maximum_age).",
+})
+export class AgeRangeWithinInput {
+  @Field(() => Int, {
+    nullable: true,
+    description: "The service's minimum age is at least this (a service stating none counts as 0).",
+  })
+  minimumAge?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The service's maximum age is at most this (a service stating no maximum never matches).",
+  })
+  maximumAge?: number;
+}
+
+@InputType("SessionInput", {
+  description:
+    "One published session (schedule) that, on `day`, opens at or after `startsAtOrAfter` and closes at or before `endsAtOrBefore` (the ORUK API's day, start_time and end_time).",
+})
+export class SessionInput {
+  @Field(() => DayOfWeek, {
+    nullable: true,
+    description: "Day of the week; any day when absent (a session naming no day counts only then).",
+  })
+  day?: DayOfWeek;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Opens at or after this time, 24-hour "HH:MM" (a session giving no opening time never matches).',
+  })
+  startsAtOrAfter?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Closes at or before this time, 24-hour "HH:MM" (a session giving no closing time never matches).',
+  })
+  endsAtOrBefore?: string;
 }
 
 @InputType("ServiceFilter", {
@@ -130,6 +182,58 @@ export class ServiceFilter {
       "Only these services (global ids, at most 100), e.g. to fetch a known page of results again.",
   })
   ids?: string[];
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Services of these organizations (global ids, e.g. ["council:org-1"]).',
+  })
+  organizations?: string[];
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "Services the partner changed at or after this time.",
+  })
+  modifiedSince?: Date;
+
+  @Field(() => AgeRangeWithinInput, {
+    nullable: true,
+    description: "Services whose whole age range lies within bounds.",
+  })
+  ageRangeWithin?: AgeRangeWithinInput;
+
+  @Field(() => SessionInput, {
+    nullable: true,
+    description: "Services with a session on a day, within opening and closing times.",
+  })
+  session?: SessionInput;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      "Services tagged with any of these taxonomy terms (term ids as partners publish them).",
+  })
+  taxonomyTerms?: string[];
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Services tagged with a term of any of these taxonomies: vocabulary names, e.g. ["esd"], or the ORUK API\'s taxonomy ids for them.',
+  })
+  taxonomies?: string[];
+
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      "The services holding these ORUK service_at_location ids (at most 100), as the gateway's /oruk/ API publishes them.",
+  })
+  serviceAtLocations?: string[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Services with at least this many locations (to page over service–location pairs).",
+  })
+  minLocations?: number;
 }
 
 @InputType("NearInput", {

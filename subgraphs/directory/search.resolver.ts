@@ -139,6 +139,11 @@ export class SearchFacets {
   @Field(() => [FacetCount], { description: "By referral route." }) referralRoute!: FacetCount[];
   @Field(() => [FacetCount], { description: "By language code." }) language!: FacetCount[];
   @Field(() => [FacetCount], { description: "By delivery mode." }) deliveryMode!: FacetCount[];
+  @Field(() => [FacetCount], {
+    description:
+      'By number of locations ("0", "1", "2" …): how many service–location pairs a search holds.',
+  })
+  locationCount!: FacetCount[];
 }
 
 @ObjectType("ServiceConnection", { description: "A page of services with totals and facets." })
@@ -165,6 +170,7 @@ const FACET_FIELDS: Record<(typeof FACET_NAMES)[number], keyof SearchFacets> = {
   referralRoutes: "referralRoute",
   languages: "language",
   deliveryModes: "deliveryMode",
+  locationCount: "locationCount",
 };
 
 export function toSearchFilter(filter: ServiceFilter | undefined | null): SearchFilter {
@@ -177,6 +183,20 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
   }
   if (filter.ids && filter.ids.length > MAX_LIMIT)
     throw badInput(`filter.ids takes at most ${MAX_LIMIT} ids`, "filter.ids");
+  for (const [field, list] of [
+    ["organizations", filter.organizations],
+    ["taxonomyTerms", filter.taxonomyTerms],
+    ["taxonomies", filter.taxonomies],
+    ["serviceAtLocations", filter.serviceAtLocations],
+  ] as const)
+    if (list && list.length > MAX_LIMIT)
+      throw badInput(`filter.${field} takes at most ${MAX_LIMIT} values`, `filter.${field}`);
+  for (const [field, time] of [
+    ["startsAtOrAfter", filter.session?.startsAtOrAfter],
+    ["endsAtOrBefore", filter.session?.endsAtOrBefore],
+  ] as const)
+    if (time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time))
+      throw badInput(`filter.session.${field} must be HH:MM (24-hour)`, `filter.session.${field}`);
   for (const [field, list] of [
     ["localAuthorities", filter.localAuthorities],
     ["languages", filter.languages],
@@ -207,6 +227,25 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
       : undefined,
     statuses: filter.statuses ?? undefined,
     ids: filter.ids ?? undefined,
+    organizations: filter.organizations ?? undefined,
+    modifiedSince: filter.modifiedSince ? filter.modifiedSince.toISOString() : undefined,
+    ageRangeWithin: filter.ageRangeWithin
+      ? {
+          minimumAge: filter.ageRangeWithin.minimumAge ?? undefined,
+          maximumAge: filter.ageRangeWithin.maximumAge ?? undefined,
+        }
+      : undefined,
+    session: filter.session
+      ? {
+          day: filter.session.day ?? undefined,
+          startsAtOrAfter: filter.session.startsAtOrAfter ?? undefined,
+          endsAtOrBefore: filter.session.endsAtOrBefore ?? undefined,
+        }
+      : undefined,
+    taxonomyTerms: filter.taxonomyTerms ?? undefined,
+    taxonomies: filter.taxonomies ?? undefined,
+    serviceAtLocations: filter.serviceAtLocations ?? undefined,
+    minLocations: filter.minLocations ?? undefined,
   };
 }
 

@@ -13,6 +13,7 @@ import {
 } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./postcodes.ts";
+import { uuidFor } from "../../schema/hsds-ids.ts";
 import { outwardCode } from "../kit/service.map.ts";
 import { ChangeLog } from "./invalidations.ts";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
@@ -148,6 +149,24 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     location,
     postcodes: s.locations.filter((l) => !l.confidential && l.postcode).map((l) => l.postcode!),
     lastModified: s.lastModified,
+    organizationId: s.organizationId,
+    maxAgeStated: s.maximumAge !== null,
+    // Feeds from before taxonomy terms were listed give none.
+    taxonomyTerms: (s.taxonomyTerms ?? []).map((t) => t.id),
+    // By name, and by the id the ORUK API gives the vocabulary (its taxonomy_id parameter).
+    taxonomies: [
+      ...new Set(
+        (s.taxonomyTerms ?? []).flatMap((t) =>
+          t.vocabulary ? [t.vocabulary, uuidFor(`taxonomy:${t.vocabulary}`)] : [],
+        ),
+      ),
+    ],
+    schedules: s.schedules.map((x) => ({
+      byDay: x.byDay,
+      opensAt: x.opensAt,
+      closesAt: x.closesAt,
+    })),
+    locationIds: s.locations.map((l) => l.id),
     stale: false,
     card: {
       organizationId: s.organizationId,
@@ -230,10 +249,12 @@ export class DirectorySync {
       for await (const docs of this.state.allDocs()) {
         await this.backend.upsert(docs);
         this.rememberPostcodes(docs);
-        for (const d of docs) if (!d.card) legacy.add(d.partner as PartnerId);
+        for (const d of docs)
+          if (!d.card || d.schedules === undefined) legacy.add(d.partner as PartnerId);
       }
-      // Copies stored before the directory kept service cards: read that partner's feed from the
-      // start once, so every copy is whole again (until then its cards hold what can be derived).
+      // Copies stored before the directory kept service cards (or the fields the ORUK filters read:
+      // sessions, taxonomy terms): read that partner's feed from the start once, so every copy is
+      // whole again (until then they hold what can be derived).
       for (const partner of legacy) {
         const s = this.status.get(partner);
         if (s) s.cursor = FEED_START;

@@ -61,6 +61,8 @@ export interface FeedService {
   /** When the partner last confirmed capacity (ISO timestamp). */
   capacityUpdatedAt: string | null;
   schedules: { byDay: string[]; opensAt: string | null; closesAt: string | null }[];
+  /** The service's taxonomy terms: the partner's term id and the vocabulary it belongs to. */
+  taxonomyTerms: { id: string; vocabulary: string | null }[];
   /** Public positions. A confidential place gives no coordinates and only its postcode district. */
   locations: FeedLocation[];
   lastModified: string;
@@ -134,7 +136,7 @@ async function toChanges(
 ): Promise<FeedChange[]> {
   const live = rows.filter((r) => !r.deleted_at).map((r) => r.id);
   const loaders = createPartnerLoaders(db, partner);
-  const [orgs, locations, areas, schedules, costs, languages] = await Promise.all([
+  const [orgs, locations, areas, schedules, costs, languages, terms] = await Promise.all([
     loaders.organization.loadMany([
       ...new Set(rows.filter((r) => !r.deleted_at).map((r) => r.organization_id)),
     ]),
@@ -143,6 +145,7 @@ async function toChanges(
     loaders.children.schedules.loadMany(live),
     loaders.children.costOptions.loadMany(live),
     loaders.children.languages.loadMany(live),
+    loaders.children.taxonomyTerms.loadMany(live),
   ]);
   const orgName = new Map(
     orgs.map((o) => (o && !(o instanceof Error) ? [o.hsdsId, o.name] : ["", ""])),
@@ -191,6 +194,10 @@ async function toChanges(
           byDay: x.byDay,
           opensAt: x.opensAt,
           closesAt: x.closesAt,
+        })),
+        taxonomyTerms: (terms[i] as { id: string; vocabulary: string | null }[]).map((t) => ({
+          id: t.id,
+          vocabulary: t.vocabulary,
         })),
         locations: (locationsBy.get(row.id) ?? []).map(feedLocation),
         lastModified: s.lastModified.toISOString(),

@@ -81,6 +81,12 @@ const docArb = (id: string) =>
       postcodes: [],
       lastModified: "2026-01-01T00:00:00.000Z",
       stale: false,
+      organizationId: "",
+      maxAgeStated: true,
+      taxonomyTerms: [],
+      taxonomies: [],
+      schedules: [],
+      locationIds: [],
     }));
 const docsArb = fc
   .uniqueArray(fc.stringMatching(/^[a-z0-9]{1,5}$/), { maxLength: 120 })

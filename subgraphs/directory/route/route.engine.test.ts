@@ -38,6 +38,12 @@ function doc(id: string, over: Partial<ServiceDoc> = {}): ServiceDoc {
     postcodes: [],
     lastModified: "2026-01-01T00:00:00.000Z",
     stale: false,
+    organizationId: "",
+    maxAgeStated: true,
+    taxonomyTerms: [],
+    taxonomies: [],
+    schedules: [],
+    locationIds: [],
     ...over,
   };
 }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BRISTOL, FIXTURE, NEWPORT, NORFOLK, NORWICH, fixtureDoc, reference } from "./fixture.ts";
 import type { SearchBackend, SearchFilter, SearchRequest, SearchResult } from "./types.ts";
+import { uuidFor } from "../../../schema/hsds-ids.ts";
 
 export const HOSTILE: string[] = [
   '"',
@@ -251,6 +252,87 @@ export function searchContract(name: string, makeBackend: () => Promise<SearchBa
         const monday5pm = await expectFilter({ openAt: { day: "MO", time: "17:00" } });
         expect(monday5pm).toEqual(["charity:h02"]);
         expect(await ids({ filter: { openAt: { day: "XX" } } })).toEqual([]);
+      });
+
+      it("filters by organization, taxonomy term and taxonomy (the ORUK API's filters)", async () => {
+        await expectFilter({ organizations: ["council:org-2"] }, ["council:c02", "council:c03"]);
+        await expectFilter({ organizations: ["charity:org-9", "council:org-2", "nobody"] }, [
+          "council:c02",
+          "council:c03",
+          "charity:h01",
+        ]);
+        expect(await ids({ filter: { organizations: ["org-2"] } })).toEqual([]);
+        await expectFilter({ taxonomyTerms: ["t-esd-1"] }, ["council:c02", "council:c03"]);
+        await expectFilter({ taxonomyTerms: ["t-or-7"] }, ["council:c03", "charity:h01"]);
+        await expectFilter({ taxonomies: ["openreferral"] }, ["council:c03", "charity:h01"]);
+        await expectFilter({ taxonomies: ["esd"], taxonomyTerms: ["t-or-7"] }, ["council:c03"]);
+        expect(await ids({ filter: { taxonomies: ["nope"] } })).toEqual([]);
+      });
+
+      it("filters by last change, inclusive", async () => {
+        await expectFilter({ modifiedSince: "2026-01-15T00:00:00Z" }, [
+          "council:c03",
+          "health:n04",
+          "charity:h01",
+        ]);
+        await expectFilter({ modifiedSince: "2026-01-15T00:00:00.001Z" }, ["charity:h01"]);
+        await expectFilter({ modifiedSince: "2000-01-01" });
+      });
+
+      it("filters by an age range within bounds; an unstated maximum never passes a maximum", async () => {
+        const min11 = await expectFilter({ ageRangeWithin: { minimumAge: 11 } });
+        expect(min11).toContain("charity:h04");
+        const upTo25 = await expectFilter({ ageRangeWithin: { maximumAge: 25 } });
+        expect(upTo25).not.toContain("council:c02");
+        expect(upTo25).not.toContain("charity:h04");
+        expect(upTo25).toContain("council:c07");
+        await expectFilter({ ageRangeWithin: { minimumAge: 11, maximumAge: 25 } }, [
+          "council:c07",
+          "charity:h06",
+          "health:n09",
+        ]);
+        await expectFilter({ ageRangeWithin: { minimumAge: 0, maximumAge: 4 } }, ["health:n07"]);
+      });
+
+      it("filters by one session opening at or after and closing at or before, on a day", async () => {
+        // Two Monday sessions (08–12, 14–20): neither opens at 09:00 or later and closes by 12:00.
+        await expectFilter(
+          { session: { day: "MO", startsAtOrAfter: "09:00", endsAtOrBefore: "12:00" } },
+          [],
+        );
+        await expectFilter(
+          { session: { day: "MO", startsAtOrAfter: "08:00", endsAtOrBefore: "12:00" } },
+          ["council:c02"],
+        );
+        const monday = await expectFilter({
+          session: { day: "MO", startsAtOrAfter: "09:00", endsAtOrBefore: "20:00" },
+        });
+        expect(monday).toContain("council:c02");
+        expect(monday).toContain("council:c01");
+        // A session with no days counts only when no day is asked for.
+        await expectFilter({ session: { startsAtOrAfter: "09:00", endsAtOrBefore: "12:30" } }, [
+          "health:n02",
+        ]);
+        // "1TU" is a Tuesday; an unstated closing time passes when no end is asked for.
+        await expectFilter({ session: { day: "TU", startsAtOrAfter: "18:00" } }, ["charity:h01"]);
+        await expectFilter({ session: { day: "TU", endsAtOrBefore: "15:00" } }, ["health:n04"]);
+        await expectFilter(
+          { session: { day: "TU", startsAtOrAfter: "00:00", endsAtOrBefore: "15:00" } },
+          [],
+        );
+        await expectFilter({ session: { day: "SA" } }, ["council:c03"]);
+        await expectFilter({ session: {} });
+        expect(await ids({ filter: { session: { day: "XX" } } })).toEqual([]);
+        expect(await ids({ filter: { session: { startsAtOrAfter: "9 am" } } })).toEqual([]);
+      });
+
+      it("filters by service_at_location id and by number of locations", async () => {
+        const sal = uuidFor("service_at_location:c02:c02-b");
+        await expectFilter({ serviceAtLocations: [sal, "nope"] }, ["council:c02"]);
+        await expectFilter({ minLocations: 2 }, ["council:c02", "health:n02"]);
+        const one = await expectFilter({ minLocations: 1 });
+        expect(one).not.toContain("charity:h01");
+        await expectFilter({ minLocations: 0 });
       });
 
       it("filters by ids, still applying the status default", async () => {

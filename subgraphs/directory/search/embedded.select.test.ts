@@ -72,6 +72,12 @@ const docArb = (id: string) =>
       postcodes: [],
       lastModified: "2026-01-01T00:00:00.000Z",
       stale: false,
+      organizationId: "",
+      maxAgeStated: true,
+      taxonomyTerms: [],
+      taxonomies: [],
+      schedules: [],
+      locationIds: [],
     }));
 
 // Ids in no particular order relative to insertion, so ties exercise the id ranks.
@@ -303,5 +309,11 @@ function doc(id: string): ServiceDoc {
     postcodes: [],
     lastModified: "2026-01-01T00:00:00.000Z",
     stale: false,
+    organizationId: "",
+    maxAgeStated: true,
+    taxonomyTerms: [],
+    taxonomies: [],
+    schedules: [],
+    locationIds: [],
   };
 }

@@ -42,6 +42,8 @@ import {
   type SearchSort,
   type Selection,
   type ServiceDoc,
+  serviceAtLocationIdsOf,
+  sessionMatches,
 } from "./types.ts";
 
 export interface EmbeddedOptions {
@@ -68,7 +70,8 @@ type EnumField =
   | "ageBands"
   | "cost"
   | "openSlots"
-  | "accepting";
+  | "accepting"
+  | "locationCount";
 
 const FACET_FIELD: Record<FacetName, EnumField> = {
   needs: "needs",
@@ -79,6 +82,7 @@ const FACET_FIELD: Record<FacetName, EnumField> = {
   referralRoutes: "referralRoutes",
   languages: "languages",
   deliveryModes: "deliveryModes",
+  locationCount: "locationCount",
 };
 
 function enumValues(doc: ServiceDoc): [EnumField, string[]][] {
@@ -94,6 +98,21 @@ function enumValues(doc: ServiceDoc): [EnumField, string[]][] {
     ["cost", [doc.free ? "free" : "paid"]],
     ["openSlots", doc.openSlots],
     ["accepting", doc.acceptingReferrals ? ["true"] : []],
+    ["locationCount", [String(doc.locationIds.length)]],
+  ];
+}
+
+// Fields with many distinct values (an organization per few services, a service_at_location id
+// per location): a bitset per value would cost capacity/8 bytes each, so each value keeps the set
+// of its slots instead.
+type SparseField = "organization" | "taxonomyTerms" | "taxonomies" | "serviceAtLocations";
+
+function sparseValues(doc: ServiceDoc): [SparseField, string[]][] {
+  return [
+    ["organization", doc.organizationId ? [doc.organizationId] : []],
+    ["taxonomyTerms", doc.taxonomyTerms],
+    ["taxonomies", doc.taxonomies],
+    ["serviceAtLocations", serviceAtLocationIdsOf(doc)],
   ];
 }
 
@@ -169,10 +188,12 @@ export class EmbeddedIndex implements LocalIndex {
   private nameKeys: string[] = [];
   private idToSlot = new Map<string, number>();
   private enums = new Map<EnumField, Map<string, Uint32Array>>();
+  private sparse = new Map<SparseField, Map<string, Set<number>>>();
   private alive = new Uint32Array(0);
   private hasLocation = new Uint32Array(0);
   private minAge = new Float64Array(0);
   private maxAge = new Float64Array(0);
+  private modified = new Float64Array(0);
   private lat = new Float64Array(0);
   private lng = new Float64Array(0);
   private waitKey = new Float64Array(0);
@@ -215,6 +236,7 @@ export class EmbeddedIndex implements LocalIndex {
     this.nameKeys = [];
     this.idToSlot = new Map();
     this.enums = new Map();
+    this.sparse = new Map();
     this.postings = new Map();
     this.totalLen = 0;
     this.sortedVocab = [];
@@ -224,6 +246,7 @@ export class EmbeddedIndex implements LocalIndex {
     this.hasLocation = new Uint32Array(0);
     this.minAge = new Float64Array(0);
     this.maxAge = new Float64Array(0);
+    this.modified = new Float64Array(0);
     this.lat = new Float64Array(0);
     this.lng = new Float64Array(0);
     this.waitKey = new Float64Array(0);
@@ -253,6 +276,7 @@ export class EmbeddedIndex implements LocalIndex {
     for (const values of this.enums.values()) for (const [k, b] of values) values.set(k, bits(b));
     this.minAge = f64(this.minAge);
     this.maxAge = f64(this.maxAge);
+    this.modified = f64(this.modified, NaN);
     this.lat = f64(this.lat, NaN);
     this.lng = f64(this.lng, NaN);
     this.waitKey = f64(this.waitKey);
@@ -360,8 +384,18 @@ export class EmbeddedIndex implements LocalIndex {
     set(this.alive, slot);
     for (const [field, values] of enumValues(doc))
       for (const v of values) set(this.bitsFor(field, v, true), slot);
+    for (const [field, values] of sparseValues(doc)) {
+      let byValue = this.sparse.get(field);
+      if (!byValue) this.sparse.set(field, (byValue = new Map()));
+      for (const v of values) {
+        const slots = byValue.get(v);
+        if (slots) slots.add(slot);
+        else byValue.set(v, new Set([slot]));
+      }
+    }
     this.minAge[slot] = doc.minAge;
     this.maxAge[slot] = doc.maxAge;
+    this.modified[slot] = Date.parse(doc.lastModified);
     if (doc.location) {
       set(this.hasLocation, slot);
       this.lat[slot] = doc.location.lat;
@@ -409,6 +443,14 @@ export class EmbeddedIndex implements LocalIndex {
       for (const v of values) {
         const b = this.bitsFor(field, v);
         if (b) unset(b, slot);
+      }
+    }
+    for (const [field, values] of sparseValues(doc)) {
+      const byValue = this.sparse.get(field);
+      for (const v of values) {
+        const slots = byValue?.get(v);
+        slots?.delete(slot);
+        if (slots?.size === 0) byValue!.delete(v);
       }
     }
     unset(this.alive, slot);
@@ -572,6 +614,22 @@ export class EmbeddedIndex implements LocalIndex {
       if (b) for (let i = 0; i < words; i++) r[i]! &= ~b[i]!;
     }
     if (f.openSlot !== null) and(this.bitsFor("openSlots", f.openSlot));
+    const sparseAny = (field: SparseField, values: string[] | null) => {
+      if (values === null || empty) return;
+      scratch.fill(0, 0, words);
+      let found = false;
+      const byValue = this.sparse.get(field);
+      for (const v of values)
+        for (const slot of byValue?.get(v) ?? []) {
+          set(scratch, slot);
+          found = true;
+        }
+      and(found ? scratch : undefined);
+    };
+    sparseAny("organization", f.organizations);
+    sparseAny("taxonomyTerms", f.taxonomyTerms);
+    sparseAny("taxonomies", f.taxonomies);
+    sparseAny("serviceAtLocations", f.serviceAtLocations);
     if (f.ids !== null && !empty) {
       scratch.fill(0, 0, words);
       for (const id of f.ids) {
@@ -590,7 +648,25 @@ export class EmbeddedIndex implements LocalIndex {
     const to = f.contractTo ?? Infinity;
     const openEnded = f.contractTo === null; // no end date counts as "not ended", never as a date
     const reach = f.reachableFrom;
-    if (age === null && maxWait === null && !contract && reach === null) return r;
+    const { modifiedSince, minAgeAtLeast, maxAgeAtMost, session, minLocations } = f;
+    // Conditions read from the document itself (rare, ORUK's): one test per remaining slot.
+    const onDoc =
+      maxAgeAtMost !== null || session !== null || minLocations !== null
+        ? (d: ServiceDoc) =>
+            (maxAgeAtMost === null || (d.maxAgeStated && d.maxAge <= maxAgeAtMost)) &&
+            (session === null || sessionMatches(d.schedules, session)) &&
+            (minLocations === null || d.locationIds.length >= minLocations)
+        : null;
+    if (
+      age === null &&
+      maxWait === null &&
+      !contract &&
+      reach === null &&
+      modifiedSince === null &&
+      minAgeAtLeast === null &&
+      onDoc === null
+    )
+      return r;
     let travelFree: Uint32Array | undefined;
     let dLat = 0;
     if (reach !== null) {
@@ -600,7 +676,7 @@ export class EmbeddedIndex implements LocalIndex {
       // looser band the haversine need not be computed. Inside it the exact distance decides.
       dLat = reach.radiusKm / 110.5;
     }
-    const { minAge, maxAge, waitKey, contractKey, hasLocation, lat, lng } = this;
+    const { minAge, maxAge, modified, waitKey, contractKey, hasLocation, lat, lng, docs } = this;
     for (let w = 0; w < words; w++) {
       let x = r[w]!;
       if (x === 0) continue;
@@ -610,6 +686,14 @@ export class EmbeddedIndex implements LocalIndex {
         x ^= low;
         const s = (w << 5) + (31 - Math.clz32(low));
         if (age !== null && (minAge[s]! > age || maxAge[s]! < age)) {
+          keep ^= low;
+          continue;
+        }
+        if (
+          (modifiedSince !== null && !(modified[s]! >= modifiedSince)) ||
+          (minAgeAtLeast !== null && minAge[s]! < minAgeAtLeast) ||
+          (onDoc !== null && !onDoc(docs[s]!))
+        ) {
           keep ^= low;
           continue;
         }

@@ -1,6 +1,7 @@
 // Thirty hand-written services for the search contract tests, and a deliberately naive reference
 // implementation of filters, distance and sorting (one loop, no indexes) to check backends against.
 import { ageBandsFor } from "../../../schema/vocabulary.ts";
+import { uuidFor } from "../../../schema/hsds-ids.ts";
 import { haversineKm, nameSortKey } from "./request.ts";
 import {
   DEFAULT_STATUSES,
@@ -19,6 +20,56 @@ export const NORWICH = { lat: 52.6322, lng: 1.2816 };
 const WEEKDAYS_9_TO_5 = openSlotsFor([
   { byday: "MO,TU,WE,TH,FR", opensAt: "09:00", closesAt: "17:00" },
 ]);
+const WEEKDAY_SESSION = {
+  byDay: ["MO", "TU", "WE", "TH", "FR"],
+  opensAt: "09:00",
+  closesAt: "17:00",
+};
+
+/**
+ * What the ORUK filters read, where a service differs from the usual (one organization per
+ * partner, a weekday 9 to 5, one location, no taxonomy terms). Edge cases on purpose: two Monday
+ * sessions neither of which fits 09:00–12:00 though together they seem to; a session with no days;
+ * one with no opening time; a service stating no maximum age; one with no locations.
+ */
+const ORUK: Record<string, Partial<ServiceDoc>> = {
+  "council:c02": {
+    organizationId: "council:org-2",
+    maxAgeStated: false,
+    taxonomyTerms: ["t-esd-1"],
+    taxonomies: ["esd"],
+    schedules: [
+      { byDay: ["MO"], opensAt: "08:00", closesAt: "12:00" },
+      { byDay: ["MO"], opensAt: "14:00", closesAt: "20:00" },
+    ],
+    locationIds: ["c02-a", "c02-b", "c02-c"],
+  },
+  "council:c03": {
+    organizationId: "council:org-2",
+    lastModified: "2026-01-15T00:00:00.000Z",
+    taxonomyTerms: ["t-esd-1", "t-or-7"],
+    taxonomies: ["esd", "openreferral"],
+    schedules: [{ byDay: ["SA"], opensAt: "10:00", closesAt: "13:00" }],
+  },
+  "council:c08": { organizationId: "council:org-2" },
+  "charity:h01": {
+    organizationId: "charity:org-9",
+    lastModified: "2026-02-01T09:30:00.000Z",
+    taxonomyTerms: ["t-or-7"],
+    taxonomies: ["openreferral"],
+    schedules: [{ byDay: ["1TU"], opensAt: "18:00", closesAt: null }],
+    locationIds: [],
+  },
+  "charity:h04": { maxAgeStated: false },
+  "health:n02": {
+    schedules: [{ byDay: [], opensAt: "09:00", closesAt: "12:30" }],
+    locationIds: ["n02-a", "n02-b"],
+  },
+  "health:n04": {
+    lastModified: "2026-01-15T00:00:00.000Z",
+    schedules: [{ byDay: ["TU", "TH"], opensAt: null, closesAt: "15:00" }],
+  },
+};
 
 type Spec = Partial<ServiceDoc> &
   Pick<ServiceDoc, "id" | "name" | "description" | "needs"> & { ages?: [number, number] };
@@ -49,8 +100,15 @@ function doc({ ages, ...s }: Spec): ServiceDoc {
     location: null,
     postcodes: [],
     lastModified: "2025-06-01T10:00:00.000Z",
+    organizationId: `${partner}:org-1`,
+    maxAgeStated: true,
+    taxonomyTerms: [],
+    taxonomies: [],
+    schedules: [WEEKDAY_SESSION],
+    locationIds: [`${s.id.split(":")[1]}-main`],
     stale: false,
     ...s,
+    ...ORUK[s.id],
   };
 }
 
@@ -434,6 +492,41 @@ export function reference(docs: ServiceDoc[], req: Omit<SearchRequest, "query">)
     .filter((d) => slot === undefined || (slot !== null && d.openSlots.includes(slot)))
     .filter((d) => f.ids === undefined || f.ids.includes(d.id))
     .filter((d) => f.age === undefined || (d.minAge <= f.age && f.age <= d.maxAge))
+    .filter((d) => anyOf([d.organizationId], f.organizations))
+    .filter(
+      (d) =>
+        f.modifiedSince === undefined || Date.parse(d.lastModified) >= Date.parse(f.modifiedSince),
+    )
+    .filter((d) => {
+      const w = f.ageRangeWithin;
+      return (
+        (w?.minimumAge === undefined || d.minAge >= w.minimumAge) &&
+        (w?.maximumAge === undefined || (d.maxAgeStated && d.maxAge <= w.maximumAge))
+      );
+    })
+    .filter((d) => {
+      // The ORUK API's words, as strings: a session on the day starting at or after start_time
+      // and ending at or before end_time.
+      const q = f.session;
+      if (!q || (!q.day && !q.startsAtOrAfter && !q.endsAtOrBefore)) return true;
+      return d.schedules.some(
+        (x) =>
+          (!q.day || x.byDay.some((day) => day.endsWith(q.day!))) &&
+          (!q.startsAtOrAfter ||
+            (x.opensAt !== null && x.opensAt.slice(0, 5) >= q.startsAtOrAfter)) &&
+          (!q.endsAtOrBefore ||
+            (x.closesAt !== null && x.closesAt.slice(0, 5) <= q.endsAtOrBefore)),
+      );
+    })
+    .filter((d) => anyOf(d.taxonomyTerms, f.taxonomyTerms))
+    .filter((d) => anyOf(d.taxonomies, f.taxonomies))
+    .filter((d) =>
+      anyOf(
+        d.locationIds.map((l) => uuidFor(`service_at_location:${d.id.split(":")[1]}:${l}`)),
+        f.serviceAtLocations,
+      ),
+    )
+    .filter((d) => f.minLocations === undefined || d.locationIds.length >= f.minLocations)
     .filter(
       (d) =>
         f.maxWaitWeeks === undefined ||
@@ -506,6 +599,7 @@ export function reference(docs: ServiceDoc[], req: Omit<SearchRequest, "query">)
       referralRoutes: facet((d) => d.referralRoutes),
       languages: facet((d) => d.languages),
       deliveryModes: facet((d) => d.deliveryModes),
+      locationCount: facet((d) => [String(d.locationIds.length)]),
     },
   };
 }

@@ -1,7 +1,41 @@
 import { describe, expect, it } from "vitest";
 import { buildMeiliFilter, filterExpression, num, quote } from "./meili-filter.ts";
 import { normaliseRequest } from "./request.ts";
-import type { SearchRequest } from "./types.ts";
+import type { SearchFilter, SearchRequest } from "./types.ts";
+import { FIXTURE, reference } from "./fixture.ts";
+import { MEILI_SETTINGS, toMeiliDoc } from "./meilisearch.ts";
+import { uuidFor } from "../../../schema/hsds-ids.ts";
+
+/**
+ * Meilisearch's meaning of the clause forms the ORUK filters use, on a document as toMeiliDoc
+ * stores it: a condition on an array attribute holds when any one element meets it (which is why
+ * sessions need keys, see types.ts sessionKeysFor). Clauses are ANDed, `OR` joins ranges.
+ */
+function meiliMatches(doc: Record<string, unknown>, clauses: string[]): boolean {
+  const values = (attr: string) => {
+    const v = doc[attr];
+    return Array.isArray(v) ? (v as unknown[]) : [v];
+  };
+  const holds = (clause: string): boolean => {
+    const inList = /^(\w+) IN \[(.*)\]$/.exec(clause);
+    if (inList) {
+      const wanted = JSON.parse(`[${inList[2]}]`) as string[];
+      return values(inList[1]!).some((v) => wanted.includes(v as string));
+    }
+    const range = /^(\w+) (-?[\d.]+) TO (-?[\d.]+)$/.exec(clause);
+    if (range)
+      return values(range[1]!).some(
+        (v) => (v as number) >= +range[2]! && (v as number) <= +range[3]!,
+      );
+    const cmp = /^(\w+) (>=|<=) (-?[\d.]+)$/.exec(clause);
+    if (cmp)
+      return values(cmp[1]!).some((v) =>
+        cmp[2] === ">=" ? (v as number) >= +cmp[3]! : (v as number) <= +cmp[3]!,
+      );
+    throw new Error(`clause form not modelled: ${clause}`);
+  };
+  return clauses.every((c) => c.split(" OR ").some(holds));
+}
 
 const build = (req: Partial<SearchRequest>) =>
   buildMeiliFilter(normaliseRequest({ limit: 10, offset: 0, ...req }));
@@ -85,6 +119,73 @@ describe("buildMeiliFilter", () => {
       "_geoRadius(52.63, 1.2816, 2500)",
     ]);
     expect(filterExpression(clauses!)).toBe(clauses!.map((c) => `(${c})`).join(" AND "));
+  });
+
+  it("builds the ORUK API's filters on attributes the settings make filterable", () => {
+    const sal = uuidFor("service_at_location:c02:c02-b");
+    const clauses = build({
+      filter: {
+        statuses: [],
+        organizations: ["council:org-2"],
+        taxonomyTerms: ["t-esd-1"],
+        taxonomies: ["esd"],
+        serviceAtLocations: [sal],
+        modifiedSince: "2026-01-15T00:00:00Z",
+        ageRangeWithin: { minimumAge: 5, maximumAge: 18 },
+        minLocations: 2,
+        session: { day: "MO", startsAtOrAfter: "09:00", endsAtOrBefore: "17:00" },
+      },
+    })!;
+    expect(clauses.slice(0, -1)).toEqual([
+      'organizationId IN ["council:org-2"]',
+      'taxonomyTerms IN ["t-esd-1"]',
+      'taxonomies IN ["esd"]',
+      `serviceAtLocations IN ["${sal}"]`,
+      "modifiedMs >= 1768435200000",
+      "minAge >= 5",
+      "maxAgeStatedKey <= 18",
+      "locationCount >= 2",
+    ]);
+    // Monday (day 0), opening at 09:00 or later: keys of opens+1 in [541, 2047], as 7 dyadic
+    // intervals (541, 542–543, 544–575, 576–639, 640–767, 768–1023, 1024–2047), closing ≤ 17:00.
+    const session = clauses.at(-1)!.split(" OR ");
+    expect(session).toHaveLength(7);
+    expect(session[0]).toBe(
+      `sessionKeys ${(0 * 4096 + 2048 + 541) * 2048} TO ${(2048 + 541) * 2048 + 1020}`,
+    );
+    for (const c of session) expect(c).toMatch(/^sessionKeys \d+ TO \d+$/);
+    const attrs = new Set(clauses.flatMap((c) => c.match(/^\w+|(?<= OR )\w+/g) ?? []));
+    for (const a of attrs) expect(MEILI_SETTINGS.filterableAttributes).toContain(a);
+  });
+
+  it("finds with these clauses, on the documents toMeiliDoc stores, what the reference finds", () => {
+    const stored = FIXTURE.map((d) => toMeiliDoc(d) as unknown as Record<string, unknown>);
+    const filters: SearchFilter[] = [
+      { organizations: ["council:org-2", "charity:org-9"] },
+      { taxonomyTerms: ["t-or-7"] },
+      { taxonomies: ["esd"] },
+      { serviceAtLocations: [uuidFor("service_at_location:n02:n02-b")] },
+      { modifiedSince: "2026-01-15T00:00:00Z" },
+      { modifiedSince: "2026-01-15T00:00:00.001Z" },
+      { ageRangeWithin: { minimumAge: 11 } },
+      { ageRangeWithin: { maximumAge: 25 } },
+      { ageRangeWithin: { minimumAge: 11, maximumAge: 25 } },
+      { minLocations: 2 },
+      { session: { day: "MO", startsAtOrAfter: "09:00", endsAtOrBefore: "12:00" } },
+      { session: { day: "MO", startsAtOrAfter: "08:00", endsAtOrBefore: "12:00" } },
+      { session: { day: "MO", startsAtOrAfter: "09:00", endsAtOrBefore: "20:00" } },
+      { session: { startsAtOrAfter: "09:00", endsAtOrBefore: "12:30" } },
+      { session: { day: "TU", startsAtOrAfter: "18:00" } },
+      { session: { day: "TU", endsAtOrBefore: "15:00" } },
+      { session: { day: "TU", startsAtOrAfter: "00:00", endsAtOrBefore: "15:00" } },
+      { session: { day: "SA" } },
+    ];
+    for (const filter of filters) {
+      const clauses = build({ filter })!;
+      const found = FIXTURE.filter((_, i) => meiliMatches(stored[i]!, clauses)).map((d) => d.id);
+      const want = reference(FIXTURE, { filter, limit: 100, offset: 0 }).ids;
+      expect(found.sort(), JSON.stringify(filter)).toEqual([...want].sort());
+    }
   });
 
   it("requires every need with needsMatch ALL", () => {

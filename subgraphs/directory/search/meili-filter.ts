@@ -4,6 +4,7 @@
 // text is never pasted into filter syntax.
 import { TRAVEL_FREE_DELIVERY_MODES } from "../../../schema/vocabulary.ts";
 import type { NormalisedFilter, NormalisedRequest } from "./request.ts";
+import { sessionKeyRanges } from "./types.ts";
 
 /** A double-quoted Meilisearch filter string literal (Meilisearch ≥ 1.4 unescapes \\ and \"). */
 export function quote(value: string): string {
@@ -49,6 +50,24 @@ export function buildMeiliFilter(req: Pick<NormalisedRequest, "filter" | "near">
   if (f.maxWaitWeeks !== null) clauses.push(`waitFilter <= ${num(f.maxWaitWeeks)}`);
   if (f.contractFrom !== null) clauses.push(`contractSort >= ${num(f.contractFrom)}`);
   if (f.contractTo !== null) clauses.push(`contractSort <= ${num(f.contractTo)}`);
+  if (f.organizations !== null) clauses.push(anyOf("organizationId", f.organizations));
+  if (f.taxonomyTerms !== null) clauses.push(anyOf("taxonomyTerms", f.taxonomyTerms));
+  if (f.taxonomies !== null) clauses.push(anyOf("taxonomies", f.taxonomies));
+  if (f.serviceAtLocations !== null)
+    clauses.push(anyOf("serviceAtLocations", f.serviceAtLocations));
+  // modifiedMs is -1 for an unreadable date; maxAgeStatedKey is LAST for "no maximum stated".
+  if (f.modifiedSince !== null) clauses.push(`modifiedMs >= ${num(f.modifiedSince)}`);
+  if (f.minAgeAtLeast !== null) clauses.push(`minAge >= ${num(f.minAgeAtLeast)}`);
+  if (f.maxAgeAtMost !== null) clauses.push(`maxAgeStatedKey <= ${num(f.maxAgeAtMost)}`);
+  if (f.minLocations !== null) clauses.push(`locationCount >= ${num(f.minLocations)}`);
+  // One range per dyadic interval of opening times (see sessionKeysFor): a key inside any range
+  // is one session that both opens late enough and closes early enough.
+  if (f.session !== null)
+    clauses.push(
+      sessionKeyRanges(f.session)
+        .map(([lo, hi]) => `sessionKeys ${num(lo)} TO ${num(hi)}`)
+        .join(" OR "),
+    );
   if (f.reachableFrom !== null) {
     const { lat, lng, radiusKm } = f.reachableFrom;
     clauses.push(

@@ -38,6 +38,8 @@ import {
   type SearchResult,
   type ServiceDoc,
   SERVICE_DOC_KEYS,
+  serviceAtLocationIdsOf,
+  sessionKeysFor,
 } from "./types.ts";
 
 export interface MeiliOptions {
@@ -69,6 +71,15 @@ interface MeiliDoc extends ServiceDoc {
   contractSort: number;
   /** Has a position (reachableFrom keeps unlocated services). */
   located: boolean;
+  /** serviceAtLocationIdsOf(doc). */
+  serviceAtLocations: string[];
+  /** Date.parse(lastModified); -1 when unreadable (never passes modifiedSince). */
+  modifiedMs: number;
+  /** maxAge when stated, LAST when not (never passes an ageRangeWithin maximum). */
+  maxAgeStatedKey: number;
+  /** sessionKeysFor(schedules): the session filter as number ranges (types.ts). */
+  sessionKeys: number[];
+  locationCount: number;
   /** Need labels and synonyms, acronym expansions (the same hidden text the embedded index uses). */
   terms: string;
 }
@@ -93,6 +104,14 @@ export const MEILI_SETTINGS: Settings = {
     "waitFilter",
     "contractSort",
     "located",
+    "organizationId",
+    "taxonomyTerms",
+    "taxonomies",
+    "serviceAtLocations",
+    "modifiedMs",
+    "maxAgeStatedKey",
+    "sessionKeys",
+    "locationCount",
     "_geo",
   ],
   sortableAttributes: ["id", "nameSort", "waitSort", "contractSort", "_geo"],
@@ -135,6 +154,11 @@ export function toMeiliDoc(input: ServiceDoc): MeiliDoc {
     waitFilter: doc.typicalWaitWeeks ?? 0,
     contractSort: dateKey(doc.contractEndDate) ?? LAST,
     located: doc.location !== null,
+    serviceAtLocations: serviceAtLocationIdsOf(doc),
+    modifiedMs: Number.isFinite(Date.parse(doc.lastModified)) ? Date.parse(doc.lastModified) : -1,
+    maxAgeStatedKey: doc.maxAgeStated ? doc.maxAge : LAST,
+    sessionKeys: sessionKeysFor(doc.schedules),
+    locationCount: doc.locationIds.length,
     terms: expansionTerms(doc),
   };
 }

@@ -77,6 +77,9 @@ import {
   type SearchSort,
   type ServiceDoc,
   SERVICE_DOC_KEYS,
+  serviceAtLocationIdsOf,
+  sessionKeyRanges,
+  sessionKeysFor,
 } from "./types.ts";
 
 // types.ts's BackendName does not list "orama" yet (a one-word change there); until it does, the
@@ -102,6 +105,15 @@ export const ORAMA_SCHEMA = {
   waitFilter: "number",
   contractKey: "number",
   located: "boolean",
+  organizationId: "enum",
+  taxonomyTerms: "enum[]",
+  taxonomies: "enum[]",
+  serviceAtLocations: "enum[]",
+  modifiedMs: "number",
+  maxAgeStatedKey: "number",
+  sessionKeys: "number[]",
+  locationCount: "enum",
+  locationsKey: "number",
   geo: "geopoint",
   name: "string",
   organizationName: "string",
@@ -132,6 +144,18 @@ interface OramaDoc extends ServiceDoc {
   /** contractSort under a name the schema indexes. */
   contractKey: number;
   located: boolean;
+  /** serviceAtLocationIdsOf(doc). */
+  serviceAtLocations: string[];
+  /** Date.parse(lastModified); -1 when unreadable (never passes modifiedSince). */
+  modifiedMs: number;
+  /** maxAge when stated, LAST when not (never passes an ageRangeWithin maximum). */
+  maxAgeStatedKey: number;
+  /** sessionKeysFor(schedules): the session filter as number ranges (types.ts). */
+  sessionKeys: number[];
+  /** Number of locations, as the facet's value. */
+  locationCount: string;
+  /** Number of locations, for minLocations. */
+  locationsKey: number;
 }
 
 function toOramaDoc(input: ServiceDoc): OramaDoc {
@@ -147,6 +171,12 @@ function toOramaDoc(input: ServiceDoc): OramaDoc {
     waitFilter: doc.typicalWaitWeeks ?? 0,
     contractKey: dateKey(doc.contractEndDate) ?? LAST,
     located: doc.location !== null,
+    serviceAtLocations: serviceAtLocationIdsOf(doc),
+    modifiedMs: Number.isFinite(Date.parse(doc.lastModified)) ? Date.parse(doc.lastModified) : -1,
+    maxAgeStatedKey: doc.maxAgeStated ? doc.maxAge : LAST,
+    sessionKeys: sessionKeysFor(doc.schedules),
+    locationCount: String(doc.locationIds.length),
+    locationsKey: doc.locationIds.length,
   };
 }
 
@@ -352,6 +382,19 @@ function filterClauses(f: NormalisedFilter): Where[] {
     out.push({ maxAge: { gte: f.age } });
   }
   if (f.maxWaitWeeks !== null) out.push({ waitFilter: { lte: f.maxWaitWeeks } });
+  if (f.organizations !== null) out.push({ organizationId: { in: f.organizations } });
+  if (f.taxonomyTerms !== null) out.push({ taxonomyTerms: { containsAny: f.taxonomyTerms } });
+  if (f.taxonomies !== null) out.push({ taxonomies: { containsAny: f.taxonomies } });
+  if (f.serviceAtLocations !== null)
+    out.push({ serviceAtLocations: { containsAny: f.serviceAtLocations } });
+  if (f.modifiedSince !== null) out.push({ modifiedMs: { gte: f.modifiedSince } });
+  if (f.minAgeAtLeast !== null) out.push({ minAge: { gte: f.minAgeAtLeast } });
+  if (f.maxAgeAtMost !== null) out.push({ maxAgeStatedKey: { lte: f.maxAgeAtMost } });
+  if (f.minLocations !== null) out.push({ locationsKey: { gte: f.minLocations } });
+  if (f.session !== null)
+    out.push({
+      or: sessionKeyRanges(f.session).map(([lo, hi]) => ({ sessionKeys: { between: [lo, hi] } })),
+    });
   // contractKey is LAST for "no end date": it passes a lower bound and fails an upper one.
   if (f.contractFrom !== null) out.push({ contractKey: { gte: f.contractFrom } });
   if (f.contractTo !== null) out.push({ contractKey: { lte: f.contractTo } });

@@ -10,10 +10,16 @@ import {
 } from "../../../schema/vocabulary.ts";
 import { analyseQuery, fold, type AnalysedQuery } from "./analysis.ts";
 import {
+  ANY_DAY,
+  DAY_CODES,
   DEFAULT_STATUSES,
   MAX_LIMIT,
   MAX_WINDOW,
+  dayCode,
+  minutesOf,
   slotsForOpenAt,
+  type Session,
+  type SessionQuery,
   type SearchRequest,
   type SearchSort,
   type ServiceDoc,
@@ -61,6 +67,17 @@ export interface NormalisedFilter {
   contractFrom: number | null;
   contractTo: number | null;
   reachableFrom: { lat: number; lng: number; radiusKm: number } | null;
+  organizations: string[] | null;
+  /** lastModified at or after this, in ms since 1970. */
+  modifiedSince: number | null;
+  /** ageRangeWithin: minAge at least this; a stated maxAge at most that. */
+  minAgeAtLeast: number | null;
+  maxAgeAtMost: number | null;
+  session: SessionQuery | null;
+  taxonomyTerms: string[] | null;
+  taxonomies: string[] | null;
+  serviceAtLocations: string[] | null;
+  minLocations: number | null;
   /** Some filter can never match (only unknown codes, an unreadable openAt, ids: []). */
   impossible: boolean;
 }
@@ -135,6 +152,33 @@ function day(value: unknown, what: string): number | null {
   return key;
 }
 
+function optionalNumber(value: unknown, what: string): number | null {
+  return value === undefined || value === null ? null : finite(value, what);
+}
+
+/** Ids and names are matched exactly, never parsed: only absurd lengths are dropped. */
+const idValue = (s: string) => (s.length > 0 && s.length <= MAX_ID_CHARS ? s : null);
+
+/** A session filter's day and times, or null when one is given but unreadable (no match). */
+function sessionQuery(s: NonNullable<SearchRequest["filter"]>["session"]): SessionQuery | null {
+  const time = (t: unknown): number | null | undefined => {
+    if (t === undefined || t === null) return null;
+    if (typeof t !== "string" || t.length > 16) return undefined;
+    const m = minutesOf(t);
+    return m === null ? undefined : m;
+  };
+  let day = ANY_DAY;
+  if (s?.day !== undefined && s?.day !== null) {
+    const code = typeof s.day === "string" && s.day.length <= 16 ? dayCode(s.day) : null;
+    if (code === null) return null;
+    day = DAY_CODES.indexOf(code);
+  }
+  const startsAtOrAfter = time(s?.startsAtOrAfter);
+  const endsAtOrBefore = time(s?.endsAtOrBefore);
+  if (startsAtOrAfter === undefined || endsAtOrBefore === undefined) return null;
+  return { day, startsAtOrAfter, endsAtOrBefore };
+}
+
 /** Largest radius a search takes: the length of the UK, Shetland to the Isles of Scilly and more. */
 export const MAX_RADIUS_KM = 1500;
 
@@ -168,8 +212,30 @@ export function normaliseRequest(req: SearchRequest): NormalisedRequest {
       f.reachableFrom === undefined || f.reachableFrom === null
         ? null
         : circle(f.reachableFrom, "filter.reachableFrom"),
+    organizations: codes(f.organizations, null, idValue, state),
+    modifiedSince: null,
+    minAgeAtLeast: optionalNumber(f.ageRangeWithin?.minimumAge, "filter.ageRangeWithin.minimumAge"),
+    maxAgeAtMost: optionalNumber(f.ageRangeWithin?.maximumAge, "filter.ageRangeWithin.maximumAge"),
+    session: null,
+    taxonomyTerms: codes(f.taxonomyTerms, null, idValue, state),
+    taxonomies: codes(f.taxonomies, null, idValue, state),
+    serviceAtLocations: codes(f.serviceAtLocations, null, idValue, state),
+    minLocations: optionalNumber(f.minLocations, "filter.minLocations"),
     impossible: false,
   };
+  if (f.modifiedSince !== undefined && f.modifiedSince !== null) {
+    const t = typeof f.modifiedSince === "string" ? Date.parse(f.modifiedSince) : NaN;
+    if (!Number.isFinite(t))
+      throw new SearchRequestError("filter.modifiedSince must be an ISO date-time");
+    filter.modifiedSince = t;
+  }
+  if (f.session !== undefined && f.session !== null) {
+    const q = sessionQuery(f.session);
+    if (q === null) state.impossible = true;
+    // No day and no times: no constraint.
+    else if (q.day !== ANY_DAY || q.startsAtOrAfter !== null || q.endsAtOrBefore !== null)
+      filter.session = q;
+  }
   if (
     filter.contractFrom !== null &&
     filter.contractTo !== null &&
@@ -326,8 +392,31 @@ export function normaliseDoc(doc: ServiceDoc): ServiceDoc {
     location,
     postcodes: list(doc.postcodes),
     lastModified: String(doc.lastModified ?? ""),
+    // Copies stored before these fields existed: what the card says, else nothing.
+    organizationId: String(doc.organizationId ?? doc.card?.organizationId ?? ""),
+    maxAgeStated:
+      typeof doc.maxAgeStated === "boolean"
+        ? doc.maxAgeStated
+        : doc.card
+          ? doc.card.maximumAge !== null
+          : true,
+    taxonomyTerms: list(doc.taxonomyTerms),
+    taxonomies: codeList(doc.taxonomies),
+    schedules: Array.isArray(doc.schedules) ? doc.schedules.map(session) : [],
+    locationIds: Array.isArray(doc.locationIds)
+      ? list(doc.locationIds)
+      : (doc.card?.locations.map((l) => l.id) ?? []),
     stale: doc.stale === true,
     ...(doc.card ? { card: doc.card } : {}),
+  };
+}
+
+function session(s: Session): Session {
+  const time = (t: unknown) => (typeof t === "string" && t !== "" ? t.slice(0, 8) : null);
+  return {
+    byDay: codeList(s?.byDay).map((d) => intern(d.trim().toUpperCase())),
+    opensAt: time(s?.opensAt),
+    closesAt: time(s?.closesAt),
   };
 }
 

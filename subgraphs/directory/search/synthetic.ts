@@ -10,7 +10,7 @@ import {
   ageBandsFor,
 } from "../../../schema/vocabulary.ts";
 import { openSlotsFor } from "./types.ts";
-import type { ServiceDoc } from "./types.ts";
+import type { ServiceDoc, Session } from "./types.ts";
 
 const COMMON = (
   "support service children young people families parents carers help advice local free team " +
@@ -64,6 +64,17 @@ export function syntheticDocs(n: number, seed = 42): ServiceDoc[] {
     for (let j = 0; j < len; j++) desc.push(word());
     const needLabel = NEEDS.find((x) => x.code === needs[0])!.label;
     const weekdays = rnd() < 0.8;
+    const session: Session = weekdays
+      ? {
+          byDay: ["MO", "TU", "WE", "TH", "FR"],
+          opensAt: pick(["08:00", "09:00", "09:30"]),
+          closesAt: pick(["16:00", "17:00", "20:00"]),
+        }
+      : {
+          byDay: pick(["SA", "SU", "SA,SU", "TU,TH"]).split(","),
+          opensAt: "10:00",
+          closesAt: "14:00",
+        };
     docs.push({
       id: `${partner}:${((i * 2654435761) >>> 0).toString(16).padStart(8, "0")}-${i}`,
       partner,
@@ -88,13 +99,7 @@ export function syntheticDocs(n: number, seed = 42): ServiceDoc[] {
           ? null
           : `202${6 + Math.floor(rnd() * 4)}-0${1 + Math.floor(rnd() * 9)}-1${Math.floor(rnd() * 9)}`,
       openSlots: openSlotsFor([
-        weekdays
-          ? {
-              byday: "MO,TU,WE,TH,FR",
-              opensAt: pick(["08:00", "09:00", "09:30"]),
-              closesAt: pick(["16:00", "17:00", "20:00"]),
-            }
-          : { byday: pick(["SA", "SU", "SA,SU", "TU,TH"]), opensAt: "10:00", closesAt: "14:00" },
+        { byday: session.byDay.join(","), opensAt: session.opensAt, closesAt: session.closesAt },
       ]),
       location:
         rnd() < 0.95
@@ -102,6 +107,13 @@ export function syntheticDocs(n: number, seed = 42): ServiceDoc[] {
           : null,
       postcodes: [`${oc.code} ${1 + Math.floor(rnd() * 9)}${pick(["AB", "DE", "FG", "HJ"])}`],
       lastModified: new Date(Date.UTC(2025, 0, 1) + Math.floor(rnd() * 3e10)).toISOString(),
+      // Derived from i, not drawn: the fields above keep the values earlier figures were made with.
+      organizationId: `${partner}:org-${i % 997}`,
+      maxAgeStated: maxAge < 25,
+      taxonomyTerms: [`term-${i % 41}`],
+      taxonomies: [i % 2 === 0 ? "esd" : "openreferral"],
+      schedules: [session],
+      locationIds: i % 3 === 0 ? [`loc-${i}-a`, `loc-${i}-b`] : [`loc-${i}`],
       stale: false,
     });
   }

@@ -1,5 +1,17 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dayCode, openSlotsFor, slotsForOpenAt } from "./types.ts";
+import {
+  ANY_DAY,
+  dayCode,
+  openSlotsFor,
+  sessionKeyRanges,
+  sessionKeysFor,
+  sessionMatches,
+  slotsForOpenAt,
+  type Session,
+} from "./types.ts";
+import { normaliseDoc } from "./request.ts";
+import { FIXTURE } from "./fixture.ts";
 
 describe("openSlotsFor", () => {
   it("gives a day token and one token per hour open", () => {
@@ -78,5 +90,86 @@ describe("slotsForOpenAt", () => {
     expect(slotsForOpenAt({ day: "MO", time: "24:00" })).toBeNull();
     expect(slotsForOpenAt({ day: "MO", time: '" OR 1=1' })).toBeNull();
     expect(dayCode("")).toBeNull();
+  });
+});
+
+describe("session keys", () => {
+  const time = fc.option(
+    fc
+      .integer({ min: 0, max: 1440 })
+      .map((m) =>
+        m === 1440
+          ? "24:00"
+          : `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`,
+      ),
+  );
+  const session: fc.Arbitrary<Session> = fc.record({
+    byDay: fc.subarray(["MO", "TU", "WE", "TH", "FR", "SA", "SU", "2SA", "xx"]),
+    opensAt: time,
+    closesAt: time,
+  });
+  const minutes = fc.option(fc.integer({ min: 0, max: 1440 }));
+  const query = fc.record({
+    day: fc.integer({ min: 0, max: ANY_DAY }),
+    startsAtOrAfter: minutes,
+    endsAtOrBefore: minutes,
+  });
+  const inRanges = (keys: number[], ranges: [number, number][]) =>
+    keys.some((k) => ranges.some(([lo, hi]) => k >= lo && k <= hi));
+
+  it("say exactly what the session filter says: one session both opening and closing in bounds", () => {
+    fc.assert(
+      fc.property(fc.array(session, { maxLength: 4 }), query, (sessions, q) => {
+        expect(inRanges(sessionKeysFor(sessions), sessionKeyRanges(q))).toBe(
+          sessionMatches(sessions, q),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("do not mix two sessions of one day", () => {
+    const twoMondays: Session[] = [
+      { byDay: ["MO"], opensAt: "08:00", closesAt: "12:00" },
+      { byDay: ["MO"], opensAt: "14:00", closesAt: "20:00" },
+    ];
+    const q = { day: 0, startsAtOrAfter: 9 * 60, endsAtOrBefore: 12 * 60 };
+    expect(sessionMatches(twoMondays, q)).toBe(false);
+    expect(inRanges(sessionKeysFor(twoMondays), sessionKeyRanges(q))).toBe(false);
+    expect(sessionKeyRanges(q).length).toBeLessThanOrEqual(12);
+    expect(sessionKeysFor(twoMondays)).toHaveLength(2 * 2 * 12);
+  });
+});
+
+describe("normaliseDoc", () => {
+  it("fills what the ORUK filters read, for copies stored before those fields, from the card", () => {
+    const {
+      organizationId: _o,
+      maxAgeStated: _m,
+      taxonomyTerms: _t,
+      taxonomies: _x,
+      schedules: _s,
+      locationIds: _l,
+      ...old
+    } = FIXTURE[0]!;
+    const card = {
+      organizationId: "council:org-7",
+      minimumAge: null,
+      maximumAge: null,
+      funder: null,
+      capacityUpdatedAt: null,
+      locations: [
+        { id: "loc-1", name: null, locationType: "physical", confidential: false, area: null },
+      ],
+    };
+    const doc = normaliseDoc({ ...old, card } as never);
+    expect([doc.organizationId, doc.maxAgeStated, doc.locationIds]).toEqual([
+      "council:org-7",
+      false,
+      ["loc-1"],
+    ]);
+    expect([doc.taxonomyTerms, doc.taxonomies, doc.schedules]).toEqual([[], [], []]);
+    const bare = normaliseDoc(old as never);
+    expect([bare.organizationId, bare.maxAgeStated, bare.locationIds]).toEqual(["", true, []]);
   });
 });

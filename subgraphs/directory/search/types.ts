@@ -1,5 +1,6 @@
 // The directory's search contract: one document shape, one request shape, two interchangeable
 // backends (an embedded in-process index, a Meilisearch server). Everything a backend must agree on lives here.
+import { serviceAtLocationId } from "../../../schema/hsds-ids.ts";
 
 /**
  * What a search result, a route plan or a service card shows beyond the indexed fields, exactly as
@@ -66,6 +67,21 @@ export interface ServiceDoc {
   postcodes: string[];
   /** ISO timestamp of the partner's last change. */
   lastModified: string;
+  /** Global organization id ("council:…"), "" when not known (organizations filter). */
+  organizationId: string;
+  /** false when the partner gives no maximum age (maxAge then stands at 25): ageRangeWithin. */
+  maxAgeStated: boolean;
+  /** The partner's own ids of the service's taxonomy terms (taxonomyTerms filter). */
+  taxonomyTerms: string[];
+  /**
+   * The vocabularies those terms come from, each by name and by the ORUK API's taxonomy id for it
+   * (schema/hsds-ids.ts uuidFor("taxonomy:<name>")), for the taxonomies filter.
+   */
+  taxonomies: string[];
+  /** Opening sessions as published, for the session filter (openSlots is hour-grained). */
+  schedules: Session[];
+  /** The partner's own ids of the service's locations, in its order (service_at_location ids). */
+  locationIds: string[];
   /** The partner was unreachable at the last sync: the document is kept but marked. */
   stale: boolean;
   /** Display fields the index does not filter on; absent only in copies stored before it existed. */
@@ -97,11 +113,24 @@ export const SERVICE_DOC_KEYS: (keyof ServiceDoc)[] = [
   "location",
   "postcodes",
   "lastModified",
+  "organizationId",
+  "maxAgeStated",
+  "taxonomyTerms",
+  "taxonomies",
+  "schedules",
+  "locationIds",
   "stale",
   "card",
 ];
 
 export type NeedsMatch = "ANY" | "ALL";
+
+/** One published opening session: day codes ("MO".."SU"), times "HH:MM" or null (not given). */
+export interface Session {
+  byDay: string[];
+  opensAt: string | null;
+  closesAt: string | null;
+}
 
 /**
  * Filters combine with AND. List filters match when the document has ANY of the listed values
@@ -143,6 +172,30 @@ export interface SearchFilter {
    * Unlike `near`, it reports no distances and does not drop unlocated services.
    */
   reachableFrom?: { lat: number; lng: number; radiusKm: number };
+  /** Global organization ids ("council:…"). */
+  organizations?: string[];
+  /** Changed at or after this ISO date-time (lastModified). */
+  modifiedSince?: string;
+  /**
+   * The service's whole age range lies within these bounds: its minimum age (0 when it states
+   * none) is at least minimumAge, its maximum age is at most maximumAge (a service stating no
+   * maximum never passes a maximumAge).
+   */
+  ageRangeWithin?: { minimumAge?: number; maximumAge?: number };
+  /**
+   * A published session on `day` (any day when absent; a session with no days counts only then)
+   * that opens at or after startsAtOrAfter and closes at or before endsAtOrBefore ("HH:MM"). A
+   * session that gives no opening (closing) time never passes a startsAtOrAfter (endsAtOrBefore).
+   */
+  session?: { day?: string; startsAtOrAfter?: string; endsAtOrBefore?: string };
+  /** Taxonomy term ids, as the partners publish them. */
+  taxonomyTerms?: string[];
+  /** Taxonomy (vocabulary) names. */
+  taxonomies?: string[];
+  /** ORUK service_at_location ids (schema/hsds-ids.ts): the services holding them. */
+  serviceAtLocations?: string[];
+  /** Services with at least this many locations. */
+  minLocations?: number;
 }
 
 export type SearchSort = "RELEVANCE" | "DISTANCE" | "NAME" | "WAIT" | "CONTRACT_END";
@@ -195,6 +248,8 @@ export const FACET_NAMES = [
   "referralRoutes",
   "languages",
   "deliveryModes",
+  /** Services by number of locations ("0", "1", …): the ORUK API pages service_at_locations by it. */
+  "locationCount",
 ] as const;
 export type FacetName = (typeof FACET_NAMES)[number];
 
@@ -323,6 +378,96 @@ export function dayCode(value: string): DayCode | null {
     .replace(/^[+-]?\d+/, "");
   if ((DAY_CODES as readonly string[]).includes(v)) return v as DayCode;
   return DAY_NAMES[v] ?? null;
+}
+
+/** The ORUK service_at_location ids of a document's locations. */
+export function serviceAtLocationIdsOf(doc: Pick<ServiceDoc, "id" | "locationIds">): string[] {
+  const own = doc.id.slice(doc.id.indexOf(":") + 1);
+  return doc.locationIds.map((l) => serviceAtLocationId(own, l));
+}
+
+/*
+ * Session keys: the session filter as number ranges, for indexes whose array filters match each
+ * element alone (Meilisearch, Orama: "some element opens after x" and "some element closes before
+ * y" may be two different sessions). A session is a point (opens, closes) per day; the filter asks
+ * for a point with opens >= s and closes <= e. Each point is indexed under every dyadic interval
+ * of the opens axis that holds it (12 levels), the key carrying its closes value: the query's
+ * opens range [s, end] is a union of at most 12 such intervals, and within each the closes bound
+ * is one key range. So "one session with both" is exact with at most 12 ranges, 12 keys a day.
+ */
+const OPENS_AXIS = 2048; // opens + 1 (0 = not given), 0..1441
+const KEY_DAY_SPAN = 2 * OPENS_AXIS; // dyadic node ids 1..4095
+const CLOSES_SPAN = 2048; // closes (1441 = not given), 0..1441
+/** Day index of the session keys for "any day". */
+export const ANY_DAY = 7;
+
+const sessionKey = (day: number, node: number, closes: number) =>
+  (day * KEY_DAY_SPAN + node) * CLOSES_SPAN + closes;
+
+/** Minutes since midnight of a published time, or null when absent or unreadable. */
+const sessionMinutes = (t: string | null) => (t === null ? null : minutesOf(t));
+
+/** The days (0 = MO … 6 = SU) a published session is on. */
+function sessionDays(s: Session): number[] {
+  const out = new Set<number>();
+  for (const d of s.byDay) {
+    const code = dayCode(d);
+    if (code) out.add(DAY_CODES.indexOf(code));
+  }
+  return [...out];
+}
+
+/** Every session key of a document's sessions (sorted, distinct). */
+export function sessionKeysFor(sessions: readonly Session[]): number[] {
+  const keys = new Set<number>();
+  for (const s of sessions) {
+    const o = sessionMinutes(s.opensAt);
+    const c = sessionMinutes(s.closesAt);
+    const opens = o === null ? 0 : o + 1;
+    const closes = c === null ? 1441 : c;
+    for (const day of [...sessionDays(s), ANY_DAY])
+      for (let level = 0; OPENS_AXIS >> level >= 1; level++)
+        keys.add(sessionKey(day, (OPENS_AXIS >> level) + (opens >> level), closes));
+  }
+  return [...keys].sort((a, b) => a - b);
+}
+
+/** A session filter after validation: day 0..6 or ANY_DAY, bounds in minutes or null. */
+export interface SessionQuery {
+  day: number;
+  startsAtOrAfter: number | null;
+  endsAtOrBefore: number | null;
+}
+
+/** The key ranges (inclusive) a document must have a key in to pass the session filter. */
+export function sessionKeyRanges(q: SessionQuery): [number, number][] {
+  const lo = q.startsAtOrAfter === null ? 0 : q.startsAtOrAfter + 1;
+  const maxCloses = q.endsAtOrBefore === null ? 1441 : q.endsAtOrBefore;
+  const out: [number, number][] = [];
+  // [lo, OPENS_AXIS - 1] as dyadic intervals, largest first.
+  let a = lo;
+  while (a < OPENS_AXIS) {
+    let level = 0;
+    while (level < 11 && a % (1 << (level + 1)) === 0 && a + (1 << (level + 1)) <= OPENS_AXIS)
+      level++;
+    if (a === 0) level = 11;
+    const node = (OPENS_AXIS >> level) + (a >> level);
+    out.push([sessionKey(q.day, node, 0), sessionKey(q.day, node, maxCloses)]);
+    a += 1 << level;
+  }
+  return out;
+}
+
+/** The session filter checked on published sessions directly (the in-process indexes). */
+export function sessionMatches(sessions: readonly Session[], q: SessionQuery): boolean {
+  return sessions.some((s) => {
+    if (q.day !== ANY_DAY && !sessionDays(s).includes(q.day)) return false;
+    const o = sessionMinutes(s.opensAt);
+    const c = sessionMinutes(s.closesAt);
+    if (q.startsAtOrAfter !== null && (o === null || o < q.startsAtOrAfter)) return false;
+    if (q.endsAtOrBefore !== null && (c === null || c > q.endsAtOrBefore)) return false;
+    return true;
+  });
 }
 
 /** "HH:MM" or "HH:MM:SS" → minutes since midnight; "24:00" → 1440; anything else → null. */
