@@ -823,16 +823,8 @@ async function claimIfEmpty(tx: Transaction): Promise<boolean> {
  * one, rows are checked as they go in, as in the merge.
  */
 async function loadIntoEmpty(tx: Transaction, r: Lists, loaded: (list: keyof Lists) => void) {
-  const [{ xid, superuser }] = await tx.query<{ xid: string; superuser: boolean }>(
-    `SELECT pg_current_xact_id()::text AS xid, current_setting('is_superuser') = 'on' AS superuser`,
-  );
-  const unknownTriggers = await tx.query<{ tgname: string }>(
-    `SELECT tgname FROM pg_trigger
-     WHERE NOT tgisinternal AND tgrelid = ANY($1::text[]::regclass[]) AND tgname <> ALL($2::text[])`,
-    [LOADED, KNOWN_TRIGGERS],
-  );
-  const unchecked = superuser && unknownTriggers.length === 0;
-  if (unchecked) await tx.query(`SET LOCAL session_replication_role = replica`);
+  const [{ xid }] = await tx.query<{ xid: string }>(`SELECT pg_current_xact_id()::text AS xid`);
+  const unchecked = await deferReferenceChecks(tx);
   // Only where the import has the database to itself (PGlite runs one transaction at a time): on
   // PostgreSQL, DROP INDEX would lock readers out until the import commits, and building the indexes
   // afterwards was no faster there (a 40,000-service load: 1.6 to 2.1 s either way).
@@ -866,10 +858,7 @@ async function loadIntoEmpty(tx: Transaction, r: Lists, loaded: (list: keyof Lis
   }
 
   for (const ix of indexes) await tx.query(ix.def);
-  if (unchecked) {
-    await tx.query(`SET LOCAL session_replication_role = origin`);
-    await checkReferences(tx);
-  }
+  if (unchecked) await checkReferences(tx, LOADED);
 }
 
 // Indexes that belong to no constraint (a primary key's stays: foreign keys rely on it).
@@ -922,9 +911,33 @@ export class BrokenReferenceError extends Error {
   }
 }
 
-/** One anti-join per foreign key of the loaded tables; the first row that breaks one is named. */
-async function checkReferences(tx: Transaction) {
-  const fks = await tx.query<ForeignKey>(FOREIGN_KEYS, [LOADED]);
+/**
+ * Switches off the per-row triggers for the rest of the transaction or until checkReferences:
+ * foreign keys are then checked once, set-based, by checkReferences. Returns false, leaving them on,
+ * where that cannot be done: the role is not a superuser, or a table has a trigger not known here.
+ */
+async function deferReferenceChecks(tx: Transaction): Promise<boolean> {
+  const [{ superuser }] = await tx.query<{ superuser: boolean }>(
+    `SELECT current_setting('is_superuser') = 'on' AS superuser`,
+  );
+  if (!superuser) return false;
+  const unknownTriggers = await tx.query<{ tgname: string }>(
+    `SELECT tgname FROM pg_trigger
+     WHERE NOT tgisinternal AND tgrelid = ANY($1::text[]::regclass[]) AND tgname <> ALL($2::text[])`,
+    [LOADED, KNOWN_TRIGGERS],
+  );
+  if (unknownTriggers.length) return false;
+  await tx.query(`SET LOCAL session_replication_role = replica`);
+  return true;
+}
+
+/**
+ * Turns the triggers back on and checks the foreign keys of the given tables, one anti-join each;
+ * the first row that breaks one is named (and the import rolls back).
+ */
+async function checkReferences(tx: Transaction, tables: string[]) {
+  await tx.query(`SET LOCAL session_replication_role = origin`);
+  const fks = await tx.query<ForeignKey>(FOREIGN_KEYS, [tables]);
   for (const fk of fks) {
     const shown = [...fk.key, ...fk.columns.filter((c) => !fk.key.includes(c))];
     const [bad] = await tx.query<{ record: Record<string, unknown> }>(
