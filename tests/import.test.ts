@@ -496,6 +496,43 @@ for (const backend of backends) {
         expect(await indexes(db)).toEqual(before);
       });
 
+      it("leaves every trigger on when a table has one it does not know, and it runs", async () => {
+        await db.query(`CREATE TABLE contact_seen (id text)`);
+        await db.query(`CREATE FUNCTION contact_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN INSERT INTO contact_seen VALUES (NEW.id); RETURN NEW; END $$`);
+        await db.query(`CREATE TRIGGER contact_seen AFTER INSERT ON contact
+          FOR EACH ROW EXECUTE FUNCTION contact_seen()`);
+        try {
+          const council = validateHsds(clone(data.council));
+          await importHsds(db, council);
+          const [{ n }] = await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM contact_seen`,
+          );
+          expect(n).toBe(expectedCounts(council).contact);
+          expect(n).toBeGreaterThan(0);
+          // Row-by-row checks are on: the database's own foreign-key error refuses a broken file.
+          await reset(db);
+          const broken = {
+            ...council,
+            co_deliveries: [
+              {
+                id: "cd-x",
+                service_ref: "council:x",
+                organization_id: "no-such-org",
+                role: "Staff",
+              },
+            ],
+          };
+          const err = await importHsds(db, broken).catch((e: unknown) => e);
+          expect(err).not.toBeInstanceOf(BrokenReferenceError);
+          expect(String(err)).toMatch(/foreign key/);
+          expect(Object.values(await counts(db)).every((x) => x === 0)).toBe(true);
+        } finally {
+          await db.query(`DROP TABLE contact_seen`);
+          await db.query(`DROP FUNCTION contact_seen() CASCADE`);
+        }
+      });
+
       it.each([
         {
           what: "a co-delivery's organization",
