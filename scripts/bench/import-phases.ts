@@ -1,9 +1,10 @@
-// npx tsx scripts/bench/import-phases.ts [--services 20000] [--engine pglite|postgres] [--merge]
+// npx tsx scripts/bench/import-phases.ts [--services 20000] [--engine pglite|postgres] [--merge|--again]
 // Where one import's time goes, phase by phase: the council's share of a generated dataset is
 // parsed, validated and written into a fresh database (file-backed PGlite or a PostgreSQL schema),
 // timing every statement of the import's transaction and its commit. --merge puts one unrelated
 // organization in first, so the import takes the merge path (staging tables) instead of the load
-// into an empty database. Prints the figures; BENCHMARKS.md quotes them with the load.
+// into an empty database; --again times a second import of the same file into the database the
+// first filled (a re-import, also the merge path). Prints the figures; BENCHMARKS.md quotes them.
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +24,7 @@ const flag = (name: string, fallback: string) => {
 const services = Number(flag("services", "20000"));
 const engine = flag("engine", "pglite");
 const merge = argv.includes("--merge");
+const again = argv.includes("--again");
 
 /** The phase a statement belongs to, from its text. */
 function phase(sql: string): string {
@@ -55,6 +57,7 @@ const opened = await openDb(
   dir ? { dataDir: dir } : { url: `${cfg.postgresUrl}?schema=${schema}` },
 );
 if (merge) await opened.query(`INSERT INTO organization (id, name) VALUES ('other', 'Other')`);
+if (again) await importHsds(opened, bundle);
 
 const phases = new Map<string, number>();
 const add = (name: string, ms: number) => phases.set(name, (phases.get(name) ?? 0) + ms);
@@ -94,7 +97,7 @@ add("commit", end - fnDone);
 const inStatements = [...phases.values()].reduce((a, b) => a + b, 0);
 add("rows from the bundle (JavaScript) and COPY text encoding", end - t - inStatements);
 console.log(
-  `${engine}, ${merge ? "merge into a non-empty database" : "into an empty database"}, load ${load}: import ${secs(end - t)} s wall, CPU ${cpuS(process.cpuUsage(c))} s in Node${engine === "pglite" ? " (PGlite runs in it)" : ""}`,
+  `${engine}, ${again ? "re-import (merge)" : merge ? "merge into a non-empty database" : "into an empty database"}, load ${load}: import ${secs(end - t)} s wall, CPU ${cpuS(process.cpuUsage(c))} s in Node${engine === "pglite" ? " (PGlite runs in it)" : ""}`,
 );
 for (const [name, ms] of [...phases].sort((a, b) => b[1] - a[1]))
   console.log(`${secs(ms).padStart(7)} s  ${name}`);
