@@ -800,9 +800,10 @@ async function mergeInto(
 const LOADED = [...new Set(STAGES.map((st) => st.table))];
 
 /**
- * The triggers on LOADED that loadIntoEmpty knows it may switch off: the change-feed stamp, whose
- * work it does itself (change_xid), and location_rederive, which fires on UPDATE only. A trigger
- * added later is not switched off unknowingly: the load then runs with every trigger on.
+ * The triggers on LOADED that deferReferenceChecks knows it may switch off: the change-feed stamp,
+ * whose work loadIntoEmpty does itself (change_xid), and location_rederive, which fires on UPDATE
+ * only (the merge switches triggers off only after its service and location writes). A trigger
+ * added later is not switched off unknowingly: the import then runs with every trigger on.
  */
 const KNOWN_TRIGGERS = ["service_change_stamp_insert", "service_change_stamp", "location_rederive"];
 
