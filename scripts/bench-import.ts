@@ -175,7 +175,12 @@ async function runEngine(engine: "pglite" | "postgres"): Promise<Run | null> {
 const runs: Run[] = [];
 for (const engine of engines) {
   const r = await runEngine(engine);
-  if (r) runs.push(r);
+  if (!r) continue;
+  runs.push(r);
+  const cpu = (f: (s: Step) => number | null) => r.steps.reduce((a, s) => a + (f(s) ?? 0), 0);
+  console.log(
+    `${engine}: wall ${r.totalS} s, CPU ${cpu((s) => s.nodeCpuS).toFixed(1)} s Node${engine === "postgres" ? ` + ${cpu((s) => s.backendCpuS).toFixed(1)} s PostgreSQL backend` : ""}, load ${r.load[0]} → ${r.load[1]}`,
+  );
 }
 
 const command = `npm run bench -- ${argv.join(" ")}`.trim();
@@ -184,20 +189,26 @@ const section = [
   "",
   `Command: \`${command}\`. Target: ${services.toLocaleString("en-GB")} services in ≤ ${TARGET_S} s per engine.`,
   `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average (1 min) before → after each run shown below (other engineers' tests were running on the same 2 cores).`,
-  "What is timed: for each partner's generated file (JSON text), JSON.parse + validation against the official HSDS 3.0 schemas + the one-transaction write (COPY into staging tables and set-based merges), into a fresh file-backed PGlite database or a fresh PostgreSQL schema; not timed: generating the data. `total s` is the wall time of the whole run, so it also holds opening, migrating and closing each fresh database (file-backed PGlite's first start is slow under load).",
-  "`CPU s` is what the import itself cost, whatever the load: this process's CPU time over parse, validate and write (PGlite runs inside it), plus, for PostgreSQL, the CPU time of the backend that ran the import's transaction (read from /proc; PostgreSQL's background writers are not counted). On an otherwise idle machine the wall time of the parse + validate + write is about this figure or less (Node and the backend overlap while COPY streams). Peak RSS: this process, sampled every 50 ms during the engine's run; it includes the generated files held as text (as `npm run import` holds the file it reads).",
+  "What is timed: for each partner's generated file (JSON text), JSON.parse + validation against the official HSDS 3.0 schemas + the one-transaction write, into a fresh file-backed PGlite database or a fresh PostgreSQL schema (so the write is the first-import path: COPY straight into the tables, foreign keys checked by one anti-join each at the end, and on PGlite the secondary indexes built after the load; an import into a database with rows merges from staging tables instead); not timed: generating the data. `total s` is the wall time of the whole run, so it also holds opening, migrating and closing each fresh database (file-backed PGlite's first start is slow under load).",
+  "`CPU s` is what the import itself cost, whatever the load: `Node` is this process's CPU time over parse, validate and write (PGlite runs inside it), `backend` the CPU time of the PostgreSQL backend that ran the import's transaction (read from /proc; PostgreSQL's background writers are not counted), `total` their sum. On an otherwise idle machine the wall time of the parse + validate + write is about this figure or less (Node and the backend overlap while COPY streams). Peak RSS: this process, sampled every 50 ms during the engine's run; it includes the generated files held as text (as `npm run import` holds the file it reads).",
   "",
-  "| engine | services | rows written | parse + validate s | write s | total s | CPU s | services/s | peak RSS MB | load before → after | target |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+  "| engine | services | rows written | parse + validate s | write s | total s | CPU s Node | CPU s backend | CPU s total | services/s | peak RSS MB | load before → after | target |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
   ...runs.map((r) => {
     const n = r.steps.reduce((a, s) => a + s.services, 0);
     const rows = r.steps.reduce((a, s) => a + s.rows, 0);
     const pv = r.steps.reduce((a, s) => a + s.parseValidateS, 0);
     const w = r.steps.reduce((a, s) => a + s.writeS, 0);
-    const cpu = r.steps.some((s) => r.engine === "postgres" && s.backendCpuS === null)
-      ? "–"
-      : r.steps.reduce((a, s) => a + s.nodeCpuS + (s.backendCpuS ?? 0), 0).toFixed(1);
-    return `| ${r.engine === "pglite" ? "PGlite (file)" : "PostgreSQL 15"} | ${n.toLocaleString("en-GB")} | ${rows.toLocaleString("en-GB")} | ${pv.toFixed(1)} | ${w.toFixed(1)} | ${r.totalS.toFixed(1)} | ${cpu} | ${Math.round(n / r.totalS).toLocaleString("en-GB")} | ${r.peakRssMb.toLocaleString("en-GB")} | ${r.load[0]} → ${r.load[1]} | ${r.totalS <= TARGET_S ? "met" : "missed"} |`;
+    const nodeCpu = r.steps.reduce((a, s) => a + s.nodeCpuS, 0);
+    const backendCpu =
+      r.engine !== "postgres"
+        ? 0
+        : r.steps.some((s) => s.backendCpuS === null)
+          ? null
+          : r.steps.reduce((a, s) => a + s.backendCpuS!, 0);
+    const backend = r.engine !== "postgres" ? "–" : (backendCpu?.toFixed(1) ?? "?");
+    const cpu = backendCpu === null ? "?" : (nodeCpu + backendCpu).toFixed(1);
+    return `| ${r.engine === "pglite" ? "PGlite (file)" : "PostgreSQL 15"} | ${n.toLocaleString("en-GB")} | ${rows.toLocaleString("en-GB")} | ${pv.toFixed(1)} | ${w.toFixed(1)} | ${r.totalS.toFixed(1)} | ${nodeCpu.toFixed(1)} | ${backend} | ${cpu} | ${Math.round(n / r.totalS).toLocaleString("en-GB")} | ${r.peakRssMb.toLocaleString("en-GB")} | ${r.load[0]} → ${r.load[1]} | ${r.totalS <= TARGET_S ? "met" : "missed"} |`;
   }),
   "",
   "Per partner:",

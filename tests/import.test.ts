@@ -10,6 +10,7 @@ import { openDb, type Db, type Queryable } from "../subgraphs/kit/db/db.ts";
 import { openTestPglite } from "./helpers/fixture-dbs.ts";
 import type { HsdsBundle, HsdsService } from "../subgraphs/kit/hsds/format.ts";
 import {
+  BrokenReferenceError,
   HsdsFileError,
   importFile,
   importHsds,
@@ -85,8 +86,26 @@ function expectedCounts(b: HsdsBundle): Counts {
 }
 
 async function reset(db: Db) {
-  await db.query(`TRUNCATE ${[...TABLES].reverse().join(", ")} CASCADE`);
+  await db.query(`TRUNCATE ${[...TABLES, "taxonomy"].reverse().join(", ")} CASCADE`);
 }
+
+/** Every row the import writes, without the feed stamps and times that differ run to run. */
+async function snapshot(db: Queryable): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const t of [...TABLES, "taxonomy"]) {
+    const rows = await db.query<{ row: unknown }>(
+      `SELECT row FROM (SELECT to_jsonb(t) - $1::text[] AS row FROM ${t} t) r ORDER BY row::text`,
+      [["change_seq", "change_xid", "last_modified"]],
+    );
+    out[t] = rows.map((r) => r.row);
+  }
+  return out;
+}
+
+const indexes = (db: Queryable) =>
+  db.query<{ indexname: string; indexdef: string }>(
+    `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`,
+  );
 
 const backends = [
   { name: "PGlite", url: undefined as string | undefined, skip: false },
@@ -423,6 +442,134 @@ for (const backend of backends) {
         [gone],
       );
       expect(back).toBe(council.services.slice(0, 10).filter((s) => s.status === "active").length);
+    });
+
+    describe("into an empty database (copied straight into the tables)", () => {
+      // Generated bundles plus what they lack: a location whose organization is not in the file
+      // (not linked) and, from the ORUK example, a taxonomy with terms.
+      const bundles = () => {
+        const charity = clone(data.charity);
+        const sal = charity.services.find((s) => s.service_at_locations?.[0]?.location)!;
+        sal.service_at_locations![0].location!.organization_id = "not-in-the-file";
+        return [
+          validateHsds(charity),
+          validateHsds(clone(data.council)),
+          ...(hasOruk ? [validateHsds(oruk("service_full.json"))] : []),
+        ];
+      };
+
+      it("writes exactly the rows the merge into a non-empty database writes", async () => {
+        const loaded = [];
+        for (const b of bundles()) {
+          await reset(db);
+          await importHsds(db, b);
+          loaded.push(await snapshot(db));
+        }
+        const merged = [];
+        for (const b of bundles()) {
+          await reset(db);
+          // One row the file does not have makes the database non-empty: the merge runs.
+          await db.query(`INSERT INTO organization (id, name) VALUES ('other', 'Other')`);
+          await importHsds(db, b);
+          await db.query(`DELETE FROM organization WHERE id = 'other'`);
+          merged.push(await snapshot(db));
+        }
+        expect(loaded[0].service.length).toBe(data.charity.services.length);
+        expect(loaded[0].co_delivery.length).toBeGreaterThan(0);
+        expect(loaded).toEqual(merged);
+      });
+
+      it("stamps the services for the change feed as the merge does", async () => {
+        await importHsds(db, validateHsds(clone(data.council)));
+        const rows = await db.query<{ stamped: boolean; seq: number | null }>(
+          `SELECT bool_and(change_xid = (SELECT max(change_xid::text)::xid8 FROM service)) AS stamped,
+                  count(DISTINCT change_seq)::int AS seq FROM service`,
+        );
+        expect(rows).toEqual([{ stamped: true, seq: data.council.services.length }]);
+      });
+
+      it("keeps every index", async () => {
+        const before = await indexes(db);
+        expect(before.map((i) => i.indexname)).toContain("sal_service_idx");
+        await importHsds(db, validateHsds(clone(data.council)));
+        expect(await indexes(db)).toEqual(before);
+      });
+
+      it("leaves every trigger on when a table has one it does not know, and it runs", async () => {
+        await db.query(`CREATE TABLE contact_seen (id text)`);
+        await db.query(`CREATE FUNCTION contact_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN INSERT INTO contact_seen VALUES (NEW.id); RETURN NEW; END $$`);
+        await db.query(`CREATE TRIGGER contact_seen AFTER INSERT ON contact
+          FOR EACH ROW EXECUTE FUNCTION contact_seen()`);
+        try {
+          const council = validateHsds(clone(data.council));
+          await importHsds(db, council);
+          const [{ n }] = await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM contact_seen`,
+          );
+          expect(n).toBe(expectedCounts(council).contact);
+          expect(n).toBeGreaterThan(0);
+          // Row-by-row checks are on: the database's own foreign-key error refuses a broken file.
+          await reset(db);
+          const broken = {
+            ...council,
+            co_deliveries: [
+              {
+                id: "cd-x",
+                service_ref: "council:x",
+                organization_id: "no-such-org",
+                role: "Staff",
+              },
+            ],
+          };
+          const err = await importHsds(db, broken).catch((e: unknown) => e);
+          expect(err).not.toBeInstanceOf(BrokenReferenceError);
+          expect(String(err)).toMatch(/foreign key/);
+          expect(Object.values(await counts(db)).every((x) => x === 0)).toBe(true);
+        } finally {
+          await db.query(`DROP TABLE contact_seen`);
+          await db.query(`DROP FUNCTION contact_seen() CASCADE`);
+        }
+      });
+
+      it.each([
+        {
+          what: "a co-delivery's organization",
+          broken: (b: HsdsBundle) => ({
+            ...b,
+            co_deliveries: [
+              ...b.co_deliveries,
+              {
+                id: "cd-x",
+                service_ref: "council:x",
+                organization_id: "no-such-org",
+                role: "Staff",
+              },
+            ],
+          }),
+          message: /co_delivery \(id "cd-x", organization_id "no-such-org"\): violates foreign key/,
+        },
+        {
+          what: "a service's location",
+          broken: (b: HsdsBundle) => ({
+            ...b,
+            services: b.services.map((s, i) =>
+              i === 3
+                ? { ...s, service_at_locations: [{ id: "sal-x", location_id: "no-such-location" }] }
+                : s,
+            ),
+          }),
+          message:
+            /service_at_location \(id "sal-x", location_id "no-such-location"\): violates foreign key/,
+        },
+      ])("refuses a broken reference ($what), naming the record, and writes nothing", async (c) => {
+        const before = await indexes(db);
+        const broken = c.broken(validateHsds(clone(data.charity)));
+        await expect(importHsds(db, broken)).rejects.toThrow(c.message);
+        await expect(importHsds(db, broken)).rejects.toBeInstanceOf(BrokenReferenceError);
+        expect(Object.values(await counts(db)).every((n) => n === 0)).toBe(true);
+        expect(await indexes(db)).toEqual(before);
+      });
     });
 
     describe.skipIf(!hasOruk)("Open Referral UK examples", () => {

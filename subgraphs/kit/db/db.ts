@@ -13,6 +13,7 @@ export interface Queryable {
 
 /** A transaction: queries plus bulk loading. */
 export interface Transaction extends Queryable {
+  readonly kind: Db["kind"];
   /**
    * `COPY table (columns) FROM STDIN` with chunks of PostgreSQL's COPY text format (see copyRow),
    * pulled one at a time so the caller can encode while the database parses. On PGlite the text
@@ -168,6 +169,7 @@ async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
     async transaction<T>(fn: (tx: Transaction) => Promise<T>) {
       return pg.transaction(async (tx) =>
         fn({
+          kind: "pglite",
           async query<R>(sql: string, params?: unknown[]) {
             return (await tx.query<R>(sql, params as unknown[])).rows;
           },
@@ -228,6 +230,7 @@ async function openPostgres(rawUrl: string): Promise<Db> {
       try {
         await client.query("BEGIN");
         const result = await fn({
+          kind: "postgres",
           async query<R>(sql: string, params?: unknown[]) {
             return (await client.query(sql, params)).rows as R[];
           },
