@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 // The files that take longest, longest first (per-file durations of a whole `npm test`). Started
@@ -39,7 +39,15 @@ class LongFirstSequencer extends BaseSequencer {
   }
 }
 
-// Two projects (Hive Gateway habit): fast unit/component tests and whole-stack e2e tests.
+// e2e files that set process-wide state a later file in the same worker would inherit: run each in
+// a fresh worker (the project "e2e-isolated"). operations.e2e.ts registers an OpenTelemetry tracer
+// provider in the test process, and @apollo/gateway keeps the tracer it got when it was first loaded.
+const ISOLATED_E2E = ["tests/operations.e2e.ts"];
+
+// Two kinds of project (Hive Gateway habit): fast unit/component tests and whole-stack e2e tests.
+// Files share their worker's loaded modules (isolate: false): vitest would otherwise load the app
+// again for every file, which was a third of the e2e project's CPU time. Each file still starts its
+// own servers and databases and closes them in afterAll; nothing in a module is per file.
 export default defineConfig({
   test: {
     // Tests that check log lines capture them explicitly; the rest would only be noise.
@@ -54,6 +62,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          isolate: false,
           include: [
             "tests/**/*.test.ts",
             "subgraphs/**/*.test.ts",
@@ -70,9 +79,21 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["tests/**/*.e2e.ts"],
+          exclude: [...configDefaults.exclude, ...ISOLATED_E2E],
+          isolate: false,
           // The fixture partner databases, built once and loaded by every stack (tests/helpers/fixture-dbs.ts).
           globalSetup: ["tests/helpers/global-setup.ts"],
           // Deadlines for a hang only, generous for a loaded machine: no test asserts how long anything takes.
+          testTimeout: 300_000,
+          hookTimeout: 480_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e-isolated",
+          include: ISOLATED_E2E,
+          // No global setup: these files start their own stacks (tests/helpers/stack.ts loads the
+          // dataset itself when no prebuilt dumps are provided).
           testTimeout: 300_000,
           hookTimeout: 480_000,
         },
