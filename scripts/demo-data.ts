@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
-import { openDb, migratedTemplate, type Db } from "../subgraphs/kit/db/db.ts";
+import { KIT_MIGRATIONS, openDb, migratedTemplate, type Db } from "../subgraphs/kit/db/db.ts";
 import { templates } from "../subgraphs/kit/db/templates.ts";
 import { importHsds } from "../subgraphs/kit/hsds/import.ts";
 import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
@@ -51,10 +51,7 @@ export async function demoTemplate(
   migrationDirs: string[],
 ): Promise<Blob | undefined> {
   if (!demoDataset()[partner]) return undefined;
-  const migrated = migratedTemplate([
-    fileURLToPath(new URL("../subgraphs/kit/db/migrations", import.meta.url)),
-    ...migrationDirs,
-  ]);
+  const migrated = migratedTemplate([KIT_MIGRATIONS, ...migrationDirs]);
   return templates.get({
     name: `demo-${partner}`,
     inputs: {

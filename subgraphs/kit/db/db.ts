@@ -58,11 +58,12 @@ export interface DbOptions {
   baseMigrations?: boolean;
 }
 
-const kitMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
+/** The shared HSDS tables' migrations, run first on every partner database. */
+export const KIT_MIGRATIONS = fileURLToPath(new URL("./migrations", import.meta.url));
 
 export async function openDb(options: DbOptions): Promise<Db> {
   const dirs = [
-    ...(options.baseMigrations === false ? [] : [kitMigrations]),
+    ...(options.baseMigrations === false ? [] : [KIT_MIGRATIONS]),
     ...(options.migrationDirs ?? []),
   ];
   const db = options.url

@@ -50,18 +50,22 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 async function inputsKey(inputs: TemplateSpec["inputs"]): Promise<string> {
   const hash = createHash("sha256");
-  const part = (s: string | Uint8Array) => hash.update(s).update("\0");
+  // Length-prefixed, so that no two different lists of parts hash alike.
+  const part = (s: string | Uint8Array) =>
+    hash.update(`${typeof s === "string" ? Buffer.byteLength(s) : s.byteLength}:`).update(s);
   for (const v of inputs.values ?? []) part(`value:${typeof v}:${v}`);
   // Paths enter the key relative to their folder or by base name, so that the same tree checked
   // out elsewhere has the same keys.
-  for (const file of inputs.files ?? [])
-    part(`file:${path.basename(file)}`).update(await readFile(file));
+  for (const file of inputs.files ?? []) {
+    part(`file:${path.basename(file)}`);
+    part(await readFile(file));
+  }
   for (const dir of inputs.dirs ?? []) {
     part(`dir:${path.basename(dir)}`);
-    for (const file of await filesUnder(dir))
-      part(path.relative(dir, file))
-        .update(await readFile(file))
-        .update("\0");
+    for (const file of await filesUnder(dir)) {
+      part(path.relative(dir, file));
+      part(await readFile(file));
+    }
   }
   return hash.digest("hex").slice(0, 24);
 }
