@@ -52,9 +52,12 @@ describe("templateCache", () => {
     expect(await text(await templateCache(cacheDir).get(spec()))).toBe("dump 2 of 1");
     expect(await text(await templateCache(cacheDir).get(spec([2])))).toBe("dump 3 of 2");
     expect(builds).toBe(3);
-    // Back to an earlier input: its template is still there.
+    // Only the newest is kept (a dump is tens of megabytes); another name's is left alone.
+    expect(await cached()).toHaveLength(1);
+    await templateCache(cacheDir).get({ ...spec(), name: "test-other" });
     expect(await text(await templateCache(cacheDir).get(spec([2])))).toBe("dump 3 of 2");
-    expect(builds).toBe(3);
+    expect(builds).toBe(4);
+    expect(await cached()).toHaveLength(2);
   });
 
   it("rebuilds a truncated file instead of loading it", async () => {

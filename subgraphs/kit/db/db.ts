@@ -6,7 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { acquireLock, type DbLock } from "./lock.ts";
-import { templates, type TemplateSpec } from "./templates.ts";
+import { layTemplate, templates, type TemplateSpec } from "./templates.ts";
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -126,7 +126,8 @@ function initdbTemplate(PGlite: PGliteClass): Promise<Blob> {
 /** The template spec of an empty database with every migration in dirs applied. */
 export function migratedTemplate(dirs: string[]): TemplateSpec {
   return {
-    name: "pglite-migrated",
+    // Named by its folders (the partners' and the directory's state store's differ).
+    name: ["pglite-migrated", ...dirs.map((d) => path.basename(path.dirname(d)))].join("-"),
     // This file holds migrate(); each folder's parent names its migrations (schema_migrations).
     inputs: {
       files: [pglitePackage, thisFile],
@@ -161,10 +162,13 @@ async function openPglite(dataDir: string | undefined, template: () => Promise<B
   let pg: InstanceType<typeof PGlite>;
   try {
     const options = { startParams: startParams(PGlite) };
-    const fresh = !dataDir || !(await exists(path.join(dataDir, "PG_VERSION")));
     // A new database, on disk or in memory, starts as a copy of a template: never its own initdb.
-    const loaded = fresh ? { ...options, loadDataDir: await template() } : options;
-    pg = dataDir ? new PGlite(dataDir, loaded) : new PGlite(loaded);
+    if (!dataDir) pg = new PGlite({ ...options, loadDataDir: await template() });
+    else {
+      if (!(await exists(path.join(dataDir, "PG_VERSION"))))
+        await layTemplate(await template(), dataDir);
+      pg = new PGlite(dataDir, options);
+    }
     await pg.waitReady;
   } catch (err) {
     await lock?.release();

@@ -9,7 +9,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface TemplateSpec {
-  /** Stem of the cache file's name (letters, digits, "-"). */
+  /**
+   * Stem of the cache file's name (letters, digits, "-"): one template is kept per name, so two
+   * templates wanted at the same time need two names.
+   */
   name: string;
   /**
    * What the dump is made from: files and folders (by content, a folder's files recursively) and
@@ -102,6 +105,15 @@ export function templateCache(dir: string): TemplateCache {
     const bytes = new Uint8Array(await blob.arrayBuffer());
     const file = path.join(dir, `${prefix}${sha256(bytes).slice(0, CHECKSUM_CHARS)}.tar`);
     await mkdir(dir, { recursive: true });
+    // One template per name: those made from earlier inputs (tens of megabytes each) go.
+    const stem = prefix.slice(0, prefix.lastIndexOf("-") + 1);
+    for (const name of await readdir(dir))
+      if (
+        name.startsWith(stem) &&
+        !name.startsWith(prefix) &&
+        /^[0-9a-f]+\.[0-9a-f]+\.tar$/.test(name.slice(stem.length))
+      )
+        await rm(path.join(dir, name), { force: true });
     // Written beside and renamed into place: a reader never sees half a file under a .tar name.
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
@@ -149,4 +161,42 @@ export function templateCache(dir: string): TemplateCache {
       return file;
     },
   };
+}
+
+/**
+ * Writes a template (a PGlite `dumpDataDir("none")` tarball: ustar, files and folders) into dir as
+ * a file-backed data directory, with Node's own file calls: PGlite's loader goes through its
+ * emulated file system one call at a time, which cost more than the rest of a first run. PG_VERSION,
+ * which tells PGlite a data directory exists, is written last, so an interrupted copy is started
+ * over rather than opened. Throws on anything but plain files and folders inside dir.
+ */
+export async function layTemplate(tar: Blob, dir: string): Promise<void> {
+  const bytes = new Uint8Array(await tar.arrayBuffer());
+  const text = (from: number, length: number) => {
+    const field = bytes.subarray(from, from + length);
+    const end = field.indexOf(0);
+    return Buffer.from(end < 0 ? field : field.subarray(0, end)).toString("utf8");
+  };
+  const root = path.resolve(dir);
+  let last: { file: string; data: Uint8Array } | null = null;
+  for (let at = 0; at + 512 <= bytes.length;) {
+    if (bytes[at] === 0) break; // the end: zero blocks
+    const prefix = text(at + 345, 155);
+    const name = (prefix ? `${prefix}/` : "") + text(at, 100);
+    const size = parseInt(text(at + 124, 12).trim() || "0", 8);
+    const type = String.fromCharCode(bytes[at + 156]!);
+    const target = path.resolve(root, `.${path.posix.sep}${name.replace(/^\/+/, "")}`);
+    if (!Number.isFinite(size) || (target !== root && !target.startsWith(root + path.sep)))
+      throw new Error(`bad entry "${name}" in a PGlite template`);
+    const data = bytes.subarray(at + 512, at + 512 + size);
+    at += 512 + Math.ceil(size / 512) * 512;
+    if (type === "5") await mkdir(target, { recursive: true });
+    else if (type === "0" || type === "\0") {
+      await mkdir(path.dirname(target), { recursive: true });
+      if (path.relative(root, target) === "PG_VERSION") last = { file: target, data };
+      else await writeFile(target, data);
+    } else throw new Error(`entry "${name}" of type "${type}" in a PGlite template`);
+  }
+  if (!last) throw new Error("a PGlite template without PG_VERSION");
+  await writeFile(last.file, last.data);
 }
