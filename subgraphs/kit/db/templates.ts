@@ -4,6 +4,7 @@
 // so a change to any of them makes a new one, and checked against the checksum in its file name
 // when read, so a truncated or corrupt file is removed and rebuilt, never loaded.
 import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -179,6 +180,12 @@ export async function layTemplate(tar: Blob, dir: string): Promise<void> {
   };
   const root = path.resolve(dir);
   let last: { file: string; data: Uint8Array } | null = null;
+  // Synchronous calls: a thousand small files each, and a promise per call cost more than the write.
+  const made = new Set<string>();
+  const folder = (d: string) => {
+    if (!made.has(d)) mkdirSync(d, { recursive: true });
+    made.add(d);
+  };
   for (let at = 0; at + 512 <= bytes.length;) {
     if (bytes[at] === 0) break; // the end: zero blocks
     const prefix = text(at + 345, 155);
@@ -190,13 +197,13 @@ export async function layTemplate(tar: Blob, dir: string): Promise<void> {
       throw new Error(`bad entry "${name}" in a PGlite template`);
     const data = bytes.subarray(at + 512, at + 512 + size);
     at += 512 + Math.ceil(size / 512) * 512;
-    if (type === "5") await mkdir(target, { recursive: true });
+    if (type === "5") folder(target);
     else if (type === "0" || type === "\0") {
-      await mkdir(path.dirname(target), { recursive: true });
+      folder(path.dirname(target));
       if (path.relative(root, target) === "PG_VERSION") last = { file: target, data };
-      else await writeFile(target, data);
+      else writeFileSync(target, data);
     } else throw new Error(`entry "${name}" of type "${type}" in a PGlite template`);
   }
   if (!last) throw new Error("a PGlite template without PG_VERSION");
-  await writeFile(last.file, last.data);
+  writeFileSync(last.file, last.data);
 }
