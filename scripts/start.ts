@@ -12,6 +12,7 @@ import { initTracing } from "../platform/tracing.ts";
 import { PARTNER_MODULES } from "../subgraphs/partners.ts";
 import type { Db } from "../subgraphs/kit/db/db.ts";
 import { demoTemplate, loadDemoData } from "./demo-data.ts";
+import { openDirectoryState } from "../subgraphs/directory/state/state.ts";
 import { stackConfig } from "./config.ts";
 import { startStack } from "./stack.ts";
 
@@ -20,8 +21,13 @@ configureLogging({ service: "wayfinder", level: cfg.logLevel });
 // One process, one tracer provider: spans name their part in the wayfinder.service attribute.
 const tracing = initTracing("wayfinder", cfg.gateway);
 const started = Date.now();
-// Opened side by side: a partner's database start waits on file reads as well as WASM.
+// Opened side by side, the directory's state store too: a database start waits on file reads as
+// well as running WASM.
 const laid = new Set<PartnerId>();
+const directoryState = openDirectoryState({
+  url: cfg.directory.stateUrl,
+  dataDir: cfg.directory.stateDir,
+});
 const dbs = Object.fromEntries(
   await Promise.all(
     PARTNERS.map(async (p) => {
@@ -55,7 +61,7 @@ for (const p of PARTNERS) {
   }
 }
 
-const stack = await startStack(cfg, { dbs });
+const stack = await startStack(cfg, { dbs, directoryState: await directoryState });
 
 // `npm run import` into a partner now goes through its subgraph (one writer per PGlite database).
 for (const p of PARTNERS)
