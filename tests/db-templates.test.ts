@@ -1,11 +1,20 @@
 // The PGlite template cache (subgraphs/kit/db/templates.ts): a hit is read, not built; a change to
 // any input is a miss; a truncated or corrupt file is found by its checksum and rebuilt, never
 // loaded. And a new database starts from the template it is given (db.ts startFrom).
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import {
+  access,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { templateCache, type TemplateSpec } from "../subgraphs/kit/db/templates.ts";
+import { layTemplate, templateCache, type TemplateSpec } from "../subgraphs/kit/db/templates.ts";
 import { openDb } from "../subgraphs/kit/db/db.ts";
 
 let dir: string;
@@ -118,5 +127,44 @@ describe("openDb startFrom", () => {
     expect(await again.query("SELECT note FROM marker")).toEqual([{ note: "changed" }]);
     await again.close();
     expect(asked).toBe(1);
+  });
+});
+
+/** A one-file ustar archive, as PGlite's dumpDataDir writes them. */
+function tarOf(name: string, content: string): Blob {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write("0000644\0", 100);
+  header.write(`${Buffer.byteLength(content).toString(8).padStart(11, "0")}\0`, 124);
+  header.write("0", 156);
+  header.write("ustar\0", 257);
+  const body = Buffer.alloc(Math.ceil(Buffer.byteLength(content) / 512) * 512);
+  body.write(content);
+  return new Blob([header, body, Buffer.alloc(1024)]);
+}
+
+describe("layTemplate", () => {
+  it("refuses an entry outside the data directory", async () => {
+    const target = path.join(dir, "data");
+    await expect(layTemplate(tarOf("../escaped", "x"), target)).rejects.toThrow(/bad entry/);
+    await expect(access(path.join(dir, "escaped"))).rejects.toThrow();
+  });
+
+  it("lays a directory holding files but no PG_VERSION (an interrupted copy) again", async () => {
+    const source = await openDb({ baseMigrations: false });
+    await source.query("CREATE TABLE marker (note text)");
+    await source.query("INSERT INTO marker VALUES ('laid')");
+    const dump = await source.dump!("none");
+    await source.close();
+    expect(await layTemplate(tarOf("base/1/1", "x"), path.join(dir, "x")).catch((e) => e)).toEqual(
+      new Error("a PGlite template without PG_VERSION"),
+    );
+    // An interrupted copy: some files, no PG_VERSION.
+    const dataDir = path.join(dir, "db");
+    await mkdir(path.join(dataDir, "base"), { recursive: true });
+    await writeFile(path.join(dataDir, "base", "stray"), "half");
+    const db = await openDb({ dataDir, baseMigrations: false, startFrom: async () => dump });
+    expect(await db.query("SELECT note FROM marker")).toEqual([{ note: "laid" }]);
+    await db.close();
   });
 });
