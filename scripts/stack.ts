@@ -10,6 +10,7 @@ import type { BatchObserver } from "../subgraphs/kit/loaders.ts";
 import { listenPartner } from "../subgraphs/kit/run.ts";
 import { startDirectory, type RunningDirectory } from "../subgraphs/directory/start.ts";
 import type { SearchBackend } from "../subgraphs/directory/search/types.ts";
+import type { DirectoryState } from "../subgraphs/directory/state/state.ts";
 import { startGateway, type GatewayOptions, type RunningGateway } from "../gateway/server.ts";
 import { createWeb } from "../web/server.ts";
 import type { StackConfig } from "./config.ts";
@@ -17,6 +18,8 @@ import type { StackConfig } from "./config.ts";
 export interface StackDeps {
   /** Each partner's open database (the caller owns and closes them). */
   dbs: Record<PartnerId, Db>;
+  /** The directory's state store, opened from cfg.directory ahead of the stack (npm start); the directory owns it. */
+  directoryState?: DirectoryState;
   /** A prepared search backend instead of the one the directory config names (tests). */
   backend?: SearchBackend;
   observeBatches?: BatchObserver;
@@ -66,7 +69,7 @@ export async function startStack(cfg: StackConfig, deps: StackDeps): Promise<Sta
   >;
   let directory = await startDirectory(
     { ...cfg.directory, partnerUrls },
-    { backend: deps.backend },
+    { backend: deps.backend, state: deps.directoryState },
   );
   const gateway = await startGateway({
     ...cfg.gateway,

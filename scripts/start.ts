@@ -11,10 +11,8 @@ import { loadConfig, onShutdown } from "../platform/process.ts";
 import { initTracing } from "../platform/tracing.ts";
 import { PARTNER_MODULES } from "../subgraphs/partners.ts";
 import type { Db } from "../subgraphs/kit/db/db.ts";
-import { importHsds } from "../subgraphs/kit/hsds/import.ts";
-import { recordAcceptances } from "../subgraphs/kit/codelivery.ts";
-import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
-import { generateDataset } from "./generate/dataset.ts";
+import { demoTemplate, loadDemoData } from "./demo-data.ts";
+import { openDirectoryState } from "../subgraphs/directory/state/state.ts";
 import { stackConfig } from "./config.ts";
 import { startStack } from "./stack.ts";
 
@@ -23,38 +21,47 @@ configureLogging({ service: "wayfinder", level: cfg.logLevel });
 // One process, one tracer provider: spans name their part in the wayfinder.service attribute.
 const tracing = initTracing("wayfinder", cfg.gateway);
 const started = Date.now();
-const dbs = {} as Record<PartnerId, Db>;
-let dataset: ReturnType<typeof generateDataset> | null = null;
+// Opened side by side, the directory's state store too: a database start waits on file reads as
+// well as running WASM.
+const laid = new Set<PartnerId>();
+const directoryState = openDirectoryState({
+  url: cfg.directory.stateUrl,
+  dataDir: cfg.directory.stateDir,
+});
+const dbs = Object.fromEntries(
+  await Promise.all(
+    PARTNERS.map(async (p) => {
+      const dirs = PARTNER_MODULES[p]!.migrationDirs;
+      // A first run lays the demo data in with the database (a cached copy), not by importing it.
+      const db = await openPartnerDb(cfg.partners[p]!, dirs, {
+        startFrom: cfg.production
+          ? undefined
+          : async () => {
+              const dump = await demoTemplate(p, dirs);
+              if (dump) laid.add(p);
+              return dump;
+            },
+      });
+      return [p, db] as const;
+    }),
+  ),
+) as Record<PartnerId, Db>;
 for (const p of PARTNERS) {
-  dbs[p] = await openPartnerDb(cfg.partners[p]!, PARTNER_MODULES[p]!.migrationDirs);
   const [{ n }] = await dbs[p].query<{ n: number }>("SELECT count(*)::int AS n FROM service");
-  if (n === 0 && cfg.production) {
+  if (n > 0) {
+    if (laid.has(p)) console.log(`${p}: first run, loaded ${n} generated services`);
+    continue;
+  }
+  if (cfg.production) {
     console.log(`${p}: no services yet (production loads none; use npm run import)`);
-  } else if (n === 0) {
-    dataset ??= generateDataset({});
-    // A partner added after the generator was written has no generated data yet.
-    if (dataset[p]) {
-      const result = await importHsds(dbs[p], validateHsds(dataset[p]));
-      console.log(`${p}: first run, loaded ${result.services} generated services`);
-    }
+  } else {
+    // An empty database that was not new (PostgreSQL, or emptied by hand): import the data here.
+    const services = await loadDemoData(dbs[p], p);
+    if (services !== null) console.log(`${p}: first run, loaded ${services} generated services`);
   }
 }
 
-// Generated demo data: each service owner is taken to have accepted the co-deliveries proposed
-// for its services (a real owner accepts through acceptCouncilCoDelivery).
-if (dataset) {
-  for (const owner of PARTNERS)
-    for (const proposer of PARTNERS)
-      if (dataset[proposer])
-        await recordAcceptances(
-          dbs[owner],
-          owner,
-          dataset[proposer].co_deliveries ?? [],
-          "demo-data",
-        );
-}
-
-const stack = await startStack(cfg, { dbs });
+const stack = await startStack(cfg, { dbs, directoryState: await directoryState });
 
 // `npm run import` into a partner now goes through its subgraph (one writer per PGlite database).
 for (const p of PARTNERS)

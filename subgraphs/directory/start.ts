@@ -7,7 +7,7 @@ import { createSearchBackend } from "./search/index.ts";
 import type { SearchBackend } from "./search/types.ts";
 import { createPostcodeResolver } from "./postcodes.ts";
 import { DirectorySync, createServer } from "./server.ts";
-import { openDirectoryState } from "./state/state.ts";
+import { openDirectoryState, type DirectoryState } from "./state/state.ts";
 
 export interface RunningDirectory {
   http: RunningHttp;
@@ -32,10 +32,15 @@ export async function startDirectory(
     | "syncIntervalMs"
   > &
     Partial<Pick<DirectoryConfig, "stateDir" | "stateUrl" | "reconcileIntervalMs">>,
-  opts: { backend?: SearchBackend } = {},
+  opts: {
+    backend?: SearchBackend;
+    /** The state store, already opened from cfg (npm start opens it beside the partners' databases); the directory closes it. */
+    state?: DirectoryState;
+  } = {},
 ): Promise<RunningDirectory> {
   const backend = opts.backend ?? (await createSearchBackend(cfg));
-  const state = await openDirectoryState({ url: cfg.stateUrl, dataDir: cfg.stateDir });
+  const state =
+    opts.state ?? (await openDirectoryState({ url: cfg.stateUrl, dataDir: cfg.stateDir }));
   const sync = new DirectorySync({
     state,
     reconcileIntervalMs: cfg.reconcileIntervalMs,

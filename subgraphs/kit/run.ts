@@ -4,7 +4,7 @@ import { partnerConfig, type PartnerConfig, type PartnerDbConfig } from "../../p
 import { configureLogging } from "../../platform/log.ts";
 import { loadConfig, onShutdown } from "../../platform/process.ts";
 import { initTracing } from "../../platform/tracing.ts";
-import { openDb, type Db } from "./db/db.ts";
+import { openDb, type Db, type DbOptions } from "./db/db.ts";
 import type { PartnerServer } from "./partner.server.ts";
 import type { PartnerId } from "../../schema/vocabulary.ts";
 import type { RunningHttp } from "../../platform/http.ts";
@@ -12,11 +12,13 @@ import type { RunningHttp } from "../../platform/http.ts";
 export async function openPartnerDb(
   cfg: PartnerDbConfig,
   migrationDirs: string[] = [],
+  opts: Pick<DbOptions, "startFrom"> = {},
 ): Promise<Db> {
   return openDb({
     url: cfg.databaseUrl,
     dataDir: cfg.databaseUrl ? undefined : cfg.pgliteDir,
     migrationDirs,
+    ...opts,
   });
 }
 

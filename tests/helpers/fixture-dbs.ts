@@ -1,13 +1,12 @@
 // The fixture partner databases, built once per test run (tests/helpers/global-setup.ts) and loaded
 // by every stack from a PGlite data-dir dump: initdb in WASM is the most expensive step of starting
 // a stack (seconds per database, far more on a loaded machine), loading a dump a fraction of it.
-import { createHash } from "node:crypto";
-import { access, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
 import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
-import { openDb, type Db } from "../../subgraphs/kit/db/db.ts";
+import { KIT_MIGRATIONS, migratedTemplate, openDb, type Db } from "../../subgraphs/kit/db/db.ts";
+import { templates } from "../../subgraphs/kit/db/templates.ts";
 import { importHsds } from "../../subgraphs/kit/hsds/import.ts";
 import { validateHsds } from "../../subgraphs/kit/hsds/validate.ts";
 import { recordAcceptances } from "../../subgraphs/kit/codelivery.ts";
@@ -107,61 +106,16 @@ export function providedFixtures(): PgliteFixtures | undefined {
   return provided("pgliteFixtures");
 }
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** Where emptyDump keeps its dumps: node_modules/.cache, so that a clean clone starts without. */
-const CACHE_DIR = path.join(ROOT, "node_modules", ".cache", "wayfinder-tests");
-
 /**
- * A key for everything an empty migrated database is made of: the PGlite release (its initdb) and
- * the kit's migrations and the code that runs them. Any change to one of them makes a new dump.
- */
-async function emptyDumpKey(): Promise<string> {
-  const hash = createHash("sha256");
-  const migrations = path.join(ROOT, "subgraphs", "kit", "db", "migrations");
-  const files = [
-    path.join(ROOT, "node_modules", "@electric-sql", "pglite", "package.json"),
-    path.join(ROOT, "subgraphs", "kit", "db", "db.ts"),
-    ...(await readdir(migrations)).sort().map((f) => path.join(migrations, f)),
-  ];
-  for (const file of files)
-    hash
-      .update(path.relative(ROOT, file))
-      .update("\0")
-      .update(await readFile(file))
-      .update("\0");
-  return hash.digest("hex").slice(0, 16);
-}
-
-let emptyDumpFile: Promise<string> | undefined;
-/**
- * The file of a migrated PGlite database with no rows (initdb, then the kit's migrations), made
- * once and kept under node_modules/.cache keyed by its inputs (emptyDumpKey): initdb in WASM costs
- * seconds of CPU, loading the dump a fraction of that. Nothing time-dependent is in it (no rows),
- * so a dump from an earlier run is the same database a fresh initdb would give.
+ * The file of a migrated PGlite database with no rows (initdb, then the kit's migrations): the
+ * template npm start's databases start from too, kept in the one template cache
+ * (subgraphs/kit/db/templates.ts, under node_modules/.cache) keyed by the PGlite release, the
+ * migrations and the code that runs them, and checked against its checksum when read. Nothing
+ * time-dependent is in it (no rows), so a dump from an earlier run is the same database a fresh
+ * initdb would give.
  */
 export function emptyDump(): Promise<string> {
-  emptyDumpFile ??= (async () => {
-    const file = path.join(CACHE_DIR, `pglite-empty-${await emptyDumpKey()}.tar`);
-    try {
-      await access(file);
-      return file;
-    } catch {
-      // Not made yet (a clean clone, or the inputs changed): make it.
-    }
-    const db = await openDb({});
-    try {
-      const dump = Buffer.from(await (await db.dump!("none")).arrayBuffer());
-      await mkdir(CACHE_DIR, { recursive: true });
-      // Written aside and renamed, so that a worker making it at the same time never reads half.
-      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(tmp, dump);
-      await rename(tmp, file);
-    } finally {
-      await db.close();
-    }
-    return file;
-  })();
-  return emptyDumpFile;
+  return templates.file(migratedTemplate([KIT_MIGRATIONS]));
 }
 
 /**

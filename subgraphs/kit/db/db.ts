@@ -1,11 +1,12 @@
 // One small database interface over PGlite (embedded default) and PostgreSQL via `pg` (production).
 // Both run the same SQL and the same migrations.
-import { access, readdir, readFile, mkdir, rename, writeFile } from "node:fs/promises";
+import { access, readdir, readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { acquireLock, type DbLock } from "./lock.ts";
+import { layTemplate, templates, type TemplateSpec } from "./templates.ts";
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -42,27 +43,39 @@ export interface DbOptions {
   /** Directory for a file-backed PGlite database; omitted → in-memory. Ignored when url is set. */
   dataDir?: string;
   /**
-   * An in-memory PGlite database that starts as a copy of this dump (PGlite `dumpDataDir`), instead
-   * of running initdb: the test suite builds its fixture databases once and loads them per stack.
+   * A new PGlite database starts as a copy of this dump (PGlite `dumpDataDir`): the test suite
+   * builds its fixture databases once and loads them per stack.
    */
   loadDataDir?: Blob;
+  /**
+   * A new PGlite database (a data directory without PG_VERSION, or in memory) starts as a copy of
+   * this dump, when it gives one, instead of the migrated empty one (npm start's demo data,
+   * scripts/demo-data.ts). Migrations not in it still run. Not called for an existing database.
+   */
+  startFrom?: () => Promise<Blob | undefined>;
   /** Extra migration folders run after the shared HSDS ones (a partner's own tables). */
   migrationDirs?: string[];
   /** false: run only migrationDirs, not the HSDS tables (the directory's own state store). */
   baseMigrations?: boolean;
 }
 
-const kitMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
+/** The shared HSDS tables' migrations, run first on every partner database. */
+export const KIT_MIGRATIONS = fileURLToPath(new URL("./migrations", import.meta.url));
 
 export async function openDb(options: DbOptions): Promise<Db> {
+  const dirs = [
+    ...(options.baseMigrations === false ? [] : [KIT_MIGRATIONS]),
+    ...(options.migrationDirs ?? []),
+  ];
   const db = options.url
     ? await openPostgres(options.url)
-    : await openPglite(options.dataDir, options.loadDataDir);
+    : await openPglite(options.dataDir, async () => {
+        if (options.loadDataDir) return options.loadDataDir;
+        return (await options.startFrom?.()) ?? (await templates.get(migratedTemplate(dirs)));
+      });
   try {
-    await migrate(db, [
-      ...(options.baseMigrations === false ? [] : [kitMigrations]),
-      ...(options.migrationDirs ?? []),
-    ]);
+    // Nothing to do on a template that holds every migration; the rest are applied here.
+    await migrate(db, dirs);
   } catch (err) {
     await db.close();
     throw err;
@@ -86,53 +99,61 @@ const startParams = (PGlite: PGliteClass) => [
   `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
 ];
 
-// initdb is most of what creating an embedded database costs (about 4 s of CPU). It is run once, in
-// memory, and its result laid into each new data directory (npm start's first run creates four:
-// three partners and the directory's state store) and each new in-memory database. The result depends only on the PGlite release,
-// so it is also kept in node_modules/.cache/wayfinder, beside npm start's bundle: a later first run
-// on this install (a new DATA_DIR) skips initdb altogether. Where that cache cannot be written (a
-// read-only install) each process runs initdb once.
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-let template: Promise<Blob> | null = null;
+const pglitePackage = path.join(root, "node_modules/@electric-sql/pglite/package.json");
+const thisFile = fileURLToPath(import.meta.url);
+
+// initdb is most of what creating an embedded database costs (about 4 s of CPU), and the
+// migrations after it about as much again in WASM. Both are run once, in memory, and the result
+// laid into each new database (npm start's first run creates four: three partners and the
+// directory's state store; the tests create hundreds), kept in the template cache (templates.ts)
+// keyed by the PGlite release and the migrations: a later first run on this install skips both.
 function initdbTemplate(PGlite: PGliteClass): Promise<Blob> {
-  template ??= (async () => {
-    const version = await readFile(
-      path.join(root, "node_modules/@electric-sql/pglite/package.json"),
-      "utf8",
-    ).then(
-      (text) => (JSON.parse(text) as { version: string }).version,
-      () => null,
-    );
-    const cached = version
-      ? path.join(root, "node_modules/.cache/wayfinder", `pglite-${version}-initdb.tar`)
-      : null;
-    if (cached) {
-      const bytes = await readFile(cached).catch(() => null);
-      if (bytes) return new Blob([bytes]);
-    }
-    const pg = new PGlite({ startParams: startParams(PGlite) });
-    let tar: Blob;
-    try {
-      await pg.waitReady;
-      tar = await pg.dumpDataDir("none");
-    } finally {
-      await pg.close();
-    }
-    if (cached) {
-      // Written beside and renamed into place: another process never reads half a file.
-      const tmp = `${cached}.${process.pid}.tmp`;
-      await mkdir(path.dirname(cached), { recursive: true })
-        .then(async () => writeFile(tmp, Buffer.from(await tar.arrayBuffer())))
-        .then(() => rename(tmp, cached))
-        .catch(() => undefined);
-    }
-    return tar;
-  })();
-  template.catch(() => (template = null));
-  return template;
+  return templates.get({
+    name: "pglite-initdb",
+    inputs: { files: [pglitePackage], values: [PGLITE_SHARED_BUFFERS] },
+    async build() {
+      const pg = new PGlite({ startParams: startParams(PGlite) });
+      try {
+        await pg.waitReady;
+        return await pg.dumpDataDir("none");
+      } finally {
+        await pg.close();
+      }
+    },
+  });
 }
 
-async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
+/** The template spec of an empty database with every migration in dirs applied. */
+export function migratedTemplate(dirs: string[]): TemplateSpec {
+  return {
+    // Named by its folders (the partners' and the directory's state store's differ).
+    name: ["pglite-migrated", ...dirs.map((d) => path.basename(path.dirname(d)))].join("-"),
+    // This file holds migrate(); each folder's parent names its migrations (schema_migrations).
+    inputs: {
+      files: [pglitePackage, thisFile],
+      dirs,
+      values: [PGLITE_SHARED_BUFFERS, ...dirs.map((d) => path.basename(path.dirname(d)))],
+    },
+    async build() {
+      const { PGlite } = await import("@electric-sql/pglite");
+      const pg = new PGlite({
+        startParams: startParams(PGlite),
+        loadDataDir: await initdbTemplate(PGlite),
+      });
+      await pg.waitReady;
+      const db = pgliteDb(pg, null);
+      try {
+        await migrate(db, dirs);
+        return await pg.dumpDataDir("none");
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}
+
+async function openPglite(dataDir: string | undefined, template: () => Promise<Blob>): Promise<Db> {
   const { PGlite } = await import("@electric-sql/pglite");
   let lock: DbLock | null = null;
   if (dataDir) {
@@ -142,20 +163,22 @@ async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
   let pg: InstanceType<typeof PGlite>;
   try {
     const options = { startParams: startParams(PGlite) };
-    if (dataDir) {
-      const fresh = !(await exists(path.join(dataDir, "PG_VERSION")));
-      pg = new PGlite(
-        dataDir,
-        fresh ? { ...options, loadDataDir: await initdbTemplate(PGlite) } : options,
-      );
-    } else
-      // In memory too: from the given dump, else from the initdb template, never a second initdb.
-      pg = new PGlite({ ...options, loadDataDir: loadDataDir ?? (await initdbTemplate(PGlite)) });
+    // A new database, on disk or in memory, starts as a copy of a template: never its own initdb.
+    if (!dataDir) pg = new PGlite({ ...options, loadDataDir: await template() });
+    else {
+      if (!(await exists(path.join(dataDir, "PG_VERSION"))))
+        await layTemplate(await template(), dataDir);
+      pg = new PGlite(dataDir, options);
+    }
     await pg.waitReady;
   } catch (err) {
     await lock?.release();
     throw err;
   }
+  return pgliteDb(pg, lock);
+}
+
+function pgliteDb(pg: import("@electric-sql/pglite").PGlite, lock: DbLock | null): Db {
   return {
     kind: "pglite",
     dump: (compression) => pg.dumpDataDir(compression),
