@@ -121,7 +121,7 @@ export async function importHsds(
     opts.onProgress?.(done, total);
   };
   try {
-    const result = await db.transaction(async (tx) => {
+    return await db.transaction(async (tx) => {
       // One import at a time per database (schema): a second waits here for the first to commit,
       // so the child tables' delete-then-insert never meets another import's uncommitted rows.
       await tx.query(
@@ -210,11 +210,6 @@ export async function importHsds(
       if (opts.dryRun) throw new DryRunRollback(result);
       return result;
     });
-    // PGlite has no autovacuum, so nothing else gathers the planner's statistics: without them it
-    // guessed a hash join over every location for one service's locations (a partner's
-    // `_entities` fetch, issue 14). PostgreSQL's autovacuum analyzes changed tables itself.
-    if (db.kind === "pglite") await db.query("ANALYZE");
-    return result;
   } catch (err) {
     if (err instanceof DryRunRollback) return err.result;
     throw err;
