@@ -8,9 +8,10 @@ import {
   CHILD_KINDS,
   childrenByServiceIds,
   organizationsByIds,
-  servicesByIds,
   servicesByOrganizationIds,
+  servicesWithRelations,
   type ChildKind,
+  type Relation,
 } from "./service.data.ts";
 import {
   mapChild,
@@ -31,7 +32,14 @@ export interface OrganizationPage {
 }
 
 export interface PartnerLoaders {
+  /**
+   * Services by HSDS id. The relations named through `include` before a batch runs are fetched
+   * in the batch's query too and primed into `organization` and `children`, so an `_entities`
+   * fetch of services with their organization and lists costs one query, not one per relation.
+   */
   service: DataLoader<string, ServiceModel | null>;
+  /** Asks the next service batch to join these relations (see `service`). */
+  include(relations: Iterable<Relation>): void;
   organization: DataLoader<string, OrganizationModel | null>;
   servicesByOrganization: DataLoader<OrganizationPage, ServiceModel[], string>;
   children: { [K in ChildKind]: DataLoader<string, unknown[]> };
@@ -85,17 +93,51 @@ export function createPartnerLoaders(
     ]),
   ) as PartnerLoaders["children"];
 
+  const organization = loader("organization", async (ids) =>
+    byKey(ids, counted(ids.length, await organizationsByIds(db, ids)), (r) => r.id).map(
+      (r) => r && toOrganization(partner, r),
+    ),
+  );
+  let wanted = new Set<Relation>();
+
   return {
-    service: loader("service", async (ids) =>
-      byKey(ids, counted(ids.length, await servicesByIds(db, ids)), (r) => r.id).map(
-        (r) => r && toService(partner, r),
-      ),
-    ),
-    organization: loader("organization", async (ids) =>
-      byKey(ids, counted(ids.length, await organizationsByIds(db, ids)), (r) => r.id).map(
-        (r) => r && toOrganization(partner, r),
-      ),
-    ),
+    service: loader("service", async (ids) => {
+      const relations = wanted;
+      wanted = new Set();
+      const rows = counted(ids.length, await servicesWithRelations(db, ids, relations));
+      // Each joined relation costs the rows its own loader's batch would have: at least one per
+      // key it would have been asked for (the services found, their distinct organizations).
+      if (relations.has("organization")) {
+        const orgIds = new Set(rows.map((r) => r.organization_id));
+        const orgs = new Map<string, OrganizationModel>();
+        for (const r of rows)
+          if (r.rel_organization)
+            orgs.set(r.organization_id, toOrganization(partner, r.rel_organization));
+        budget.spend(Math.max(orgIds.size, orgs.size));
+        for (const [id, org] of orgs) organization.prime(id, org);
+      }
+      for (const kind of CHILD_KINDS) {
+        if (!relations.has(kind)) continue;
+        const lists = rows.map((r) => (r[`rel_${kind}`] ?? []) as unknown[]);
+        budget.spend(
+          Math.max(
+            rows.length,
+            lists.reduce((n, l) => n + l.length, 0),
+          ),
+        );
+        rows.forEach((r, i) =>
+          children[kind].prime(
+            r.id,
+            lists[i]!.map((c) => mapChild(kind, c as never)),
+          ),
+        );
+      }
+      return byKey(ids, rows, (r) => r.id).map((r) => r && toService(partner, r));
+    }),
+    include(relations) {
+      for (const r of relations) wanted.add(r);
+    },
+    organization,
     // One query per distinct page (in practice one per request): the window keeps each
     // organization to its page, so a large organization never loads its whole catalogue.
     servicesByOrganization: new DataLoader<OrganizationPage, ServiceModel[], string>(

@@ -15,7 +15,14 @@ import {
   Root,
   type ClassType,
 } from "type-graphql";
-import { GraphQLError } from "graphql";
+import {
+  GraphQLError,
+  isAbstractType,
+  isObjectType,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from "graphql";
 import { ORGANIZATION_FIELDS, applyFields, serviceFields } from "./types/service.fields.ts";
 import { Contact, Language, Location, Schedule, CostOption, TaxonomyTerm } from "./types/values.ts";
 import type { PartnerLoaders } from "./loaders.ts";
@@ -24,7 +31,7 @@ import type { Db } from "./db/db.ts";
 import type { Claims } from "../../platform/claims.ts";
 import type { OrganizationModel, ServiceModel } from "./service.map.ts";
 import { parseGlobalId, toOrganization } from "./service.map.ts";
-import { listOrganizations } from "./service.data.ts";
+import { listOrganizations, type Relation } from "./service.data.ts";
 
 export interface PartnerContext {
   partner: PartnerId;
@@ -202,6 +209,64 @@ export function createOrganizationResolverBase(
   return OrganizationResolverBase;
 }
 
+// The service fields whose resolvers above read a relation's loader.
+const RELATION_OF_FIELD: Record<string, Relation> = {
+  organization: "organization",
+  locations: "locations",
+  serviceAreas: "serviceAreas",
+  schedules: "schedules",
+  costOptions: "costOptions",
+  contacts: "contacts",
+  professionalContacts: "contacts",
+  languages: "languages",
+  taxonomyTerms: "taxonomyTerms",
+};
+
+// Per `_entities` field node and type: parsed documents are cached by Apollo Server, so a query
+// the gateway sends again is looked at once per process, not once per request.
+const relationsByNode = new WeakMap<FieldNode, Map<string, Relation[]>>();
+
+/**
+ * The relations an `_entities` fetch selects on entities of type `typeName` (directly, or in
+ * fragments on it or on an abstract type it belongs to). A field under @skip/@include is left out:
+ * its loader then fetches it on its own if it runs, so a miss costs a query, never a wrong answer.
+ */
+export function relationsSelected(info: GraphQLResolveInfo | undefined, typeName: string) {
+  const node = info?.fieldNodes[0];
+  if (!info || !node?.selectionSet) return [];
+  let byType = relationsByNode.get(node);
+  if (!byType) relationsByNode.set(node, (byType = new Map()));
+  let found = byType.get(typeName);
+  if (found) return found;
+  const type = info.schema.getType(typeName);
+  const applies = (condition: string | undefined) => {
+    if (!condition || condition === typeName) return true;
+    const t = info.schema.getType(condition);
+    return !!t && isAbstractType(t) && isObjectType(type) && info.schema.isSubType(t, type);
+  };
+  const relations = new Set<Relation>();
+  const visit = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const sel of set.selections) {
+      if (sel.directives?.length) continue;
+      if (sel.kind === "Field") {
+        const relation = RELATION_OF_FIELD[sel.name.value];
+        if (relation) relations.add(relation);
+      } else if (sel.kind === "InlineFragment") {
+        if (applies(sel.typeCondition?.name.value)) visit(sel.selectionSet, seen);
+      } else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const fragment = info.fragments[sel.name.value];
+        if (fragment && applies(fragment.typeCondition.name.value))
+          visit(fragment.selectionSet, seen);
+      }
+    }
+  };
+  visit(node.selectionSet, new Set());
+  found = [...relations];
+  byType.set(typeName, found);
+  return found;
+}
+
 /** __resolveReference for a partner's Service and Organization entities, batched through loaders. */
 export function partnerReferenceResolvers(partner: PartnerId, typePrefix: string) {
   const hsdsIdOf = (id: string) => {
@@ -210,9 +275,12 @@ export function partnerReferenceResolvers(partner: PartnerId, typePrefix: string
   };
   return {
     [`${typePrefix}Service`]: {
-      __resolveReference: (ref: { id: string }, ctx: PartnerContext) => {
+      __resolveReference: (ref: { id: string }, ctx: PartnerContext, info?: GraphQLResolveInfo) => {
         const hsdsId = hsdsIdOf(ref.id);
-        return hsdsId ? ctx.loaders.service.load(hsdsId) : null;
+        if (!hsdsId) return null;
+        // The relations this fetch selects come in the services' own query (loaders.ts).
+        ctx.loaders.include(relationsSelected(info, `${typePrefix}Service`));
+        return ctx.loaders.service.load(hsdsId);
       },
     },
     [`${typePrefix}Organization`]: {

@@ -108,6 +108,8 @@ const SERVICE_COLUMNS = `id, organization_id, name, alternate_name, description,
   contract_end_date::text AS contract_end_date, funder, referral_notes, referral_response_hours, version,
   change_seq, deleted_at, last_modified`;
 
+const ORGANIZATION_COLUMNS = `id, name, description, email, url, legal_status, charity_number`;
+
 export function servicesByIds(db: Queryable, ids: readonly string[]) {
   return db.query<ServiceRow>(
     `SELECT ${SERVICE_COLUMNS} FROM service WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
@@ -140,8 +142,7 @@ export function servicesByOrganizationIds(
 
 export function organizationsByIds(db: Queryable, ids: readonly string[]) {
   return db.query<OrganizationRow>(
-    `SELECT id, name, description, email, url, legal_status, charity_number
-     FROM organization WHERE id = ANY($1::text[])`,
+    `SELECT ${ORGANIZATION_COLUMNS} FROM organization WHERE id = ANY($1::text[])`,
     [ids],
   );
 }
@@ -154,27 +155,64 @@ export function listOrganizations(db: Queryable, limit: number, offset: number) 
   );
 }
 
-// Child lists, each fetched for a whole batch of services in one query.
-const CHILD_SQL = {
-  locations: `SELECT sal.service_id, l.id, l.name, l.description, l.location_type, l.latitude,
-      l.longitude, l.confidential, l.address_1, l.city, l.region, l.postal_code, l.country
-    FROM service_at_location sal JOIN location l ON l.id = sal.location_id
-    WHERE sal.service_id = ANY($1::text[]) ORDER BY sal.service_id, sal.id`,
-  serviceAreas: `SELECT service_id, local_authority_code, name FROM service_area
-    WHERE service_id = ANY($1::text[]) ORDER BY service_id, local_authority_code`,
-  schedules: `SELECT service_id, id, freq, byday, to_char(opens_at, 'HH24:MI') AS opens_at,
-      to_char(closes_at, 'HH24:MI') AS closes_at, description
-    FROM schedule WHERE service_id = ANY($1::text[]) ORDER BY service_id, id`,
-  costOptions: `SELECT service_id, id, option, amount, currency, amount_description FROM cost_option
-    WHERE service_id = ANY($1::text[]) ORDER BY service_id, id`,
-  contacts: `SELECT service_id, id, name, title, email, phone, professional_only FROM contact
-    WHERE service_id = ANY($1::text[]) ORDER BY service_id, id`,
-  languages: `SELECT service_id, name, code FROM language
-    WHERE service_id = ANY($1::text[]) ORDER BY service_id, name`,
-  taxonomyTerms: `SELECT st.service_id, t.id, t.code, t.name, t.vocabulary
-    FROM service_taxonomy st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id
-    WHERE st.service_id = ANY($1::text[]) ORDER BY st.service_id, t.id`,
+// Child lists, each fetched for a whole batch of services in one query, or joined as JSON onto the
+// services they belong to (servicesWithRelations). `key` is the column matched to service ids;
+// `order` orders one service's rows, in the columns the list's rows carry.
+const CHILD_QUERIES = {
+  locations: {
+    columns: `sal.service_id, l.id, l.name, l.description, l.location_type, l.latitude,
+      l.longitude, l.confidential, l.address_1, l.city, l.region, l.postal_code, l.country,
+      sal.id AS link_id`,
+    from: `service_at_location sal JOIN location l ON l.id = sal.location_id`,
+    key: "sal.service_id",
+    order: "link_id",
+  },
+  serviceAreas: {
+    columns: `service_id, local_authority_code, name`,
+    from: `service_area`,
+    key: "service_id",
+    order: "local_authority_code",
+  },
+  schedules: {
+    columns: `service_id, id, freq, byday, to_char(opens_at, 'HH24:MI') AS opens_at,
+      to_char(closes_at, 'HH24:MI') AS closes_at, description`,
+    from: `schedule`,
+    key: "service_id",
+    order: "id",
+  },
+  costOptions: {
+    columns: `service_id, id, option, amount, currency, amount_description`,
+    from: `cost_option`,
+    key: "service_id",
+    order: "id",
+  },
+  contacts: {
+    columns: `service_id, id, name, title, email, phone, professional_only`,
+    from: `contact`,
+    key: "service_id",
+    order: "id",
+  },
+  languages: {
+    columns: `service_id, name, code`,
+    from: `language`,
+    key: "service_id",
+    order: "name",
+  },
+  taxonomyTerms: {
+    columns: `st.service_id, t.id, t.code, t.name, t.vocabulary`,
+    from: `service_taxonomy st JOIN taxonomy_term t ON t.id = st.taxonomy_term_id`,
+    key: "st.service_id",
+    order: "id",
+  },
 } as const;
+
+const CHILD_SQL = Object.fromEntries(
+  Object.entries(CHILD_QUERIES).map(([kind, q]) => [
+    kind,
+    `SELECT * FROM (SELECT ${q.columns} FROM ${q.from} WHERE ${q.key} = ANY($1::text[])) c
+     ORDER BY service_id, ${q.order}`,
+  ]),
+) as Record<ChildKind, string>;
 
 export interface ChildRows {
   locations: LocationRow;
@@ -186,7 +224,7 @@ export interface ChildRows {
   taxonomyTerms: TaxonomyRow;
 }
 export type ChildKind = keyof ChildRows;
-export const CHILD_KINDS = Object.keys(CHILD_SQL) as ChildKind[];
+export const CHILD_KINDS = Object.keys(CHILD_QUERIES) as ChildKind[];
 
 export function childrenByServiceIds<K extends ChildKind>(
   db: Queryable,
@@ -194,6 +232,47 @@ export function childrenByServiceIds<K extends ChildKind>(
   serviceIds: readonly string[],
 ) {
   return db.query<ChildRows[K]>(CHILD_SQL[kind], [serviceIds]);
+}
+
+/** What servicesWithRelations can join onto a service: its organization and its child lists. */
+export type Relation = "organization" | ChildKind;
+
+/** A service row with the relations asked for, as JSON: the organization's row or null, each list's rows. */
+export type ServiceWithRelations = ServiceRow & {
+  rel_organization?: OrganizationRow | null;
+} & { [K in ChildKind as `rel_${K}`]?: ChildRows[K][] };
+
+/**
+ * servicesByIds with its organization and child lists joined in the same query, each as JSON in a
+ * `rel_<relation>` column: one statement (one parse, one plan) where a loader per relation would
+ * send one each. The rows in the JSON are the rows organizationsByIds and childrenByServiceIds
+ * return (a numeric amount arrives as a number rather than a string, which the mapper converts).
+ */
+export function servicesWithRelations(
+  db: Queryable,
+  ids: readonly string[],
+  relations: ReadonlySet<Relation>,
+) {
+  const joined: string[] = [];
+  // Fixed text only (never the caller's strings): the SQL varies with the set, not with input.
+  if (relations.has("organization"))
+    joined.push(
+      `(SELECT to_json(o) FROM (SELECT ${ORGANIZATION_COLUMNS} FROM organization
+         WHERE id = s.organization_id) o) AS rel_organization`,
+    );
+  for (const kind of CHILD_KINDS) {
+    if (!relations.has(kind)) continue;
+    const q = CHILD_QUERIES[kind];
+    joined.push(
+      `(SELECT coalesce(json_agg(c ORDER BY c.${q.order}), '[]'::json) FROM (SELECT ${q.columns}
+         FROM ${q.from} WHERE ${q.key} = s.id) c) AS rel_${kind}`,
+    );
+  }
+  return db.query<ServiceWithRelations>(
+    `SELECT ${SERVICE_COLUMNS}${joined.map((j) => `,\n  ${j}`).join("")}
+     FROM service s WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
+    [ids],
+  );
 }
 
 /** A change-feed position: the writing transaction and the change number within the feed. */
