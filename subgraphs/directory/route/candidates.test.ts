@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEmbeddedBackend } from "../search/embedded.ts";
 import type { SearchBackend, ServiceDoc } from "../search/types.ts";
+import { blankDoc } from "../search/fixture.ts";
 import { ageBandsFor } from "../../../schema/vocabulary.ts";
 import { routeChild, type ChildProfile } from "./route.engine.ts";
 import { coverage } from "./coverage.ts";
@@ -56,38 +57,25 @@ const docArb = (id: string) =>
       contractEndDate: fc.option(date),
       location: fc.option(place, { freq: 5 }),
     })
-    .map((r): ServiceDoc => ({
-      id: `${r.partner}:${id}`,
-      partner: r.partner,
-      name: `Service ${id}`,
-      description: "",
-      organizationName: "Org",
-      status: r.status,
-      alert: r.alert,
-      needs: r.needs,
-      referralRoutes: r.referralRoutes,
-      languages: [...r.languages],
-      deliveryModes: [...new Set(r.deliveryModes)],
-      localAuthorities: r.localAuthorities,
-      ageBands: [],
-      minAge: r.minAge,
-      maxAge: r.minAge + r.span,
-      free: true,
-      acceptingReferrals: r.acceptingReferrals,
-      typicalWaitWeeks: r.typicalWaitWeeks,
-      contractEndDate: r.contractEndDate,
-      openSlots: [],
-      location: r.location,
-      postcodes: [],
-      lastModified: "2026-01-01T00:00:00.000Z",
-      stale: false,
-      organizationId: "",
-      maxAgeStated: true,
-      taxonomyTerms: [],
-      taxonomies: [],
-      schedules: [],
-      locationIds: [],
-    }));
+    .map((r): ServiceDoc =>
+      blankDoc(`${r.partner}:${id}`, {
+        partner: r.partner,
+        name: `Service ${id}`,
+        status: r.status,
+        alert: r.alert,
+        needs: r.needs,
+        referralRoutes: r.referralRoutes,
+        languages: [...r.languages],
+        deliveryModes: [...new Set(r.deliveryModes)],
+        localAuthorities: r.localAuthorities,
+        minAge: r.minAge,
+        maxAge: r.minAge + r.span,
+        acceptingReferrals: r.acceptingReferrals,
+        typicalWaitWeeks: r.typicalWaitWeeks,
+        contractEndDate: r.contractEndDate,
+        location: r.location,
+      }),
+    );
 const docsArb = fc
   .uniqueArray(fc.stringMatching(/^[a-z0-9]{1,5}$/), { maxLength: 120 })
   .chain((ids) => fc.tuple(...ids.map(docArb)));

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { createEmbeddedBackend, createOramaBackend } from "../search/index.ts";
 import type { SearchBackend, ServiceDoc } from "../search/types.ts";
+import { blankDoc } from "../search/fixture.ts";
 import { routeChild, type ChildProfile } from "./route.engine.ts";
 
 const RUTLAND = "E06000017";
@@ -13,39 +14,19 @@ const STAMFORD = { lat: 52.652, lng: -0.48 }; // 17 km east of Oakham
 const TODAY = "2026-12-01";
 
 function doc(id: string, over: Partial<ServiceDoc> = {}): ServiceDoc {
-  return {
-    id: `charity:${id}`,
-    partner: "charity",
+  return blankDoc(`charity:${id}`, {
     name: id,
-    description: "",
     organizationName: "Test",
-    status: "ACTIVE",
-    alert: null,
     needs: ["MENTAL_HEALTH"],
     referralRoutes: ["SELF", "PROFESSIONAL"],
     languages: ["en"],
     deliveryModes: ["IN_PERSON"],
     localAuthorities: [RUTLAND],
-    ageBands: [],
-    minAge: 0,
     maxAge: 18,
-    free: true,
-    acceptingReferrals: true,
     typicalWaitWeeks: 0,
-    contractEndDate: null,
-    openSlots: [],
     location: OAKHAM,
-    postcodes: [],
-    lastModified: "2026-01-01T00:00:00.000Z",
-    stale: false,
-    organizationId: "",
-    maxAgeStated: true,
-    taxonomyTerms: [],
-    taxonomies: [],
-    schedules: [],
-    locationIds: [],
     ...over,
-  };
+  });
 }
 
 const child = (over: Partial<ChildProfile> = {}): ChildProfile => ({

@@ -9,6 +9,7 @@ import { EmbeddedIndex } from "./embedded.ts";
 import { dateKey, haversineKm } from "./request.ts";
 import type { SearchFilter, SearchSort, ServiceDoc } from "./types.ts";
 import { TRAVEL_FREE_DELIVERY_MODES } from "../../../schema/vocabulary.ts";
+import { blankDoc } from "./fixture.ts";
 
 const NEEDS = ["MENTAL_HEALTH", "AUTISM", "HOUSING", "PARENTING"];
 const AREAS = ["E06000017", "E07000148", "E10000020"];
@@ -47,38 +48,27 @@ const docArb = (id: string) =>
       ),
       name: fc.constantFrom("Alpha", "beta", "Gamma", "alpha"),
     })
-    .map((r): ServiceDoc => ({
-      id,
-      partner: r.partner,
-      name: r.name,
-      description: "",
-      organizationName: "Org",
-      status: r.status,
-      alert: null,
-      needs: r.needs,
-      referralRoutes: r.referralRoutes,
-      languages: r.languages,
-      deliveryModes: r.deliveryModes,
-      localAuthorities: r.localAuthorities,
-      ageBands: [],
-      minAge: r.minAge,
-      maxAge: r.minAge + r.span,
-      free: true,
-      acceptingReferrals: r.acceptingReferrals,
-      typicalWaitWeeks: r.typicalWaitWeeks,
-      contractEndDate: r.contractEndDate,
-      openSlots: [],
-      location: r.location && { lat: HOME.lat + r.location.dLat, lng: HOME.lng + r.location.dLng },
-      postcodes: [],
-      lastModified: "2026-01-01T00:00:00.000Z",
-      stale: false,
-      organizationId: "",
-      maxAgeStated: true,
-      taxonomyTerms: [],
-      taxonomies: [],
-      schedules: [],
-      locationIds: [],
-    }));
+    .map((r): ServiceDoc =>
+      blankDoc(id, {
+        partner: r.partner,
+        name: r.name,
+        status: r.status,
+        needs: r.needs,
+        referralRoutes: r.referralRoutes,
+        languages: r.languages,
+        deliveryModes: r.deliveryModes,
+        localAuthorities: r.localAuthorities,
+        minAge: r.minAge,
+        maxAge: r.minAge + r.span,
+        acceptingReferrals: r.acceptingReferrals,
+        typicalWaitWeeks: r.typicalWaitWeeks,
+        contractEndDate: r.contractEndDate,
+        location: r.location && {
+          lat: HOME.lat + r.location.dLat,
+          lng: HOME.lng + r.location.dLng,
+        },
+      }),
+    );
 
 // Ids in no particular order relative to insertion, so ties exercise the id ranks.
 const idArb = fc.stringMatching(/^[a-z0-9]{1,6}$/).map((s) => `charity:${s}`);
@@ -284,36 +274,8 @@ describe("EmbeddedIndex select/count/top/facetCounts", () => {
 });
 
 function doc(id: string): ServiceDoc {
-  return {
-    id,
+  return blankDoc(id, {
     partner: "charity",
     name: id,
-    description: "",
-    organizationName: "Org",
-    status: "ACTIVE",
-    alert: null,
-    needs: [],
-    referralRoutes: [],
-    languages: [],
-    deliveryModes: [],
-    localAuthorities: [],
-    ageBands: [],
-    minAge: 0,
-    maxAge: 25,
-    free: true,
-    acceptingReferrals: true,
-    typicalWaitWeeks: null,
-    contractEndDate: null,
-    openSlots: [],
-    location: null,
-    postcodes: [],
-    lastModified: "2026-01-01T00:00:00.000Z",
-    stale: false,
-    organizationId: "",
-    maxAgeStated: true,
-    taxonomyTerms: [],
-    taxonomies: [],
-    schedules: [],
-    locationIds: [],
-  };
+  });
 }

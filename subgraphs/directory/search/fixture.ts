@@ -112,6 +112,47 @@ function doc({ ages, ...s }: Spec): ServiceDoc {
   };
 }
 
+/**
+ * A document with every field at a neutral value (no needs, routes, areas, places or sessions; ages
+ * 0–25; free, accepting referrals, no wait): a test that builds its own documents gives the id and
+ * the fields it is about.
+ */
+export function blankDoc(id: string, over: Partial<ServiceDoc> = {}): ServiceDoc {
+  return {
+    id,
+    partner: id.split(":")[0]!,
+    name: id,
+    description: "",
+    organizationName: "Org",
+    status: "ACTIVE",
+    alert: null,
+    needs: [],
+    referralRoutes: [],
+    languages: [],
+    deliveryModes: [],
+    localAuthorities: [],
+    ageBands: [],
+    minAge: 0,
+    maxAge: 25,
+    free: true,
+    acceptingReferrals: true,
+    typicalWaitWeeks: null,
+    contractEndDate: null,
+    openSlots: [],
+    location: null,
+    postcodes: [],
+    lastModified: "2026-01-01T00:00:00.000Z",
+    stale: false,
+    organizationId: "",
+    maxAgeStated: true,
+    taxonomyTerms: [],
+    taxonomies: [],
+    schedules: [],
+    locationIds: [],
+    ...over,
+  };
+}
+
 export const FIXTURE: ServiceDoc[] = [
   // Council
   doc({
