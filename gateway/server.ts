@@ -1,7 +1,7 @@
 // The Wayfinder gateway: Apollo Gateway over the committed supergraph (so it starts while a partner
 // is down), hot-reloading when the file changes, with /health and /ready.
 // First, so that @apollo/gateway never starts its usage reporting or cloud-metadata probes.
-import "../platform/no-phone-home.ts";
+import { noPhoneHome } from "../platform/no-phone-home.ts";
 import { ApolloServer } from "@apollo/server";
 import { randomUUID } from "node:crypto";
 import { ApolloGateway } from "@apollo/gateway";
@@ -97,6 +97,8 @@ export async function startGateway(
     if (outcome !== "ok") publicCache?.clear();
     partnerMetrics.observe(partner, outcome, seconds);
   };
+  // Read by ApolloGateway's constructor: set again here, whatever happened to it since startup.
+  noPhoneHome();
   const gateway = new ApolloGateway({
     supergraphSdl: opts.composeLive
       ? liveSupergraph(opts.subgraphUrls, opts.internalSecret)
