@@ -458,6 +458,41 @@ for (const backend of backends) {
         ];
       };
 
+      // Two imports at once into one empty PostgreSQL database, each on its own connection (as two
+      // `npm run import` processes would be): one copies straight in, the other waits for it and then
+      // merges. Two guards keep them apart (the import's advisory lock, and the empty check repeated
+      // under LOCK TABLE); with both gone the second copies into tables that are no longer empty
+      // and fails (seen: 'fulfilled', 'rejected').
+      it.skipIf(!backend.url)(
+        "two first imports overlapping on one empty database both land, one after the other",
+        async () => {
+          const other = await openDb({ url: backend.url! });
+          try {
+            const [charity, council] = [data.charity, data.council].map((b) =>
+              validateHsds(clone(b)),
+            );
+            const results = await Promise.allSettled([
+              importHsds(db, charity!),
+              importHsds(other, council!),
+            ]);
+            expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
+            const together = await snapshot(db);
+            const inOrder = async (first: HsdsBundle, second: HsdsBundle) => {
+              await reset(db);
+              await importHsds(db, first);
+              await importHsds(db, second);
+              return snapshot(db);
+            };
+            expect([
+              await inOrder(charity!, council!),
+              await inOrder(council!, charity!),
+            ]).toContainEqual(together);
+          } finally {
+            await other.close();
+          }
+        },
+      );
+
       it("writes exactly the rows the merge into a non-empty database writes", async () => {
         const loaded = [];
         for (const b of bundles()) {
