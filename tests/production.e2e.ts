@@ -154,6 +154,33 @@ function productionChecks(name: string, deployment: () => Deployment) {
       expect(partners).toHaveLength(3);
     });
 
+    it("the ORUK API serves each partner's services, a refuge's address only to a professional", async () => {
+      const { gatewayUrl } = deployment();
+      const oruk = (path: string, headers: Record<string, string> = {}) =>
+        fetch(new URL(path, gatewayUrl), { headers });
+      // One service of each partner (council, charity, health), by its HSDS id.
+      for (const id of ["fh-norwich", "refuge-norfolk", "camhs-norwich"]) {
+        const res = await eventually(async () => {
+          const r = await oruk(`/oruk/services/${id}`);
+          expect(r.status, id).toBe(200);
+          return r;
+        }, 180_000);
+        expect(res.headers.get("access-control-allow-origin")).toBe("*");
+        expect((await res.json()).id).toBe(id);
+      }
+      const list = await (await oruk("/oruk/services?per_page=100")).json();
+      expect(list.total_items).toBeGreaterThanOrEqual(3);
+      const publicText = await (await oruk("/oruk/services/refuge-norfolk")).text();
+      expect(publicText).not.toContain("NR3 4ZZ");
+      expect(publicText).not.toContain("52.6519");
+      const pro = await (
+        await oruk("/oruk/services/refuge-norfolk", {
+          authorization: `Bearer ${professionalToken}`,
+        })
+      ).text();
+      expect(pro).toContain("NR3 4ZZ");
+    });
+
     it("a token signed by the configured RS256 key reads a professional-only field", async () => {
       const { gatewayUrl } = deployment();
       const query = /* GraphQL */ `
