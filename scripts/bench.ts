@@ -347,10 +347,15 @@ interface LoadRow {
 
 /** Runs one load job in a forked process; this process's CPU is measured over the same window. */
 async function underLoad(job: LoadJob) {
-  const child = fork(path.join(import.meta.dirname, "bench", "load.ts"), [], {
-    execArgv: process.execArgv,
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  // Through scripts/launch.mjs, as every process of ours starts: `npm run bench` runs this file as a
+  // bundle, with no TypeScript loader for a .ts child to inherit.
+  const child = fork(
+    path.join(import.meta.dirname, "launch.mjs"),
+    [path.join(import.meta.dirname, "bench", "load.ts")],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const answer = new Promise<LoadResult>((resolve, reject) => {
     child.once("message", (m) => resolve(m as LoadResult));
     child.once("exit", (code) => reject(new Error(`the load process exited with ${code}`)));

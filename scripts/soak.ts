@@ -1,12 +1,19 @@
-// npx tsx scripts/soak.ts [--minutes 10] [--concurrency 16] [--services 10000] [--partner health]
-//   [--outage-seconds 10] [--warmup-seconds 15] [--client-rps 18] [--no-write]
+// npm run bench -- soak [--minutes 10] [--rate 100] [--concurrency 16] [--services 10000]
+//   [--partner health] [--outage-seconds 10] [--warmup-seconds 15] [--client-rps 18] [--no-write]
+// --rate R (default 100): an open loop, R requests a second sent from a process of its own
+// (scripts/bench/open-loop.ts) whatever the answers, latency counted from when each was due;
+// --concurrency clients share the rate, each with its own token. --rate 0: the older closed loop,
+// --concurrency clients in this process, each sending its next request when the last is answered
+// (at most --client-rps a second).
 // Loads N generated services into the three partners (PGlite), starts the whole stack, and runs
 // concurrent mixed traffic through the gateway (search variants, service(id), routeChild with 4
 // needs, now and then coverage) for the given minutes. Midway one partner is stopped for the
 // outage and started again. Records requests, errors by code, latency per phase (before, during,
 // after the outage), memory and the machine's other load, and writes them with this command to
 // BENCHMARKS.md between <!-- bench:soak --> and <!-- /bench -->.
+import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import os from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
@@ -20,6 +27,8 @@ import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
 import { benchConfig } from "./config.ts";
 import { writeBenchSection } from "./bench/report.ts";
+import { soakMix, type Op } from "./bench/soak-mix.ts";
+import type { OpenLoopJob, OpenLoopResult } from "./bench/open-loop.ts";
 
 // The soak keeps the rate limit on: each worker is its own client and stays under it.
 const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: true });
@@ -32,6 +41,7 @@ const flag = (name: string, fallback: string) => {
 };
 const minutes = Number(flag("minutes", "10"));
 const concurrency = Number(flag("concurrency", "16"));
+const rate = Number(flag("rate", "100"));
 const size = Number(flag("services", "10000"));
 const outageSeconds = Number(flag("outage-seconds", "10"));
 const warmupSeconds = Number(flag("warmup-seconds", "15"));
@@ -41,8 +51,8 @@ const clientRps = Number(flag("client-rps", "18"));
 const victim = flag("partner", "health") as PartnerId;
 const write = !argv.includes("--no-write");
 if (!PARTNERS.includes(victim)) throw new Error(`--partner must be one of ${PARTNERS.join(", ")}`);
-if (!(minutes > 0) || !(concurrency >= 1) || !(size >= 100))
-  throw new Error("--minutes, --concurrency and --services must be positive");
+if (!(minutes > 0) || !(concurrency >= 1) || !(size >= 100) || !(rate >= 0))
+  throw new Error("--minutes, --concurrency and --services must be positive, --rate 0 or more");
 
 // A collected heap says more about leaks than whatever the last minor GC left.
 v8.setFlagsFromString("--expose-gc");
@@ -73,196 +83,6 @@ function cpuMeter() {
     own = o;
     at = now;
     return { ...out, otherCores: Math.max(0, out.machineCores - out.ownCores) };
-  };
-}
-
-// A small seeded generator: the same run picks the same requests.
-let seed = 20240611;
-const rand = () => {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-};
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-
-const SEARCH_QUERY = /* GraphQL */ `
-  query Search($query: String, $filter: ServiceFilter, $near: NearInput, $sort: SearchSort) {
-    searchServices(query: $query, filter: $filter, near: $near, sort: $sort, first: 20) {
-      totalCount
-      edges {
-        distanceKm
-        highlight
-        node {
-          id
-          name
-          partner
-          needs
-          ageRange {
-            minimumAge
-            maximumAge
-          }
-          organization {
-            name
-          }
-        }
-      }
-      facets {
-        needs {
-          value
-          count
-        }
-        partner {
-          value
-          count
-        }
-      }
-    }
-  }
-`;
-const SEARCHES: Record<string, unknown>[] = [
-  { query: "bereavment", filter: { localAuthorities: ["E10000020"], age: 9 } },
-  { query: "family support" },
-  {
-    filter: {
-      needs: ["MENTAL_HEALTH", "FAMILY_STRESS"],
-      needsMatch: "ALL",
-      referralRoutes: ["SELF"],
-    },
-  },
-  { near: { postcode: "NR2 4AB", radiusKm: 5 }, sort: "DISTANCE" },
-  { query: "CAHMS", filter: { openAt: { day: "MO", time: "16:00" } } },
-  { query: "speech therapy", filter: { localAuthorities: ["W06000022"] } },
-  { filter: { localAuthorities: ["E06000023"], needs: ["YOUNG_CARERS"] }, sort: "NAME" },
-];
-const SERVICE_QUERY = /* GraphQL */ `
-  query Service($id: ID!) {
-    service(id: $id) {
-      id
-      name
-      partner
-      needs
-      status
-      ageRange {
-        minimumAge
-        maximumAge
-      }
-      organization {
-        name
-      }
-      locations {
-        name
-        area
-      }
-      capacity {
-        acceptingReferrals
-        typicalWaitWeeks
-      }
-    }
-  }
-`;
-const ROUTE_QUERY = /* GraphQL */ `
-  query Route($profile: ChildProfileInput!) {
-    routeChild(profile: $profile) {
-      needs {
-        need
-        status
-        services {
-          service {
-            id
-            name
-            partner
-          }
-          coversNeeds
-          distanceKm
-          typicalWaitWeeks
-        }
-        gaps {
-          kind
-          message
-        }
-      }
-      level {
-        level
-      }
-      leadAgency {
-        partner
-      }
-    }
-  }
-`;
-const PROFILES = [
-  {
-    age: 9,
-    needs: ["MENTAL_HEALTH", "YOUNG_CARERS", "FAMILY_STRESS", "ADHD"],
-    postcode: "NR2 4AB",
-  },
-  {
-    age: 14,
-    needs: ["SAFEGUARDING", "MENTAL_HEALTH", "LEARNING_DIFFICULTY", "EDUCATION"],
-    postcode: "NP20 1AA",
-  },
-  {
-    age: 4,
-    needs: ["SPEECH_LANGUAGE", "AUTISM", "PARENTING", "FINANCIAL_HARDSHIP"],
-    localAuthority: "E06000023",
-    urgency: "SOON",
-  },
-  {
-    age: 16,
-    needs: ["SUBSTANCE_MISUSE", "YOUTH_JUSTICE", "HOUSING", "MENTAL_HEALTH"],
-    postcode: "BS5 0AA",
-    maxTravelKm: 10,
-  },
-];
-const COVERAGE_QUERY = /* GraphQL */ `
-  query Coverage($area: String!, $ageBand: AgeBand) {
-    coverage(area: $area, ageBand: $ageBand) {
-      localAuthority
-      needs {
-        need
-        cells {
-          ageBand
-          total
-          gap
-          byPartner {
-            partner
-            count
-          }
-        }
-      }
-      gaps
-      endingContracts {
-        contractEndDate
-        withinMonths
-        soleProviderFor
-        service {
-          id
-          name
-          partner
-        }
-      }
-      offlinePartners
-    }
-  }
-`;
-const AREAS = ["E10000020", "E06000023", "W06000022"];
-const AGE_BANDS = [null, "EARLY_YEARS", "PRIMARY", "SECONDARY", "POST_16"];
-
-type Op = "search" | "service" | "routeChild" | "coverage";
-/** The mix: mostly search and service pages, a fifth routing, coverage now and then. */
-function nextRequest(serviceIds: string[]): {
-  op: Op;
-  query: string;
-  variables: Record<string, unknown>;
-} {
-  const r = rand();
-  if (r < 0.45) return { op: "search", query: SEARCH_QUERY, variables: pick(SEARCHES) };
-  if (r < 0.75) return { op: "service", query: SERVICE_QUERY, variables: { id: pick(serviceIds) } };
-  if (r < 0.97)
-    return { op: "routeChild", query: ROUTE_QUERY, variables: { profile: pick(PROFILES) } };
-  return {
-    op: "coverage",
-    query: COVERAGE_QUERY,
-    variables: { area: pick(AREAS), ageBand: pick(AGE_BANDS) },
   };
 }
 
@@ -342,10 +162,35 @@ const memoryTimeline: {
   ownCores: number;
 }[] = [];
 
+const nextRequest = soakMix(serviceIds);
+/** Wall-clock (epoch ms) when each phase began: the open loop's answers are placed by these. */
+const phaseStarts: [Phase, number][] = [];
+const epoch = () => performance.timeOrigin + performance.now();
+const phaseAt = (t: number): Phase => {
+  let found: Phase = "warm-up";
+  for (const [ph, at] of phaseStarts) if (at <= t) found = ph;
+  return found;
+};
+
+/** The open-loop load generator, forked (through scripts/launch.mjs, as our processes start). */
+async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
+  const child = fork(
+    path.join(import.meta.dirname, "launch.mjs"),
+    [path.join(import.meta.dirname, "bench", "open-loop.ts")],
+    { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+  );
+  const answer = new Promise<OpenLoopResult>((resolve, reject) => {
+    child.once("message", (m) => resolve(m as OpenLoopResult));
+    child.once("exit", (code) => reject(new Error(`the load generator exited with ${code}`)));
+  });
+  child.send(job);
+  return answer;
+}
+
 async function worker(i: number) {
   const minInterval = clientRps > 0 ? 1000 / clientRps : 0;
   while (running) {
-    const { op, query, variables } = nextRequest(serviceIds);
+    const { op, query, variables } = nextRequest();
     const started = performance.now();
     const startPhase = phase;
     let codes: string[];
@@ -385,13 +230,27 @@ async function worker(i: number) {
 function enterPhase(next: Phase | null) {
   loopByPhase[phase] = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
   loopDelay.reset();
-  if (next) phase = next;
+  if (next) {
+    phase = next;
+    phaseStarts.push([next, epoch()]);
+  }
 }
 
 const startMem = memory();
 trafficStart = performance.now();
+const trafficStartEpoch = epoch();
 loopDelay.enable();
-const workers = Array.from({ length: concurrency }, (_, i) => worker(i));
+const workers = rate > 0 ? [] : Array.from({ length: concurrency }, (_, i) => worker(i));
+const generated =
+  rate > 0
+    ? openLoop({
+        url: stack.gatewayUrl,
+        rate,
+        seconds: warmupSeconds + durationS,
+        tokens,
+        serviceIds,
+      })
+    : undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const elapsed = () => (performance.now() - trafficStart) / 1000;
 
@@ -409,7 +268,7 @@ const sampler = setInterval(() => {
     ownCores: c.ownCores,
   });
   console.log(
-    `${clock(elapsed() - measuredStart)}  ${phase}  ${samples.length} requests  rss ${fmt(m.rssMb, 0)} MB  heap ${fmt(m.heapMb, 0)} MB  cpu ours ${fmt(c.ownCores, 2)} others ${fmt(c.otherCores, 2)} cores`,
+    `${clock(elapsed() - measuredStart)}  ${phase}  ${rate > 0 ? `${rate} requests/s offered` : `${samples.length} requests`}  rss ${fmt(m.rssMb, 0)} MB  heap ${fmt(m.heapMb, 0)} MB  cpu ours ${fmt(c.ownCores, 2)} others ${fmt(c.otherCores, 2)} cores`,
   );
 }, 60_000);
 cpu(); // the per-minute readings start here
@@ -427,6 +286,20 @@ console.log(`${clock(restartedAt)}  ${victim} started again`);
 await sleep(Math.max(0, (durationS - outageAt - outageSeconds) * 1000));
 running = false;
 await Promise.all(workers);
+let lateSends = 0;
+if (generated) {
+  const { samples: answers, late } = await generated;
+  lateSends = late;
+  for (const a of answers)
+    samples.push({
+      phase: phaseAt(a.done),
+      startPhase: phaseAt(a.due),
+      op: a.op,
+      t: (a.due - trafficStartEpoch) / 1000,
+      ms: a.done - a.due,
+      codes: a.codes,
+    });
+}
 clearInterval(sampler);
 enterPhase(null);
 const endMem = memory();
@@ -524,8 +397,12 @@ const loadNote =
 const section = [
   `## Soak: ${minutes} minutes of mixed traffic with a partner outage — ${new Date().toISOString().slice(0, 10)}`,
   "",
-  `Command: \`${command}\`. ${concurrency} concurrent clients, each its own token and at most ${clientRps} requests/s (under the gateway's per-client rate limit), in a closed loop: 45 % searchServices (7 variants), 30 % service(id) over all ${serviceIds.length.toLocaleString("en-GB")} services, 22 % routeChild with 4 needs, 3 % coverage. ${warmupSeconds} s of warm-up (${warmupCount} requests) are not counted. At ${clock(stoppedAt)} the ${victim} partner's server was stopped for ${outageSeconds} s, then started again on the same port.`,
-  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on PGlite; search on the embedded index; gateway policy: 3 s timeout per attempt, one retry for reads, circuit opens after 5 consecutive failures for 5 s. Everything, the load generator included, in one process over loopback HTTP, so the clients' own work is in the latencies and it competes for the same event loop.`,
+  `Command: \`${command}\`. ${
+    rate > 0
+      ? `An open loop: ${rate} requests/s sent evenly from a load generator in a process of its own, whatever the answers (as independent users arrive), by ${concurrency} clients in turn, each its own token (${fmt(rate / concurrency)} requests/s each, under the gateway's per-client rate limit). Each latency is counted from when the request was due, so a queue at the server shows in it; ${lateSends} requests were sent more than 5 ms late because the generator was busy.`
+      : `${concurrency} concurrent clients, each its own token and at most ${clientRps} requests/s (under the gateway's per-client rate limit), in a closed loop in the stack's process.`
+  } The mix: 45 % searchServices (7 variants), 30 % service(id) over all ${serviceIds.length.toLocaleString("en-GB")} services, 22 % routeChild with 4 needs, 3 % coverage, all as professionals (nothing is answered from the public read cache). ${warmupSeconds} s of warm-up (${warmupCount} requests) are not counted. At ${clock(stoppedAt)} the ${victim} partner's server was stopped for ${outageSeconds} s, then started again on the same port.`,
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on PGlite; search on the embedded index; gateway policy: 3 s timeout per attempt, one retry for reads, circuit opens after 5 consecutive failures for 5 s. ${rate > 0 ? "The gateway, the directory and the three partners in one process (one thread), the load generator in another, over loopback HTTP." : "Everything, the load generator included, in one process over loopback HTTP, so the clients' own work is in the latencies and it competes for the same event loop."}`,
   loadNote,
   "",
   `- ${size.toLocaleString("en-GB")} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + full index sync ${fmt((tReady - tImport) / 1000)} s`,
@@ -556,7 +433,7 @@ const section = [
       `| ${r.op} | ${r.s.n.toLocaleString("en-GB")} | ${fmt(r.s.p50)} | ${fmt(r.s.p95)} | ${fmt(r.s.p99)} | ${fmt(r.s.max)} |`,
   ),
   "",
-  `This process used ${fmt(ownAvg, 2)} cores on average.`,
+  `The stack's process used ${fmt(ownAvg, 2)} cores on average${rate > 0 ? " (the load generator's are not counted)" : ", its clients included"}.`,
   "",
 ].join("\n");
 
