@@ -5,6 +5,9 @@
 // --concurrency clients share the rate, each with its own token. --rate 0: the older closed loop,
 // --concurrency clients in this process, each sending its next request when the last is answered
 // (at most --client-rps a second).
+// --processes: the stack as docker-compose runs it, every subgraph and the gateway a process of its
+// own (scripts/bench/process-stack.ts), partners on PostgreSQL (BENCH_POSTGRES_URL), the outage a
+// real stop of the partner's process; memory and CPU are then those processes' (from /proc).
 // Loads N generated services into the three partners (PGlite), starts the whole stack, and runs
 // concurrent mixed traffic through the gateway (search variants, service(id), routeChild with 4
 // needs, now and then coverage) for the given minutes. Midway one partner is stopped for the
@@ -12,6 +15,8 @@
 // after the outage), memory and the machine's other load, and writes them with this command to
 // BENCHMARKS.md between <!-- bench:soak --> and <!-- /bench -->.
 import { fork } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import pg from "pg";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import os from "node:os";
@@ -29,6 +34,7 @@ import { benchConfig } from "./config.ts";
 import { writeBenchSection } from "./bench/report.ts";
 import { soakMix, type Op } from "./bench/soak-mix.ts";
 import type { OpenLoopJob, OpenLoopResult } from "./bench/open-loop.ts";
+import { procUsage, startProcessStack, type ProcessStack } from "./bench/process-stack.ts";
 
 // The soak keeps the rate limit on: each worker is its own client and stays under it.
 const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: true });
@@ -50,6 +56,7 @@ const warmupSeconds = Number(flag("warmup-seconds", "15"));
 const clientRps = Number(flag("client-rps", "18"));
 const victim = flag("partner", "health") as PartnerId;
 const write = !argv.includes("--no-write");
+const processes = argv.includes("--processes");
 if (!PARTNERS.includes(victim)) throw new Error(`--partner must be one of ${PARTNERS.join(", ")}`);
 if (!(minutes > 0) || !(concurrency >= 1) || !(size >= 100) || !(rate >= 0))
   throw new Error("--minutes, --concurrency and --services must be positive, --rate 0 or more");
@@ -57,32 +64,58 @@ if (!(minutes > 0) || !(concurrency >= 1) || !(size >= 100) || !(rate >= 0))
 // A collected heap says more about leaks than whatever the last minor GC left.
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
+/** With --processes: the stack's processes (memory and CPU are theirs, not this process's). */
+const meters: { usage?: ProcessStack["usage"]; cpuS?: ProcessStack["cpuS"] } = {};
+/** The open-loop load generator's process, once forked. */
+let generatorPid: number | undefined;
+/** A stopped process reads as NaN: it holds nothing. */
+const sum = (xs: number[]) => xs.reduce((a, b) => (Number.isFinite(b) ? a + b : a), 0);
+
+/** The stack's memory: this process after a full GC, or the sum of the stack's processes' RSS. */
 function memory() {
+  if (meters.usage) return { rssMb: sum(meters.usage().map((u) => u.rssMb)), heapMb: NaN };
   gc();
   const m = process.memoryUsage();
   return { rssMb: m.rss / 1e6, heapMb: m.heapUsed / 1e6 };
 }
 
-/** Machine-wide busy CPU against this process's, so other people's load shows in the figures. */
+/**
+ * Machine-wide busy CPU against the stack's (ownCores) and the rest of this soak's (the load
+ * generator, and this process when the stack runs elsewhere), so other people's load shows.
+ */
 function cpuMeter() {
   const busy = () =>
     os.cpus().reduce((acc, c) => acc + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+  const self = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const read = () => {
+    const stackS = meters.cpuS ? meters.cpuS() : self();
+    const generatorS = generatorPid ? procUsage(generatorPid).cpuS : NaN;
+    const soakS = (meters.cpuS ? self() : 0) + (Number.isFinite(generatorS) ? generatorS : 0);
+    return { stackS, soakS };
+  };
   let machine = busy();
-  let own = process.cpuUsage();
+  let before = read();
   let at = performance.now();
   return () => {
     const m = busy();
-    const o = process.cpuUsage();
-    const now = performance.now();
-    const wall = now - at;
-    const out = {
-      machineCores: (m - machine) / wall,
-      ownCores: (o.user - own.user + o.system - own.system) / 1000 / wall,
-    };
+    const now = read();
+    const t = performance.now();
+    const wall = t - at;
+    const machineCores = (m - machine) / wall;
+    const ownCores = ((now.stackS - before.stackS) * 1000) / wall;
+    // A process started or restarted between readings (the generator, a partner) counts from 0.
+    const soakCores = Math.max(0, ((now.soakS - before.soakS) * 1000) / wall);
     machine = m;
-    own = o;
-    at = now;
-    return { ...out, otherCores: Math.max(0, out.machineCores - out.ownCores) };
+    before = now;
+    at = t;
+    return {
+      machineCores,
+      ownCores,
+      otherCores: Math.max(0, machineCores - Math.max(0, ownCores) - soakCores),
+    };
   };
 }
 
@@ -122,18 +155,30 @@ const loadAvgBefore = os.loadavg();
 const t0 = performance.now();
 const data = generateDataset({ services: size });
 const dbs = {} as Record<PartnerId, Db>;
+const databaseUrls = Object.fromEntries(
+  PARTNERS.map((p) => [p, `${cfg.postgresUrl}?schema=soak_${p}_${process.pid}`]),
+) as Record<PartnerId, string>;
 for (const p of PARTNERS) {
-  dbs[p] = await openDb({});
+  dbs[p] = await openDb(processes ? { url: databaseUrls[p] } : {});
   await importHsds(dbs[p], data[p]);
+  // The partner's own process opens it.
+  if (processes) await dbs[p].close();
 }
 const serviceIds = PARTNERS.flatMap((p) => data[p].services.map((s) => `${p}:${s.id}`));
 const tImport = performance.now();
 // /ready shows the gateway's links (breaker, attempts, retries) to operators only.
 const operatorToken = cfg.stack.gateway.operatorToken ?? randomUUID();
-const stack = await startStack(
-  { ...cfg.stack, gateway: { ...cfg.stack.gateway, operatorToken } },
-  { dbs },
-);
+const dataDir = await mkdtemp(path.join(os.tmpdir(), "wayfinder-soak-"));
+const stack: Pick<ProcessStack, "gatewayUrl" | "stopPartner" | "startPartner" | "close"> &
+  Partial<Pick<ProcessStack, "usage" | "cpuS">> = processes
+  ? await startProcessStack({
+      databaseUrls,
+      dataDir,
+      env: { LOG_LEVEL: cfg.logLevel, OPERATOR_TOKEN: operatorToken },
+    })
+  : await startStack({ ...cfg.stack, gateway: { ...cfg.stack.gateway, operatorToken } }, { dbs });
+meters.usage = stack.usage;
+meters.cpuS = stack.cpuS;
 const tReady = performance.now();
 console.log(
   `${size} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + index sync ${fmt((tReady - tImport) / 1000)} s`,
@@ -179,6 +224,7 @@ async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
     [path.join(import.meta.dirname, "bench", "open-loop.ts")],
     { stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
+  generatorPid = child.pid;
   const answer = new Promise<OpenLoopResult>((resolve, reject) => {
     child.once("message", (m) => resolve(m as OpenLoopResult));
     child.once("exit", (code) => reject(new Error(`the load generator exited with ${code}`)));
@@ -237,6 +283,7 @@ function enterPhase(next: Phase | null) {
 }
 
 const startMem = memory();
+const startUsage = stack.usage?.();
 trafficStart = performance.now();
 const trafficStartEpoch = epoch();
 loopDelay.enable();
@@ -303,6 +350,7 @@ if (generated) {
 clearInterval(sampler);
 enterPhase(null);
 const endMem = memory();
+const endUsage = stack.usage?.();
 const endCpu = cpu();
 memoryTimeline.push({
   t: elapsed() - measuredStart,
@@ -320,7 +368,14 @@ const readyAtEnd = (await (
 };
 const victimLink = readyAtEnd.connections?.[victim] ?? {};
 await stack.close();
-for (const p of PARTNERS) await dbs[p].close();
+if (processes) {
+  const c = new pg.Client({ connectionString: cfg.postgresUrl });
+  await c.connect();
+  for (const url of Object.values(databaseUrls))
+    await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
+  await c.end();
+} else for (const p of PARTNERS) await dbs[p].close();
+await rm(dataDir, { recursive: true, force: true });
 
 // ---- figures -----------------------------------------------------------------------------------
 const measured = samples.filter((s) => s.phase !== "warm-up");
@@ -402,11 +457,13 @@ const section = [
       ? `An open loop: ${rate} requests/s sent evenly from a load generator in a process of its own, whatever the answers (as independent users arrive), by ${concurrency} clients in turn, each its own token (${fmt(rate / concurrency)} requests/s each, under the gateway's per-client rate limit). Each latency is counted from when the request was due, so a queue at the server shows in it; ${lateSends} requests were sent more than 5 ms late because the generator was busy.`
       : `${concurrency} concurrent clients, each its own token and at most ${clientRps} requests/s (under the gateway's per-client rate limit), in a closed loop in the stack's process.`
   } The mix: 45 % searchServices (7 variants), 30 % service(id) over all ${serviceIds.length.toLocaleString("en-GB")} services, 22 % routeChild with 4 needs, 3 % coverage, all as professionals (nothing is answered from the public read cache). ${warmupSeconds} s of warm-up (${warmupCount} requests) are not counted. At ${clock(stoppedAt)} the ${victim} partner's server was stopped for ${outageSeconds} s, then started again on the same port.`,
-  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on PGlite; search on the embedded index; gateway policy: 3 s timeout per attempt, one retry for reads, circuit opens after 5 consecutive failures for 5 s. ${rate > 0 ? "The gateway, the directory and the three partners in one process (one thread), the load generator in another, over loopback HTTP." : "Everything, the load generator included, in one process over loopback HTTP, so the clients' own work is in the latencies and it competes for the same event loop."}`,
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; partners on ${processes ? "PostgreSQL 15 (127.0.0.1)" : "PGlite"}; search on the embedded index; gateway policy: 3 s timeout per attempt, one retry for reads, circuit opens after 5 consecutive failures for 5 s. ${processes ? "As docker-compose runs it: the three partners, the directory and the gateway each a process of its own (development settings with a non-default INTERNAL_SECRET), the load generator another, over loopback HTTP; the outage stops the partner's process and starts a new one on the same port." : rate > 0 ? "The gateway, the directory and the three partners in one process (one thread), the load generator in another, over loopback HTTP." : "Everything, the load generator included, in one process over loopback HTTP, so the clients' own work is in the latencies and it competes for the same event loop."}`,
   loadNote,
   "",
   `- ${size.toLocaleString("en-GB")} services: generate + import ${fmt((tImport - t0) / 1000)} s, stack start + full index sync ${fmt((tReady - tImport) / 1000)} s`,
-  `- Memory (after a full GC): RSS ${fmt(startMem.rssMb, 0)} MB at the start of traffic, ${fmt(endMem.rssMb, 0)} MB at the end (peak ${fmt(peakRss, 0)} MB); heap used ${fmt(startMem.heapMb, 0)} → ${fmt(endMem.heapMb, 0)} MB. RSS each minute and at the end: ${memoryTimeline.map((m) => fmt(m.rssMb, 0)).join(", ")} MB; heap: ${memoryTimeline.map((m) => fmt(m.heapMb, 0)).join(", ")} MB.`,
+  processes
+    ? `- Memory: RSS of the stack's five processes together (no GC forced) ${fmt(startMem.rssMb, 0)} MB at the start of traffic, ${fmt(endMem.rssMb, 0)} MB at the end (peak ${fmt(peakRss, 0)} MB); each minute and at the end: ${memoryTimeline.map((m) => fmt(m.rssMb, 0)).join(", ")} MB. Per process, start → end: ${(endUsage ?? []).map((u) => `${u.name} ${fmt(startUsage?.find((x) => x.name === u.name)?.rssMb ?? NaN, 0)} → ${fmt(u.rssMb, 0)} MB`).join(", ")} (the restarted partner's is its new process's).`
+    : `- Memory (after a full GC): RSS ${fmt(startMem.rssMb, 0)} MB at the start of traffic, ${fmt(endMem.rssMb, 0)} MB at the end (peak ${fmt(peakRss, 0)} MB); heap used ${fmt(startMem.heapMb, 0)} → ${fmt(endMem.heapMb, 0)} MB. RSS each minute and at the end: ${memoryTimeline.map((m) => fmt(m.rssMb, 0)).join(", ")} MB; heap: ${memoryTimeline.map((m) => fmt(m.heapMb, 0)).join(", ")} MB.`,
   `- Recovery: the last PARTNER_UNAVAILABLE for ${victim} came ${fmt(recoveryS)} s after it was back (the circuit's cool-down and trial; the directory's own sync catches up on its interval).`,
   `- Errors other than the expected PARTNER_UNAVAILABLE for ${victim} during and after its outage: ${unexpected.length ? unexpected.map(([c, r]) => `${c} (before ${r.before}, during ${r.during}, after ${r.after})`).join("; ") : "none"}.`,
   `- The gateway's link to ${victim} at the end (/ready): circuit ${victimLink.breaker}; ${victimLink.attempts} attempts, ${victimLink.retries} retries, ${victimLink.failures} failed attempts, ${victimLink.failedFast} calls refused while the circuit was open.`,
@@ -415,7 +472,7 @@ const section = [
   "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...phaseRows.map(
     (r) =>
-      `| ${r.label} | ${clock(r.from)}–${clock(r.to)} | ${r.n.toLocaleString("en-GB")} | ${fmt(r.rps)} | ${r.failed.toLocaleString("en-GB")} | ${fmt(r.s.p50)} | ${fmt(r.s.p95)} | ${fmt(r.s.p99)} | ${fmt(r.s.max)} | ${fmt(loopByPhase[r.ph]?.p99 ?? NaN)} / ${fmt(loopByPhase[r.ph]?.max ?? NaN)} |`,
+      `| ${r.label} | ${clock(r.from)}–${clock(r.to)} | ${r.n.toLocaleString("en-GB")} | ${fmt(r.rps)} | ${r.failed.toLocaleString("en-GB")} | ${fmt(r.s.p50)} | ${fmt(r.s.p95)} | ${fmt(r.s.p99)} | ${fmt(r.s.max)} | ${processes ? "–" : `${fmt(loopByPhase[r.ph]?.p99 ?? NaN)} / ${fmt(loopByPhase[r.ph]?.max ?? NaN)}`} |`,
   ),
   "",
   "| error code | before | during | after |",
@@ -433,7 +490,7 @@ const section = [
       `| ${r.op} | ${r.s.n.toLocaleString("en-GB")} | ${fmt(r.s.p50)} | ${fmt(r.s.p95)} | ${fmt(r.s.p99)} | ${fmt(r.s.max)} |`,
   ),
   "",
-  `The stack's process used ${fmt(ownAvg, 2)} cores on average${rate > 0 ? " (the load generator's are not counted)" : ", its clients included"}.`,
+  `The stack used ${fmt(ownAvg, 2)} cores on average${processes ? " (its five processes together; the event-loop column is blank because they are not this process)" : ""}${rate > 0 ? " (the load generator's are not counted)" : ", its clients included"}.`,
   "",
 ].join("\n");
 

@@ -1,0 +1,159 @@
+// The stack as docker-compose.yml runs it, for the soak: every partner subgraph, the directory and
+// the gateway each a process of its own (`node scripts/launch.mjs scripts/start-subgraph.ts <name>`,
+// `… gateway/index.ts`, what `npm run start:subgraph` and `npm run start:gateway` run), partners on
+// PostgreSQL, a non-default INTERNAL_SECRET. A partner can be stopped (SIGTERM, a real outage) and
+// started again on the same port. Each process's memory and CPU are read from /proc.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const READY = /ready at (http:\/\/\S+)/;
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  url: string;
+}
+
+export interface ProcessStack {
+  gatewayUrl: string;
+  stopPartner(p: PartnerId): Promise<void>;
+  startPartner(p: PartnerId): Promise<void>;
+  /** Resident memory (MB) and CPU seconds so far, per process. */
+  usage(): { name: string; rssMb: number; cpuS: number }[];
+  /** CPU seconds of every process started so far: a stopped one counts what it had used. */
+  cpuS(): number;
+  close(): Promise<void>;
+}
+
+function launch(
+  name: string,
+  entry: string[],
+  env: Record<string, string>,
+  timeoutMs = 600_000,
+): Promise<Proc> {
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "launch.mjs"), ...entry], {
+    cwd: ROOT,
+    // Only what node needs from ours, plus the stack's settings: nothing else of this shell leaks in.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} printed no ready line:\n${out}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = READY.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        // Keep draining its output (warnings) so the pipe never fills.
+        out = "";
+        resolve({ name, child, url: m[1]! });
+      } else if (out.length > 1e6) out = out.slice(-1e5);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited ${code} before it was ready:\n${out}`));
+    });
+  });
+}
+
+async function stop(p: Proc) {
+  if (p.child.exitCode !== null) return;
+  const exited = new Promise((r) => p.child.once("exit", r));
+  p.child.kill("SIGTERM");
+  const killer = setTimeout(() => p.child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(killer);
+}
+
+/** A process's resident memory (MB) and CPU seconds so far, from /proc (Linux). */
+export function procUsage(pid: number) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second here).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { rssMb: (rssKb * 1024) / 1e6, cpuS: ticks / 100 };
+  } catch {
+    return { rssMb: NaN, cpuS: NaN };
+  }
+}
+
+/**
+ * Starts the partners on `databaseUrls`, then the directory (its state in `dataDir`), then the
+ * gateway. `env` is added to every process (LOG_LEVEL, OPERATOR_TOKEN …).
+ */
+export async function startProcessStack(opts: {
+  databaseUrls: Record<PartnerId, string>;
+  dataDir: string;
+  env?: Record<string, string>;
+}): Promise<ProcessStack> {
+  const common = {
+    INTERNAL_SECRET: `soak-${randomBytes(24).toString("hex")}`,
+    DATA_DIR: opts.dataDir,
+    HOST: "127.0.0.1",
+    ...opts.env,
+  };
+  const partnerEnv = (p: PartnerId, port: string) => ({
+    ...common,
+    [`${p.toUpperCase()}_DATABASE_URL`]: opts.databaseUrls[p],
+    [`${p.toUpperCase()}_PORT`]: port,
+  });
+  const procs = new Map<string, Proc>();
+  let retiredCpuS = 0;
+  const started = await Promise.all(
+    PARTNERS.map((p) => launch(p, ["scripts/start-subgraph.ts", p], partnerEnv(p, "0"))),
+  );
+  for (const p of started) procs.set(p.name, p);
+  const urls = Object.fromEntries(
+    PARTNERS.map((p) => [`${p.toUpperCase()}_URL`, procs.get(p)!.url]),
+  );
+  const directory = await launch("directory", ["scripts/start-subgraph.ts", "directory"], {
+    ...common,
+    ...urls,
+    DIRECTORY_PORT: "0",
+  });
+  procs.set("directory", directory);
+  const gateway = await launch("gateway", ["gateway/index.ts"], {
+    ...common,
+    ...urls,
+    DIRECTORY_URL: directory.url,
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_PORT: "0",
+  });
+  procs.set("gateway", gateway);
+
+  return {
+    gatewayUrl: gateway.url,
+    async stopPartner(p) {
+      const proc = procs.get(p)!;
+      const before = procUsage(proc.child.pid!).cpuS;
+      await stop(proc);
+      if (Number.isFinite(before)) retiredCpuS += before;
+    },
+    async startPartner(p) {
+      const port = new URL(procs.get(p)!.url).port;
+      procs.set(p, await launch(p, ["scripts/start-subgraph.ts", p], partnerEnv(p, port)));
+    },
+    cpuS: () =>
+      retiredCpuS +
+      [...procs.values()]
+        .map((p) => procUsage(p.child.pid!).cpuS)
+        .reduce((a, b) => (Number.isFinite(b) ? a + b : a), 0),
+    usage: () => [...procs.values()].map((p) => ({ name: p.name, ...procUsage(p.child.pid!) })),
+    async close() {
+      await Promise.all([...procs.values()].map(stop));
+    },
+  };
+}
