@@ -2,7 +2,8 @@
 // UNKNOWN with a PARTNER_OFFLINE gap (never COVERED by an entry that cannot be shown, never
 // NO_SERVICE), its stale entries still show the directory's copy, and all of this holds right after
 // the directory restarts while the partner is still down (its state store keeps checkpoints and
-// copies). Sync runs once a minute here, so only the request-time liveness check can notice.
+// copies). The ORUK API answers 503 (Retry-After) for what needs the offline partner, never a 404
+// or a page without it. Sync runs once a minute here, so only the request-time liveness check can notice.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -160,6 +161,34 @@ describe("a partner offline", () => {
     await expectStaleSearchEntry();
   });
 
+  it("the ORUK API answers 503 with Retry-After for what it cannot give whole, never a 404 or a short page", async () => {
+    const oruk = async (p: string) => {
+      const res = await fetch(new URL(p, stack.gatewayUrl));
+      return {
+        status: res.status,
+        retryAfter: res.headers.get("retry-after"),
+        body: await res.json(),
+      };
+    };
+    // The offline partner's own service: not "no such service", which a feed reader would take
+    // for a deletion.
+    const own = await oruk("/oruk/services/adhd-carlisle");
+    expect(own).toMatchObject({ status: 503, retryAfter: "30" });
+    expect(own.body.error).toContain("health");
+    // A page that would hold its service, and the organizations list (one per partner).
+    expect((await oruk("/oruk/services?per_page=50")).status).toBe(503);
+    expect((await oruk("/oruk/organizations")).status).toBe(503);
+    // An id that is no partner's: health cannot say it has none, so 503 too.
+    expect((await oruk("/oruk/services/no-such-service")).status).toBe(503);
+    // What the partners that answer hold is served as usual.
+    const council = await oruk("/oruk/services/fh-carlisle");
+    expect(council.status).toBe(200);
+    expect(council.body.name).toBe("Carlisle Family Hub");
+    const page = await oruk("/oruk/services?taxonomy_term_id=FAMILY_STRESS");
+    expect(page.status).toBe(200);
+    expect(page.body.contents.map((x: any) => x.id)).toEqual(["fh-carlisle"]);
+  });
+
   it("stays honest right after the directory restarts while the partner is still down", async () => {
     const cursor = stack.directory.sync.status.get("council")!.cursor;
     await stack.restartDirectory();
@@ -180,6 +209,15 @@ describe("a partner offline", () => {
 
   it("is COVERED again once the partner is back", async () => {
     await stack.startPartner("health");
+    // Every partner answers again: an unknown id is a plain 404, the offline one's service is back.
+    await eventually(async () => {
+      expect((await fetch(new URL("/oruk/services/adhd-carlisle", stack.gatewayUrl))).status).toBe(
+        200,
+      );
+    });
+    expect((await fetch(new URL("/oruk/services/no-such-service", stack.gatewayUrl))).status).toBe(
+      404,
+    );
     await eventually(async () => {
       const plan = await route();
       expect(plan.offlinePartners).toEqual([]);

@@ -138,9 +138,36 @@ export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
+}
+
+/** Seconds a client is told to wait before asking again while a partner is unavailable. */
+const RETRY_AFTER_S = 30;
+
+/**
+ * The partners whose services an answer could not include (PARTNER_UNAVAILABLE errors). The ORUK
+ * API answers 503 then, never a page without them or a 404: a feed reader (our own `--url` pull
+ * with `--replace`, a council's aggregator) would take a missing service for a deleted one.
+ */
+function unavailablePartners(r: GraphQLAnswer): string[] {
+  return [
+    ...new Set(
+      (r.errors ?? [])
+        .filter((e) => e.extensions?.code === "PARTNER_UNAVAILABLE")
+        .map((e) => String(e.extensions?.partner ?? "a partner")),
+    ),
+  ];
+}
+
+function partnerUnavailable(partners: string[]): HttpProblem {
+  return new HttpProblem(
+    503,
+    `${partners.length === 1 ? "partner" : "partners"} ${partners.join(", ")} unavailable: their services cannot be given in full just now; try again shortly`,
+    { "retry-after": String(RETRY_AFTER_S) },
+  );
 }
 
 interface Params {
@@ -229,6 +256,8 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
   const run = async (req: http.IncomingMessage, query: string, variables: Obj = {}) => {
     const r = await opts.execute(req, query, variables);
     if (!r.data && r.errors?.length) {
+      const down = unavailablePartners(r);
+      if (down.length) throw partnerUnavailable(down);
       // The caller's mistake (an unknown postcode, a page past what the index pages) is theirs.
       const bad = r.errors.find((e) => e.extensions?.code === "BAD_USER_INPUT");
       throw new HttpProblem(
@@ -276,8 +305,11 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
       if (!conn) throw new HttpProblem(502, "the directory did not answer");
       total = conn.totalCount as number;
       const edges = conn.edges as Obj[];
-      // A service whose partner is down comes back null (with an error naming the partner): the
-      // page carries the others rather than failing whole.
+      // A service whose partner is down comes back null, with an error naming the partner: the
+      // page cannot be given whole (see unavailablePartners). A null with no such error is a
+      // service gone from its partner since the index last heard: left out.
+      const down = unavailablePartners(r);
+      if (down.length && edges.some((e) => !e.node)) throw partnerUnavailable(down);
       for (const e of edges) if (e.node) nodes.push(e.node as Obj);
       got += first;
       if (got >= count || edges.length < first || offset + got >= total) break;
@@ -451,7 +483,12 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
       .join("\n")} }`;
     const r = await run(req, query, Object.fromEntries(names.map((n, i) => [`s${i}`, n])));
     const found = Object.values(r.data ?? {}).find(Boolean) as Obj | undefined;
-    if (!found) throw new HttpProblem(404, `no service ${JSON.stringify(id)}`);
+    if (!found) {
+      // Not found, but a partner that might hold it could not be asked: not a 404.
+      const down = unavailablePartners(r);
+      if (down.length) throw partnerUnavailable(down);
+      throw new HttpProblem(404, `no service ${JSON.stringify(id)}`);
+    }
     return serviceRecord(found, needs);
   };
 
@@ -465,6 +502,9 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
           `query OrukOrgs($offset: Int!) { ${field}(offset: $offset, first: 200) { id name description url email } }`,
           { offset },
         );
+        const down = unavailablePartners(r);
+        if (down.length || (!r.data?.[field] && r.errors?.length))
+          throw down.length ? partnerUnavailable(down) : partnerUnavailable([partner]);
         const list = (r.data?.[field] ?? []) as Obj[];
         out.push(...list.map(organizationRecord));
         if (list.length < 200) break;
@@ -606,7 +646,11 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
         return { status: 200, body, headers };
       } catch (err) {
         if (err instanceof HttpProblem)
-          return { status: err.status, body: { error: err.message }, headers: cors };
+          return {
+            status: err.status,
+            body: { error: err.message },
+            headers: { ...cors, ...err.headers },
+          };
         throw err;
       }
     }
