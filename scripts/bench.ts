@@ -27,6 +27,8 @@ import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
 import type { LoadJob, LoadResult } from "./bench/load.ts";
 import { writeBenchSection } from "./bench/report.ts";
+// As the web app's plan shows it: each service's name and partner come from the partner that owns it.
+import { ROUTE_QUERY } from "./bench/soak-mix.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -203,37 +205,6 @@ const SEARCH_QUERY = /* GraphQL */ `
           value
           count
         }
-      }
-    }
-  }
-`;
-// As the web app's plan shows it: each service's name and partner come from the partner that owns it.
-const ROUTE_QUERY = /* GraphQL */ `
-  query Route($profile: ChildProfileInput!) {
-    routeChild(profile: $profile) {
-      needs {
-        need
-        status
-        services {
-          service {
-            id
-            name
-            partner
-          }
-          coversNeeds
-          distanceKm
-          typicalWaitWeeks
-        }
-        gaps {
-          kind
-          message
-        }
-      }
-      level {
-        level
-      }
-      leadAgency {
-        partner
       }
     }
   }

@@ -4,12 +4,10 @@
 // database that exists but is empty (PostgreSQL, or a PGlite directory emptied by hand).
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
+import type { PartnerId } from "../schema/vocabulary.ts";
 import { KIT_MIGRATIONS, openDb, migratedTemplate, type Db } from "../subgraphs/kit/db/db.ts";
 import { templates } from "../subgraphs/kit/db/templates.ts";
-import { importHsds } from "../subgraphs/kit/hsds/import.ts";
-import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
-import { recordAcceptances } from "../subgraphs/kit/codelivery.ts";
+import { seedPartner } from "../subgraphs/kit/hsds/seed.ts";
 import {
   DEFAULT_SEED,
   DEFAULT_SERVICES,
@@ -22,18 +20,11 @@ const demoDataset = () => (dataset ??= generateDataset({}));
 
 /**
  * Imports the generated data for `partner` into db and records, as its owner, the acceptance of
- * every co-delivery proposed for its services (a real owner accepts through
- * acceptCouncilCoDelivery). Returns the services loaded, or null when the generator has no data
- * for the partner (one added after it was written).
+ * every co-delivery proposed for its services. Returns the services loaded, or null when the
+ * generator has no data for the partner (one added after it was written).
  */
 export async function loadDemoData(db: Db, partner: PartnerId): Promise<number | null> {
-  const data = demoDataset();
-  if (!data[partner]) return null;
-  const result = await importHsds(db, validateHsds(data[partner]));
-  for (const proposer of PARTNERS)
-    if (data[proposer])
-      await recordAcceptances(db, partner, data[proposer].co_deliveries ?? [], "demo-data");
-  return result.services;
+  return seedPartner(db, partner, demoDataset(), "demo-data");
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -7,9 +7,7 @@ import { inject } from "vitest";
 import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
 import { KIT_MIGRATIONS, migratedTemplate, openDb, type Db } from "../../subgraphs/kit/db/db.ts";
 import { templates } from "../../subgraphs/kit/db/templates.ts";
-import { importHsds } from "../../subgraphs/kit/hsds/import.ts";
-import { validateHsds } from "../../subgraphs/kit/hsds/validate.ts";
-import { recordAcceptances } from "../../subgraphs/kit/codelivery.ts";
+import { seedPartner } from "../../subgraphs/kit/hsds/seed.ts";
 import type { HsdsBundle } from "../../subgraphs/kit/hsds/format.ts";
 import { DATASET } from "../fixtures/dataset.ts";
 
@@ -44,11 +42,9 @@ export async function loadDataset(
   dbs: Record<PartnerId, Db>,
   dataset: Record<PartnerId, HsdsBundle>,
 ): Promise<void> {
-  await Promise.all(PARTNERS.map((p) => importHsds(dbs[p], validateHsds(dataset[p]))));
-  for (const owner of PARTNERS) {
-    for (const proposer of PARTNERS)
-      await recordAcceptances(dbs[owner], owner, DATASET[proposer].co_deliveries ?? [], "fixture");
-  }
+  // Each partner's own co-deliveries from `dataset` (it used to take the fixed dataset's whatever
+  // dataset it was given).
+  await Promise.all(PARTNERS.map((p) => seedPartner(dbs[p], p, dataset, "fixture")));
 }
 
 /**
