@@ -28,7 +28,7 @@ import { benchConfig } from "./config.ts";
 import type { LoadJob, LoadResult } from "./bench/load.ts";
 import { writeBenchSection } from "./bench/report.ts";
 // As the web app's plan shows it: each service's name and partner come from the partner that owns it.
-import { ROUTE_QUERY } from "./bench/soak-mix.ts";
+import { ROUTE_QUERY, SEARCH_QUERY } from "./bench/soak-mix.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -175,40 +175,6 @@ const SEARCHES: [string, SearchRequest, Record<string, unknown>][] = [
   ],
 ];
 
-const SEARCH_QUERY = /* GraphQL */ `
-  query Bench($query: String, $filter: ServiceFilter, $near: NearInput, $sort: SearchSort) {
-    searchServices(query: $query, filter: $filter, near: $near, sort: $sort, first: 20) {
-      totalCount
-      edges {
-        distanceKm
-        highlight
-        node {
-          id
-          name
-          partner
-          needs
-          ageRange {
-            minimumAge
-            maximumAge
-          }
-          organization {
-            name
-          }
-        }
-      }
-      facets {
-        needs {
-          value
-          count
-        }
-        partner {
-          value
-          count
-        }
-      }
-    }
-  }
-`;
 // The same plan answered by the directory alone: names and partners from its own copy.
 const ROUTE_QUERY_DIRECTORY = /* GraphQL */ `
   query RouteDirectory($profile: ChildProfileInput!) {

@@ -2,7 +2,8 @@
 // the soak's closed-loop clients (in the stack's process) and its open-loop load generator
 // (scripts/bench/open-loop.ts, a process of its own), so both send the same mix.
 
-const SEARCH_QUERY = /* GraphQL */ `
+/** A search page as the web app asks it, with facets (also `npm run bench -- search`'s). */
+export const SEARCH_QUERY = /* GraphQL */ `
   query Search($query: String, $filter: ServiceFilter, $near: NearInput, $sort: SearchSort) {
     searchServices(query: $query, filter: $filter, near: $near, sort: $sort, first: 20) {
       totalCount
