@@ -1,6 +1,9 @@
 // Configuration of the CLI scripts, each read from the environment once by its own loader (the
 // processes' loaders are in platform/config.ts and gateway/config.ts). `generate` and
 // `schema:compose` read no environment: they take only their arguments.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import {
   directoryConfig,
@@ -91,8 +94,14 @@ export function benchConfig(
 ): BenchConfig {
   // Per-request info lines would swamp the output and cost time being written.
   const level = envStr(env, "LOG_LEVEL", "warn");
+  // A data directory of the bench's own, removed when it exits: with the default (.data) the
+  // directory's state store would be npm start's, and npm start would then restore the bench's
+  // copies of services its partners do not hold.
+  const dataDir = mkdtempSync(path.join(tmpdir(), "wayfinder-bench-data-"));
+  process.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
   const stackEnv: Env = {
     LOG_LEVEL: level,
+    DATA_DIR: dataDir,
     // Sequential latency runs come from one client, which the per-client limit would throttle.
     ...(opts.rateLimit ? {} : { GATEWAY_RATE_LIMIT_RPS: "0" }),
     SYNC_INTERVAL_MS: String(opts.syncIntervalMs),

@@ -229,3 +229,25 @@ describe("a partner offline", () => {
     });
   });
 });
+
+describe("a directory restarted over copies a partner no longer holds", () => {
+  it("checks them against the partner on its first pass, not a reconcile interval later", async () => {
+    const ids = async () =>
+      (await gql(stack.gatewayUrl, SEARCH, { la: [CUMBERLAND] })).data.searchServices.edges.map(
+        (e: any) => e.directoryCopy.id,
+      );
+    expect(await ids()).toContain("council:fh-carlisle");
+    // The council's database loses a service its feed never reports: restored from a backup
+    // taken before it existed, say. Only a comparison with the council's inventory can tell.
+    await dbs.council.query(`DELETE FROM service WHERE id = 'fh-carlisle'`);
+    await stack.restartDirectory();
+    // The restarted directory restores its copies, the council's among them, and reconciles on
+    // its first pass (this stack's reconcile interval is the default five minutes).
+    await eventually(async () => expect(await ids()).not.toContain("council:fh-carlisle"));
+    const page = await fetch(new URL("/oruk/services?per_page=50", stack.gatewayUrl));
+    expect(page.status).toBe(200);
+    expect(((await page.json()) as any).contents.map((s: any) => s.id)).not.toContain(
+      "fh-carlisle",
+    );
+  });
+});

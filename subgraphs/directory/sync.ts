@@ -241,6 +241,11 @@ export class DirectorySync {
     }
     const stored = await this.state.count();
     if (!stored) return { docs: 0 };
+    // Copies kept from the last run are checked against every partner on the first pass, not
+    // reconcileIntervalMs later: a partner's database may have been restored from a backup,
+    // reset, or replaced since (changes its feed will never report), and until then search
+    // would show services the partner no longer holds, which it answers as null.
+    this.lastReconcile = -Infinity;
     if (this.backend.name === "meilisearch") {
       if ((await this.backend.count()) !== stored)
         for (const p of PARTNERS) await this.reconcileIndex(p);
