@@ -233,3 +233,34 @@ describe("the README's GraphQL examples on npm start's generated data", () => {
     }
   });
 });
+
+describe("the README's ORUK examples on npm start's generated data", () => {
+  it("answer 200 with whole pages, and the one-service example finds its service", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const section = readme.slice(readme.indexOf("## The ORUK API"));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+    // Each `curl -s <url>` line, pointed at this stack instead of npm start's port 4000.
+    const urls = [...block.matchAll(/^curl -s '?(http:\/\/127\.0\.0\.1:4000[^'\s]*)'?/gm)].map(
+      (m) => m[1]!.replace("http://127.0.0.1:4000", new URL(stack.gatewayUrl).origin),
+    );
+    expect(urls.length).toBeGreaterThanOrEqual(6);
+    for (const url of urls) {
+      if (url.endsWith("$id")) continue;
+      const res = await fetch(url);
+      expect(res.status, url).toBe(200);
+      const body = (await res.json()) as any;
+      if (!("contents" in body)) continue;
+      // A page holds per_page items, or what is left on the last page: none went missing.
+      const perPage = Number(new URL(url).searchParams.get("per_page") ?? 50);
+      const before = (body.page_number - 1) * perPage;
+      expect(body.size, url).toBe(Math.min(perPage, body.total_items - before));
+      expect(body.contents.length, url).toBe(body.size);
+      expect(body.total_items, url).toBeGreaterThan(0);
+    }
+    // The last example: the first service's id from a page, then that service in full.
+    const first = (await (await fetch(`${urls[1]!.split("?")[0]}?per_page=1`)).json()) as any;
+    const one = await fetch(`${urls[1]!.split("?")[0]}/${first.contents[0].id}`);
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as any).id).toBe(first.contents[0].id);
+  });
+});
