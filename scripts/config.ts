@@ -86,6 +86,8 @@ export interface BenchConfig {
   postgresUrl: string;
   logLevel: LogLevel;
   stack: StackConfig;
+  /** What a process the bench starts needs from this environment to run at all (PATH, HOME). */
+  childEnv: Record<string, string>;
 }
 
 export function benchConfig(
@@ -113,5 +115,8 @@ export function benchConfig(
     postgresUrl: envStr(env, "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"),
     logLevel: logLevel(stackEnv),
     stack: stackConfig(stackEnv),
+    childEnv: Object.fromEntries(
+      ["PATH", "HOME"].flatMap((k) => (env[k] === undefined ? [] : [[k, env[k]!]])),
+    ),
   };
 }

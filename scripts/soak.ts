@@ -174,6 +174,7 @@ const stack: Pick<ProcessStack, "gatewayUrl" | "stopPartner" | "startPartner" | 
   ? await startProcessStack({
       databaseUrls,
       dataDir,
+      childEnv: cfg.childEnv,
       env: { LOG_LEVEL: cfg.logLevel, OPERATOR_TOKEN: operatorToken },
     })
   : await startStack({ ...cfg.stack, gateway: { ...cfg.stack.gateway, operatorToken } }, { dbs });

@@ -37,8 +37,9 @@ function launch(
 ): Promise<Proc> {
   const child = spawn(process.execPath, [path.join(ROOT, "scripts", "launch.mjs"), ...entry], {
     cwd: ROOT,
-    // Only what node needs from ours, plus the stack's settings: nothing else of this shell leaks in.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    // Only the stack's settings (and PATH and HOME, passed in by the caller's config): nothing
+    // else of this shell leaks in.
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -97,9 +98,12 @@ export function procUsage(pid: number) {
 export async function startProcessStack(opts: {
   databaseUrls: Record<PartnerId, string>;
   dataDir: string;
+  /** What every process needs from the caller's environment to run at all (PATH, HOME). */
+  childEnv: Record<string, string>;
   env?: Record<string, string>;
 }): Promise<ProcessStack> {
   const common = {
+    ...opts.childEnv,
     INTERNAL_SECRET: `soak-${randomBytes(24).toString("hex")}`,
     DATA_DIR: opts.dataDir,
     HOST: "127.0.0.1",
