@@ -33,7 +33,7 @@ import { startStack } from "./stack.ts";
 import { benchConfig } from "./config.ts";
 import { writeBenchSection } from "./bench/report.ts";
 import { soakMix, type Op } from "./bench/soak-mix.ts";
-import type { OpenLoopJob, OpenLoopResult } from "./bench/open-loop.ts";
+import { CHILD_FLAG, type OpenLoopJob, type OpenLoopResult } from "./bench/open-loop.ts";
 import { procUsage, startProcessStack, type ProcessStack } from "./bench/process-stack.ts";
 
 // The soak keeps the rate limit on: each worker is its own client and stays under it.
@@ -222,7 +222,7 @@ const phaseAt = (t: number): Phase => {
 async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
   const child = fork(
     path.join(import.meta.dirname, "launch.mjs"),
-    [path.join(import.meta.dirname, "bench", "open-loop.ts")],
+    [path.join(import.meta.dirname, "bench", "open-loop.ts"), CHILD_FLAG],
     { stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
   generatorPid = child.pid;

@@ -125,8 +125,12 @@ export async function runOpenLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
   return { samples, late };
 }
 
-// Forked: one job in, its result out, then exit.
-if (process.send) {
+/** The argument scripts/soak.ts forks this file with: only then does it wait for a job. */
+export const CHILD_FLAG = "--open-loop-child";
+
+// Forked: one job in, its result out, then exit. (Imported anywhere else, e.g. by a test in a
+// worker that has an IPC channel of its own, it does nothing.)
+if (process.send && process.argv.includes(CHILD_FLAG)) {
   process.once("message", (job: OpenLoopJob) => {
     void runOpenLoop(job).then(
       (r) => process.send!(r, () => process.exit(0)),
