@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { PARTNERS } from "../schema/vocabulary.ts";
 import { writeBenchSection } from "./bench/report.ts";
+import { childEnv } from "./config.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -157,7 +158,8 @@ async function launch(kind: Launch["kind"], dataDir: string): Promise<Launch> {
   const t0 = performance.now();
   const child = spawn("npm", ["start", "--silent"], {
     env: {
-      ...process.env,
+      ...childEnv(),
+      NPM_CONFIG_UPDATE_NOTIFIER: "false",
       DATA_DIR: dataDir,
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     },

@@ -90,6 +90,16 @@ export interface BenchConfig {
   childEnv: Record<string, string>;
 }
 
+/**
+ * What a process a script starts (npm start, a subgraph) needs from this environment to run at all:
+ * PATH and HOME. Nothing else of the caller's shell (NODE_ENV, LOG_LEVEL …) leaks into it.
+ */
+export function childEnv(env: Env = process.env): Record<string, string> {
+  return Object.fromEntries(
+    ["PATH", "HOME"].flatMap((k) => (env[k] === undefined ? [] : [[k, env[k]!]])),
+  );
+}
+
 export function benchConfig(
   opts: { syncIntervalMs: number; rateLimit: boolean },
   env: Env = process.env,
@@ -115,8 +125,6 @@ export function benchConfig(
     postgresUrl: envStr(env, "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"),
     logLevel: logLevel(stackEnv),
     stack: stackConfig(stackEnv),
-    childEnv: Object.fromEntries(
-      ["PATH", "HOME"].flatMap((k) => (env[k] === undefined ? [] : [[k, env[k]!]])),
-    ),
+    childEnv: childEnv(env),
   };
 }
