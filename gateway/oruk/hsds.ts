@@ -101,7 +101,7 @@ export function locationRecord(l: Obj): Obj {
 }
 
 /** A service_full record from a GraphQL Service (see SERVICE_FIELDS in routes.ts). */
-export function serviceRecord(s: Obj, needs: Map<string, NeedInfo>): Obj {
+export function serviceRecord(s: Obj, needs: ReadonlyMap<string, NeedInfo>): Obj {
   const id = String(s.hsdsId);
   const org = s.organization as Obj;
   const ages = (s.ageRange ?? {}) as Obj;

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type http from "node:http";
 import type { Route } from "../../platform/http.ts";
+import { NEEDS, PARTNERS } from "../../schema/vocabulary.ts";
 import {
   NEEDS_TAXONOMY,
   needTerm,
@@ -97,40 +98,18 @@ const PAIRS = /* GraphQL */ `
     }
   }
 `;
-const NEEDS = /* GraphQL */ `
-  query OrukNeeds {
-    needs {
-      code
-      label
-      description
-    }
-  }
-`;
-/** The needs vocabulary and the partners, in one operation (a service by its HSDS id needs both). */
-const META = /* GraphQL */ `
-  query OrukMeta {
-    needs {
-      code
-      label
-      description
-    }
-    partnerStatus {
-      partner
-    }
-  }
-`;
-const PARTNERS = /* GraphQL */ `
-  query OrukPartners {
-    partnerStatus {
-      partner
-    }
-  }
-`;
+/**
+ * The needs vocabulary and the partners are the product's own constants (schema/vocabulary.ts, the
+ * ones the directory answers `needs` and `partnerStatus` from): read once here, not asked for in an
+ * operation on every request.
+ */
+const NEED_INFO: ReadonlyMap<string, NeedInfo> = new Map(NEEDS.map((n) => [n.code, n]));
+/** A need term's id (HSDS taxonomy_term id) → the need's code. */
+const NEED_OF_TERM = new Map(NEEDS.map((n) => [needTerm(n).id as string, n.code]));
 
 interface ServiceQuery {
   /** searchServices arguments: query, filter, near. Every parameter is one of these. */
   vars: Obj & { filter: Obj };
-  needs: Map<string, NeedInfo>;
 }
 
 /** An answer with an HTTP status other than 200 (bad parameter, unknown id, bad token). */
@@ -268,11 +247,6 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
     return r;
   };
 
-  const needInfo = async (req: http.IncomingMessage) => {
-    const r = await run(req, NEEDS);
-    return new Map(((r.data?.needs ?? []) as NeedInfo[]).map((n) => [n.code, n]));
-  };
-
   /**
    * The largest `first` for `query` whose cost stays within the gateway's limit. A page of the
    * ORUK API (per_page ≤ 100) is fetched as a few operations of this size rather than one big one:
@@ -317,18 +291,13 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
     return { total, nodes };
   };
 
-  const partners = async (req: http.IncomingMessage) =>
-    (((await run(req, PARTNERS)).data?.partnerStatus ?? []) as Obj[]).map((x) =>
-      String(x.partner).toLowerCase(),
-    );
-
   /**
    * The request's parameters as searchServices arguments: all of them are applied by the index,
    * before paging, so a page is fetched alone and the totals are the index's.
    */
-  const serviceQuery = async (req: http.IncomingMessage, p: Params): Promise<ServiceQuery> => {
-    const needs = await needInfo(req);
-    const termToNeed = new Map([...needs.values()].map((n) => [needTerm(n).id as string, n.code]));
+  const serviceQuery = (p: Params): ServiceQuery => {
+    const needs = NEED_INFO;
+    const termToNeed = NEED_OF_TERM;
     const filter: Obj = { statuses: STATUSES };
     const vars = { query: p.get("search"), filter } as ServiceQuery["vars"];
 
@@ -348,7 +317,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
     if (orgId)
       filter.organizations = orgId.includes(":")
         ? [orgId]
-        : (await partners(req)).map((partner) => `${partner}:${orgId}`);
+        : PARTNERS.map((partner) => `${partner}:${orgId}`);
     const modifiedAfter = p.get("modified_after");
     if (modifiedAfter) {
       const t = Date.parse(modifiedAfter);
@@ -385,16 +354,16 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
         radiusKm: Math.min(200, Math.max(0.1, (proximity ?? 10_000) / 1000)),
       };
     else if (proximity !== undefined) throw new HttpProblem(400, "proximity needs a postcode");
-    return { vars, needs };
+    return { vars };
   };
 
   const services = async (req: http.IncomingMessage, url: URL) => {
     const p = params(url);
     const pro = await opts.isProfessional(req);
-    const q = await serviceQuery(req, p);
+    const q = serviceQuery(p);
     const offset = (p.page - 1) * p.perPage;
     const { total, nodes } = await searchRange(req, SEARCH(pro), q.vars, offset, p.perPage);
-    const contents = offset >= total ? [] : nodes.map((s) => serviceRecord(s, q.needs));
+    const contents = offset >= total ? [] : nodes.map((s) => serviceRecord(s, NEED_INFO));
     return page(contents, p, total, true);
   };
 
@@ -408,7 +377,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
   const serviceAtLocations = async (req: http.IncomingMessage, url: URL) => {
     const p = params(url);
     const pro = await opts.isProfessional(req);
-    const q = await serviceQuery(req, p);
+    const q = serviceQuery(p);
     const conn = (await run(req, PAIRS, q.vars)).data?.searchServices as Obj | null | undefined;
     if (!conn) throw new HttpProblem(502, "the directory did not answer");
     const byCount = ((conn.facets as Obj).locationCount as { value: string; count: number }[]).map(
@@ -434,7 +403,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
       const vars = { ...q.vars, filter: { ...q.vars.filter, minLocations: j } };
       const { nodes } = await searchRange(req, SEARCH(pro), vars, skip, take);
       for (const s of nodes) {
-        const sals = salRecords(serviceRecord(s, q.needs)).sort((a, b) =>
+        const sals = salRecords(serviceRecord(s, NEED_INFO)).sort((a, b) =>
           String(a.location_id) < String(b.location_id) ? -1 : 1,
         );
         // The partner may have dropped a location since the index last heard: no pair then.
@@ -451,12 +420,13 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
 
   const serviceAtLocation = async (req: http.IncomingMessage, id: string) => {
     const pro = await opts.isProfessional(req);
-    const needs = await needInfo(req);
     // The index knows each service's service_at_location ids: the owner is one lookup. (Two
     // partners could use the same service and location ids: a few are asked for.)
     const vars = { filter: { serviceAtLocations: [id], statuses: STATUSES } };
     const { nodes } = await searchRange(req, SEARCH(pro), vars, 0, 5);
-    const sal = nodes.flatMap((s) => salRecords(serviceRecord(s, needs))).find((x) => x.id === id);
+    const sal = nodes
+      .flatMap((s) => salRecords(serviceRecord(s, NEED_INFO)))
+      .find((x) => x.id === id);
     if (!sal) throw new HttpProblem(404, `no service_at_location ${JSON.stringify(id)}`);
     // The HSDS 3.0 OpenAPI document describes this response with the service schema
     // (compiled/service.json, which requires name and status): the service's are given too.
@@ -471,13 +441,8 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
    * request a new operation to plan, which cost about twice the fetches themselves).
    */
   const serviceById = async (req: http.IncomingMessage, id: string) => {
-    const [pro, meta] = await Promise.all([opts.isProfessional(req), run(req, META)]);
-    const needs = new Map(((meta.data?.needs ?? []) as NeedInfo[]).map((n) => [n.code, n]));
-    const names = id.includes(":")
-      ? [id]
-      : ((meta.data?.partnerStatus ?? []) as Obj[]).map(
-          (x) => `${String(x.partner).toLowerCase()}:${id}`,
-        );
+    const pro = await opts.isProfessional(req);
+    const names = id.includes(":") ? [id] : PARTNERS.map((p) => `${p}:${id}`);
     const query = `query OrukService(${names.map((_, i) => `$s${i}: ID!`).join(", ")}) { ${names
       .map((_, i) => `s${i}: service(id: $s${i}) { ${SERVICE_FIELDS(pro)} }`)
       .join("\n")} }`;
@@ -489,22 +454,20 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
       if (down.length) throw partnerUnavailable(down);
       throw new HttpProblem(404, `no service ${JSON.stringify(id)}`);
     }
-    return serviceRecord(found, needs);
+    return serviceRecord(found, NEED_INFO);
   };
 
   const organizations = async (req: http.IncomingMessage) => {
     const out: Obj[] = [];
-    for (const partner of await partners(req)) {
+    for (const partner of PARTNERS) {
       for (let offset = 0; ; offset += 200) {
         const field = `${partner}Organizations`;
-        const r = await opts.execute(
+        // run(): a partner that cannot answer is a 503, never a list without its organizations.
+        const r = await run(
           req,
           `query OrukOrgs($offset: Int!) { ${field}(offset: $offset, first: 200) { id name description url email } }`,
           { offset },
         );
-        const down = unavailablePartners(r);
-        if (down.length || (!r.data?.[field] && r.errors?.length))
-          throw down.length ? partnerUnavailable(down) : partnerUnavailable([partner]);
         const list = (r.data?.[field] ?? []) as Obj[];
         out.push(...list.map(organizationRecord));
         if (list.length < 200) break;
@@ -513,8 +476,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
     return out;
   };
 
-  const needTerms = async (req: http.IncomingMessage) =>
-    [...(await needInfo(req)).values()].map(needTerm);
+  const needTerms = NEEDS.map(needTerm);
 
   const handlers: [
     RegExp,
@@ -591,9 +553,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
       async (req, url) => {
         const p = params(url);
         const taxonomyId = p.get("taxonomy_id");
-        const terms = (await needTerms(req)).filter(
-          (t) => !taxonomyId || t.taxonomy_id === taxonomyId,
-        );
+        const terms = needTerms.filter((t) => !taxonomyId || t.taxonomy_id === taxonomyId);
         return { body: page(terms, p) };
       },
     ],
@@ -601,7 +561,7 @@ export function orukRoutes(opts: OrukOptions): Record<string, Route> {
       /^\/oruk\/taxonomy_terms\/([^/]+)$/,
       async (req, _url, m) => {
         const id = decodeURIComponent(m[1]!);
-        const term = (await needTerms(req)).find((t) => t.id === id || t.code === id);
+        const term = needTerms.find((t) => t.id === id || t.code === id);
         if (!term) throw new HttpProblem(404, `no taxonomy term ${JSON.stringify(id)}`);
         return { body: term };
       },
