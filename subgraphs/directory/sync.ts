@@ -246,24 +246,26 @@ export class DirectorySync {
     // reset, or replaced since (changes its feed will never report), and until then search
     // would show services the partner no longer holds, which it answers as null.
     this.lastReconcile = -Infinity;
-    if (this.backend.name === "meilisearch") {
-      if ((await this.backend.count()) !== stored)
-        for (const p of PARTNERS) await this.reconcileIndex(p);
-    } else {
-      const legacy = new Set<PartnerId>();
-      for await (const docs of this.state.allDocs()) {
+    // A Meilisearch index persists by itself (only its count is checked); an in-process one is
+    // rebuilt from the copies.
+    const meili = this.backend.name === "meilisearch";
+    if (meili && (await this.backend.count()) !== stored)
+      for (const p of PARTNERS) await this.reconcileIndex(p);
+    const legacy = new Set<PartnerId>();
+    for await (const docs of this.state.allDocs()) {
+      if (!meili) {
         await this.backend.upsert(docs);
         this.rememberPostcodes(docs);
-        for (const d of docs)
-          if (!d.card || d.schedules === undefined) legacy.add(d.partner as PartnerId);
       }
-      // Copies stored before the directory kept service cards (or the fields the ORUK filters read:
-      // sessions, taxonomy terms): read that partner's feed from the start once, so every copy is
-      // whole again (until then they hold what can be derived).
-      for (const partner of legacy) {
-        const s = this.status.get(partner);
-        if (s) s.cursor = FEED_START;
-      }
+      for (const d of docs)
+        if (!d.card || d.schedules === undefined) legacy.add(d.partner as PartnerId);
+    }
+    // Copies stored before the directory kept service cards (or the fields the ORUK filters read:
+    // sessions, taxonomy terms): read that partner's feed from the start once, so every copy, and
+    // every document of whichever index, is whole again (until then they hold what can be derived).
+    for (const partner of legacy) {
+      const s = this.status.get(partner);
+      if (s) s.cursor = FEED_START;
     }
     return { docs: stored };
   }
