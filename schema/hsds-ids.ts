@@ -13,3 +13,6 @@ export function uuidFor(name: string): string {
 /** The HSDS id of a service at one of its locations (both the partner's own ids). */
 export const serviceAtLocationId = (serviceHsdsId: string, locationId: string) =>
   uuidFor(`service_at_location:${serviceHsdsId}:${locationId}`);
+
+/** The HSDS id of a taxonomy (a vocabulary of terms) Wayfinder publishes or accepts by name. */
+export const taxonomyId = (name: string) => uuidFor(`taxonomy:${name}`);

@@ -1,9 +1,7 @@
 // GraphQL results → HSDS 3.0 records (the shapes of the official JSON Schemas), for the ORUK API.
 // Only what GraphQL returned is written: masking (confidential places, professional-only fields)
 // has already happened in the partners, under the caller's own claims.
-import { serviceAtLocationId, uuidFor } from "../../schema/hsds-ids.ts";
-
-export { serviceAtLocationId, uuidFor };
+import { serviceAtLocationId, taxonomyId, uuidFor } from "../../schema/hsds-ids.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -11,7 +9,7 @@ type Obj = Record<string, unknown>;
 export const ownId = (id: string) => (id.includes(":") ? id.slice(id.indexOf(":") + 1) : id);
 
 export const NEEDS_TAXONOMY = {
-  id: uuidFor("taxonomy:wayfinder-needs"),
+  id: taxonomyId("wayfinder-needs"),
   name: "Wayfinder needs",
   description: "The needs Wayfinder routes children's services by (schema/vocabulary.ts NEEDS).",
   uri: "https://wayfinder.example/taxonomies/needs",

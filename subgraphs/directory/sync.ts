@@ -13,7 +13,7 @@ import {
 } from "./state/state.ts";
 import { openSlotsFor, type SearchBackend, type ServiceDoc } from "./search/types.ts";
 import { outwardCentroid } from "./postcodes.ts";
-import { uuidFor } from "../../schema/hsds-ids.ts";
+import { taxonomyId } from "../../schema/hsds-ids.ts";
 import { outwardCode } from "../kit/service.map.ts";
 import { ChangeLog } from "./invalidations.ts";
 import { CLAIMS_HEADER, SYNC_CLAIMS, signClaims } from "../../platform/claims.ts";
@@ -157,15 +157,11 @@ export function toServiceDoc(s: FeedService, partner: PartnerId): ServiceDoc {
     taxonomies: [
       ...new Set(
         (s.taxonomyTerms ?? []).flatMap((t) =>
-          t.vocabulary ? [t.vocabulary, uuidFor(`taxonomy:${t.vocabulary}`)] : [],
+          t.vocabulary ? [t.vocabulary, taxonomyId(t.vocabulary)] : [],
         ),
       ),
     ],
-    schedules: s.schedules.map((x) => ({
-      byDay: x.byDay,
-      opensAt: x.opensAt,
-      closesAt: x.closesAt,
-    })),
+    schedules: s.schedules,
     locationIds: s.locations.map((l) => l.id),
     stale: false,
     card: {
