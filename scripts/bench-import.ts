@@ -4,7 +4,6 @@
 // per partner, into a fresh file-backed PGlite database and a fresh PostgreSQL schema. Target
 // (issue 14): 100,000 services in ≤ 60 s on each. Writes the figures, with the command and the
 // machine's load, to BENCHMARKS.md under its own marker (the latency bench keeps its own).
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +15,7 @@ import { validateHsds } from "../subgraphs/kit/hsds/validate.ts";
 import { configureLogging } from "../platform/log.ts";
 import { generateDataset } from "./generate/dataset.ts";
 import { benchConfig } from "./config.ts";
+import { procCpuS } from "./bench/proc.ts";
 import { writeBenchSection } from "./bench/report.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
@@ -63,16 +63,6 @@ interface Run {
 }
 
 const cpuS = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
-
-/** CPU seconds a local PostgreSQL backend has used, from /proc (null when it is not local). */
-function procCpuS(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The same database, whose transactions also note the CPU time their PostgreSQL backend used: on

@@ -15,6 +15,7 @@ import { generateDataset } from "./generate/dataset.ts";
 import { startStack } from "./stack.ts";
 import { benchConfig } from "./config.ts";
 import { writeBenchSection } from "./bench/report.ts";
+import { dropSchemas } from "./bench/pg.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 60_000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -212,13 +213,7 @@ async function benchOn(usePg: boolean): Promise<{ rows: Row[]; setup: string }> 
   } finally {
     await stack.close();
     for (const p of PARTNERS) await dbs[p].close();
-    if (usePg) {
-      const c = new pg.Client({ connectionString: cfg.postgresUrl });
-      await c.connect();
-      for (const url of urls)
-        await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
-      await c.end();
-    }
+    if (usePg) await dropSchemas(cfg.postgresUrl, urls);
   }
   return { rows, setup: `${label}: ${services.toLocaleString("en-GB")} generated services` };
 }

@@ -15,6 +15,7 @@ import path from "node:path";
 import { PARTNERS } from "../schema/vocabulary.ts";
 import { writeBenchSection } from "./bench/report.ts";
 import { childEnv } from "./config.ts";
+import { parseStat } from "./bench/proc.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -56,32 +57,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-const TICK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
-
 /** CPU seconds (user + system) used so far by pid and every process below it. */
 async function treeCpuSeconds(root: number): Promise<number> {
-  const procs = new Map<number, { ppid: number; ticks: number }>();
+  const procs = new Map<number, { ppid: number; cpuS: number }>();
   for (const name of await readdir("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = await readFile(`/proc/${name}/stat`, "utf8");
-      // The command name (2nd field) may hold spaces: fields after its closing ")" are fixed.
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      procs.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+      procs.set(Number(name), parseStat(await readFile(`/proc/${name}/stat`, "utf8")));
     } catch {
       // gone meanwhile
     }
   }
-  let ticks = 0;
+  let cpuS = 0;
   for (const [pid, p] of procs) {
     for (let q: number | undefined = pid; q && q > 1; q = procs.get(q)?.ppid) {
       if (q === root) {
-        ticks += p.ticks;
+        cpuS += p.cpuS;
         break;
       }
     }
   }
-  return ticks / TICK;
+  return cpuS;
 }
 
 async function readyNow(base: string): Promise<boolean> {

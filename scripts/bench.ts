@@ -27,6 +27,7 @@ import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
 import type { LoadJob, LoadResult } from "./bench/load.ts";
 import { writeBenchSection } from "./bench/report.ts";
+import { dropSchemas } from "./bench/pg.ts";
 // As the web app's plan shows it: each service's name and partner come from the partner that owns it.
 import { ROUTE_QUERY, SEARCH_QUERY } from "./bench/soak-mix.ts";
 
@@ -486,13 +487,7 @@ async function benchSize(
     await stack.close();
     await rm(stateDir, { recursive: true, force: true });
     for (const p of PARTNERS) await dbs[p].close();
-    if (usePg) {
-      const c = new pg.Client({ connectionString: POSTGRES });
-      await c.connect();
-      for (const url of urls)
-        await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
-      await c.end();
-    }
+    if (usePg) await dropSchemas(POSTGRES, urls);
   }
   const setup = `${size.toLocaleString("en-GB")} services: generate + import ${fmt((tImport - t0) / 1000)} s (${usePg ? "PostgreSQL" : "PGlite"}), stack start + full index sync ${fmt((tReady - tImport) / 1000)} s, heap after sync ${heapMb} MB`;
   console.log(setup);

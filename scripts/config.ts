@@ -86,6 +86,8 @@ export interface BenchConfig {
   postgresUrl: string;
   logLevel: LogLevel;
   stack: StackConfig;
+  /** The bench's own DATA_DIR (a fresh temporary directory, removed when it exits). */
+  dataDir: string;
   /** What a process the bench starts needs from this environment to run at all (PATH, HOME). */
   childEnv: Record<string, string>;
 }
@@ -111,6 +113,8 @@ export function benchConfig(
   // copies of services its partners do not hold.
   const dataDir = mkdtempSync(path.join(tmpdir(), "wayfinder-bench-data-"));
   process.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
+  // Ctrl-C ends the bench through "exit", so the directory goes too.
+  process.once("SIGINT", () => process.exit(130));
   const stackEnv: Env = {
     LOG_LEVEL: level,
     DATA_DIR: dataDir,
@@ -125,6 +129,7 @@ export function benchConfig(
     postgresUrl: envStr(env, "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"),
     logLevel: logLevel(stackEnv),
     stack: stackConfig(stackEnv),
+    dataDir,
     childEnv: childEnv(env),
   };
 }

@@ -12,6 +12,7 @@ import {
   DEFAULT_SEED,
   DEFAULT_SERVICES,
   DEFAULT_TODAY,
+  GENERATED_PARTNERS,
   generateDataset,
 } from "./generate/dataset.ts";
 
@@ -41,7 +42,9 @@ export async function demoTemplate(
   partner: PartnerId,
   migrationDirs: string[],
 ): Promise<Blob | undefined> {
-  if (!demoDataset()[partner]) return undefined;
+  // Whether the generator has data for the partner, without generating it: a cached template
+  // needs none of it.
+  if (!GENERATED_PARTNERS.includes(partner)) return undefined;
   const migrated = migratedTemplate([KIT_MIGRATIONS, ...migrationDirs]);
   return templates.get({
     name: `demo-${partner}`,

@@ -15,8 +15,6 @@
 // after the outage), memory and the machine's other load, and writes them with this command to
 // BENCHMARKS.md between <!-- bench:soak --> and <!-- /bench -->.
 import { fork } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import pg from "pg";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import os from "node:os";
@@ -33,8 +31,10 @@ import { startStack } from "./stack.ts";
 import { benchConfig } from "./config.ts";
 import { writeBenchSection } from "./bench/report.ts";
 import { soakMix, type Op } from "./bench/soak-mix.ts";
-import { CHILD_FLAG, type OpenLoopJob, type OpenLoopResult } from "./bench/open-loop.ts";
-import { procUsage, startProcessStack, type ProcessStack } from "./bench/process-stack.ts";
+import { CHILD_FLAG, codesOf, type OpenLoopJob, type OpenLoopResult } from "./bench/open-loop.ts";
+import { startProcessStack, type ProcessStack } from "./bench/process-stack.ts";
+import { procCpuS } from "./bench/proc.ts";
+import { dropSchemas } from "./bench/pg.ts";
 
 // The soak keeps the rate limit on: each worker is its own client and stays under it.
 const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: true });
@@ -92,8 +92,7 @@ function cpuMeter() {
   };
   const read = () => {
     const stackS = meters.cpuS ? meters.cpuS() : self();
-    const generatorS = generatorPid ? procUsage(generatorPid).cpuS : NaN;
-    const soakS = (meters.cpuS ? self() : 0) + (Number.isFinite(generatorS) ? generatorS : 0);
+    const soakS = (meters.cpuS ? self() : 0) + ((generatorPid && procCpuS(generatorPid)) || 0);
     return { stackS, soakS };
   };
   let machine = busy();
@@ -168,12 +167,11 @@ const serviceIds = PARTNERS.flatMap((p) => data[p].services.map((s) => `${p}:${s
 const tImport = performance.now();
 // /ready shows the gateway's links (breaker, attempts, retries) to operators only.
 const operatorToken = cfg.stack.gateway.operatorToken ?? randomUUID();
-const dataDir = await mkdtemp(path.join(os.tmpdir(), "wayfinder-soak-"));
 const stack: Pick<ProcessStack, "gatewayUrl" | "stopPartner" | "startPartner" | "close"> &
   Partial<Pick<ProcessStack, "usage" | "cpuS">> = processes
   ? await startProcessStack({
       databaseUrls,
-      dataDir,
+      dataDir: cfg.dataDir,
       childEnv: cfg.childEnv,
       env: { LOG_LEVEL: cfg.logLevel, OPERATOR_TOKEN: operatorToken },
     })
@@ -248,14 +246,7 @@ async function worker(i: number) {
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(30_000),
       });
-      const body = (await res.json()) as {
-        errors?: { extensions?: { code?: string; partner?: string } }[];
-      };
-      codes = (body.errors ?? []).map((e) => {
-        const code = e.extensions?.code ?? "NO_CODE";
-        return code === "PARTNER_UNAVAILABLE" ? `${code} (${e.extensions?.partner})` : code;
-      });
-      if (!res.ok && codes.length === 0) codes = [`HTTP_${res.status}`];
+      codes = codesOf(res.status, await res.text());
     } catch (err) {
       codes = [(err as Error).name === "TimeoutError" ? "CLIENT_TIMEOUT_30S" : "NETWORK_ERROR"];
     }
@@ -369,14 +360,8 @@ const readyAtEnd = (await (
 };
 const victimLink = readyAtEnd.connections?.[victim] ?? {};
 await stack.close();
-if (processes) {
-  const c = new pg.Client({ connectionString: cfg.postgresUrl });
-  await c.connect();
-  for (const url of Object.values(databaseUrls))
-    await c.query(`DROP SCHEMA IF EXISTS ${new URL(url).searchParams.get("schema")} CASCADE`);
-  await c.end();
-} else for (const p of PARTNERS) await dbs[p].close();
-await rm(dataDir, { recursive: true, force: true });
+if (processes) await dropSchemas(cfg.postgresUrl, Object.values(databaseUrls));
+else for (const p of PARTNERS) await dbs[p].close();
 
 // ---- figures -----------------------------------------------------------------------------------
 const measured = samples.filter((s) => s.phase !== "warm-up");

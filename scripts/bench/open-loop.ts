@@ -72,7 +72,8 @@ function send(
   });
 }
 
-function codesOf(status: number, text: string): string[] {
+/** The error codes of a gateway answer, one per error (PARTNER_UNAVAILABLE with its partner). */
+export function codesOf(status: number, text: string): string[] {
   let body: { errors?: { extensions?: { code?: string; partner?: string } }[] };
   try {
     body = JSON.parse(text) as typeof body;

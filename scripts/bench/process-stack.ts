@@ -5,9 +5,9 @@
 // started again on the same port. Each process's memory and CPU are read from /proc.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PARTNERS, type PartnerId } from "../../schema/vocabulary.ts";
+import { procCpuS, procRssMb } from "./proc.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const READY = /ready at (http:\/\/\S+)/;
@@ -44,10 +44,10 @@ function launch(
   });
   let out = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} printed no ready line:\n${out}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${name} printed no ready line:\n${out}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = READY.exec(out);
@@ -67,28 +67,15 @@ function launch(
   });
 }
 
+const gone = (p: Proc) => p.child.exitCode !== null || p.child.signalCode !== null;
+
 async function stop(p: Proc) {
-  if (p.child.exitCode !== null) return;
+  if (gone(p)) return;
   const exited = new Promise((r) => p.child.once("exit", r));
   p.child.kill("SIGTERM");
   const killer = setTimeout(() => p.child.kill("SIGKILL"), 15_000);
   await exited;
   clearTimeout(killer);
-}
-
-/** A process's resident memory (MB) and CPU seconds so far, from /proc (Linux). */
-export function procUsage(pid: number) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second here).
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { rssMb: (rssKb * 1024) / 1e6, cpuS: ticks / 100 };
-  } catch {
-    return { rssMb: NaN, cpuS: NaN };
-  }
 }
 
 /**
@@ -116,10 +103,19 @@ export async function startProcessStack(opts: {
   });
   const procs = new Map<string, Proc>();
   let retiredCpuS = 0;
-  const started = await Promise.all(
+  // Whatever happens to the soak (an error, Ctrl-C), none of its processes outlives it.
+  process.once("exit", () => {
+    for (const p of procs.values()) if (!gone(p)) p.child.kill("SIGKILL");
+  });
+  const started = await Promise.allSettled(
     PARTNERS.map((p) => launch(p, ["scripts/start-subgraph.ts", p], partnerEnv(p, "0"))),
   );
-  for (const p of started) procs.set(p.name, p);
+  for (const r of started) if (r.status === "fulfilled") procs.set(r.value.name, r.value);
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all([...procs.values()].map(stop));
+    throw failed.reason;
+  }
   const urls = Object.fromEntries(
     PARTNERS.map((p) => [`${p.toUpperCase()}_URL`, procs.get(p)!.url]),
   );
@@ -142,20 +138,22 @@ export async function startProcessStack(opts: {
     gatewayUrl: gateway.url,
     async stopPartner(p) {
       const proc = procs.get(p)!;
-      const before = procUsage(proc.child.pid!).cpuS;
+      const before = procCpuS(proc.child.pid!);
       await stop(proc);
-      if (Number.isFinite(before)) retiredCpuS += before;
+      retiredCpuS += before ?? 0;
     },
     async startPartner(p) {
       const port = new URL(procs.get(p)!.url).port;
       procs.set(p, await launch(p, ["scripts/start-subgraph.ts", p], partnerEnv(p, port)));
     },
     cpuS: () =>
-      retiredCpuS +
-      [...procs.values()]
-        .map((p) => procUsage(p.child.pid!).cpuS)
-        .reduce((a, b) => (Number.isFinite(b) ? a + b : a), 0),
-    usage: () => [...procs.values()].map((p) => ({ name: p.name, ...procUsage(p.child.pid!) })),
+      retiredCpuS + [...procs.values()].reduce((sum, p) => sum + (procCpuS(p.child.pid!) ?? 0), 0),
+    usage: () =>
+      [...procs.values()].map((p) => ({
+        name: p.name,
+        rssMb: procRssMb(p.child.pid!) ?? NaN,
+        cpuS: procCpuS(p.child.pid!) ?? NaN,
+      })),
     async close() {
       await Promise.all([...procs.values()].map(stop));
     },
