@@ -5,7 +5,7 @@
 // when read, so a truncated or corrupt file is removed and rebuilt, never loaded.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -77,6 +77,25 @@ async function inputsKey(inputs: TemplateSpec["inputs"]): Promise<string> {
 export function templateCache(dir: string): TemplateCache {
   const keys = new Map<string, Promise<string | null>>();
   const made = new Map<string, Promise<{ blob: Blob; file: string | null }>>();
+  /**
+   * Files this process has already checked against their checksum, by prefix. Their names are
+   * their checksums and they are only ever replaced whole (rename), so a file still there holds
+   * what was checked: it is not read and hashed again on every open (tens of megabytes each).
+   */
+  const verified = new Map<string, string>();
+  const known = async (prefix: string) => {
+    const file = verified.get(prefix);
+    if (
+      file &&
+      (await access(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return file;
+    verified.delete(prefix);
+    return null;
+  };
 
   const key = (spec: TemplateSpec) => {
     const id = JSON.stringify([spec.name, spec.inputs]);
@@ -136,11 +155,18 @@ export function templateCache(dir: string): TemplateCache {
         const k = await key(spec);
         if (!k) return { blob: await spec.build(), file: null };
         const prefix = `${spec.name}-${k}.`;
+        const seen = await known(prefix);
+        const bytes = seen && (await readFile(seen).catch(() => null));
+        if (seen && bytes) return { blob: new Blob([bytes]), file: seen };
         const hit = await read(prefix);
-        if (hit) return hit;
+        if (hit) {
+          verified.set(prefix, hit.file);
+          return hit;
+        }
         const blob = await spec.build();
         // A read-only install keeps what it built for this process only.
         const file = await write(prefix, blob).catch(() => null);
+        if (file) verified.set(prefix, file);
         return { blob, file };
       })();
       // Shared while in flight only: a dump is tens of megabytes, not to be held for a process's life.
@@ -157,6 +183,10 @@ export function templateCache(dir: string): TemplateCache {
       return (await obtain(spec)).blob;
     },
     async file(spec) {
+      // Only the path is wanted: a file checked before is not read again.
+      const k = await key(spec);
+      const seen = k && (await known(`${spec.name}-${k}.`));
+      if (seen) return seen;
       const { file } = await obtain(spec);
       if (!file) throw new Error(`template ${spec.name} could not be kept under ${dir}`);
       return file;
