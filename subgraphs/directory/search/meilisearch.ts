@@ -24,6 +24,7 @@ import {
   dateKey,
   facetRows,
   haversineKm,
+  indexedFilterKeys,
   nameSortKey,
   normaliseDoc,
   normaliseRequest,
@@ -38,8 +39,6 @@ import {
   type SearchResult,
   type ServiceDoc,
   SERVICE_DOC_KEYS,
-  serviceAtLocationIdsOf,
-  sessionKeysFor,
 } from "./types.ts";
 
 export interface MeiliOptions {
@@ -154,11 +153,7 @@ export function toMeiliDoc(input: ServiceDoc): MeiliDoc {
     waitFilter: doc.typicalWaitWeeks ?? 0,
     contractSort: dateKey(doc.contractEndDate) ?? LAST,
     located: doc.location !== null,
-    serviceAtLocations: serviceAtLocationIdsOf(doc),
-    modifiedMs: Number.isFinite(Date.parse(doc.lastModified)) ? Date.parse(doc.lastModified) : -1,
-    maxAgeStatedKey: doc.maxAgeStated ? doc.maxAge : LAST,
-    sessionKeys: sessionKeysFor(doc.schedules),
-    locationCount: doc.locationIds.length,
+    ...indexedFilterKeys(doc),
     terms: expansionTerms(doc),
   };
 }

@@ -60,6 +60,7 @@ import {
   dateKey,
   facetRows,
   haversineKm,
+  indexedFilterKeys,
   nameSortKey,
   normaliseDoc,
   normaliseRequest,
@@ -77,9 +78,7 @@ import {
   type SearchSort,
   type ServiceDoc,
   SERVICE_DOC_KEYS,
-  serviceAtLocationIdsOf,
   sessionKeyRanges,
-  sessionKeysFor,
 } from "./types.ts";
 
 // types.ts's BackendName does not list "orama" yet (a one-word change there); until it does, the
@@ -160,6 +159,7 @@ interface OramaDoc extends ServiceDoc {
 
 function toOramaDoc(input: ServiceDoc): OramaDoc {
   const doc = normaliseDoc(input);
+  const keys = indexedFilterKeys(doc);
   return {
     ...doc,
     cost: doc.free ? "free" : "paid",
@@ -171,12 +171,10 @@ function toOramaDoc(input: ServiceDoc): OramaDoc {
     waitFilter: doc.typicalWaitWeeks ?? 0,
     contractKey: dateKey(doc.contractEndDate) ?? LAST,
     located: doc.location !== null,
-    serviceAtLocations: serviceAtLocationIdsOf(doc),
-    modifiedMs: Number.isFinite(Date.parse(doc.lastModified)) ? Date.parse(doc.lastModified) : -1,
-    maxAgeStatedKey: doc.maxAgeStated ? doc.maxAge : LAST,
-    sessionKeys: sessionKeysFor(doc.schedules),
-    locationCount: String(doc.locationIds.length),
-    locationsKey: doc.locationIds.length,
+    ...keys,
+    // Orama facets strings; the number is kept for the minLocations range.
+    locationCount: String(keys.locationCount),
+    locationsKey: keys.locationCount,
   };
 }
 

@@ -23,6 +23,8 @@ import {
   type SearchRequest,
   type SearchSort,
   type ServiceDoc,
+  serviceAtLocationIdsOf,
+  sessionKeysFor,
 } from "./types.ts";
 
 /** A request a client could fix (bad numbers, page past the window). Maps to BAD_USER_INPUT. */
@@ -320,6 +322,22 @@ export function dateKey(date: string | null): number | null {
 
 /** Sort key stand-in for unknown values, larger than any real one. */
 export const LAST = 1e9;
+
+/**
+ * The fields an external index (Meilisearch, Orama) filters ORUK requests on, derived from a
+ * document in one place for both. A last-modified time that cannot be read is earlier than any
+ * `modifiedSince`, as in the embedded index (whose NaN matches none).
+ */
+export function indexedFilterKeys(doc: ServiceDoc) {
+  const modified = Date.parse(doc.lastModified);
+  return {
+    serviceAtLocations: serviceAtLocationIdsOf(doc),
+    modifiedMs: Number.isFinite(modified) ? modified : Number.MIN_SAFE_INTEGER,
+    maxAgeStatedKey: doc.maxAgeStated ? doc.maxAge : LAST,
+    sessionKeys: sessionKeysFor(doc.schedules),
+    locationCount: doc.locationIds.length,
+  };
+}
 
 // Codes repeat across documents (each has ~45 opening tokens); one shared copy of each string
 // keeps a 100k-document index from holding millions of duplicates.
