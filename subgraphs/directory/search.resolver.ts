@@ -173,12 +173,15 @@ const FACET_FIELDS: Record<(typeof FACET_NAMES)[number], keyof SearchFacets> = {
   locationCount: "locationCount",
 };
 
+/** A time of day as the filters take it: HH:MM, 24-hour. */
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
 export function toSearchFilter(filter: ServiceFilter | undefined | null): SearchFilter {
   if (!filter) return {};
   if (filter.age !== undefined && filter.age !== null && (filter.age < 0 || filter.age > 120)) {
     throw badInput("filter.age must be between 0 and 120", "filter.age");
   }
-  if (filter.openAt?.time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(filter.openAt.time)) {
+  if (filter.openAt?.time && !HHMM.test(filter.openAt.time)) {
     throw badInput("filter.openAt.time must be HH:MM (24-hour)", "filter.openAt.time");
   }
   if (filter.ids && filter.ids.length > MAX_LIMIT)
@@ -195,7 +198,7 @@ export function toSearchFilter(filter: ServiceFilter | undefined | null): Search
     ["startsAtOrAfter", filter.session?.startsAtOrAfter],
     ["endsAtOrBefore", filter.session?.endsAtOrBefore],
   ] as const)
-    if (time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time))
+    if (time && !HHMM.test(time))
       throw badInput(`filter.session.${field} must be HH:MM (24-hour)`, `filter.session.${field}`);
   for (const [field, list] of [
     ["localAuthorities", filter.localAuthorities],
