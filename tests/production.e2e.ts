@@ -290,6 +290,7 @@ describe.runIf(hasPostgres)(
   () => {
     const subgraphs: Record<string, string> = {};
     const gateways: Record<"pem" | "jwks", string> = { pem: "", jwks: "" };
+    const partnerProcesses: Record<string, RunningProcess> = {};
 
     beforeAll(async () => {
       const partners = PARTNERS.map((p) =>
@@ -298,6 +299,7 @@ describe.runIf(hasPostgres)(
           productionEnv({ HOST: "127.0.0.1", [`${p.toUpperCase()}_PORT`]: "0" }),
         ),
       );
+      PARTNERS.forEach((p, i) => (partnerProcesses[p] = partners[i]!));
       const urls = await Promise.all(partners.map((p) => p.waitFor(READY_URL)));
       PARTNERS.forEach((p, i) => (subgraphs[p] = urls[i]![1]!));
       const partnerUrls = Object.fromEntries(
@@ -331,6 +333,26 @@ describe.runIf(hasPostgres)(
       gatewayUrl: gateways.jwks,
       subgraphs,
     }));
+
+    // Last: it stops a partner's process.
+    it("with the health partner's process stopped, the ORUK API answers 503 for its services, 200 for the others", async () => {
+      await partnerProcesses.health!.stop();
+      // A professional's request: never answered from the public read cache.
+      const oruk = (path: string) =>
+        fetch(new URL(path, gateways.pem), {
+          headers: { authorization: `Bearer ${professionalToken}` },
+        });
+      const down = await eventually(async () => {
+        const r = await oruk("/oruk/services/camhs-norwich");
+        expect(r.status).toBe(503);
+        return r;
+      });
+      expect(down.headers.get("retry-after")).toBe("30");
+      expect(((await down.json()) as { error: string }).error).toContain("health");
+      const council = await oruk("/oruk/services/fh-norwich");
+      expect(council.status).toBe(200);
+      expect(((await council.json()) as { id: string }).id).toBe("fh-norwich");
+    });
   },
 );
 
