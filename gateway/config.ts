@@ -3,6 +3,7 @@
 import path from "node:path";
 import {
   SUBGRAPHS,
+  envBool,
   envEnum,
   envInt,
   envNumber,
@@ -54,6 +55,18 @@ export interface GatewayConfig {
   otlpEndpoint?: string;
   /** GATEWAY_PARTNER_TIMEOUT_MS, GATEWAY_PARTNER_RETRIES, GATEWAY_BREAKER_FAILURES, GATEWAY_BREAKER_COOLDOWN_MS. */
   partnerPolicy: PartnerPolicy;
+  /**
+   * GATEWAY_ROUTE_REPLICA (default true): routeChild answered in the gateway from its own copy of
+   * the index (gateway/route-replica.ts), following the partners' feeds every SYNC_INTERVAL_MS
+   * and placing postcodes through POSTCODES_URL, as the directory does. False: no copy.
+   */
+  routeReplica: RouteReplicaSettings | false;
+}
+
+export interface RouteReplicaSettings {
+  syncIntervalMs: number;
+  reconcileIntervalMs: number;
+  postcodesUrl?: string;
 }
 
 function trustProxy(env: Env): boolean | number {
@@ -119,6 +132,11 @@ export function gatewayConfig(env: Env = process.env): GatewayConfig {
     readyCacheMs: envInt(env, "GATEWAY_READY_CACHE_MS", 2000),
     corsOrigins: corsOrigins(env),
     otlpEndpoint: otlpEndpoint(env),
+    routeReplica: envBool(env, "GATEWAY_ROUTE_REPLICA", true) && {
+      syncIntervalMs: envInt(env, "SYNC_INTERVAL_MS", 2000, 1),
+      reconcileIntervalMs: envInt(env, "RECONCILE_INTERVAL_MS", 300_000, 1),
+      postcodesUrl: envOptional(env, "POSTCODES_URL"),
+    },
     partnerPolicy: {
       ...PARTNER_POLICY_DEFAULTS,
       timeoutMs: envInt(env, "GATEWAY_PARTNER_TIMEOUT_MS", PARTNER_POLICY_DEFAULTS.timeoutMs, 1),

@@ -21,6 +21,9 @@ import { requestScope } from "../platform/request.ts";
 import { gatewayMetrics } from "./metrics.ts";
 import { readinessRoute } from "./readiness.ts";
 import { createPublicCache, type PublicCache, type PublicCacheOptions } from "./cache.ts";
+import { createRouteReplica, type RouteReplica } from "./route-replica.ts";
+import type { RouteReplicaSettings } from "./config.ts";
+import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 
 export interface GatewayOptions {
   /** Path of the supergraph file; ignored when composeLive. */
@@ -62,12 +65,19 @@ export interface GatewayOptions {
    * since are answered here, invalidated by the directory's change feed.
    */
   publicCache?: false | Pick<PublicCacheOptions, "maxEntries" | "maxAgeMs" | "pollWaitMs">;
+  /**
+   * The route replica (gateway/route-replica.ts): routeChild answered here from the gateway's own
+   * copy of the index. Off unless given (gatewayConfig turns it on: GATEWAY_ROUTE_REPLICA).
+   */
+  routeReplica?: RouteReplicaSettings | false;
 }
 
 export interface RunningGateway extends RunningHttp {
   gateway: ApolloGateway;
   /** Null when turned off or when no directory URL is known. */
   publicCache: PublicCache | null;
+  /** Null when turned off. */
+  routeReplica: RouteReplica | null;
 }
 
 export async function startGateway(
@@ -91,6 +101,17 @@ export async function startGateway(
           logger,
           ...opts.publicCache,
         });
+  const routeReplica = opts.routeReplica
+    ? createRouteReplica({
+        ...opts.routeReplica,
+        partnerUrls: Object.fromEntries(PARTNERS.map((p) => [p, opts.subgraphUrls[p]!])) as Record<
+          PartnerId,
+          string
+        >,
+        internalSecret: opts.internalSecret,
+        logger,
+      })
+    : null;
   const observe = (partner: string, outcome: string, seconds: number) => {
     // A partner failing changes what an answer shows (errors, stale entries) before the directory
     // may have noticed: cached answers go at once.
@@ -120,8 +141,9 @@ export async function startGateway(
   });
   // The API schema the cost limit counts against, for the ORUK API's operation sizes.
   let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
     apiSchema = schema;
+    routeReplica?.useSupergraph(coreSupergraphSdl);
   });
   const verify = await createVerifier(opts.auth);
   const hardening = createHardening({
@@ -140,6 +162,8 @@ export async function startGateway(
       ...hardening.plugins,
       graphqlMetricsPlugin(metrics),
       ...(publicCache ? [publicCache.plugin] : []),
+      // routeChild is never cached; the replica answers it after the hardening checks ran.
+      ...(routeReplica ? [routeReplica.plugin] : []),
     ],
     validationRules: hardening.validationRules,
     formatError: hardening.formatError,
@@ -211,9 +235,11 @@ export async function startGateway(
     ...running,
     gateway,
     publicCache,
+    routeReplica,
     async close() {
       loaded = false;
       await publicCache?.close();
+      await routeReplica?.close();
       await running.close();
       await apollo.stop();
       await hardening.close();

@@ -1,4 +1,5 @@
 // npm run bench -- side-by-side [--services 2000] [--duration 5] [--rounds 2] [--connections 10]
+//   [--cases abcd] [--no-write]
 // The same subgraphs behind Wayfinder's gateway (public read cache on, and off) and behind a stock
 // @apollo/gateway started here (with the signed claims header the subgraphs require), under
 // autocannon load: (a) the README's first search, (b) a text search returning 20–50 services with
@@ -8,7 +9,6 @@
 import "../platform/no-phone-home.ts";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import autocannon from "autocannon";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
@@ -23,6 +23,7 @@ import { CLAIMS_HEADER, PUBLIC_CLAIMS, signClaims } from "../platform/claims.ts"
 import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
 import { writeBenchSection } from "./bench/report.ts";
+import { underLoad } from "./bench/load.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -35,6 +36,8 @@ const services = Number(flag("services", "2000"));
 const duration = Number(flag("duration", "5"));
 const rounds = Number(flag("rounds", "2"));
 const connections = Number(flag("connections", "10"));
+/** `--cases c` or `--cases a,d`: run only those of (a)–(d). */
+const only = flag("cases", "abcd").split(",").join("");
 
 const README_SEARCH = /* GraphQL */ `
   query ReadmeSearch($la: [String!]) {
@@ -190,39 +193,26 @@ async function post(url: string, body: Body) {
   return (await res.json()) as { data?: any; errors?: { message: string }[] };
 }
 
-function pct(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
-
-/** One autocannon run: requests/s and latency percentiles from every response's own time. */
-async function load(url: string, next: () => Body) {
-  const times: number[] = [];
-  let bad = 0;
-  const instance = autocannon({
+/**
+ * One run from a load process of its own (scripts/bench/load.ts), so the client's work (autocannon
+ * parses every answer) is not charged to the gateways: requests/s, latency percentiles from each
+ * response's own time, and this process's CPU per answered request.
+ */
+async function load(url: string, bodies: Body[]) {
+  const m = await underLoad({
     url,
-    method: "POST",
+    bodies: bodies.map((b) => JSON.stringify(b)),
     connections,
-    duration,
-    headers: { "content-type": "application/json", "apollo-require-preflight": "1" },
-    requests: [
-      {
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: JSON.stringify(next()) }),
-      },
-    ],
+    seconds: duration,
   });
-  instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
-    if (status !== 200) bad++;
-    times.push(ms);
-  });
-  const result = await instance;
-  times.sort((a, b) => a - b);
   return {
-    rps: result.requests.total / (result.duration || duration),
-    p50: pct(times, 0.5),
-    p95: pct(times, 0.95),
-    p99: pct(times, 0.99),
-    bad: bad + result.errors + result.timeouts,
-    n: times.length,
+    rps: m.r.perSecond,
+    p50: m.r.p50,
+    p95: m.r.p95,
+    p99: m.r.p99,
+    cpuMs: m.cpuMs,
+    bad: m.r.bad,
+    n: m.r.requests,
   };
 }
 
@@ -238,15 +228,20 @@ const subgraphUrls: Record<string, string> = {
   ...Object.fromEntries(PARTNERS.map((p) => [p, stack.partners[p].url])),
   directory: stack.directory.http.url,
 };
+// The route replica reads every partner's feed before it answers (until then the directory does).
+while (stack.gateway.routeReplica && !stack.gateway.routeReplica.ready)
+  await new Promise((r) => setTimeout(r, 100));
 console.log(
   `stack ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${services} services)`,
 );
 
-// Wayfinder's gateway without its public read cache, on the same subgraphs.
+// Wayfinder's gateway without its public read cache or route replica, on the same subgraphs: every
+// answer planned and fetched the federated way, as stock does.
 const nocache = await startGateway({
   ...cfg.stack.gateway,
   subgraphUrls,
   publicCache: false,
+  routeReplica: false,
   host: "127.0.0.1",
   port: 0,
 });
@@ -337,14 +332,16 @@ const CASES: Case[] = [
   },
 ];
 
+const RUN = CASES.filter((c) => only.includes(c.name[1]!));
+
 const TARGETS = {
   wayfinder: stack.gatewayUrl,
-  "wayfinder, no cache": nocache.url,
+  "wayfinder, federated": nocache.url,
   stock: stockUrl,
 } as const;
 type Who = keyof typeof TARGETS;
 // Sanity: every gateway answers every case without errors, and the same data as stock.
-for (const c of CASES) {
+for (const c of RUN) {
   const answers = await Promise.all(
     (Object.keys(TARGETS) as Who[]).map((w) => post(TARGETS[w], c.fixed)),
   );
@@ -355,18 +352,21 @@ for (const c of CASES) {
     console.warn(`note: ${c.name}: Wayfinder and stock answers differ`);
 }
 
+/** The bodies a run sends in turn: the fixed one, or enough varied ones to go round every pool. */
+const bodies = (c: Case, variant: "fixed" | "varied") =>
+  variant === "fixed" ? [c.fixed] : Array.from({ length: 400 }, () => c.varied());
+
 type Figures = Awaited<ReturnType<typeof load>>;
 const results = new Map<string, Figures[]>();
 const loadBefore = os.loadavg();
 for (let r = 0; r < rounds; r++) {
-  for (const c of CASES) {
+  for (const c of RUN) {
     for (const variant of ["fixed", "varied"] as const) {
       // Interleaved, and the order turns each round, so drift in machine load hits everyone alike.
       const order = (Object.keys(TARGETS) as Who[]).slice();
       if (r % 2) order.reverse();
       for (const who of order) {
-        const next = variant === "fixed" ? () => c.fixed : c.varied;
-        const f = await load(TARGETS[who], next);
+        const f = await load(TARGETS[who], bodies(c, variant));
         const key = `${c.name}|${variant}|${who}`;
         results.set(key, [...(results.get(key) ?? []), f]);
         console.log(
@@ -386,19 +386,20 @@ const agg = (key: string) => {
     p50: mean(fs.map((f) => f.p50)),
     p95: mean(fs.map((f) => f.p95)),
     p99: mean(fs.map((f) => f.p99)),
+    cpuMs: mean(fs.map((f) => f.cpuMs)),
     bad: fs.reduce((a, f) => a + f.bad, 0),
   };
 };
 const x = (v: number) => `${v.toFixed(2)}×`;
 const rows: string[] = [];
 const verdicts: string[] = [];
-for (const c of CASES) {
+for (const c of RUN) {
   for (const variant of ["fixed", "varied"] as const) {
     const stock = agg(`${c.name}|${variant}|stock`);
-    for (const who of ["wayfinder", "wayfinder, no cache", "stock"] as Who[]) {
+    for (const who of ["wayfinder", "wayfinder, federated", "stock"] as Who[]) {
       const a = agg(`${c.name}|${variant}|${who}`);
       rows.push(
-        `| ${c.name} | ${variant}${variant === "varied" ? ` (${c.pool})` : ""} | ${who} | ${a.rps.toFixed(0)} | ${x(a.rps / stock.rps)} | ${a.p50.toFixed(1)} (${x(a.p50 / stock.p50)}) | ${a.p95.toFixed(1)} (${x(a.p95 / stock.p95)}) | ${a.p99.toFixed(1)} (${x(a.p99 / stock.p99)}) |${a.bad ? ` ${a.bad} non-200/errors` : ""}`,
+        `| ${c.name} | ${variant}${variant === "varied" ? ` (${c.pool})` : ""} | ${who} | ${a.rps.toFixed(0)} | ${x(a.rps / stock.rps)} | ${a.p50.toFixed(1)} (${x(a.p50 / stock.p50)}) | ${a.p95.toFixed(1)} (${x(a.p95 / stock.p95)}) | ${a.p99.toFixed(1)} (${x(a.p99 / stock.p99)}) | ${a.cpuMs.toFixed(2)} |${a.bad ? ` ${a.bad} non-200/errors` : ""}`,
       );
     }
     if (variant === "varied") {
@@ -415,12 +416,12 @@ const fmtLoad = (l: number[]) => l.map((v) => v.toFixed(2)).join(", ");
 const section = [
   `## Side by side with stock @apollo/gateway — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
   "",
-  `Command: \`${command}\` (${services} generated services on PGlite; ${rounds} interleaved rounds of ${duration} s per gateway, query and variant; autocannon, ${connections} connections; latencies in ms from each response's own time; requests/s and percentiles are means over rounds; ratios are to stock, so above 1× is better for requests/s and below 1× is better for latency).`,
-  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average (1, 5, 15 min) ${fmtLoad(loadBefore)} before, ${fmtLoad(loadAfter)} after; all subgraphs, the gateways and autocannon in one process over loopback HTTP (the machine is shared with other engineers' test runs).`,
-  `"wayfinder" is the product (public read cache on); "wayfinder, no cache" is the same gateway with the cache off; both and "stock" call the same subgraphs. The varied pools are small, so after the first pass the cached reads (a, b, d) are cache hits; routeChild is never cached.`,
+  `Command: \`${command}\` (${services} generated services on PGlite; ${rounds} interleaved rounds of ${duration} s per gateway, query and variant; autocannon in a process of its own, ${connections} connections; latencies in ms from each response's own time; requests/s and percentiles are means over rounds; ratios are to stock, so above 1× is better for requests/s and below 1× is better for latency; CPU ms per request is the stack process's CPU time, user + system, over the run divided by the answers: gateways and subgraphs, not the client).`,
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average (1, 5, 15 min) ${fmtLoad(loadBefore)} before, ${fmtLoad(loadAfter)} after; all subgraphs and the gateways in one process over loopback HTTP, the load generator in another (the machine is shared with other engineers' test runs).`,
+  `"wayfinder" is the product as configured by default (public read cache and route replica on); "wayfinder, federated" is the same gateway with both off, so every answer is planned and fetched as stock does; all three call the same subgraphs. The varied pools are small, so after the first pass the cached reads (a, b, d) are cache hits. routeChild is never cached: the product answers it from the gateway's route replica (its own copy of the index, following the partners' feeds), so no subgraph is called for it.`,
   "",
-  "| query | variables | gateway | req/s | vs stock | p50 | p95 | p99 |",
-  "|---|---|---|---:|---:|---:|---:|---:|",
+  "| query | variables | gateway | req/s | vs stock | p50 | p95 | p99 | CPU ms per request |",
+  "|---|---|---|---:|---:|---:|---:|---:|---:|",
   ...rows,
   "",
   ...verdicts,
@@ -428,7 +429,8 @@ const section = [
 ].join("\n");
 console.log(section);
 
-console.log(`Wrote ${await writeBenchSection("side-by-side", section)}`);
+if (!argv.includes("--no-write"))
+  console.log(`Wrote ${await writeBenchSection("side-by-side", section)}`);
 
 await stockServer.stop();
 await nocache.close();

@@ -7,7 +7,6 @@
 // machine) and the 1-minute load average. Writes the figures, with this command, to BENCHMARKS.md.
 // `route-load` drives routeChild under concurrent load from a separate process (scripts/bench/load.ts)
 // and reports plans/s and the stack process's CPU per plan [--connections 8] [--seconds 20].
-import { fork } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -25,7 +24,7 @@ import type { ChildProfileInput } from "../subgraphs/directory/route/route.types
 import { createPostcodeResolver } from "../subgraphs/directory/postcodes.ts";
 import { configureLogging } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
-import type { LoadJob, LoadResult } from "./bench/load.ts";
+import { underLoad, type LoadResult } from "./bench/load.ts";
 import { writeBenchSection } from "./bench/report.ts";
 import { dropSchemas } from "./bench/pg.ts";
 // As the web app's plan shows it: each service's name and partner come from the partner that owns it.
@@ -283,33 +282,6 @@ interface LoadRow {
   load: readonly [number, number];
 }
 
-/** Runs one load job in a forked process; this process's CPU is measured over the same window. */
-async function underLoad(job: LoadJob) {
-  // Through scripts/launch.mjs, as every process of ours starts: `npm run bench` runs this file as a
-  // bundle, with no TypeScript loader for a .ts child to inherit.
-  const child = fork(
-    path.join(import.meta.dirname, "launch.mjs"),
-    [path.join(import.meta.dirname, "bench", "load.ts")],
-    {
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    },
-  );
-  const answer = new Promise<LoadResult>((resolve, reject) => {
-    child.once("message", (m) => resolve(m as LoadResult));
-    child.once("exit", (code) => reject(new Error(`the load process exited with ${code}`)));
-  });
-  const loadBefore = load1();
-  const cpu0 = process.cpuUsage();
-  child.send(job);
-  const r = await answer;
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    r,
-    cpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests),
-    load: [loadBefore, load1()] as const,
-  };
-}
-
 /** Until the index holds every service the partners hold (a first sync can time out under load). */
 async function untilSynced(stack: Awaited<ReturnType<typeof startStack>>, total: number) {
   for (let i = 0; i < 30 && (await stack.directory.sync.backend.count()) < total; i++)
@@ -399,13 +371,7 @@ async function benchSize(
         centroidsFrom: () => stack.directory.sync.knownPostcodes(),
       });
       const profiles = await Promise.all(
-        PROFILES.map((p) =>
-          toChildProfile(
-            p as ChildProfileInput,
-            { postcodes, backend: live, sync: stack.directory.sync },
-            today,
-          ),
-        ),
+        PROFILES.map((p) => toChildProfile(p as ChildProfileInput, { postcodes }, today)),
       );
       const engine = (backend: SearchBackend) => {
         let i = 0;

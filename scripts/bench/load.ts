@@ -2,7 +2,12 @@
 // stack's process.cpuUsage counts the gateway, the directory and the partners only, not the client.
 // Reads one job from IPC: autocannon at `url` with `connections` for `seconds`, POSTing the given
 // bodies in turn; answers with requests/s, latency percentiles and the count of failed answers.
+import { fork } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
 import autocannon from "autocannon";
+
+const LOAD_CHILD_FLAG = "--load-child";
 
 export interface LoadJob {
   url: string;
@@ -67,8 +72,36 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   };
 }
 
-// Forked: one job in, its result out, then exit.
-if (process.send) {
+/** Runs one load job in a forked process; this process's CPU is measured over the same window. */
+export async function underLoad(job: LoadJob) {
+  // Through scripts/launch.mjs, as every process of ours starts: `npm run bench` runs this file as a
+  // bundle, with no TypeScript loader for a .ts child to inherit.
+  const child = fork(
+    path.join(import.meta.dirname, "..", "launch.mjs"),
+    [path.join(import.meta.dirname, "load.ts"), LOAD_CHILD_FLAG],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
+  const answer = new Promise<LoadResult>((resolve, reject) => {
+    child.once("message", (m) => resolve(m as LoadResult));
+    child.once("exit", (code) => reject(new Error(`the load process exited with ${code}`)));
+  });
+  const loadBefore = os.loadavg()[0]!;
+  const cpu0 = process.cpuUsage();
+  child.send(job);
+  const r = await answer;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    r,
+    cpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests),
+    load: [loadBefore, os.loadavg()[0]!] as const,
+  };
+}
+
+// Forked (with the flag, so a process that imports underLoad is never taken for the child): one job
+// in, its result out, then exit.
+if (process.send && process.argv.includes(LOAD_CHILD_FLAG)) {
   process.once("message", (job: LoadJob) => {
     void runLoad(job).then(
       (r) => process.send!(r, () => process.exit(0)),

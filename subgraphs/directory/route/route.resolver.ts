@@ -49,7 +49,7 @@ export function toRouteOptions(input: RouteOptionsInput | undefined | null): Rou
 
 export async function toChildProfile(
   input: ChildProfileInput,
-  ctx: DirectoryContext,
+  ctx: Pick<DirectoryContext, "postcodes">,
   today: string,
 ): Promise<ChildProfile> {
   if (!input.needs?.length)
@@ -128,6 +128,61 @@ export async function toChildProfile(
   };
 }
 
+/** What a plan reads: the index, the sync's view of each partner, and postcode lookup. */
+export type RouteContext = Pick<DirectoryContext, "backend" | "sync" | "postcodes">;
+
+/**
+ * routeChild's answer, as the directory's resolver returns it: also run by the gateway's route
+ * replica (gateway/route-replica.ts) over its own copy of the index, so both give the same plan.
+ */
+export async function planRoute(
+  ctx: RouteContext,
+  input: ChildProfileInput,
+  optionsInput?: RouteOptionsInput | null,
+): Promise<RoutePlan> {
+  const started = performance.now();
+  const options = toRouteOptions(optionsInput);
+  const [profile] = await Promise.all([
+    toChildProfile(input, ctx, todayIso()),
+    ctx.sync.checkLiveness(),
+  ]);
+  const plan = await routeChild(profile, {
+    backend: ctx.backend,
+    isStale: (p) => ctx.sync.isStale(p),
+    isOffline: (p) => ctx.sync.isOffline(p),
+    options,
+  });
+  log("info", "route.computed", {
+    ms: Math.round(performance.now() - started),
+    needs: plan.needs.length,
+    services: plan.needs.reduce((a, n) => a + n.services.length, 0),
+    gaps: plan.gaps.length,
+  });
+  // Partner ids are lower case inside; the GraphQL Partner enum is upper case.
+  const gapOut = (g: (typeof plan.gaps)[number]) => ({
+    ...g,
+    partners: g.partners.map((p) => p.toUpperCase()),
+  });
+  return {
+    ...plan,
+    needs: plan.needs.map((n) => ({
+      ...n,
+      services: n.services.map(({ doc, ...s }) => ({
+        ...s,
+        service: serviceFromDoc(doc),
+        directoryCopy: directoryCopy(doc, ctx.sync.status.get(s.partner)?.lastSyncAt ?? null),
+      })),
+      gaps: n.gaps.map(gapOut),
+    })),
+    offlinePartners: plan.offlinePartners.map((p) => p.toUpperCase()),
+    leadAgency: plan.leadAgency && {
+      ...plan.leadAgency,
+      partner: plan.leadAgency.partner.toUpperCase(),
+    },
+    gaps: plan.gaps.map(gapOut),
+  } as unknown as RoutePlan;
+}
+
 @Resolver()
 export class RouteResolver {
   @Query(() => RoutePlan, {
@@ -146,47 +201,7 @@ export class RouteResolver {
     })
     optionsInput?: RouteOptionsInput,
   ): Promise<RoutePlan> {
-    const started = performance.now();
-    const options = toRouteOptions(optionsInput);
-    const [profile] = await Promise.all([
-      toChildProfile(input, ctx, todayIso()),
-      ctx.sync.checkLiveness(),
-    ]);
-    const plan = await routeChild(profile, {
-      backend: ctx.backend,
-      isStale: (p) => ctx.sync.isStale(p),
-      isOffline: (p) => ctx.sync.isOffline(p),
-      options,
-    });
-    log("info", "route.computed", {
-      ms: Math.round(performance.now() - started),
-      needs: plan.needs.length,
-      services: plan.needs.reduce((a, n) => a + n.services.length, 0),
-      gaps: plan.gaps.length,
-    });
-    // Partner ids are lower case inside; the GraphQL Partner enum is upper case.
-    const gapOut = (g: (typeof plan.gaps)[number]) => ({
-      ...g,
-      partners: g.partners.map((p) => p.toUpperCase()),
-    });
-    return {
-      ...plan,
-      needs: plan.needs.map((n) => ({
-        ...n,
-        services: n.services.map(({ doc, ...s }) => ({
-          ...s,
-          service: serviceFromDoc(doc),
-          directoryCopy: directoryCopy(doc, ctx.sync.status.get(s.partner)?.lastSyncAt ?? null),
-        })),
-        gaps: n.gaps.map(gapOut),
-      })),
-      offlinePartners: plan.offlinePartners.map((p) => p.toUpperCase()),
-      leadAgency: plan.leadAgency && {
-        ...plan.leadAgency,
-        partner: plan.leadAgency.partner.toUpperCase(),
-      },
-      gaps: plan.gaps.map(gapOut),
-    } as unknown as RoutePlan;
+    return planRoute(ctx, input, optionsInput);
   }
 
   @Query(() => CoverageReport, {

@@ -96,8 +96,11 @@ export const allLocalAuthorities = () => allAreas().map(toLocalAuthority);
 const typeName = (partner: PartnerId, entity: "Service" | "Organization") =>
   `${PARTNER_INFO[partner].typePrefix}${entity}`;
 
-/** Picks the implementation from the id's partner prefix ("council:…" → CouncilService). */
-function resolveByIdPrefix(entity: "Service" | "Organization") {
+/**
+ * Picks the implementation from the id's partner prefix ("council:…" → CouncilService), at once
+ * (the gateway's route replica resolves the directory's entities with it too).
+ */
+export function resolveByIdPrefix(entity: "Service" | "Organization") {
   return (value: { id: string }) => {
     const partner = parseGlobalId(value.id)?.partner;
     if (!partner || !isPartnerId(partner))
