@@ -27,7 +27,7 @@ const OBSERVED_ELSEWHERE: Record<string, string> = {
   REDIS_URL:
     "tests/ratelimit-redis.test.ts and tests/web-sessions-redis.test.ts (gateway replicas sharing rate-limit buckets and web sessions in the real Redis; not yet through a started process)",
   GATEWAY_ROUTE_REPLICA:
-    "tests/route-replica.e2e.ts (gatewayConfig's default turns the replica on in the test stack's gateway, which answers from it; the comparison gateway has it off; not yet through a started process)",
+    "tests/route-replica.e2e.ts (gatewayConfig's default turns the replica on in the test stack's gateway, which answers from it; the comparison gateway has it off; GATEWAY_ROUTE_REPLICA=false through the loader in tests/resilience.e2e.ts; not yet through a started process)",
   GATEWAY_READY_CACHE_MS:
     "tests/operations.e2e.ts (readiness probes shared for the cache period; not yet through a started process)",
   // The web app's sign-in settings: through their loader (webConfig) into a running web app that

@@ -87,7 +87,8 @@ async function gateway(
   opts: Partial<Parameters<typeof startGateway>[0]> = {},
 ): Promise<RunningGateway> {
   const gw = await startGateway({
-    ...testGatewayConfig({ internalSecret: INTERNAL_SECRET }),
+    // Readiness probes are counted at the partners: the route replica's own feed reads are off.
+    ...testGatewayConfig({ internalSecret: INTERNAL_SECRET, routeReplica: false }),
     host: "127.0.0.1",
     port: 0,
     subgraphUrls: subgraphUrls(),

@@ -47,9 +47,10 @@ const stackClocks = manualClocks(SUBGRAPHS);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
+  // These tests count the calls reaching a partner: the route replica's own feed reads are off.
   stack = await startTestStack("pglite", {
     partnerPolicy: POLICY,
-    env: { OPERATOR_TOKEN },
+    env: { OPERATOR_TOKEN, GATEWAY_ROUTE_REPLICA: "false" },
     clocks: stackClocks,
   });
 });
@@ -333,7 +334,7 @@ async function gatewayWith(
     ...overrides,
   };
   const gw = await startGateway({
-    ...testGatewayConfig(),
+    ...testGatewayConfig({ routeReplica: false }),
     supergraphPath,
     subgraphUrls,
     host: "127.0.0.1",
