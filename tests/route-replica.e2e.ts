@@ -348,3 +348,27 @@ describe("the replica follows the partners", () => {
     });
   });
 });
+
+describe("while the directory is down", () => {
+  it("the gateway still routes a child from its replica (the directory's own answers fail)", async () => {
+    const profile = { age: 9, needs: ["MENTAL_HEALTH", "ADHD"], postcode: "NR2 4AB" };
+    await stack.directory.http.close();
+    try {
+      // A search is the directory's to answer: it fails now (a phrase no cache has seen).
+      const search = await post(
+        stack.gatewayUrl,
+        `query($q: String) { searchServices(query: $q, first: 1) { totalCount } }`,
+        { q: `directory down ${Date.now()}` },
+      );
+      expect(search.body.errors?.length).toBeGreaterThan(0);
+      const r = await post(stack.gatewayUrl, SHORT, { profile });
+      expect(r.route).toBe("replica");
+      expect(r.body.errors).toBeUndefined();
+      const routed = r.body.data.routeChild.needs.flatMap((n: any) => n.services);
+      expect(routed.length).toBeGreaterThan(0);
+      expect(r.body.data.routeChild.offlinePartners).toEqual([]);
+    } finally {
+      await stack.restartDirectory();
+    }
+  });
+});
