@@ -5,6 +5,7 @@ import {
   SUBGRAPHS,
   envBool,
   envEnum,
+  followerConfig,
   envInt,
   envNumber,
   envOptional,
@@ -132,11 +133,7 @@ export function gatewayConfig(env: Env = process.env): GatewayConfig {
     readyCacheMs: envInt(env, "GATEWAY_READY_CACHE_MS", 2000),
     corsOrigins: corsOrigins(env),
     otlpEndpoint: otlpEndpoint(env),
-    routeReplica: envBool(env, "GATEWAY_ROUTE_REPLICA", true) && {
-      syncIntervalMs: envInt(env, "SYNC_INTERVAL_MS", 2000, 1),
-      reconcileIntervalMs: envInt(env, "RECONCILE_INTERVAL_MS", 300_000, 1),
-      postcodesUrl: envOptional(env, "POSTCODES_URL"),
-    },
+    routeReplica: envBool(env, "GATEWAY_ROUTE_REPLICA", true) && followerConfig(env),
     partnerPolicy: {
       ...PARTNER_POLICY_DEFAULTS,
       timeoutMs: envInt(env, "GATEWAY_PARTNER_TIMEOUT_MS", PARTNER_POLICY_DEFAULTS.timeoutMs, 1),

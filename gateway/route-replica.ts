@@ -12,18 +12,25 @@
 // - its query plan is one fetch from the directory: every field it selects is the directory's, or
 //   provided by it (@provides), so no partner is asked, and no field carries an access rule
 //   (@requiresScopes etc.: the subgraphs enforce those, so such a query always goes to them);
-// - the replica has read every partner's feed at least once;
+// - routeChild's arguments are variables (a profile written into the query text would be kept in
+//   the compiled query; a profile is never kept);
+// - the replica has read every partner's feed at least once (a gateway started while a partner is
+//   down leaves plans to the directory, which may hold that partner's stored copies, until it
+//   comes back);
 // - the local answer has no errors (a bad profile is answered by the directory, in its words).
 // The answer is the API schema executed over planRoute's result (the operation compiled once to a
-// function by graphql-jit, as Hive Gateway's JIT option does), with the directory's own scalar and
-// enum serialisers and type resolution, so it is the answer the directory would give from the
-// same copy (tests/route-replica.e2e.ts compares them field by field on random profiles).
+// function by graphql-jit, as Hive Gateway's JIT option does), with the directory's own scalar
+// serialisers, its field resolvers (a local authority's county, its service count …) and its type
+// resolution, so it is the answer the directory would give from the same copy
+// (tests/route-replica.e2e.ts compares them field by field on random profiles). The replica uses
+// the directory's code through subgraphs/directory/follower.ts only.
 //
 // Consistency: a plan's filters and the values it shows come from one copy, the replica's. That
 // copy follows the same feeds as the directory's, at the same interval, so the two can differ for
 // up to one sync interval after a change; `directoryCopy.syncedAt` and `stale` report the
-// replica's own view. Cost: a second index in the gateway's memory (about the directory's; see
-// BENCHMARKS.md). GATEWAY_ROUTE_REPLICA=false turns it off.
+// replica's own view. Cost: a second copy in the gateway's memory (the index and the documents; see
+// BENCHMARKS.md), and the gateway's own feed reads and liveness probes at the partners.
+// GATEWAY_ROUTE_REPLICA=false turns it off.
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
 import { Supergraph, operationFromDocument } from "@apollo/federation-internals";
 import { QueryPlanner } from "@apollo/query-planner";
@@ -32,12 +39,16 @@ import type { CompiledQuery } from "graphql-jit";
 import type { DocumentNode, GraphQLSchema } from "graphql";
 import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
 import type { Logger } from "../platform/log.ts";
-import { DirectorySync } from "../subgraphs/directory/sync.ts";
-import { createEmbeddedBackend } from "../subgraphs/directory/search/embedded.ts";
-import { createPostcodeResolver } from "../subgraphs/directory/postcodes.ts";
-import { buildDirectorySchema } from "../subgraphs/directory/server.ts";
-import { planRoute, type RouteContext } from "../subgraphs/directory/route/route.resolver.ts";
-import { resolveByIdPrefix } from "../subgraphs/directory/types/entities.ts";
+import { getMetadataStorage } from "type-graphql";
+import {
+  DirectorySync,
+  buildDirectorySchema,
+  createEmbeddedBackend,
+  createPostcodeResolver,
+  planRoute,
+  resolveByIdPrefix,
+  type RouteContext,
+} from "../subgraphs/directory/follower.ts";
 import type { GatewayContext } from "./context.ts";
 
 export interface RouteReplicaOptions {
@@ -57,11 +68,13 @@ export interface RouteReplica {
   plugin: ApolloServerPlugin<GatewayContext>;
   /** Each supergraph the gateway loads (its planner and API schema are rebuilt on first use). */
   useSupergraph(supergraphSdl: string): void;
-  /** True once every partner's feed has been read. */
+  /** Starts following the partners' feeds (once the gateway is listening). */
+  start(): void;
+  /** True once every partner's feed has been read and the supergraph is compiled: plans are local. */
   readonly ready: boolean;
   readonly sync: DirectorySync;
-  /** Plans answered here, and eligible ones left to the directory (errors). */
-  stats(): { ready: boolean; answered: number; federated: number };
+  /** Plans answered here, and eligible ones left to the directory, by error code. */
+  stats(): { ready: boolean; answered: number; federated: Record<string, number> };
   close(): Promise<void>;
 }
 
@@ -74,7 +87,7 @@ const {
   TypeInfo,
   getNamedType,
   isAbstractType,
-  isEnumType,
+  isObjectType,
   isScalarType,
   isSpecifiedScalarType,
   visit,
@@ -96,10 +109,21 @@ interface Compiled {
   decisions: WeakMap<DocumentNode, Map<string, CompiledQuery | null>>;
 }
 
+/** The directory's field resolvers ("LocalAuthority.county" …), from type-graphql's metadata. */
+function fieldResolvers(): Set<string> {
+  const storage = getMetadataStorage();
+  const names = new Map(storage.objectTypes.map((o) => [o.target, o.name]));
+  return new Set(
+    storage.fieldResolvers.map((f) => `${names.get(f.getObjectType?.() as never)}.${f.schemaName}`),
+  );
+}
+
 /**
- * The API schema to execute locally, with the directory's own serialisers for every scalar and enum
- * it shares (a date printed as the directory prints it, an enum's internal value turned into its
- * name) and its type resolution for its entities (a service's type from its id's partner).
+ * The API schema to execute locally, with the directory's own serialisers for every custom scalar
+ * it shares (a date printed as the directory prints it), its field resolvers (run with the
+ * replica's context, so a service count counts the replica's copy), and its type resolution for
+ * its entities (a service's type from its id's partner). Enums need nothing: every value's
+ * internal value is its name on both sides.
  */
 function localSchema(
   supergraph: Supergraph,
@@ -109,6 +133,7 @@ function localSchema(
   const schema = supergraph.apiSchema().toGraphQLJSSchema();
   schema.getQueryType()!.getFields().routeChild!.resolve = (_root, args) =>
     routeChild(args as never);
+  const resolvers = fieldResolvers();
   for (const [name, type] of Object.entries(schema.getTypeMap())) {
     const own = directory.getType(name);
     if (!own || name.startsWith("__")) continue;
@@ -116,10 +141,12 @@ function localSchema(
       type.serialize = own.serialize.bind(own);
       type.parseValue = own.parseValue.bind(own);
       type.parseLiteral = own.parseLiteral.bind(own);
-    } else if (isEnumType(type) && isEnumType(own)) {
-      type.serialize = own.serialize.bind(own);
-      type.parseValue = own.parseValue.bind(own);
-      type.parseLiteral = own.parseLiteral.bind(own);
+    } else if (isObjectType(type) && isObjectType(own) && name !== "Query") {
+      const ownFields = own.getFields();
+      for (const field of Object.values(type.getFields())) {
+        const resolve = ownFields[field.name]?.resolve;
+        if (resolve && resolvers.has(`${name}.${field.name}`)) field.resolve = resolve;
+      }
     }
   }
   // The directory's entities, by their ids' partner prefix, as the directory resolves them (its
@@ -129,6 +156,24 @@ function localSchema(
     if (type && isAbstractType(type)) type.resolveType = resolveByIdPrefix(entity);
   }
   return schema;
+}
+
+/**
+ * A query whose root fields are routeChild (with variables for arguments, never a literal profile)
+ * and __typename, without directives: one the replica may answer, if its plan agrees.
+ */
+function routesOnly(rc: GraphQLRequestContext<GatewayContext>): boolean {
+  const op = rc.operation;
+  if (!op || !rc.document || op.operation !== "query") return false;
+  let route = false;
+  for (const s of op.selectionSet.selections) {
+    if (s.kind !== Kind.FIELD || s.directives?.length) return false;
+    if (s.name.value === "routeChild") {
+      if (!s.arguments?.every((a) => a.value.kind === Kind.VARIABLE)) return false;
+      route = true;
+    } else if (s.name.value !== "__typename") return false;
+  }
+  return route;
 }
 
 export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
@@ -151,10 +196,12 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     postcodes,
   };
   let supergraphSdl: string | null = null;
-  let compiled: { sdl: string; ready: Promise<Compiled> } | null = null;
+  let compiled: { sdl: string; ready: Promise<Compiled>; done: Compiled | null } | null = null;
+  let watch: NodeJS.Timeout | null = null;
   let directorySchema: Promise<GraphQLSchema> | null = null;
   let answered = 0;
-  let federated = 0;
+  /** Eligible plans left to the directory, by the local answer's error code. */
+  const federated = new Map<string, number>();
 
   const isReady = () => PARTNERS.every((p) => sync.status.get(p)!.lastSyncAt !== null);
 
@@ -174,38 +221,31 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
           decisions: new WeakMap(),
         };
       });
-      // A supergraph that cannot be planned here is served the federated way; said once.
-      ready.catch((err: unknown) =>
-        opts.logger.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          "route_replica_unavailable",
-        ),
+      const entry: NonNullable<typeof compiled> = { sdl, ready, done: null };
+      ready.then(
+        (c) => (entry.done = c),
+        // A supergraph that cannot be planned here is served the federated way; said once.
+        (err: unknown) =>
+          opts.logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            "route_replica_unavailable",
+          ),
       );
-      compiled = { sdl, ready };
+      compiled = entry;
     }
     return compiled.ready;
   }
+
+  /** Synced with every partner, and the current supergraph compiled for local plans. */
+  const answering = () => isReady() && !!compiled?.done && compiled.sdl === supergraphSdl;
 
   /**
    * routeChild alone, planned as one fetch from the directory, with no field under an access rule:
    * the operation compiled; otherwise null.
    */
   function eligible(c: Compiled, rc: GraphQLRequestContext<GatewayContext>): CompiledQuery | null {
-    const op = rc.operation;
-    const document = rc.document;
-    if (!op || !document || op.operation !== "query") return null;
-    const roots = op.selectionSet.selections;
-    if (
-      !roots.length ||
-      !roots.every(
-        (s) =>
-          s.kind === Kind.FIELD &&
-          (s.name.value === "routeChild" || s.name.value === "__typename") &&
-          !s.directives?.length,
-      ) ||
-      !roots.some((s) => s.kind === Kind.FIELD && s.name.value === "routeChild")
-    )
-      return null;
+    const op = rc.operation!;
+    const document = rc.document!;
     const name = op.name?.value ?? "";
     let byName = c.decisions.get(document);
     if (!byName) c.decisions.set(document, (byName = new Map()));
@@ -240,6 +280,7 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
             const def = owner && "field" in owner ? owner.field(field.name) : undefined;
             const target = c.supergraph.schema.type(getNamedType(field.type).name);
             const rules = [
+              ...(owner?.appliedDirectives ?? []),
               ...(def?.appliedDirectives ?? []),
               ...(target?.appliedDirectives ?? []),
             ].filter((d) => ACCESS_RULES.has(d.name));
@@ -253,20 +294,32 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     }
   }
 
+  let announced = false;
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart() {
       return {
         async responseForOperation(rc) {
-          if (!rc.operation || rc.operation.operation !== "query") return null;
-          const pending = compile();
-          if (!pending || !isReady()) return null;
-          const c = await pending.catch(() => null);
-          const query = c && eligible(c, rc);
+          if (!routesOnly(rc) || !isReady()) return null;
+          if (!answering()) {
+            // Built once the replica is synced and after a supergraph reload (half a second of
+            // CPU, kept off the gateway's start); until then plans go the federated way.
+            void compile();
+            return null;
+          }
+          if (!announced) {
+            announced = true;
+            opts.logger.info({}, "route_replica_ready");
+          }
+          const query = eligible(compiled!.done!, rc);
           if (!query) return null;
-          const result = await query.query(undefined, {}, rc.request.variables ?? {});
-          // Errors (a bad profile, say) are left to the directory, which words them.
+          const result = await query.query(undefined, ctx, rc.request.variables ?? {});
+          // Errors (a bad profile, say) are left to the directory, which words them; counted by
+          // code, so a replica's own failure is told apart from a caller's mistake.
           if (result.errors?.length || !result.data) {
-            federated++;
+            for (const e of result.errors ?? []) {
+              const code = String(e.extensions?.code ?? "INTERNAL");
+              federated.set(code, (federated.get(code) ?? 0) + 1);
+            }
             return null;
           }
           answered++;
@@ -277,20 +330,28 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     },
   };
 
-  // Read the partners as the directory does; the gateway does not wait for it to start.
-  sync.start();
-
   return {
     plugin,
     useSupergraph(sdl) {
       supergraphSdl = sdl;
     },
+    start() {
+      sync.start();
+      // The local schema and planner are built as soon as every partner's feed has been read.
+      watch = setInterval(() => {
+        if (!isReady()) return;
+        clearInterval(watch!);
+        void compile();
+      }, 200);
+      watch.unref();
+    },
     get ready() {
-      return isReady();
+      return answering();
     },
     sync,
-    stats: () => ({ ready: isReady(), answered, federated }),
+    stats: () => ({ ready: answering(), answered, federated: Object.fromEntries(federated) }),
     async close() {
+      if (watch) clearInterval(watch);
       await sync.stop();
       await sync.backend.close();
     },

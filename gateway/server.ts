@@ -231,6 +231,8 @@ export async function startGateway(
     },
   });
   if (opts.web) web = await opts.web(running.url);
+  // Only now: had anything above failed, no feed reads would be left running.
+  routeReplica?.start();
   return {
     ...running,
     gateway,
@@ -239,8 +241,9 @@ export async function startGateway(
     async close() {
       loaded = false;
       await publicCache?.close();
-      await routeReplica?.close();
       await running.close();
+      // After the server: requests in flight still plan over an open copy.
+      await routeReplica?.close();
       await apollo.stop();
       await hardening.close();
       await web?.close?.();

@@ -277,10 +277,20 @@ export function directoryConfig(env: Env = process.env): DirectoryConfig {
     meiliUrl: envOptional(env, "MEILI_URL"),
     meiliApiKey: envOptional(env, "MEILI_API_KEY"),
     meiliIndex: envStr(env, "MEILI_INDEX", "services"),
-    postcodesUrl: envOptional(env, "POSTCODES_URL"),
-    syncIntervalMs: envInt(env, "SYNC_INTERVAL_MS", 2000, 1),
+    ...followerConfig(env),
     stateDir: path.join(common.dataDir, "directory"),
     stateUrl: envOptional(env, "DIRECTORY_DATABASE_URL"),
+  };
+}
+
+/**
+ * How a copy of the index follows the partners and places postcodes: the directory's, and the
+ * gateway's route replica's (gateway/config.ts), read alike so both copies behave alike.
+ */
+export function followerConfig(env: Env) {
+  return {
+    postcodesUrl: envOptional(env, "POSTCODES_URL"),
+    syncIntervalMs: envInt(env, "SYNC_INTERVAL_MS", 2000, 1),
     reconcileIntervalMs: envInt(env, "RECONCILE_INTERVAL_MS", 300_000, 1),
   };
 }

@@ -66,7 +66,8 @@ const ROUTE_ARGS = `($profile: ChildProfileInput!, $options: RouteOptionsInput)`
 /**
  * Every field of a plan the directory answers, in four queries (one would pass the gateway's cost
  * limit): the plan itself, each routed service's card and places (the fields the directory
- * provides), and each routed service's directory copy.
+ * provides), and each routed service's directory copy. (An area's county or service count under a
+ * routed service, the directory's field resolvers, is beyond the cost limit at that depth.)
  */
 const FULL = [
   /* GraphQL */ `
@@ -309,6 +310,13 @@ describe("what the replica leaves to the directory", () => {
     expect(mine.route).toBeNull();
     expect(mine.body.errors?.[0]?.message).toMatch(/unknown local authority/);
     expect(mine.body).toEqual(theirs.body);
+  });
+
+  it("a profile written into the query text instead of variables (never kept in a compiled query)", async () => {
+    const q = `{ routeChild(profile: { age: 9, needs: [ADHD], localAuthority: "E10000020" }) { offlinePartners } }`;
+    const r = await post(stack.gatewayUrl, q, {});
+    expect(r.route).toBeNull();
+    expect(r.body.errors).toBeUndefined();
   });
 
   it("routeChild beside another root field", async () => {
