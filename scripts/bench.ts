@@ -1,4 +1,4 @@
-// npm run bench [-- search|route|route-load|import|referrals|soak|side-by-side|start|partner] [--sizes 10000,100000] [--runs 300]
+// npm run bench [-- search|route|route-load|import|referrals|soak|side-by-side|start|partner|replica-memory] [--sizes 10000,100000] [--runs 300]
 // Loads N generated services into the three partners, starts the whole stack, and measures
 // searchServices directly against the index and through the gateway, and routeChild with 4 needs:
 // its engine alone (the one-pass path, and one search per question for comparison) and through
@@ -49,6 +49,8 @@ if (part === "side-by-side") await import("./bench-side-by-side.ts");
 if (part === "referrals") await import("./bench-referrals.ts");
 // npm start to ready, first run and restart (issue 14).
 if (part === "start") await import("./bench-start.ts");
+// What the gateway's route replica costs in memory.
+if (part === "replica-memory") await import("./bench-replica-memory.ts");
 // One partner subgraph alone serving the gateway's _entities fetch (issue 14).
 if (part === "partner") await import("./bench-partner.ts");
 const sizes = flag("sizes", "10000,100000").split(",").map(Number);
