@@ -294,7 +294,6 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     }
   }
 
-  let announced = false;
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart() {
       return {
@@ -305,10 +304,6 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
             // CPU, kept off the gateway's start); until then plans go the federated way.
             void compile();
             return null;
-          }
-          if (!announced) {
-            announced = true;
-            opts.logger.info({}, "route_replica_ready");
           }
           const query = eligible(compiled!.done!, rc);
           if (!query) return null;
@@ -341,7 +336,11 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
       watch = setInterval(() => {
         if (!isReady()) return;
         clearInterval(watch!);
-        void compile();
+        // Said here, outside any request: a request's log lines are that request's alone.
+        void compile()?.then(
+          () => opts.logger.info({}, "route_replica_ready"),
+          () => undefined, // said as route_replica_unavailable
+        );
       }, 200);
       watch.unref();
     },
