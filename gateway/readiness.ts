@@ -22,6 +22,8 @@ export interface ReadinessOptions {
   operatorToken?: string;
   /** Told each round's findings (the partner_up gauge). */
   onRound?: (states: Record<string, SubgraphState>) => void;
+  /** More for operators: the route replica's state (answering or not, plans answered, fallbacks). */
+  operatorDetail?: () => Record<string, unknown>;
 }
 
 export interface SubgraphState {
@@ -85,6 +87,7 @@ export function readinessRoute(opts: ReadinessOptions): Route {
     if (isOperator(req, opts.operatorToken)) {
       body.probes = probes;
       body.connections = Object.fromEntries([...opts.sources].map(([n, s]) => [n, s.status()]));
+      Object.assign(body, opts.operatorDetail?.());
     }
     return {
       status: status === "ready" || status === "degraded" ? 200 : 503,

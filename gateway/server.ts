@@ -227,6 +227,7 @@ export async function startGateway(
         cacheMs: opts.readyCacheMs ?? 2000,
         operatorToken: opts.operatorToken,
         onRound: partnerMetrics.readiness,
+        operatorDetail: () => ({ routeReplica: routeReplica?.stats() ?? "off" }),
       }),
     },
   });

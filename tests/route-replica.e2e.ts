@@ -225,12 +225,16 @@ const until = <T>(check: () => Promise<T>) =>
     return v;
   });
 
+const OPERATOR_TOKEN = "route-replica-operator-token-0123456789";
 let stack: TestStack;
 /** The same gateway on the same subgraphs with the replica off: every plan from the directory. */
 let federated: RunningGateway;
 
 beforeAll(async () => {
-  stack = await startTestStack("pglite", { dataset: generateDataset({ services: 600 }) });
+  stack = await startTestStack("pglite", {
+    dataset: generateDataset({ services: 600 }),
+    env: { OPERATOR_TOKEN },
+  });
   federated = await startGateway({
     ...testGatewayConfig(),
     subgraphUrls: {
@@ -273,6 +277,21 @@ describe("the route replica answers as the directory does", () => {
     }
     // The profiles found services, not only gaps.
     expect(services).toBeGreaterThan(300);
+  });
+
+  it("tells operators on /ready that it answers, how many plans and how many it left to the directory", async () => {
+    const ready = async (token?: string) =>
+      (await (
+        await fetch(new URL("/ready", stack.gatewayUrl), {
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        })
+      ).json()) as Record<string, any>;
+    const detail = (await ready(OPERATOR_TOKEN)).routeReplica;
+    expect(detail.ready).toBe(true);
+    expect(detail.answered).toBeGreaterThan(0);
+    expect(detail.federated).toEqual({});
+    // Not for the public.
+    expect((await ready()).routeReplica).toBeUndefined();
   });
 
   it("reports when its own copy was last synced with each partner", async () => {
