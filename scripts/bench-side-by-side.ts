@@ -229,8 +229,10 @@ const subgraphUrls: Record<string, string> = {
   directory: stack.directory.http.url,
 };
 // The route replica reads every partner's feed before it answers (until then the directory does).
-while (stack.gateway.routeReplica && !stack.gateway.routeReplica.ready)
+for (let i = 0; stack.gateway.routeReplica && !stack.gateway.routeReplica.ready; i++) {
+  if (i > 1200) throw new Error("the route replica did not get ready within 2 minutes");
   await new Promise((r) => setTimeout(r, 100));
+}
 console.log(
   `stack ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${services} services)`,
 );

@@ -322,10 +322,14 @@ async function benchSize(
     { ...cfg.stack, directory: { ...cfg.stack.directory, stateDir } },
     { dbs },
   );
-  await untilSynced(
-    stack,
-    PARTNERS.reduce((n, p) => n + data[p].services.length, 0),
-  );
+  const total = PARTNERS.reduce((n, p) => n + data[p].services.length, 0);
+  await untilSynced(stack, total);
+  // The gateway's route replica answers routeChild once it holds every service too.
+  const replica = stack.gateway.routeReplica;
+  for (let i = 0; replica && i < 1200; i++) {
+    if (replica.ready && (await replica.sync.backend.count()) >= total) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const tReady = performance.now();
   const heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
   const rows: Row[] = [];
