@@ -234,6 +234,30 @@ describe("the README's GraphQL examples on npm start's generated data", () => {
   });
 });
 
+describe("the README's routeChild with variables on npm start's generated data", () => {
+  it("is answered by the gateway's route replica, with services", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const section = readme.slice(readme.indexOf("## API examples"), readme.indexOf("## Bring"));
+    const curl = /^curl -s -i (\S+) [^\n]*\\\n\s+-d '([^']+)'/m.exec(section)!;
+    expect(curl[1]).toBe("http://127.0.0.1:4000/graphql");
+    const body = curl[2]!;
+    expect(JSON.parse(body).variables.profile).toBeDefined();
+    // The replica answers once it has read every partner's feed.
+    const res = await eventually(async () => {
+      const r = await fetch(stack.gatewayUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      if (r.headers.get("x-wayfinder-route") !== "replica") throw new Error("not the replica yet");
+      return (await r.json()) as { data?: any; errors?: unknown[] };
+    });
+    expect(res.errors).toBeUndefined();
+    const services = res.data.routeChild.needs.flatMap((n: any) => n.services);
+    expect(services.length).toBeGreaterThan(0);
+  });
+});
+
 describe("the README's ORUK examples on npm start's generated data", () => {
   it("answer 200 with whole pages, and the one-service example finds its service", async () => {
     const readme = await readFile("README.md", "utf8");
