@@ -125,7 +125,7 @@ function fieldResolvers(): Set<string> {
  * its entities (a service's type from its id's partner). Enums need nothing: every value's
  * internal value is its name on both sides.
  */
-function localSchema(
+export function localSchema(
   supergraph: Supergraph,
   directory: GraphQLSchema,
   routeChild: (args: { profile: never; options?: never }) => Promise<unknown>,
