@@ -154,6 +154,38 @@ function productionChecks(name: string, deployment: () => Deployment) {
       expect(partners).toHaveLength(3);
     });
 
+    it("routeChild with the profile in variables is answered by the gateway's route replica, as the directory answers it", async () => {
+      const { gatewayUrl } = deployment();
+      const selection = `{ needs { need status services { service { id name partner } coversNeeds reasons distanceKm stale } gaps { kind message } } level { level reason } leadAgency { partner } offlinePartners }`;
+      const profile = { age: 9, needs: ["MENTAL_HEALTH", "ADHD"], postcode: "NR2 4AB" };
+      const ask = async (body: unknown) => {
+        const res = await fetch(gatewayUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", "apollo-require-preflight": "true" },
+          body: JSON.stringify(body),
+        });
+        return { route: res.headers.get("x-wayfinder-route"), body: (await res.json()) as any };
+      };
+      // The replica reads every partner's feed with the gateway's INTERNAL_SECRET before it answers.
+      const mine = await eventually(async () => {
+        const r = await ask({
+          query: `query Route($profile: ChildProfileInput!) { routeChild(profile: $profile) ${selection} }`,
+          variables: { profile },
+        });
+        expect(r.route).toBe("replica");
+        return r;
+      }, 120_000);
+      expect(mine.body.errors).toBeUndefined();
+      // The same profile written into the query text is planned by the directory's process.
+      const theirs = await ask({
+        query: `{ routeChild(profile: { age: 9, needs: [MENTAL_HEALTH, ADHD], postcode: "NR2 4AB" }) ${selection} }`,
+      });
+      expect(theirs.route).toBeNull();
+      expect(mine.body).toEqual(theirs.body);
+      const services = mine.body.data.routeChild.needs.flatMap((n: any) => n.services);
+      expect(new Set(services.map((s: any) => s.service.partner)).size).toBeGreaterThan(1);
+    });
+
     it("the ORUK API serves each partner's services, a refuge's address only to a professional", async () => {
       const { gatewayUrl } = deployment();
       const oruk = (path: string, headers: Record<string, string> = {}) =>
@@ -335,7 +367,7 @@ describe.runIf(hasPostgres)(
     }));
 
     // Last: it stops a partner's process.
-    it("with the health partner's process stopped, the ORUK API answers 503 for its services, 200 for the others", async () => {
+    it("with the health partner's process stopped, the ORUK API answers 503 for its services, 200 for the others, and the route replica routes with health offline", async () => {
       await partnerProcesses.health!.stop();
       // A professional's request: never answered from the public read cache.
       const oruk = (path: string) =>
@@ -352,6 +384,28 @@ describe.runIf(hasPostgres)(
       const council = await oruk("/oruk/services/fh-norwich");
       expect(council.status).toBe(200);
       expect(((await council.json()) as { id: string }).id).toBe("fh-norwich");
+      // The gateway's route replica, in its own process, names health offline and still routes.
+      const routed = await eventually(async () => {
+        const res = await fetch(gateways.pem, {
+          method: "POST",
+          headers: { "content-type": "application/json", "apollo-require-preflight": "true" },
+          body: JSON.stringify({
+            query: `query Route($profile: ChildProfileInput!) { routeChild(profile: $profile) { needs { services { service { partner } stale } } offlinePartners } }`,
+            variables: {
+              profile: { age: 9, needs: ["MENTAL_HEALTH", "ADHD"], postcode: "NR2 4AB" },
+            },
+          }),
+        });
+        const body = (await res.json()) as any;
+        expect(res.headers.get("x-wayfinder-route")).toBe("replica");
+        expect(body.data.routeChild.offlinePartners).toEqual(["HEALTH"]);
+        return body;
+      });
+      const health = routed.data.routeChild.needs
+        .flatMap((n: any) => n.services)
+        .filter((s: any) => s.service.partner === "HEALTH");
+      expect(health.length).toBeGreaterThan(0);
+      expect(health.every((s: any) => s.stale)).toBe(true);
     });
   },
 );

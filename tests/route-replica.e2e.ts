@@ -232,7 +232,7 @@ let federated: RunningGateway;
 
 beforeAll(async () => {
   stack = await startTestStack("pglite", {
-    dataset: generateDataset({ services: 600 }),
+    dataset: generateDataset({ services: 2000 }),
     env: { OPERATOR_TOKEN },
   });
   federated = await startGateway({
