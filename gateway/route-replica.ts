@@ -37,7 +37,7 @@ import { QueryPlanner } from "@apollo/query-planner";
 import { createRequire } from "node:module";
 import type { CompiledQuery } from "graphql-jit";
 import type { DocumentNode, GraphQLSchema } from "graphql";
-import { PARTNERS, type PartnerId } from "../schema/vocabulary.ts";
+import type { PartnerId } from "../schema/vocabulary.ts";
 import type { Logger } from "../platform/log.ts";
 import { getMetadataStorage } from "type-graphql";
 import {
@@ -196,48 +196,51 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     postcodes,
   };
   let supergraphSdl: string | null = null;
-  let compiled: { sdl: string; ready: Promise<Compiled>; done: Compiled | null } | null = null;
-  let watch: NodeJS.Timeout | null = null;
+  /** Every partner's feed read once: from then on, the replica's copy is whole. */
+  let synced = false;
+  let closed = false;
+  /** The loaded supergraph compiled for local plans; null until built. */
+  let current: (Compiled & { sdl: string }) | null = null;
   let directorySchema: Promise<GraphQLSchema> | null = null;
   let answered = 0;
   /** Eligible plans left to the directory, by the local answer's error code. */
   const federated = new Map<string, number>();
 
-  const isReady = () => PARTNERS.every((p) => sync.status.get(p)!.lastSyncAt !== null);
-
-  function compile(): Promise<Compiled> | null {
-    if (!supergraphSdl) return null;
-    if (compiled?.sdl !== supergraphSdl) {
-      const sdl = supergraphSdl;
+  /**
+   * Builds the local schema and planner for the loaded supergraph (half a second of CPU), once the
+   * replica has synced and again after a supergraph reload: never on a request, never before the
+   * gateway's start is over. Until it is built, plans go the federated way.
+   */
+  async function build(): Promise<void> {
+    const sdl = supergraphSdl;
+    if (!synced || closed || !sdl || current?.sdl === sdl) return;
+    try {
       directorySchema ??= buildDirectorySchema();
-      const ready = directorySchema.then((directory) => {
-        const supergraph = Supergraph.build(sdl);
-        return {
-          schema: localSchema(supergraph, directory, (args) =>
-            planRoute(ctx, args.profile, args.options),
-          ),
-          supergraph,
-          planner: new QueryPlanner(supergraph),
-          decisions: new WeakMap(),
-        };
-      });
-      const entry: NonNullable<typeof compiled> = { sdl, ready, done: null };
-      ready.then(
-        (c) => (entry.done = c),
-        // A supergraph that cannot be planned here is served the federated way; said once.
-        (err: unknown) =>
-          opts.logger.warn(
-            { err: err instanceof Error ? err.message : String(err) },
-            "route_replica_unavailable",
-          ),
+      const directory = await directorySchema;
+      const supergraph = Supergraph.build(sdl);
+      const next = {
+        sdl,
+        schema: localSchema(supergraph, directory, (args) =>
+          planRoute(ctx, args.profile, args.options),
+        ),
+        supergraph,
+        planner: new QueryPlanner(supergraph),
+        decisions: new WeakMap(),
+      };
+      if (supergraphSdl !== sdl) return;
+      if (!current) opts.logger.info({}, "route_replica_ready");
+      current = next;
+    } catch (err) {
+      // A supergraph that cannot be planned here is served the federated way.
+      opts.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "route_replica_unavailable",
       );
-      compiled = entry;
     }
-    return compiled.ready;
   }
 
-  /** Synced with every partner, and the current supergraph compiled for local plans. */
-  const answering = () => isReady() && !!compiled?.done && compiled.sdl === supergraphSdl;
+  /** Synced with every partner, and the loaded supergraph compiled for local plans. */
+  const answering = () => !!current && current.sdl === supergraphSdl;
 
   /**
    * routeChild alone, planned as one fetch from the directory, with no field under an access rule:
@@ -298,14 +301,8 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     async requestDidStart() {
       return {
         async responseForOperation(rc) {
-          if (!routesOnly(rc) || !isReady()) return null;
-          if (!answering()) {
-            // Built once the replica is synced and after a supergraph reload (half a second of
-            // CPU, kept off the gateway's start); until then plans go the federated way.
-            void compile();
-            return null;
-          }
-          const query = eligible(compiled!.done!, rc);
+          if (!routesOnly(rc) || !answering()) return null;
+          const query = eligible(current!, rc);
           if (!query) return null;
           const result = await query.query(undefined, ctx, rc.request.variables ?? {});
           // Errors (a bad profile, say) are left to the directory, which words them; counted by
@@ -329,20 +326,14 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     plugin,
     useSupergraph(sdl) {
       supergraphSdl = sdl;
+      void build();
     },
     start() {
       sync.start();
-      // The local schema and planner are built as soon as every partner's feed has been read.
-      watch = setInterval(() => {
-        if (!isReady()) return;
-        clearInterval(watch!);
-        // Said here, outside any request: a request's log lines are that request's alone.
-        void compile()?.then(
-          () => opts.logger.info({}, "route_replica_ready"),
-          () => undefined, // said as route_replica_unavailable
-        );
-      }, 200);
-      watch.unref();
+      void sync.synced.then(() => {
+        synced = true;
+        return build();
+      });
     },
     get ready() {
       return answering();
@@ -350,7 +341,7 @@ export function createRouteReplica(opts: RouteReplicaOptions): RouteReplica {
     sync,
     stats: () => ({ ready: answering(), answered, federated: Object.fromEntries(federated) }),
     async close() {
-      if (watch) clearInterval(watch);
+      closed = true;
       await sync.stop();
       await sync.backend.close();
     },

@@ -17,6 +17,7 @@ import { createRouteReplica } from "../gateway/route-replica.ts";
 import { configureLogging, rootLogger } from "../platform/log.ts";
 import { benchConfig } from "./config.ts";
 import { writeBenchSection } from "./bench/report.ts";
+import { untilSynced } from "./bench/synced.ts";
 
 const cfg = benchConfig({ syncIntervalMs: 2000, rateLimit: false });
 configureLogging({ service: "bench", level: cfg.logLevel });
@@ -48,9 +49,7 @@ for (const services of sizes) {
     { ...cfg.stack, gateway: { ...cfg.stack.gateway, routeReplica: false } },
     { dbs },
   );
-  // A first sync of a large dataset can stop short (a page timing out): read on to the end.
-  for (let i = 0; i < 60 && (await stack.directory.sync.backend.count()) < services; i++)
-    await stack.directory.sync.syncOnce();
+  await untilSynced(stack, services);
   const total = await stack.directory.sync.backend.count();
   await sleep(3000);
   const before = heapMb();
@@ -65,7 +64,8 @@ for (const services of sizes) {
   });
   const t0 = performance.now();
   replica.start();
-  while ((await replica.sync.backend.count()) < total) await sleep(100);
+  // Every partner's feed read to its end: the replica holds what the directory holds.
+  await replica.sync.synced;
   const syncS = (performance.now() - t0) / 1000;
   await sleep(3000);
   const after = heapMb();

@@ -27,6 +27,7 @@ import { benchConfig } from "./config.ts";
 import { underLoad, type LoadResult } from "./bench/load.ts";
 import { writeBenchSection } from "./bench/report.ts";
 import { dropSchemas } from "./bench/pg.ts";
+import { untilSynced } from "./bench/synced.ts";
 // As the web app's plan shows it: each service's name and partner come from the partner that owns it.
 import { ROUTE_QUERY, SEARCH_QUERY } from "./bench/soak-mix.ts";
 
@@ -282,15 +283,6 @@ interface LoadRow {
   /** This process's CPU (gateway, directory, partners; not the client) per answered request. */
   cpuMs: number;
   load: readonly [number, number];
-}
-
-/** Until the index holds every service the partners hold (a first sync can time out under load). */
-async function untilSynced(stack: Awaited<ReturnType<typeof startStack>>, total: number) {
-  for (let i = 0; i < 30 && (await stack.directory.sync.backend.count()) < total; i++)
-    await stack.directory.sync.syncOnce();
-  const count = await stack.directory.sync.backend.count();
-  if (count < total)
-    throw new Error(`the index holds ${count} of ${total} services after 30 syncs`);
 }
 
 /** The same index as a plain backend (no local()): routing asks one search and one fetch per question, as before issue 14. */

@@ -102,6 +102,21 @@ export function childEnv(env: Env = process.env): Record<string, string> {
   );
 }
 
+let dataDirOfThisProcess: string | null = null;
+/**
+ * The bench's data directory, made once per process (bench.ts and the sub-bench it imports both
+ * load a config) and removed when the process exits.
+ */
+function benchDataDir(): string {
+  if (dataDirOfThisProcess) return dataDirOfThisProcess;
+  const dir = mkdtempSync(path.join(tmpdir(), "wayfinder-bench-data-"));
+  dataDirOfThisProcess = dir;
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  // Ctrl-C ends the bench through "exit", so the directory goes too.
+  process.once("SIGINT", () => process.exit(130));
+  return dir;
+}
+
 export function benchConfig(
   opts: { syncIntervalMs: number; rateLimit: boolean },
   env: Env = process.env,
@@ -111,10 +126,7 @@ export function benchConfig(
   // A data directory of the bench's own, removed when it exits: with the default (.data) the
   // directory's state store would be npm start's, and npm start would then restore the bench's
   // copies of services its partners do not hold.
-  const dataDir = mkdtempSync(path.join(tmpdir(), "wayfinder-bench-data-"));
-  process.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
-  // Ctrl-C ends the bench through "exit", so the directory goes too.
-  process.once("SIGINT", () => process.exit(130));
+  const dataDir = benchDataDir();
   const stackEnv: Env = {
     LOG_LEVEL: level,
     DATA_DIR: dataDir,

@@ -199,6 +199,9 @@ export class DirectorySync {
   /** What changed in the live index, for caches in front of the directory (GET /invalidations). */
   readonly changes = new ChangeLog();
   lastReconcileReports: ReconcileReport[] = [];
+  private markSynced!: () => void;
+  /** Settles once every partner's feed has been read to its end at least once (in this run or a restored one). */
+  readonly synced = new Promise<void>((resolve) => (this.markSynced = resolve));
 
   constructor(private readonly opts: SyncOptions) {
     if (!opts.internalSecret)
@@ -235,6 +238,7 @@ export class DirectorySync {
         lastReconciledAt: c.lastReconciledAt,
       });
     }
+    this.checkSynced();
     const stored = await this.state.count();
     if (!stored) return { docs: 0 };
     // Copies kept from the last run are checked against every partner on the first pass, not
@@ -264,6 +268,10 @@ export class DirectorySync {
       if (s) s.cursor = FEED_START;
     }
     return { docs: stored };
+  }
+
+  private checkSynced() {
+    if (PARTNERS.every((p) => this.status.get(p)!.lastSyncAt !== null)) this.markSynced();
   }
 
   /** One pass over every partner; concurrent callers share the pass in progress. */
@@ -623,6 +631,7 @@ export class DirectorySync {
       status.reason = null;
       status.lastSyncAt = new Date();
       status.lastContact = performance.now();
+      if (firstSync) this.checkSynced();
       // "Synced before" must survive a restart; the exact time of every quiet pass need not.
       if (!collect && (firstSync || !wasReachable))
         await this.state.saveCheckpoint(checkpointOf(status));
